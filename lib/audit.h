@@ -1,0 +1,139 @@
+/*
+ * audit.h: the audit trail, one SQLite database per repository whose run rows
+ * form a SHA-256 hash chain, with a JSON-lines fallback so no record is lost.
+ */
+#ifndef CG_AUDIT_H
+#define CG_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "buf.h"
+
+typedef struct cg_audit cg_audit;
+
+typedef struct {
+	const char *rule;   /* "changelog", "protect:mcp", "policy", ... */
+	const char *path;   /* may be NULL */
+	const char *detail;
+} cg_audit_finding;
+
+typedef struct {
+	const char *rule;       /* the rule waived or authorized ("changelog", "protect:mcp") */
+	const char *source;     /* "trailer" or "push-option" */
+	const char *name;       /* trailer key or push option name */
+	const char *reason;     /* the waiver's reason, or the sign-off value */
+	const char *authorizer; /* who signed, may be NULL */
+} cg_audit_waiver;
+
+/* One hook decision. Strings may be NULL where they do not apply. */
+typedef struct {
+	int64_t time_ms;          /* 0: now */
+	const char *hook;         /* "pre-commit", "commit-msg", "pre-receive", ... */
+	const char *repository;   /* path of the repository */
+	const char *ref;
+	const char *old_oid;
+	const char *new_oid;
+	const char *commit;       /* commit oid or "staged" */
+	const char *author;
+	const char *committer;
+	const char *pusher;
+	const char *verdict;      /* "allowed", "blocked", "waived", "error" */
+	const cg_audit_finding *findings;
+	size_t nfindings;
+	const cg_audit_waiver *waivers;
+	size_t nwaivers;
+	const char *policy_sha256;
+	int64_t duration_us;
+} cg_audit_run;
+
+/* A stored run, as queries hand it out (lent to the callback for one call). */
+typedef struct {
+	int64_t id;
+	const char *time;         /* RFC 3339 UTC with milliseconds */
+	const char *tool_version; /* CG_VERSION of the build that made the run */
+	cg_audit_run run;         /* run.time_ms is parsed from time */
+	const char *prev_hash;    /* hex SHA-256; 64 zeros for the first run */
+	const char *hash;
+} cg_audit_entry;
+
+/* What cg_audit_query selects; zero and NULL members select everything. */
+typedef struct {
+	int64_t since_ms;        /* runs at or after this instant */
+	int64_t until_ms;        /* runs before this instant */
+	const char *hook;
+	const char *verdict;
+	const char *rule;        /* runs with a finding or a waiver for this rule */
+	const char *author;      /* runs whose author contains this text */
+	const char *ref;
+} cg_audit_filter;
+
+/* A non-zero return stops the walk, which then returns that value. */
+typedef int (*cg_audit_entry_cb)(const cg_audit_entry *entry, void *payload);
+
+/* Opens (creating it and its directory when missing) the database at `path`,
+ * in WAL mode with a busy timeout, migrating an older schema forward.
+ * A schema newer than this build knows is an error. Close with cg_audit_close. */
+int cg_audit_open(cg_audit **out, const char *path);
+
+/* Opens an existing database for reading only (reports, verify, export); it
+ * is never created or migrated. A missing file is CG_ENOTFOUND; a schema
+ * version other than this build's is CG_ERROR. */
+int cg_audit_open_readonly(cg_audit **out, const char *path);
+
+/* Records `n` runs in one BEGIN IMMEDIATE transaction, chained after the
+ * newest row. The same transaction first imports the records of the
+ * fallback file `<path>.fallback.jsonl` (in file order, each once: every
+ * line carries an id that the database remembers), unless another process
+ * holds that file; the file is emptied after the commit. A line that cannot
+ * be read back is moved to `<path>.fallback.jsonl.rejected` for a human.
+ * Invalid runs (no hook, a verdict other than the four, a finding without a
+ * rule, a waiver without rule or source) are refused before anything is
+ * written. */
+int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n);
+
+/* Opens, records the runs (importing pending fallback records), closes.
+ * Runs with time_ms 0 are stamped once, so a fallen-back record carries the
+ * same time it would have had in the database. When the database cannot be
+ * written (unwritable, not a database, locked past the busy timeout, disk
+ * full), appends the runs to the fallback file `<path>.fallback.jsonl`
+ * (flock-ed, fsync-ed) and returns CG_ERROR with a message naming the
+ * database problem and the fallback path (*fell_back = 1). Returns CG_ERROR
+ * with *fell_back = 0 when a run is invalid (a caller bug, as for
+ * cg_audit_record) or when even the fallback failed. */
+int cg_audit_write(const char *path, const cg_audit_run *runs, size_t n, int *fell_back);
+
+/* Walks the chain in id order, recomputing each run's hash. Returns 0 when
+ * intact, 1 when broken (and sets the message saying how: content edited,
+ * or a run deleted, inserted or reordered, which shows at the first run
+ * whose prev_hash no longer matches), or a negative error. *first_bad_id is
+ * the first broken run's id (0 when intact); *rows_checked counts the runs
+ * found intact before it. Removing the newest runs leaves a shorter valid
+ * chain: keep the last hash elsewhere (export) to detect that. */
+int cg_audit_verify(cg_audit *db, int64_t *first_bad_id, size_t *rows_checked);
+
+/* Calls `cb` for each run `filter` selects (NULL: all), in id order, all
+ * from one snapshot while hooks go on writing. Filters on time, hook,
+ * verdict, author and ref are served by indexes. */
+int cg_audit_query(cg_audit *db, const cg_audit_filter *filter,
+                   cg_audit_entry_cb cb, void *payload);
+
+/* Appends `entry` as one JSON object and a newline: the columns of the run
+ * (id, time, hook, repository, ref, old_oid, new_oid, commit_oid, author,
+ * committer, pusher, verdict, policy_sha256, tool_version, duration_us),
+ * "findings" and "waivers" arrays of objects, then prev_hash and hash.
+ * Strings are escaped by cg_json_put_string; NULL is null. */
+void cg_audit_entry_json(cg_buf *out, const cg_audit_entry *entry);
+
+/* Receives one exported run: a line as cg_audit_entry_json writes it. */
+typedef int (*cg_audit_export_cb)(const char *line, size_t len, void *payload);
+
+/* Streams every run in id order, one JSON line each (cg_audit_entry_json). */
+int cg_audit_export(cg_audit *db, cg_audit_export_cb cb, void *payload);
+
+void cg_audit_close(cg_audit *db);
+
+/* For tests: the busy timeout of handles opened afterwards (10000 ms by
+ * default), so "locked beyond the timeout" can be tested quickly. */
+void cg_audit__set_busy_timeout(int ms);
+
+#endif

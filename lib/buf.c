@@ -1,0 +1,117 @@
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cg_buf__empty[1] = "";
+
+static void *check(void *p)
+{
+	if (!p) {
+		fputs("changeguard: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+void *cg_malloc(size_t n) { return check(malloc(n ? n : 1)); }
+void *cg_calloc(size_t n, size_t size) { return check(calloc(n ? n : 1, size ? size : 1)); }
+void *cg_realloc(void *p, size_t n) { return check(realloc(p, n ? n : 1)); }
+
+void *cg_array_grow(void *p, size_t *alloc, size_t need, size_t elem)
+{
+	size_t n = *alloc ? *alloc : 8;
+
+	if (need <= *alloc)
+		return p;
+	while (n < need)
+		n *= 2;
+	if (n > (size_t)-1 / elem)
+		check(NULL);
+	*alloc = n;
+	return cg_realloc(p, n * elem);
+}
+
+char *cg_strdup(const char *s) { return cg_strndup(s, strlen(s)); }
+
+char *cg_strndup(const char *s, size_t n)
+{
+	char *d = cg_malloc(n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+static void grow(cg_buf *buf, size_t extra)
+{
+	size_t need = buf->size + extra + 1, n;
+
+	if (need <= buf->asize)
+		return;
+	n = buf->asize ? buf->asize : 64;
+	while (n < need)
+		n *= 2;
+	if (buf->asize)
+		buf->ptr = cg_realloc(buf->ptr, n);
+	else {
+		buf->ptr = cg_malloc(n);
+		buf->ptr[0] = '\0';
+	}
+	buf->asize = n;
+}
+
+void cg_buf_put(cg_buf *buf, const void *data, size_t len)
+{
+	grow(buf, len);
+	memcpy(buf->ptr + buf->size, data, len);
+	buf->size += len;
+	buf->ptr[buf->size] = '\0';
+}
+
+void cg_buf_puts(cg_buf *buf, const char *s) { cg_buf_put(buf, s, strlen(s)); }
+void cg_buf_putc(cg_buf *buf, char c) { cg_buf_put(buf, &c, 1); }
+
+void cg_buf_vprintf(cg_buf *buf, const char *fmt, va_list ap)
+{
+	va_list copy;
+	int n;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return;
+	grow(buf, (size_t)n);
+	vsnprintf(buf->ptr + buf->size, (size_t)n + 1, fmt, ap);
+	buf->size += (size_t)n;
+}
+
+void cg_buf_printf(cg_buf *buf, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cg_buf_vprintf(buf, fmt, ap);
+	va_end(ap);
+}
+
+void cg_buf_clear(cg_buf *buf)
+{
+	buf->size = 0;
+	if (buf->asize)
+		buf->ptr[0] = '\0';
+}
+
+char *cg_buf_detach(cg_buf *buf)
+{
+	char *p = buf->asize ? buf->ptr : cg_strdup("");
+	*buf = (cg_buf)CG_BUF_INIT;
+	return p;
+}
+
+void cg_buf_dispose(cg_buf *buf)
+{
+	if (buf->asize)
+		free(buf->ptr);
+	*buf = (cg_buf)CG_BUF_INIT;
+}

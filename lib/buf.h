@@ -1,0 +1,39 @@
+/*
+ * buf.h: a growable, always NUL-terminated byte buffer, and the allocation
+ * helpers every module uses. Out of memory aborts: a hook that dies fails closed.
+ */
+#ifndef CG_BUF_H
+#define CG_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct {
+	char *ptr;    /* NUL-terminated; "" for an empty buffer */
+	size_t size;  /* bytes used, not counting the terminator */
+	size_t asize; /* bytes allocated; 0 while ptr points at a static "" */
+} cg_buf;
+
+#define CG_BUF_INIT { (char *)cg_buf__empty, 0, 0 }
+extern const char cg_buf__empty[1];
+
+void cg_buf_put(cg_buf *buf, const void *data, size_t len);
+void cg_buf_puts(cg_buf *buf, const char *s);
+void cg_buf_putc(cg_buf *buf, char c);
+void cg_buf_printf(cg_buf *buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cg_buf_vprintf(cg_buf *buf, const char *fmt, va_list ap);
+void cg_buf_clear(cg_buf *buf);
+/* Hands the memory to the caller (free() it); the buffer is reset. */
+char *cg_buf_detach(cg_buf *buf);
+void cg_buf_dispose(cg_buf *buf);
+
+void *cg_malloc(size_t n);
+void *cg_calloc(size_t n, size_t size);
+void *cg_realloc(void *p, size_t n);
+/* Grows an array of `elem` bytes to hold at least `need` items. */
+void *cg_array_grow(void *p, size_t *alloc, size_t need, size_t elem);
+char *cg_strdup(const char *s);
+char *cg_strndup(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,310 @@
+#include "changelog.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "error.h"
+
+struct cg_changelog {
+	cg_changelog_line *lines;
+	size_t len, alloc;
+};
+
+/*
+ * A line that starts like an entry and carries a date and a time, whatever
+ * its zone: what someone meant as an entry but got wrong, so that it is
+ * reported ("must be UTC, ending in Z") instead of silently not counting.
+ */
+static const char near_miss_regex[] =
+	"^\\s*(?:[-*+]|#{1,6})\\s+\\[?(?<ts>\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}"
+	"(?::\\d{2})?(?:[.,]\\d+)?(?:[Zz]|[+-]\\d{2}(?::?\\d{2})?)?)";
+
+/* Compiled on first use and kept for the life of the process: every hook
+ * parses a handful of changelogs and the regex never changes. */
+static cg_pattern *near_miss_pattern(void)
+{
+	static cg_pattern *p;
+	if (!p && cg_pattern_compile(&p, near_miss_regex, 0) < 0)
+		p = NULL;
+	return p;
+}
+
+typedef struct {
+	int in_fence;
+	char fence_char;
+	size_t fence_len;
+	int in_comment;
+} md_state;
+
+static size_t leading_spaces(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len && s[i] == ' ')
+		i++;
+	return i;
+}
+
+static size_t run_of(const char *s, size_t len, char c)
+{
+	size_t i = 0;
+	while (i < len && s[i] == c)
+		i++;
+	return i;
+}
+
+static const char *find_str(const char *s, size_t len, const char *needle)
+{
+	size_t n = strlen(needle), i;
+	for (i = 0; i + n <= len; i++)
+		if (!memcmp(s + i, needle, n))
+			return s + i;
+	return NULL;
+}
+
+/* Returns 1 when the line is Markdown structure that can hold no entry:
+ * a code fence line or its content, or an HTML comment. */
+static int is_hidden(md_state *st, const char *s, size_t len)
+{
+	size_t ind = leading_spaces(s, len);
+	const char *open;
+
+	if (st->in_fence) {
+		if (ind < 4 && len > ind && s[ind] == st->fence_char &&
+		    run_of(s + ind, len - ind, st->fence_char) >= st->fence_len)
+			st->in_fence = 0;
+		return 1;
+	}
+	if (st->in_comment) {
+		if (find_str(s, len, "-->"))
+			st->in_comment = 0;
+		return 1;
+	}
+	if (ind < 4 && len > ind && (s[ind] == '`' || s[ind] == '~')) {
+		size_t run = run_of(s + ind, len - ind, s[ind]);
+		if (run >= 3) {
+			st->in_fence = 1;
+			st->fence_char = s[ind];
+			st->fence_len = run;
+			return 1;
+		}
+	}
+	if ((open = find_str(s, len, "<!--")) != NULL) {
+		size_t rest = len - (size_t)(open - s);
+		if (!find_str(open + 4, rest - 4, "-->"))
+			st->in_comment = 1;
+		return open == s + ind;
+	}
+	return 0;
+}
+
+static int classify(cg_changelog *cl, size_t lineno, const char *s, size_t len,
+                    const cg_pattern *entry)
+{
+	cg_pattern *near = near_miss_pattern();
+	cg_changelog_line *l;
+	cg_line_kind kind = CG_LINE_ENTRY;
+	size_t start = 0, glen = 0;
+	int m;
+
+	if (!near)
+		return cg_error_set(CG_ERROR, "cannot compile the built-in entry detector");
+	m = cg_pattern_match(entry, s, len, "ts", &start, &glen);
+	if (m == 0) {
+		kind = CG_LINE_NEAR_MISS;
+		m = cg_pattern_match(near, s, len, "ts", &start, &glen);
+	}
+	if (m <= 0)
+		return m;
+
+	cl->lines = cg_array_grow(cl->lines, &cl->alloc, cl->len + 1, sizeof(*cl->lines));
+	l = &cl->lines[cl->len++];
+	memset(l, 0, sizeof(*l));
+	l->line = lineno;
+	l->text = s;
+	l->len = len;
+	l->kind = kind;
+	if (start == (size_t)-1) {
+		l->status = CG_TS_MALFORMED;
+		return 0;
+	}
+	l->ts = s + start;
+	l->ts_len = glen;
+	l->status = cg_timestamp_parse(l->ts, glen, &l->ts_ms);
+	return 0;
+}
+
+int cg_changelog_parse(cg_changelog **out, const char *data, size_t len,
+                       const cg_pattern *entry_pattern)
+{
+	cg_changelog *cl = cg_calloc(1, sizeof(*cl));
+	md_state st = { 0 };
+	size_t pos = 0, lineno = 0;
+	int error = 0;
+
+	*out = NULL;
+	if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
+		pos = 3;
+	while (pos < len && !error) {
+		const char *s = data + pos, *nl = memchr(s, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - s) : len - pos;
+
+		pos += n + (nl != NULL);
+		lineno++;
+		if (n && s[n - 1] == '\r')
+			n--;
+		if (!is_hidden(&st, s, n))
+			error = classify(cl, lineno, s, n, entry_pattern);
+	}
+	if (error < 0) {
+		cg_changelog_free(cl);
+		return cg_error_prefix(error, "line %zu", lineno);
+	}
+	*out = cl;
+	return 0;
+}
+
+size_t cg_changelog_count(const cg_changelog *cl)
+{
+	return cl->len;
+}
+
+const cg_changelog_line *cg_changelog_get(const cg_changelog *cl, size_t i)
+{
+	return i < cl->len ? &cl->lines[i] : NULL;
+}
+
+void cg_changelog_free(cg_changelog *cl)
+{
+	if (!cl)
+		return;
+	free(cl->lines);
+	free(cl);
+}
+
+int cg_changelog_is_binary(const char *data, size_t len)
+{
+	return memchr(data, '\0', len < 8000 ? len : 8000) != NULL;
+}
+
+static int compare_text(const cg_changelog_line *a, const cg_changelog_line *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->text, b->text, n);
+	if (c)
+		return c;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static int compare_line_ptr(const void *pa, const void *pb)
+{
+	const cg_changelog_line *a = *(const cg_changelog_line *const *)pa;
+	const cg_changelog_line *b = *(const cg_changelog_line *const *)pb;
+	int c = compare_text(a, b);
+	if (c)
+		return c;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+typedef struct {
+	const cg_changelog_line **v;
+	size_t n;
+} sorted_lines;
+
+static sorted_lines sort_lines(const cg_changelog *cl)
+{
+	sorted_lines s = { cg_calloc(cl->len, sizeof(*s.v)), cl->len };
+	size_t i;
+
+	for (i = 0; i < cl->len; i++)
+		s.v[i] = &cl->lines[i];
+	qsort(s.v, s.n, sizeof(*s.v), compare_line_ptr);
+	return s;
+}
+
+/* How many lines of `s` have the text of `l` (binary search, then a scan). */
+static size_t count_text(const sorted_lines *s, const cg_changelog_line *l)
+{
+	size_t lo = 0, hi = s->n, n = 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (compare_text(s->v[mid], l) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo + n < s->n && !compare_text(s->v[lo + n], l))
+		n++;
+	return n;
+}
+
+/* Walks the groups of equal text in `s`, calling `fn` with the group. */
+static size_t group_end(const sorted_lines *s, size_t i)
+{
+	size_t j = i + 1;
+	while (j < s->n && !compare_text(s->v[j], s->v[i]))
+		j++;
+	return j;
+}
+
+static void push_line(const cg_changelog_line ***arr, size_t *len, size_t *alloc,
+                      const cg_changelog_line *l)
+{
+	*arr = cg_array_grow(*arr, alloc, *len + 1, sizeof(**arr));
+	(*arr)[(*len)++] = l;
+}
+
+static int compare_by_line(const void *pa, const void *pb)
+{
+	const cg_changelog_line *a = *(const cg_changelog_line *const *)pa;
+	const cg_changelog_line *b = *(const cg_changelog_line *const *)pb;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+int cg_changelog_compare(cg_changelog_delta *out, const cg_changelog *now,
+                         const cg_changelog *const *before, size_t nbefore)
+{
+	sorted_lines snow = sort_lines(now);
+	sorted_lines *sb = cg_calloc(nbefore ? nbefore : 1, sizeof(*sb));
+	size_t added_alloc = 0, removed_alloc = 0, i, j, k;
+
+	memset(out, 0, sizeof(*out));
+	for (k = 0; k < nbefore; k++)
+		sb[k] = sort_lines(before[k]);
+
+	for (i = 0; i < snow.n; i = j) {
+		size_t most_before = 0;
+		j = group_end(&snow, i);
+		for (k = 0; k < nbefore; k++) {
+			size_t c = count_text(&sb[k], snow.v[i]);
+			most_before = c > most_before ? c : most_before;
+		}
+		for (; most_before < j - i; most_before++)
+			push_line(&out->added, &out->nadded, &added_alloc, snow.v[i + most_before]);
+	}
+	for (k = 0; k < nbefore; k++) {
+		for (i = 0; i < sb[k].n; i = j) {
+			size_t in_now;
+			j = group_end(&sb[k], i);
+			if (sb[k].v[i]->kind != CG_LINE_ENTRY)
+				continue;
+			for (in_now = count_text(&snow, sb[k].v[i]); in_now < j - i; in_now++)
+				push_line(&out->removed, &out->nremoved, &removed_alloc,
+				          sb[k].v[i + in_now]);
+		}
+		free(sb[k].v);
+	}
+	qsort(out->added, out->nadded, sizeof(*out->added), compare_by_line);
+	qsort(out->removed, out->nremoved, sizeof(*out->removed), compare_by_line);
+	free(sb);
+	free(snow.v);
+	return 0;
+}
+
+void cg_changelog_delta_dispose(cg_changelog_delta *delta)
+{
+	free(delta->added);
+	free(delta->removed);
+	memset(delta, 0, sizeof(*delta));
+}

@@ -1,0 +1,64 @@
+/*
+ * changelog.h: reads a CHANGELOG blob into its entry lines and tells which
+ * entries a change added (with their timestamps) and which it removed or altered.
+ */
+#ifndef CG_CHANGELOG_H
+#define CG_CHANGELOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pattern.h"
+#include "timestamp.h"
+
+/* Blobs larger than this are not read: a finding says so instead. */
+#define CG_CHANGELOG_MAX_BYTES (32u * 1024 * 1024)
+
+typedef enum {
+	CG_LINE_ENTRY,     /* matches entry_pattern; `status` says if its ts is valid */
+	CG_LINE_NEAR_MISS  /* looks like a dated entry but does not match entry_pattern */
+} cg_line_kind;
+
+typedef struct {
+	size_t line;         /* 1-based line number in its file */
+	const char *text;    /* lent from the parsed data; no CR/LF */
+	size_t len;
+	cg_line_kind kind;
+	cg_ts_status status; /* of the timestamp it carries */
+	int64_t ts_ms;       /* valid when status == CG_TS_OK */
+	const char *ts;      /* the timestamp text as written, lent */
+	size_t ts_len;
+} cg_changelog_line;
+
+typedef struct cg_changelog cg_changelog;
+
+/* Parses `data` (not copied: it must outlive the result). A UTF-8 BOM and CR
+ * line ends are tolerated; lines inside fenced code blocks and HTML comments
+ * are not entries. Returns CG_ELIMIT when the regex budget runs out. */
+int cg_changelog_parse(cg_changelog **out, const char *data, size_t len,
+                       const cg_pattern *entry_pattern);
+
+size_t cg_changelog_count(const cg_changelog *cl);
+const cg_changelog_line *cg_changelog_get(const cg_changelog *cl, size_t i);
+
+/* What a change did to a changelog: `added` are lines of `now` that occur
+ * more often than in any of `before` (entries and near misses); `removed`
+ * are entry lines of some `before` that occur less often in `now`. Lines are
+ * compared as text, so moving an entry is neither. The arrays are lent from
+ * the delta and point into the parsed files. */
+typedef struct {
+	const cg_changelog_line **added;
+	size_t nadded;
+	const cg_changelog_line **removed;
+	size_t nremoved;
+} cg_changelog_delta;
+
+int cg_changelog_compare(cg_changelog_delta *out, const cg_changelog *now,
+                         const cg_changelog *const *before, size_t nbefore);
+void cg_changelog_delta_dispose(cg_changelog_delta *delta);
+
+void cg_changelog_free(cg_changelog *cl);
+
+/* 1 when data holds a NUL byte in its first 8000 bytes, as git decides. */
+int cg_changelog_is_binary(const char *data, size_t len);
+
+#endif

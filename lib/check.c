@@ -1,0 +1,316 @@
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "buf.h"
+#include "error.h"
+#include "timestamp.h"
+
+#define POLICY_PATH ".changeguard.yml"
+
+struct cg_check {
+	git_repository *repo;
+	git_index *index;
+	git_tree *head;         /* NULL on an unborn branch */
+	cg_policy *policy;
+	cg_changes *changes;
+	cg_snapshot *now, *before;
+	char *separators;
+	char comment_char;
+};
+
+int64_t cg_check_clock_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int open_from_env(git_repository **out)
+{
+	int error = git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+
+	if (error == GIT_ENOTFOUND)
+		return cg_error_set(CG_ERROR, "not in a git repository");
+	if (error < 0)
+		return cg_error_from_git("cannot open the repository");
+	return 0;
+}
+
+/* HEAD's tree; NULL (the empty tree) when HEAD is unborn. Detached HEAD is fine. */
+static int head_tree(git_tree **out, git_repository *repo)
+{
+	git_object *obj = NULL;
+	int error;
+
+	*out = NULL;
+	if (git_repository_head_unborn(repo) == 1)
+		return 0;
+	if ((error = git_revparse_single(&obj, repo, "HEAD^{tree}")) < 0)
+		return cg_error_from_git("cannot read HEAD");
+	*out = (git_tree *)obj;
+	return 0;
+}
+
+int cg_check_open_staged(cg_check **out)
+{
+	cg_check *c = cg_calloc(1, sizeof(*c));
+	int error;
+
+	*out = NULL;
+	if ((error = open_from_env(&c->repo)) < 0 ||
+	    (error = head_tree(&c->head, c->repo)) < 0)
+		goto fail;
+	if (git_repository_index(&c->index, c->repo) < 0) {
+		error = cg_error_from_git("cannot read the index");
+		goto fail;
+	}
+	if ((error = cg_changes_staged(&c->changes, c->repo, c->index, c->head)) < 0)
+		goto fail;
+	cg_snapshot_from_index(&c->now, c->repo, c->index);
+	cg_snapshot_from_tree(&c->before, c->repo, c->head);
+	*out = c;
+	return 0;
+fail:
+	cg_check_free(c);
+	return error;
+}
+
+int cg_check_load_policy(cg_check *c)
+{
+	const git_index_entry *e = git_index_get_bypath(c->index, POLICY_PATH, 0);
+	git_blob *blob = NULL;
+	int error;
+
+	cg_policy_free(c->policy);
+	c->policy = NULL;
+	if (!e)
+		return cg_policy_default(&c->policy);
+	if (git_blob_lookup(&blob, c->repo, &e->id) < 0)
+		return cg_error_from_git("cannot read the staged " POLICY_PATH);
+	error = cg_policy_load_buffer(&c->policy, git_blob_rawcontent(blob),
+	                              (size_t)git_blob_rawsize(blob), POLICY_PATH);
+	git_blob_free(blob);
+	return error;
+}
+
+void cg_check_trailer_opts(cg_check *c, cg_trailer_opts *opts)
+{
+	git_config *cfg = NULL;
+	git_buf value = GIT_BUF_INIT;
+
+	*opts = (cg_trailer_opts)CG_TRAILER_OPTS_INIT;
+	if (git_repository_config_snapshot(&cfg, c->repo) < 0)
+		return;
+	if (!c->comment_char) {
+		c->comment_char = '#';
+		if (git_config_get_string_buf(&value, cfg, "core.commentChar") == 0)
+			c->comment_char = !strcmp(value.ptr, "auto") ? 0 : value.ptr[0];
+		git_buf_dispose(&value);
+	}
+	if (!c->separators && git_config_get_string_buf(&value, cfg, "trailer.separators") == 0)
+		c->separators = cg_strdup(value.ptr);
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	opts->comment_char = c->comment_char;
+	if (c->separators)
+		opts->separators = c->separators;
+}
+
+int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t len)
+{
+	const cg_snapshot *before[1] = { c->before };
+	cg_rules_input in = { 0 };
+	cg_trailers *trailers = NULL;
+	cg_trailer_opts opts;
+	int error;
+
+	if (message) {
+		cg_check_trailer_opts(c, &opts);
+		if ((error = cg_trailers_parse(&trailers, message, len, &opts)) < 0)
+			return error;
+	}
+	in.policy = c->policy;
+	in.changes = c->changes;
+	in.now = c->now;
+	in.before = before;
+	in.nbefore = 1;
+	in.commit_time_ms = cg_timestamp_now_ms();
+	in.trailers = trailers;
+	in.worktree = c->repo;
+	error = cg_rules_evaluate(out, &in);
+	cg_trailers_free(trailers);
+	return error;
+}
+
+/* The trees of a commit's parents, or one empty side for a root commit. */
+static int parent_snapshots(cg_snapshot ***out, git_tree ***trees, size_t *n,
+                            git_repository *repo, git_commit *commit)
+{
+	unsigned int np = git_commit_parentcount(commit), k;
+	int error = 0;
+
+	*n = np ? np : 1;
+	*out = cg_calloc(*n, sizeof(**out));
+	*trees = cg_calloc(*n, sizeof(**trees));
+	for (k = 0; k < np && !error; k++) {
+		git_commit *parent = NULL;
+		if (git_commit_parent(&parent, commit, k) < 0 ||
+		    git_commit_tree(&(*trees)[k], parent) < 0)
+			error = cg_error_from_git("cannot read a parent commit");
+		git_commit_free(parent);
+	}
+	for (k = 0; k < *n; k++)
+		cg_snapshot_from_tree(&(*out)[k], repo, (*trees)[k]);
+	return error;
+}
+
+int cg_check_commit(cg_result **out, git_repository *repo, const cg_policy *policy,
+                    git_commit *commit, const char *pusher, const char *push_skip_reason)
+{
+	cg_trailer_opts opts = CG_TRAILER_OPTS_INIT;
+	cg_rules_input in = { 0 };
+	cg_snapshot **before = NULL, *now = NULL;
+	git_tree **trees = NULL, *tree = NULL;
+	cg_changes *changes = NULL;
+	cg_trailers *trailers = NULL;
+	const char *msg = git_commit_message_raw(commit);
+	size_t nbefore = 0, k;
+	int error;
+
+	*out = NULL;
+	if ((error = parent_snapshots(&before, &trees, &nbefore, repo, commit)) < 0)
+		goto done;
+	if (git_commit_tree(&tree, commit) < 0) {
+		error = cg_error_from_git("cannot read the commit's tree");
+		goto done;
+	}
+	if ((error = cg_changes_commit(&changes, repo, commit)) < 0 ||
+	    (error = cg_trailers_parse(&trailers, msg, strlen(msg), &opts)) < 0)
+		goto done;
+	cg_snapshot_from_tree(&now, repo, tree);
+	in.policy = policy;
+	in.changes = changes;
+	in.now = now;
+	in.before = (const cg_snapshot *const *)before;
+	in.nbefore = nbefore;
+	in.commit_time_ms = (int64_t)git_commit_time(commit) * 1000;
+	in.trailers = trailers;
+	in.pusher = pusher;
+	in.push_skip_reason = push_skip_reason;
+	error = cg_rules_evaluate(out, &in);
+done:
+	for (k = 0; k < nbefore; k++) {
+		cg_snapshot_free(before[k]);
+		git_tree_free(trees[k]);
+	}
+	free(before);
+	free(trees);
+	cg_snapshot_free(now);
+	git_tree_free(tree);
+	cg_changes_free(changes);
+	cg_trailers_free(trailers);
+	return error;
+}
+
+char *cg_check_audit_path(git_repository *repo, const cg_policy *policy)
+{
+	cg_buf path = CG_BUF_INIT;
+
+	if (policy && policy->audit.path[0])
+		cg_buf_puts(&path, policy->audit.path);
+	else
+		cg_buf_printf(&path, "%schangeguard/audit.db", git_repository_commondir(repo));
+	return cg_buf_detach(&path);
+}
+
+static void ident_from_env(cg_buf *out, const char *name_var, const char *email_var,
+                           git_repository *repo)
+{
+	const char *name = getenv(name_var), *email = getenv(email_var);
+	git_signature *sig = NULL;
+
+	if (name && email) {
+		cg_buf_printf(out, "%s <%s>", name, email);
+	} else if (git_signature_default(&sig, repo) == 0) {
+		cg_buf_printf(out, "%s <%s>", sig->name, sig->email);
+		git_signature_free(sig);
+	}
+}
+
+static const char *audit_verdict(const cg_result *r)
+{
+	return !r ? "error" : r->verdict == CG_VERDICT_DEFERRED ? "allowed" : cg_verdict_name(r->verdict);
+}
+
+int cg_check_record(cg_check *c, const char *hook, const cg_result *r,
+                    const char *error, int64_t duration_us)
+{
+	cg_audit_run run = { 0 };
+	cg_audit_finding *f = cg_calloc(r ? r->nfindings + 1 : 1, sizeof(*f));
+	cg_audit_waiver *w = cg_calloc(r ? r->nwaivers + 1 : 1, sizeof(*w));
+	cg_buf author = CG_BUF_INIT, committer = CG_BUF_INIT;
+	char *path = cg_check_audit_path(c->repo, c->policy);
+	const char *workdir = git_repository_workdir(c->repo);
+	int fell_back = 0, rc;
+	size_t i;
+
+	ident_from_env(&author, "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", c->repo);
+	ident_from_env(&committer, "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", c->repo);
+	for (i = 0; r && i < r->nfindings; i++)
+		f[i] = (cg_audit_finding){ r->findings[i].rule, r->findings[i].path,
+		                           r->findings[i].detail };
+	for (i = 0; r && i < r->nwaivers; i++)
+		w[i] = (cg_audit_waiver){ r->waivers[i].rule, r->waivers[i].source,
+		                          r->waivers[i].name, r->waivers[i].reason,
+		                          r->waivers[i].authorizer };
+	if (!r)
+		f[0] = (cg_audit_finding){ "error", NULL, error };
+	run.hook = hook;
+	run.repository = workdir ? workdir : git_repository_path(c->repo);
+	run.commit = "staged";
+	run.author = author.ptr;
+	run.committer = committer.ptr;
+	run.verdict = audit_verdict(r);
+	run.findings = f;
+	run.nfindings = r ? r->nfindings : 1;
+	run.waivers = w;
+	run.nwaivers = r ? r->nwaivers : 0;
+	run.policy_sha256 = c->policy ? c->policy->sha256 : NULL;
+	run.duration_us = duration_us;
+	rc = cg_audit_write(path, &run, 1, &fell_back);
+	free(path);
+	free(f);
+	free(w);
+	cg_buf_dispose(&author);
+	cg_buf_dispose(&committer);
+	return rc;
+}
+
+const cg_policy *cg_check_policy(const cg_check *c)
+{
+	return c->policy;
+}
+
+git_repository *cg_check_repository(const cg_check *c)
+{
+	return c->repo;
+}
+
+void cg_check_free(cg_check *c)
+{
+	if (!c)
+		return;
+	cg_snapshot_free(c->now);
+	cg_snapshot_free(c->before);
+	cg_changes_free(c->changes);
+	cg_policy_free(c->policy);
+	git_tree_free(c->head);
+	git_index_free(c->index);
+	git_repository_free(c->repo);
+	free(c->separators);
+	free(c);
+}

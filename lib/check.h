@@ -1,0 +1,56 @@
+/*
+ * check.h: one evaluation of the policy on the change a local hook or command
+ * is asked about: the repository as git's environment gives it, its staged policy and change.
+ */
+#ifndef CG_CHECK_H
+#define CG_CHECK_H
+
+#include <git2.h>
+#include <stdint.h>
+#include "policy.h"
+#include "rules.h"
+#include "trailers.h"
+
+typedef struct cg_check cg_check;
+
+/* Opens the repository the way git's environment describes it (GIT_DIR,
+ * GIT_WORK_TREE, GIT_INDEX_FILE, GIT_OBJECT_DIRECTORY, ...), as hooks run,
+ * and the staged change: the index against HEAD, or against the empty tree
+ * on an unborn branch. */
+int cg_check_open_staged(cg_check **out);
+
+/* Loads the staged `.changeguard.yml` (built-in defaults when there is
+ * none); CG_EPOLICY on a bad policy. */
+int cg_check_load_policy(cg_check *c);
+
+/* The trailer options from the repository's configuration
+ * (core.commentChar, trailer.separators); strings lent from `c`. */
+void cg_check_trailer_opts(cg_check *c, cg_trailer_opts *opts);
+
+/* Evaluates the rules. `message` (cleaned) may be NULL before it is written. */
+int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t len);
+
+/* Records the run in the audit database. `r` may be NULL for a run that
+ * failed before it had a result (verdict "error", with `error` as its finding).
+ * Returns CG_ERROR when the database could not be written. */
+int cg_check_record(cg_check *c, const char *hook, const cg_result *r,
+                    const char *error, int64_t duration_us);
+
+/* Evaluates one existing commit as the server and history reports do: its
+ * change against its parents, its committer time, its own message's
+ * trailers. `pusher` and `push_skip_reason` may be NULL. */
+int cg_check_commit(cg_result **out, git_repository *repo, const cg_policy *policy,
+                    git_commit *commit, const char *pusher, const char *push_skip_reason);
+
+/* Where runs are recorded: the policy's audit.path, or
+ * <git common dir>/changeguard/audit.db. The caller frees the string. */
+char *cg_check_audit_path(git_repository *repo, const cg_policy *policy);
+
+const cg_policy *cg_check_policy(const cg_check *c);
+git_repository *cg_check_repository(const cg_check *c);
+void cg_check_free(cg_check *c);
+
+/* Microseconds from a monotonic clock, for durations. */
+int64_t cg_check_clock_us(void);
+
+#endif

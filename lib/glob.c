@@ -1,0 +1,567 @@
+#include "glob.h"
+
+#include "buf.h"
+#include "error.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longer than any real path pattern. A brace expansion is never longer than
+ * its pattern, so this also bounds the automaton and lets the matcher keep
+ * its state sets on the stack. */
+#define MAX_PATTERN 1024
+#define MAX_ALTERNATIVES 256
+
+enum tok_kind {
+	TOK_ONE,      /* one byte out of `set` */
+	TOK_STAR,     /* any run of bytes other than '/' */
+	TOK_STARSTAR, /* any run of bytes */
+	/* Reads nothing; put before the `**` of a `**` + '/' so that the pair
+	 * may also match no directory at all. Only entering the pair may skip
+	 * it: once the `**` has read a byte, the '/' must follow. */
+	TOK_SKIP
+};
+
+struct tok {
+	unsigned char kind;
+	unsigned char set[32];
+};
+
+struct glob {
+	struct tok *toks;
+	size_t ntoks;
+	int basename_only; /* no slash: try every path component */
+	int dir_only;      /* trailing slash: only parent directories match */
+};
+
+struct cg_globset {
+	unsigned flags;
+	char **patterns;
+	size_t npatterns, apatterns;
+	struct glob *globs;
+	size_t nglobs, aglobs;
+};
+
+/* What compiling one pattern needs besides the text at hand. */
+struct compiler {
+	const char *pattern; /* as written, for messages */
+	unsigned flags;
+};
+
+/* Strings made by brace expansion. */
+struct strlist {
+	cg_buf *v;
+	size_t n, alloc;
+};
+
+static int bad(const struct compiler *cc, const char *problem)
+{
+	return cg_error_set(CG_EPOLICY, "bad glob '%s': %s", cc->pattern, problem);
+}
+
+static void set_add(unsigned char set[32], unsigned c)
+{
+	set[c >> 3] |= (unsigned char)(1u << (c & 7));
+}
+
+static void set_del(unsigned char set[32], unsigned c)
+{
+	set[c >> 3] &= (unsigned char)~(1u << (c & 7));
+}
+
+static int set_has(const unsigned char set[32], unsigned c)
+{
+	return set[c >> 3] >> (c & 7) & 1;
+}
+
+/* ASCII only, whatever the locale: paths are bytes. */
+static void set_fold(unsigned char set[32])
+{
+	for (unsigned c = 'a'; c <= 'z'; c++) {
+		if (set_has(set, c) || set_has(set, c - 'a' + 'A')) {
+			set_add(set, c);
+			set_add(set, c - 'a' + 'A');
+		}
+	}
+}
+
+static const struct {
+	const char *name;
+	int (*is)(int);
+} posix_classes[] = {
+	{ "alnum", isalnum }, { "alpha", isalpha }, { "blank", isblank },
+	{ "cntrl", iscntrl }, { "digit", isdigit }, { "graph", isgraph },
+	{ "lower", islower }, { "print", isprint }, { "punct", ispunct },
+	{ "space", isspace }, { "upper", isupper }, { "xdigit", isxdigit },
+};
+
+/* s[*pos] is the '[' of "[:name:]" inside a class. As in git, a '[' not
+ * closed by ":]" before the next ']' is an ordinary member. */
+static int posix_class(unsigned char set[32], const struct compiler *cc,
+                       const char *s, size_t len, size_t *pos)
+{
+	size_t start = *pos + 2, end = start;
+
+	while (end < len && s[end] != ']')
+		end++;
+	if (end >= len)
+		return bad(cc, "unbalanced '['");
+	if (end == start || s[end - 1] != ':') {
+		set_add(set, '[');
+		*pos += 1;
+		return 0;
+	}
+	for (size_t k = 0; k < sizeof(posix_classes) / sizeof(posix_classes[0]); k++) {
+		const char *name = posix_classes[k].name;
+		if (strlen(name) != end - 1 - start || memcmp(name, s + start, end - 1 - start) != 0)
+			continue;
+		for (int c = 0; c < 128; c++)
+			if (posix_classes[k].is(c))
+				set_add(set, (unsigned)c);
+		*pos = end + 1;
+		return 0;
+	}
+	return bad(cc, "unknown character class in '[...]'");
+}
+
+/* Reads one class member at s[*pos], after a '\' escape if any. */
+static int class_char(const struct compiler *cc, const char *s, size_t len,
+                      size_t *pos, unsigned *out)
+{
+	if (s[*pos] == '\\' && ++*pos >= len)
+		return bad(cc, "unbalanced '['");
+	*out = (unsigned char)s[(*pos)++];
+	return 0;
+}
+
+/* Parses the class starting at s[*pos] == '[' into the bytes it accepts,
+ * leaving *pos after its ']'. Like `?`, a class never matches '/'. */
+static int parse_class(unsigned char set[32], const struct compiler *cc,
+                       const char *s, size_t len, size_t *pos)
+{
+	size_t i = *pos + 1, first;
+	int negate = 0, error;
+
+	memset(set, 0, 32);
+	if (i < len && (s[i] == '!' || s[i] == '^')) {
+		negate = 1;
+		i++;
+	}
+	/* A ']' right after the opening (and its '!') is a member. */
+	for (first = i;;) {
+		unsigned lo = 0, hi;
+
+		if (i >= len)
+			return bad(cc, "unbalanced '['");
+		if (s[i] == ']' && i != first)
+			break;
+		if (s[i] == '[' && i + 1 < len && s[i + 1] == ':') {
+			if ((error = posix_class(set, cc, s, len, &i)) < 0)
+				return error;
+			continue;
+		}
+		if ((error = class_char(cc, s, len, &i, &lo)) < 0)
+			return error;
+		/* as in git, the start of a range is a member even when the
+		 * range is empty ("[z-a]" matches "z") */
+		set_add(set, lo);
+		hi = lo;
+		if (i + 1 < len && s[i] == '-' && s[i + 1] != ']') {
+			i++;
+			if ((error = class_char(cc, s, len, &i, &hi)) < 0)
+				return error;
+		}
+		for (unsigned c = lo; c <= hi; c++)
+			set_add(set, c);
+	}
+	if (cc->flags & CG_GLOB_CASEFOLD)
+		set_fold(set);
+	if (negate)
+		for (size_t k = 0; k < 32; k++)
+			set[k] = (unsigned char)~set[k];
+	set_del(set, '/');
+	*pos = i + 1;
+	return 0;
+}
+
+/* The index just past the atom at s[i]: an escape pair, a class, or a byte. */
+static int skip_atom(const struct compiler *cc, const char *s, size_t len,
+                     size_t i, size_t *next)
+{
+	*next = i + 1;
+	if (s[i] == '\\') {
+		if (i + 1 >= len)
+			return bad(cc, "trailing '\\' escapes nothing");
+		*next = i + 2;
+	} else if (s[i] == '[') {
+		unsigned char scratch[32];
+		*next = i;
+		return parse_class(scratch, cc, s, len, next);
+	}
+	return 0;
+}
+
+static void list_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		cg_buf_dispose(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static cg_buf *list_push(struct strlist *l)
+{
+	l->v = cg_array_grow(l->v, &l->alloc, l->n + 1, sizeof(*l->v));
+	l->v[l->n] = (cg_buf)CG_BUF_INIT;
+	return &l->v[l->n++];
+}
+
+/* Replaces `l` by every string of `l` followed by every string of `alts`. */
+static int list_product(struct strlist *l, const struct strlist *alts,
+                        const struct compiler *cc)
+{
+	struct strlist out = { 0 };
+
+	if (l->n * alts->n > MAX_ALTERNATIVES)
+		return bad(cc, "braces expand to more than 256 alternatives");
+	for (size_t i = 0; i < l->n; i++) {
+		for (size_t j = 0; j < alts->n; j++) {
+			cg_buf *b = list_push(&out);
+			cg_buf_put(b, l->v[i].ptr, l->v[i].size);
+			cg_buf_put(b, alts->v[j].ptr, alts->v[j].size);
+		}
+	}
+	list_free(l);
+	*l = out;
+	return 0;
+}
+
+static int expand(struct strlist *out, const struct compiler *cc,
+                  const char *s, size_t len);
+
+/* Moves the strings of `from` to the end of `to`. */
+static int list_move(struct strlist *to, struct strlist *from, const struct compiler *cc)
+{
+	if (to->n + from->n > MAX_ALTERNATIVES)
+		return bad(cc, "braces expand to more than 256 alternatives");
+	for (size_t i = 0; i < from->n; i++)
+		*list_push(to) = from->v[i];
+	free(from->v);
+	memset(from, 0, sizeof(*from));
+	return 0;
+}
+
+/* s[*pos] == '{': expands each comma-separated alternative up to the
+ * matching '}' into `alts`, and leaves *pos after it. */
+static int expand_group(struct strlist *alts, const struct compiler *cc,
+                        const char *s, size_t len, size_t *pos)
+{
+	size_t start = *pos + 1, i = start, next;
+	int depth = 0, error;
+
+	while (i < len) {
+		if (depth == 0 && (s[i] == ',' || s[i] == '}')) {
+			struct strlist one = { 0 };
+			if ((error = expand(&one, cc, s + start, i - start)) < 0 ||
+			    (error = list_move(alts, &one, cc)) < 0) {
+				list_free(&one);
+				return error;
+			}
+			if (s[i] == '}') {
+				*pos = i + 1;
+				return 0;
+			}
+			start = i + 1;
+		} else if (s[i] == '{') {
+			depth++;
+		} else if (s[i] == '}') {
+			depth--;
+		}
+		if ((error = skip_atom(cc, s, len, i, &next)) < 0)
+			return error;
+		i = next;
+	}
+	return bad(cc, "unbalanced '{'");
+}
+
+/* Expands the braces of s[0..len) into `out` (which starts empty). */
+static int expand(struct strlist *out, const struct compiler *cc,
+                  const char *s, size_t len)
+{
+	size_t i = 0, next;
+	int error = 0;
+
+	list_push(out);
+	while (i < len && error == 0) {
+		if (s[i] == '{') {
+			struct strlist alts = { 0 };
+			if ((error = expand_group(&alts, cc, s, len, &i)) == 0)
+				error = list_product(out, &alts, cc);
+			list_free(&alts);
+		} else if (s[i] == '}') {
+			error = bad(cc, "unbalanced '}'");
+		} else if ((error = skip_atom(cc, s, len, i, &next)) == 0) {
+			for (size_t k = 0; k < out->n; k++)
+				cg_buf_put(&out->v[k], s + i, next - i);
+			i = next;
+		}
+	}
+	return error;
+}
+
+static struct tok *push_tok(struct glob *g, size_t *alloc, enum tok_kind kind)
+{
+	struct tok *t;
+
+	g->toks = cg_array_grow(g->toks, alloc, g->ntoks + 1, sizeof(*g->toks));
+	t = &g->toks[g->ntoks++];
+	memset(t, 0, sizeof(*t));
+	t->kind = (unsigned char)kind;
+	return t;
+}
+
+/* Compiles the stars at s[*pos]: `**` between slashes (or the pattern's
+ * ends) crosses directories; elsewhere, as in git, it is a plain `*`. */
+static int compile_stars(struct glob *g, size_t *alloc, const struct compiler *cc,
+                         const char *s, size_t len, size_t *pos)
+{
+	size_t start = *pos, end = start;
+
+	while (end < len && s[end] == '*')
+		end++;
+	*pos = end;
+	if (end - start > 2)
+		return bad(cc, "'***' is not a glob; use '**'");
+	if (end - start == 1 || (start > 0 && s[start - 1] != '/') ||
+	    (end < len && s[end] != '/')) {
+		push_tok(g, alloc, TOK_STAR);
+		return 0;
+	}
+	if (end < len)
+		push_tok(g, alloc, TOK_SKIP);
+	push_tok(g, alloc, TOK_STARSTAR);
+	return 0;
+}
+
+static int compile_atoms(struct glob *g, const struct compiler *cc,
+                         const char *s, size_t len)
+{
+	size_t alloc = 0, i = 0;
+	struct tok *t;
+	int error = 0;
+
+	while (i < len && error == 0) {
+		if (s[i] == '*') {
+			error = compile_stars(g, &alloc, cc, s, len, &i);
+			continue;
+		}
+		t = push_tok(g, &alloc, TOK_ONE);
+		if (s[i] == '[') {
+			error = parse_class(t->set, cc, s, len, &i);
+		} else if (s[i] == '?') {
+			memset(t->set, 0xff, sizeof(t->set));
+			set_del(t->set, '/');
+			i++;
+		} else if (s[i] == '\\' && i + 1 >= len) {
+			/* only "\/" can get here: its '/' was taken as the trailing one */
+			error = bad(cc, "trailing '\\' escapes nothing");
+		} else {
+			i += s[i] == '\\';
+			set_add(t->set, (unsigned char)s[i++]);
+			if (cc->flags & CG_GLOB_CASEFOLD)
+				set_fold(t->set);
+		}
+	}
+	return error;
+}
+
+/* Compiles one brace-free alternative, applying the gitignore rules for
+ * slashes before the glob itself. */
+static int compile_glob(struct glob *g, const struct compiler *cc, const char *s, size_t len)
+{
+	memset(g, 0, sizeof(*g));
+	if (len > 0 && s[len - 1] == '/') {
+		g->dir_only = 1;
+		len--;
+	}
+	g->basename_only = memchr(s, '/', len) == NULL;
+	if (len > 0 && s[0] == '/') {
+		s++;
+		len--;
+	}
+	if (len == 0)
+		return bad(cc, "empty pattern");
+	return compile_atoms(g, cc, s, len);
+}
+
+static void glob_dispose(struct glob *g)
+{
+	free(g->toks);
+}
+
+int cg_globset_new(cg_globset **out, unsigned flags)
+{
+	cg_globset *set = cg_calloc(1, sizeof(*set));
+
+	set->flags = flags;
+	*out = set;
+	return 0;
+}
+
+static int compile_all(cg_globset *set, const struct compiler *cc)
+{
+	struct strlist alts = { 0 };
+	size_t first = set->nglobs;
+	int error;
+
+	if ((error = expand(&alts, cc, cc->pattern, strlen(cc->pattern))) < 0)
+		goto done;
+	for (size_t i = 0; i < alts.n; i++) {
+		set->globs = cg_array_grow(set->globs, &set->aglobs, set->nglobs + 1,
+		                           sizeof(*set->globs));
+		error = compile_glob(&set->globs[set->nglobs], cc, alts.v[i].ptr, alts.v[i].size);
+		set->nglobs++;
+		if (error < 0)
+			break;
+	}
+done:
+	if (error < 0) {
+		while (set->nglobs > first)
+			glob_dispose(&set->globs[--set->nglobs]);
+	}
+	list_free(&alts);
+	return error;
+}
+
+int cg_globset_add(cg_globset *set, const char *pattern)
+{
+	struct compiler cc = { pattern, set->flags };
+	int error;
+
+	if (!*pattern)
+		return cg_error_set(CG_EPOLICY, "bad glob '': empty pattern");
+	if (strlen(pattern) > MAX_PATTERN)
+		return bad(&cc, "longer than 1024 bytes");
+	if (pattern[0] == '!')
+		return bad(&cc, "negation ('!') is not supported; write '\\!' for a literal '!'");
+	if ((error = compile_all(set, &cc)) < 0)
+		return error;
+	set->patterns = cg_array_grow(set->patterns, &set->apatterns, set->npatterns + 1,
+	                              sizeof(*set->patterns));
+	set->patterns[set->npatterns++] = cg_strdup(pattern);
+	return 0;
+}
+
+/* Adds the states reachable without reading a byte. Moves only go forward,
+ * so one pass in order reaches them all. */
+static void close_states(const struct glob *g, unsigned char *st)
+{
+	for (size_t i = 0; i < g->ntoks; i++) {
+		if (!st[i] || g->toks[i].kind == TOK_ONE)
+			continue;
+		st[i + 1] = 1;
+		if (g->toks[i].kind == TOK_SKIP)
+			st[i + 3] = 1; /* past the `**` and its '/' */
+	}
+}
+
+/* Advances every live state over byte `c`; 0 when none survives. */
+static int step(const struct glob *g, const unsigned char *cur, unsigned char *next,
+                unsigned char c)
+{
+	int alive = 0;
+
+	memset(next, 0, g->ntoks + 1);
+	for (size_t i = 0; i < g->ntoks; i++) {
+		const struct tok *t = &g->toks[i];
+		size_t to = t->kind == TOK_ONE ? i + 1 : i;
+
+		if (!cur[i] || t->kind == TOK_SKIP ||
+		    (t->kind == TOK_ONE && !set_has(t->set, c)) ||
+		    (t->kind == TOK_STAR && c == '/'))
+			continue;
+		next[to] = 1;
+		alive = 1;
+	}
+	close_states(g, next);
+	return alive;
+}
+
+/* Runs the automaton over text[0..len): a set of live states, not
+ * backtracking, so hostile patterns cost O(len * tokens). A prefix that
+ * matches right before a '/' is a matching parent directory. `at_end` says
+ * the text ends where the path does, so it may name a file. */
+static int run(const struct glob *g, const unsigned char *text, size_t len, int at_end)
+{
+	unsigned char a[MAX_PATTERN + 2], b[MAX_PATTERN + 2];
+	unsigned char *cur = a, *next = b, *tmp;
+
+	memset(cur, 0, g->ntoks + 1);
+	cur[0] = 1;
+	close_states(g, cur);
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '/' && cur[g->ntoks])
+			return 1;
+		if (!step(g, cur, next, text[i]))
+			return 0;
+		tmp = cur;
+		cur = next;
+		next = tmp;
+	}
+	return cur[g->ntoks] && !(at_end && g->dir_only);
+}
+
+static int glob_match(const struct glob *g, const unsigned char *path, size_t len)
+{
+	size_t start = 0, end;
+
+	if (!g->basename_only)
+		return run(g, path, len, 1);
+	while (start < len) {
+		for (end = start; end < len && path[end] != '/'; end++)
+			;
+		if (run(g, path + start, end - start, end == len))
+			return 1;
+		start = end + 1;
+	}
+	return 0;
+}
+
+int cg_globset_match(const cg_globset *set, const char *path)
+{
+	size_t len = strlen(path);
+
+	for (size_t i = 0; i < set->nglobs; i++)
+		if (glob_match(&set->globs[i], (const unsigned char *)path, len))
+			return 1;
+	return 0;
+}
+
+size_t cg_globset_count(const cg_globset *set)
+{
+	return set->npatterns;
+}
+
+const char *cg_globset_pattern(const cg_globset *set, size_t i)
+{
+	return i < set->npatterns ? set->patterns[i] : NULL;
+}
+
+unsigned cg_globset_flags(const cg_globset *set)
+{
+	return set->flags;
+}
+
+void cg_globset_free(cg_globset *set)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->npatterns; i++)
+		free(set->patterns[i]);
+	for (size_t i = 0; i < set->nglobs; i++)
+		glob_dispose(&set->globs[i]);
+	free(set->patterns);
+	free(set->globs);
+	free(set);
+}

@@ -1,0 +1,46 @@
+/*
+ * glob.h: gitignore-style path patterns compiled once and matched many times.
+ * `*` stays inside one directory, `**` crosses them, `{a,b}` alternates.
+ *
+ * Semantics (as gitignore, applied to paths relative to the repository root):
+ *  - a pattern with no slash except a trailing one matches a path whose
+ *    basename, or the name of any of its parent directories, matches;
+ *  - any other pattern is anchored at the root (a leading `/` only anchors);
+ *  - a pattern that matches a parent directory matches everything below it
+ *    ("docs" and "docs/" both cover "docs/a/b.md");
+ *  - `?` and `[...]` / `[!...]` classes match one character other than `/`;
+ *    classes take ranges and `[:alpha:]`-style names; `\` escapes the next
+ *    character;
+ *  - `**` crosses directories only as a whole path segment, between slashes
+ *    or at either end of the pattern; elsewhere it is a `*`, as git documents.
+ * There is no `!` negation: list only what to include.
+ * Matching runs the patterns as automata, in time linear in the path.
+ */
+#ifndef CG_GLOB_H
+#define CG_GLOB_H
+
+#include <stddef.h>
+
+typedef struct cg_globset cg_globset;
+
+#define CG_GLOB_CASEFOLD 1u /* ASCII case-insensitive matching */
+
+int cg_globset_new(cg_globset **out, unsigned flags);
+
+/* Compiles one pattern into the set. A bad pattern (empty, unbalanced `{` or
+ * `[`, brace expansion past 256 alternatives, `***`, a leading `!`, over 1024
+ * bytes) returns CG_EPOLICY with a message that names the problem but not the
+ * file location; the set is then unchanged. */
+int cg_globset_add(cg_globset *set, const char *pattern);
+
+/* 1 when any pattern of the set matches `path` (no leading "./" or "/"). */
+int cg_globset_match(const cg_globset *set, const char *path);
+
+/* The patterns as written, for `policy show`; lent, valid while the set lives. */
+size_t cg_globset_count(const cg_globset *set);
+const char *cg_globset_pattern(const cg_globset *set, size_t i);
+unsigned cg_globset_flags(const cg_globset *set);
+
+void cg_globset_free(cg_globset *set);
+
+#endif

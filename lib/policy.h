@@ -1,0 +1,88 @@
+/*
+ * policy.h: the effective policy, loaded from `.changeguard.yml` with libyaml
+ * (strictly: unknown keys, wrong types, bad globs or regexes are errors) or built in.
+ */
+#ifndef CG_POLICY_H
+#define CG_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "buf.h"
+#include "glob.h"
+#include "pattern.h"
+
+typedef enum {
+	CG_CHANGELOG_NEAREST,
+	CG_CHANGELOG_EVERY_DIRECTORY,
+	CG_CHANGELOG_ROOT
+} cg_changelog_mode;
+
+typedef enum { CG_VERIFY_PUSHER, CG_VERIFY_TRAILER } cg_verify_mode;
+
+typedef struct {
+	char *name;
+	cg_globset *paths;       /* compiled with CG_GLOB_CASEFOLD when case_insensitive */
+	int case_insensitive;
+	char *trailer;           /* "" = no sign-off possible: every change is refused */
+	char **authorizers;      /* emails or names; empty = any named sign-off */
+	size_t authorizers_len;
+	cg_verify_mode verify;
+} cg_protect_group;
+
+typedef struct {
+	int version;
+	struct {
+		cg_changelog_mode mode;
+		char *file;
+		cg_globset *require_for;
+		cg_globset *ignore;
+		cg_pattern *entry_pattern; /* has a named group "ts" */
+		int64_t max_age_ms;
+		int64_t max_skew_ms;
+		int append_only;
+		char *skip_trailer;        /* "" disables waivers */
+	} changelog;
+	cg_protect_group *protect;
+	size_t protect_len;
+	struct {
+		char *path;                /* "" = <git common dir>/changeguard/audit.db */
+		int on_error_warn;
+	} audit;
+	struct {
+		char *policy;
+		cg_globset *refs;
+		char **pusher_env;
+		size_t pusher_env_len;
+		int push_option_waivers;
+		int deadline;              /* seconds, 0 = off */
+	} server;
+	char *source;                  /* where it came from: a path, "(built-in defaults)" */
+	char sha256[65];               /* of the YAML text; of the defaults' text when built in */
+} cg_policy;
+
+/* The largest policy text accepted, from a file or a blob. */
+#define CG_POLICY_MAX_SIZE (1024 * 1024)
+
+/* The built-in defaults of SPEC §2. */
+int cg_policy_default(cg_policy **out);
+
+/* Parses YAML text (not necessarily NUL-terminated, at most CG_POLICY_MAX_SIZE
+ * bytes); `label` names it in messages ("FILE:LINE:COL: message", lines and
+ * columns 1-based) and becomes `source`. Keys left out keep their defaults; a
+ * `protect` list replaces the built-in one. Every error is CG_EPOLICY. */
+int cg_policy_load_buffer(cg_policy **out, const char *data, size_t len, const char *label);
+
+/* Reads and parses a file, labelled with `path`; a missing file is
+ * CG_ENOTFOUND, an unreadable or too large one CG_EPOLICY. */
+int cg_policy_load_file(cg_policy **out, const char *path);
+
+/* The effective policy as YAML with every key filled in (`policy show`);
+ * loading the output gives the same policy. */
+void cg_policy_format(cg_buf *out, const cg_policy *policy);
+
+void cg_policy_free(cg_policy *policy);
+
+/* The default YAML text with a comment on every key (`changeguard init`). */
+extern const char cg_policy_default_yaml[];
+
+#endif

@@ -1,0 +1,772 @@
+#include "rules.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "changelog.h"
+#include "error.h"
+#include "timestamp.h"
+
+/* A CHANGELOG that the change needs an entry in, and the paths that need it. */
+typedef struct {
+	char *path;
+	size_t count;
+	char *example[3];
+} requirement;
+
+/* A CHANGELOG read on both sides of the change, read at most once. */
+typedef struct {
+	char *path;
+	int exists;              /* in the new side, as a regular file */
+	git_blob **blobs;        /* [0] now, [1..] before; NULL where absent */
+	cg_changelog **parsed;   /* likewise */
+	cg_changelog_delta delta;
+	size_t valid_entries;    /* added entries that satisfy the rule */
+} changelog_state;
+
+typedef struct {
+	const cg_rules_input *in;
+	cg_result *result;
+	requirement *reqs;
+	size_t nreqs, areqs;
+	changelog_state *logs;
+	size_t nlogs, alogs;
+	cg_buf scratch;
+} evaluation;
+
+static char *dup_or_null(const char *s)
+{
+	return s ? cg_strdup(s) : NULL;
+}
+
+void cg_result_add_finding(cg_result *r, const char *rule, const char *path,
+                           const char *detail, const char *hint, const char *waiver)
+{
+	cg_finding *f;
+
+	r->findings = cg_array_grow(r->findings, &r->afindings, r->nfindings + 1,
+	                            sizeof(*r->findings));
+	f = &r->findings[r->nfindings++];
+	f->rule = cg_strdup(rule);
+	f->path = dup_or_null(path);
+	f->detail = cg_strdup(detail);
+	f->hint = dup_or_null(hint);
+	f->waiver = waiver;
+}
+
+static void add_waiver(cg_result *r, const char *rule, const char *source,
+                       const char *name, const char *reason, const char *authorizer)
+{
+	cg_waiver *w;
+
+	r->waivers = cg_array_grow(r->waivers, &r->awaivers, r->nwaivers + 1,
+	                           sizeof(*r->waivers));
+	w = &r->waivers[r->nwaivers++];
+	w->rule = cg_strdup(rule);
+	w->source = cg_strdup(source);
+	w->name = cg_strdup(name);
+	w->reason = dup_or_null(reason);
+	w->authorizer = dup_or_null(authorizer);
+}
+
+/* --- which CHANGELOG a path needs ------------------------------------- */
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static int is_changelog(const cg_policy *p, const char *path)
+{
+	return !strcmp(basename_of(path), p->changelog.file);
+}
+
+static int is_regular(uint32_t mode)
+{
+	return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE;
+}
+
+static int exists_in(const cg_snapshot *snap, const char *path)
+{
+	git_oid oid;
+	uint32_t mode;
+	return cg_snapshot_lookup(snap, path, &oid, &mode) == 0 && is_regular(mode);
+}
+
+/* Sets `out` to dir + "/" + file ("file" for the root). */
+static void join(cg_buf *out, const char *dir, size_t dirlen, const char *file)
+{
+	cg_buf_clear(out);
+	if (dirlen) {
+		cg_buf_put(out, dir, dirlen);
+		cg_buf_putc(out, '/');
+	}
+	cg_buf_puts(out, file);
+}
+
+static void needed_changelog(evaluation *ev, const char *path, cg_buf *out)
+{
+	const cg_policy *p = ev->in->policy;
+	size_t dirlen = (size_t)(basename_of(path) - path);
+
+	dirlen = dirlen ? dirlen - 1 : 0;
+	switch (p->changelog.mode) {
+	case CG_CHANGELOG_ROOT:
+		join(out, NULL, 0, p->changelog.file);
+		return;
+	case CG_CHANGELOG_EVERY_DIRECTORY:
+		join(out, path, dirlen, p->changelog.file);
+		return;
+	case CG_CHANGELOG_NEAREST:
+		for (;;) {
+			join(out, path, dirlen, p->changelog.file);
+			if (!dirlen || exists_in(ev->in->now, out->ptr))
+				return;
+			do
+				dirlen--;
+			while (dirlen && path[dirlen] != '/');
+		}
+	}
+}
+
+static int needs_entry(const cg_policy *p, const char *path)
+{
+	return !is_changelog(p, path) &&
+	       cg_globset_match(p->changelog.require_for, path) &&
+	       !cg_globset_match(p->changelog.ignore, path);
+}
+
+static requirement *find_or_add_requirement(evaluation *ev, const char *changelog)
+{
+	size_t lo = 0, hi = ev->nreqs;
+	requirement *r;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(ev->reqs[mid].path, changelog);
+		if (!c)
+			return &ev->reqs[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	ev->reqs = cg_array_grow(ev->reqs, &ev->areqs, ev->nreqs + 1, sizeof(*ev->reqs));
+	memmove(&ev->reqs[lo + 1], &ev->reqs[lo], (ev->nreqs - lo) * sizeof(*ev->reqs));
+	ev->nreqs++;
+	r = &ev->reqs[lo];
+	memset(r, 0, sizeof(*r));
+	r->path = cg_strdup(changelog);
+	return r;
+}
+
+static void collect_requirements(evaluation *ev)
+{
+	cg_buf changelog = CG_BUF_INIT, lastdir = CG_BUF_INIT;
+	size_t i, n = cg_changes_count(ev->in->changes);
+
+	for (i = 0; i < n; i++) {
+		const char *path = cg_changes_get(ev->in->changes, i)->path;
+		size_t dirlen = (size_t)(basename_of(path) - path);
+		requirement *r;
+
+		if (!needs_entry(ev->in->policy, path))
+			continue;
+		/* Changes arrive in tree order: most neighbours share a directory. */
+		if (!changelog.size || lastdir.size != dirlen || memcmp(lastdir.ptr, path, dirlen)) {
+			needed_changelog(ev, path, &changelog);
+			cg_buf_clear(&lastdir);
+			cg_buf_put(&lastdir, path, dirlen);
+		}
+		r = find_or_add_requirement(ev, changelog.ptr);
+		if (r->count < 3)
+			r->example[r->count] = cg_strdup(path);
+		r->count++;
+	}
+	cg_buf_dispose(&changelog);
+	cg_buf_dispose(&lastdir);
+}
+
+/* --- reading and comparing CHANGELOG files ---------------------------- */
+
+static int read_side(evaluation *ev, const cg_snapshot *snap, const char *path,
+                     git_blob **blob, cg_changelog **parsed, const char **problem)
+{
+	git_repository *repo = cg_snapshot_repository(snap);
+	git_odb *odb = NULL;
+	git_oid oid;
+	uint32_t mode;
+	size_t size;
+	git_object_t type;
+	int error;
+
+	if (cg_snapshot_lookup(snap, path, &oid, &mode) < 0)
+		return 0;
+	if (!is_regular(mode)) {
+		*problem = "is not a regular file, so it can hold no entries";
+		return 0;
+	}
+	if ((error = git_repository_odb(&odb, repo)) < 0 ||
+	    (error = git_odb_read_header(&size, &type, odb, &oid)) < 0) {
+		git_odb_free(odb);
+		return cg_error_from_git("cannot read changelog");
+	}
+	git_odb_free(odb);
+	if (size > CG_CHANGELOG_MAX_BYTES) {
+		*problem = "is larger than 32 MiB and was not read";
+		return 0;
+	}
+	if (git_blob_lookup(blob, repo, &oid) < 0)
+		return cg_error_from_git("cannot read changelog");
+	if (cg_changelog_is_binary(git_blob_rawcontent(*blob), (size_t)git_blob_rawsize(*blob))) {
+		*problem = "is a binary file, so it can hold no entries";
+		return 0;
+	}
+	(void)ev;
+	return cg_changelog_parse(parsed, git_blob_rawcontent(*blob),
+	                          (size_t)git_blob_rawsize(*blob),
+	                          ev->in->policy->changelog.entry_pattern);
+}
+
+static const char *entry_problem(const evaluation *ev, const cg_changelog_line *l,
+                                 cg_buf *why)
+{
+	const cg_policy *p = ev->in->policy;
+	int64_t t = ev->in->commit_time_ms;
+	char limit[32];
+
+	cg_buf_clear(why);
+	if (l->kind == CG_LINE_NEAR_MISS && l->status == CG_TS_OK)
+		cg_buf_puts(why, "does not match the policy's entry_pattern");
+	else if (l->status != CG_TS_OK)
+		cg_buf_puts(why, cg_timestamp_status_message(l->status));
+	else if (l->ts_ms < t - p->changelog.max_age_ms) {
+		cg_duration_format(limit, sizeof(limit), p->changelog.max_age_ms);
+		cg_buf_printf(why, "is older than max_age (%s) before the commit time", limit);
+	} else if (l->ts_ms > t + p->changelog.max_skew_ms) {
+		cg_duration_format(limit, sizeof(limit), p->changelog.max_skew_ms);
+		cg_buf_printf(why, "lies more than max_skew (%s) after the commit time", limit);
+	}
+	return why->size ? why->ptr : NULL;
+}
+
+static void report_line(evaluation *ev, const char *path, const cg_changelog_line *l,
+                        const char *what)
+{
+	cg_buf detail = CG_BUF_INIT;
+	int shown = l->len > 80 ? 77 : (int)l->len;
+
+	cg_buf_printf(&detail, "line %zu: %s: %.*s%s", l->line, what, shown, l->text,
+	              l->len > 80 ? "..." : "");
+	cg_result_add_finding(ev->result, "changelog", path, detail.ptr, NULL, NULL);
+	cg_buf_dispose(&detail);
+}
+
+static void judge_delta(evaluation *ev, changelog_state *cs)
+{
+	cg_buf why = CG_BUF_INIT, what = CG_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < cs->delta.nadded; i++) {
+		const cg_changelog_line *l = cs->delta.added[i];
+		const char *problem = entry_problem(ev, l, &why);
+		if (!problem) {
+			cs->valid_entries++;
+			continue;
+		}
+		cg_buf_clear(&what);
+		if (l->ts)
+			cg_buf_printf(&what, "new entry timestamp '%.*s' %s", (int)l->ts_len, l->ts, problem);
+		else
+			cg_buf_printf(&what, "new entry %s", problem);
+		report_line(ev, cs->path, l, what.ptr);
+	}
+	for (i = 0; ev->in->policy->changelog.append_only && i < cs->delta.nremoved; i++)
+		report_line(ev, cs->path, cs->delta.removed[i],
+		            "an existing entry was removed or rewritten (append_only)");
+	cg_buf_dispose(&why);
+	cg_buf_dispose(&what);
+}
+
+static int load_changelog(evaluation *ev, changelog_state *cs)
+{
+	const cg_rules_input *in = ev->in;
+	size_t k, sides = in->nbefore + 1;
+	const char *problem = NULL;
+	cg_changelog **before;
+	int error = 0;
+
+	cs->blobs = cg_calloc(sides, sizeof(*cs->blobs));
+	cs->parsed = cg_calloc(sides, sizeof(*cs->parsed));
+	cs->exists = exists_in(in->now, cs->path);
+	for (k = 0; k < sides && !error; k++)
+		error = read_side(ev, k ? in->before[k - 1] : in->now, cs->path,
+		                  &cs->blobs[k], &cs->parsed[k], &problem);
+	if (error < 0)
+		return cg_error_prefix(error, "%s", cs->path);
+	if (problem) {
+		cg_result_add_finding(ev->result, "changelog", cs->path, problem, NULL, NULL);
+		return 0;
+	}
+	/* An absent side compares as an empty file. */
+	before = cg_calloc(in->nbefore ? in->nbefore : 1, sizeof(*before));
+	for (k = 0; k < sides; k++)
+		if (!cs->parsed[k])
+			error = error ? error : cg_changelog_parse(&cs->parsed[k], "", 0,
+			                        in->policy->changelog.entry_pattern);
+	for (k = 0; k < in->nbefore; k++)
+		before[k] = cs->parsed[k + 1];
+	if (!error)
+		error = cg_changelog_compare(&cs->delta, cs->parsed[0],
+		                             (const cg_changelog *const *)before, in->nbefore);
+	free(before);
+	if (!error)
+		judge_delta(ev, cs);
+	return error;
+}
+
+static changelog_state *find_changelog(evaluation *ev, const char *path)
+{
+	size_t i;
+	for (i = 0; i < ev->nlogs; i++)
+		if (!strcmp(ev->logs[i].path, path))
+			return &ev->logs[i];
+	return NULL;
+}
+
+static int get_changelog(evaluation *ev, const char *path, changelog_state **out)
+{
+	changelog_state *cs = find_changelog(ev, path);
+
+	if (!cs) {
+		ev->logs = cg_array_grow(ev->logs, &ev->alogs, ev->nlogs + 1, sizeof(*ev->logs));
+		cs = &ev->logs[ev->nlogs++];
+		memset(cs, 0, sizeof(*cs));
+		cs->path = cg_strdup(path);
+		*out = cs;
+		return load_changelog(ev, cs);
+	}
+	*out = cs;
+	return 0;
+}
+
+static void free_changelog(changelog_state *cs, size_t sides)
+{
+	size_t k;
+	for (k = 0; cs->blobs && k < sides; k++) {
+		cg_changelog_free(cs->parsed[k]);
+		git_blob_free(cs->blobs[k]);
+	}
+	free(cs->parsed);
+	free(cs->blobs);
+	cg_changelog_delta_dispose(&cs->delta);
+	free(cs->path);
+}
+
+/* --- the changelog rule ------------------------------------------------ */
+
+static int unstaged_in_worktree(git_repository *repo, const char *path)
+{
+	unsigned int flags = 0;
+	if (!repo || git_repository_is_bare(repo) || git_status_file(&flags, repo, path) < 0)
+		return 0;
+	return (flags & (GIT_STATUS_WT_MODIFIED | GIT_STATUS_WT_NEW)) != 0;
+}
+
+static void quote_for_shell(cg_buf *out, const char *s)
+{
+	cg_buf_putc(out, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			cg_buf_puts(out, "'\\''");
+		else
+			cg_buf_putc(out, *s);
+	}
+	cg_buf_putc(out, '\'');
+}
+
+static void entry_hint(cg_buf *hint, const requirement *r)
+{
+	const char *base = basename_of(r->path);
+	char now[32];
+
+	cg_timestamp_format(now, cg_timestamp_now_ms(), 0);
+	cg_buf_puts(hint, "changeguard entry ");
+	if (base != r->path) {
+		cg_buf_puts(hint, "--dir ");
+		cg_buf_put(hint, r->path, (size_t)(base - r->path) - 1);
+		cg_buf_putc(hint, ' ');
+	}
+	cg_buf_printf(hint, "\"describe the change\"\nor add a line '- %s you: what changed' to ", now);
+	quote_for_shell(hint, r->path);
+	cg_buf_puts(hint, " and run: git add ");
+	quote_for_shell(hint, r->path);
+}
+
+static void describe_paths(cg_buf *out, const requirement *r)
+{
+	size_t i, shown = r->count < 3 ? r->count : 3;
+
+	cg_buf_puts(out, " (for ");
+	for (i = 0; i < shown; i++)
+		cg_buf_printf(out, "%s%s", i ? ", " : "", r->example[i]);
+	if (r->count > shown)
+		cg_buf_printf(out, " and %zu more", r->count - shown);
+	cg_buf_putc(out, ')');
+}
+
+static int check_requirement(evaluation *ev, const requirement *r)
+{
+	const cg_policy *p = ev->in->policy;
+	const char *skip = p->changelog.skip_trailer[0] ? p->changelog.skip_trailer : NULL;
+	cg_buf detail = CG_BUF_INIT, hint = CG_BUF_INIT;
+	changelog_state *cs;
+	int error;
+
+	if ((error = get_changelog(ev, r->path, &cs)) < 0)
+		return error;
+	if (cs->valid_entries)
+		return 0;
+	if (!cs->exists)
+		cg_buf_puts(&detail, "does not exist, and the change needs a new entry in it");
+	else
+		cg_buf_puts(&detail, "needs a new entry");
+	describe_paths(&detail, r);
+	if (unstaged_in_worktree(ev->in->worktree, r->path)) {
+		cg_buf_puts(&detail, "; it is edited in the work tree but not staged");
+		cg_buf_puts(&hint, "git add ");
+		quote_for_shell(&hint, r->path);
+	} else {
+		entry_hint(&hint, r);
+	}
+	cg_result_add_finding(ev->result, "changelog", r->path, detail.ptr, hint.ptr, skip);
+	cg_buf_dispose(&detail);
+	cg_buf_dispose(&hint);
+	return 0;
+}
+
+static int check_changelogs(evaluation *ev)
+{
+	size_t i, n = cg_changes_count(ev->in->changes);
+	changelog_state *cs;
+	int error = 0;
+
+	collect_requirements(ev);
+	for (i = 0; i < ev->nreqs && !error; i++)
+		error = check_requirement(ev, &ev->reqs[i]);
+	/* Every changelog the change touches is checked, needed or not:
+	 * bad new entries and rewritten old ones are findings anywhere. */
+	for (i = 0; i < n && !error; i++) {
+		const char *path = cg_changes_get(ev->in->changes, i)->path;
+		if (is_changelog(ev->in->policy, path))
+			error = get_changelog(ev, path, &cs);
+	}
+	return error;
+}
+
+/* --- waivers ----------------------------------------------------------- */
+
+static int is_waivable_by(const cg_finding *f, const char *trailer)
+{
+	return f->waiver && trailer && !strcasecmp(f->waiver, trailer);
+}
+
+/* Drops the findings that `trailer` settles; returns how many. */
+static size_t settle(cg_result *r, const char *trailer, const char *rule_prefix)
+{
+	size_t i, kept = 0, settled = 0;
+
+	for (i = 0; i < r->nfindings; i++) {
+		cg_finding *f = &r->findings[i];
+		if (is_waivable_by(f, trailer) && !strncmp(f->rule, rule_prefix, strlen(rule_prefix))) {
+			free(f->rule);
+			free(f->path);
+			free(f->detail);
+			free(f->hint);
+			settled++;
+		} else {
+			r->findings[kept++] = *f;
+		}
+	}
+	r->nfindings = kept;
+	return settled;
+}
+
+static int has_waivable(const cg_result *r, const char *trailer)
+{
+	size_t i;
+	for (i = 0; i < r->nfindings; i++)
+		if (is_waivable_by(&r->findings[i], trailer))
+			return 1;
+	return 0;
+}
+
+static void apply_skip(evaluation *ev)
+{
+	const cg_rules_input *in = ev->in;
+	const char *key = in->policy->changelog.skip_trailer;
+	const cg_trailer *t;
+	size_t pos = 0;
+
+	if (!key[0] || !has_waivable(ev->result, key))
+		return;
+	if (in->push_skip_reason && in->push_skip_reason[0]) {
+		settle(ev->result, key, "changelog");
+		add_waiver(ev->result, "changelog", "push-option", "changeguard.skip",
+		           in->push_skip_reason, in->pusher);
+		return;
+	}
+	if (!in->trailers || !(t = cg_trailers_find(in->trailers, key, &pos)))
+		return;
+	if (!t->value[0]) {
+		cg_buf hint = CG_BUF_INIT;
+		cg_buf_printf(&hint, "git commit --amend --trailer '%s: why no entry is needed'", key);
+		cg_result_add_finding(ev->result, "changelog", NULL,
+		                      "the waiver trailer has no reason; say why no entry is needed",
+		                      hint.ptr, NULL);
+		cg_buf_dispose(&hint);
+		return;
+	}
+	settle(ev->result, key, "changelog");
+	add_waiver(ev->result, "changelog", "trailer", t->key, t->value, NULL);
+}
+
+/* --- the protect rule -------------------------------------------------- */
+
+/* Splits "Name <email>" into its parts (either may come back empty). */
+static void split_ident(const char *value, cg_buf *name, cg_buf *email)
+{
+	const char *lt = strchr(value, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	const char *end = lt && gt ? lt : value + strlen(value);
+
+	cg_buf_clear(name);
+	cg_buf_clear(email);
+	while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	cg_buf_put(name, value, (size_t)(end - value));
+	if (lt && gt)
+		cg_buf_put(email, lt + 1, (size_t)(gt - lt - 1));
+	else if (strchr(value, '@') && !strchr(value, ' '))
+		cg_buf_puts(email, value), cg_buf_clear(name);
+}
+
+/* An authorizer entry may be an email, a name, or "Name <email>". */
+static int ident_matches(const char *entry, const char *name, const char *email)
+{
+	cg_buf ename = CG_BUF_INIT, eemail = CG_BUF_INIT;
+	int hit;
+
+	split_ident(entry, &ename, &eemail);
+	if (eemail.size)
+		hit = email[0] && !strcasecmp(eemail.ptr, email);
+	else
+		hit = name[0] && !strcasecmp(ename.ptr, name);
+	cg_buf_dispose(&ename);
+	cg_buf_dispose(&eemail);
+	return hit;
+}
+
+static int is_authorizer(const cg_protect_group *g, const char *name, const char *email)
+{
+	size_t i;
+
+	if (!g->authorizers_len)
+		return name[0] != '\0';
+	for (i = 0; i < g->authorizers_len; i++)
+		if (ident_matches(g->authorizers[i], name, email))
+			return 1;
+	return 0;
+}
+
+static void list_authorizers(cg_buf *out, const cg_protect_group *g)
+{
+	size_t i;
+
+	if (!g->authorizers_len) {
+		cg_buf_puts(out, "any named sign-off");
+		return;
+	}
+	cg_buf_puts(out, "one of: ");
+	for (i = 0; i < g->authorizers_len; i++)
+		cg_buf_printf(out, "%s%s", i ? ", " : "", g->authorizers[i]);
+}
+
+/* The sign-off that authorizes the group's change, or NULL; `why` says
+ * what was wrong with the trailers there were. */
+static const cg_trailer *find_signoff(const cg_rules_input *in, const cg_protect_group *g,
+                                      cg_buf *why)
+{
+	cg_buf name = CG_BUF_INIT, email = CG_BUF_INIT;
+	const cg_trailer *t, *found = NULL;
+	size_t pos = 0;
+
+	while (!found && (t = cg_trailers_find(in->trailers, g->trailer, &pos)) != NULL) {
+		split_ident(t->value, &name, &email);
+		if (is_authorizer(g, name.ptr, email.ptr))
+			found = t;
+		else {
+			cg_buf_clear(why);
+			cg_buf_printf(why, "'%s: %s' does not name an authorizer", t->key, t->value);
+		}
+	}
+	cg_buf_dispose(&name);
+	cg_buf_dispose(&email);
+	return found;
+}
+
+static int pusher_may_sign(const cg_rules_input *in, const cg_protect_group *g)
+{
+	size_t i;
+
+	if (!in->pusher || g->verify != CG_VERIFY_PUSHER || !g->authorizers_len)
+		return 1;
+	for (i = 0; i < g->authorizers_len; i++)
+		if (ident_matches(g->authorizers[i], in->pusher, in->pusher))
+			return 1;
+	return 0;
+}
+
+static void protect_finding(evaluation *ev, const cg_protect_group *g, const char *rule,
+                            const char *path, const char *problem)
+{
+	cg_buf detail = CG_BUF_INIT, hint = CG_BUF_INIT;
+
+	cg_buf_printf(&detail, "%s; the '%s' group needs ", problem, g->name);
+	if (g->trailer[0]) {
+		cg_buf_printf(&detail, "a '%s:' trailer from ", g->trailer);
+		list_authorizers(&detail, g);
+		cg_buf_printf(&hint, "git commit --trailer '%s: Your Name <you@example.com>'",
+		              g->trailer);
+	} else {
+		cg_buf_puts(&detail, "a policy change before it can be modified");
+	}
+	cg_result_add_finding(ev->result, rule, path, detail.ptr, hint.size ? hint.ptr : NULL,
+	                      g->trailer[0] ? g->trailer : NULL);
+	cg_buf_dispose(&detail);
+	cg_buf_dispose(&hint);
+}
+
+static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths)
+{
+	const cg_rules_input *in = ev->in;
+	cg_buf rule = CG_BUF_INIT, why = CG_BUF_INIT;
+	size_t i, n = cg_changes_count(in->changes);
+	const cg_trailer *ok = NULL;
+
+	cg_buf_clear(paths);
+	cg_buf_printf(&rule, "protect:%s", g->name);
+	if (g->trailer[0] && in->trailers)
+		ok = find_signoff(in, g, &why);
+	if (ok && !pusher_may_sign(in, g)) {
+		cg_buf_clear(&why);
+		cg_buf_printf(&why, "the pusher '%s' is not an authorizer", in->pusher);
+		ok = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		const char *path = cg_changes_get(in->changes, i)->path;
+		if (!cg_globset_match(g->paths, path))
+			continue;
+		cg_buf_printf(paths, "%s%s", paths->size ? ", " : "", path);
+		if (!ok)
+			protect_finding(ev, g, rule.ptr, path,
+			                why.size ? why.ptr : "protected path changed without sign-off");
+	}
+	if (ok && paths->size)
+		add_waiver(ev->result, rule.ptr, "trailer", ok->key, paths->ptr, ok->value);
+	cg_buf_dispose(&rule);
+	cg_buf_dispose(&why);
+}
+
+static void check_protected(evaluation *ev)
+{
+	size_t i;
+	for (i = 0; i < ev->in->policy->protect_len; i++)
+		check_group(ev, &ev->in->policy->protect[i], &ev->scratch);
+}
+
+/* --- verdict ----------------------------------------------------------- */
+
+static cg_verdict decide(const cg_rules_input *in, const cg_result *r)
+{
+	size_t i;
+	int waivable_only = 1;
+
+	for (i = 0; i < r->nfindings; i++)
+		if (!r->findings[i].waiver)
+			waivable_only = 0;
+	if (r->nfindings)
+		return waivable_only && !in->trailers && !in->pusher ? CG_VERDICT_DEFERRED
+		                                                     : CG_VERDICT_BLOCKED;
+	for (i = 0; i < r->nwaivers; i++)
+		if (!r->waivers[i].authorizer || !strcmp(r->waivers[i].source, "push-option"))
+			return CG_VERDICT_WAIVED;
+	return CG_VERDICT_ALLOWED;
+}
+
+int cg_rules_evaluate(cg_result **out, const cg_rules_input *in)
+{
+	evaluation ev = { in, cg_calloc(1, sizeof(cg_result)), NULL, 0, 0, NULL, 0, 0, CG_BUF_INIT };
+	size_t i, k;
+	int error;
+
+	error = check_changelogs(&ev);
+	if (!error) {
+		apply_skip(&ev);
+		check_protected(&ev);
+		ev.result->verdict = decide(in, ev.result);
+	}
+	for (i = 0; i < ev.nreqs; i++) {
+		for (k = 0; k < 3; k++)
+			free(ev.reqs[i].example[k]);
+		free(ev.reqs[i].path);
+	}
+	free(ev.reqs);
+	for (i = 0; i < ev.nlogs; i++)
+		free_changelog(&ev.logs[i], in->nbefore + 1);
+	free(ev.logs);
+	cg_buf_dispose(&ev.scratch);
+	if (error < 0) {
+		cg_result_free(ev.result);
+		ev.result = NULL;
+	}
+	*out = ev.result;
+	return error;
+}
+
+const char *cg_verdict_name(cg_verdict v)
+{
+	switch (v) {
+	case CG_VERDICT_ALLOWED: return "allowed";
+	case CG_VERDICT_WAIVED: return "waived";
+	case CG_VERDICT_DEFERRED: return "deferred";
+	case CG_VERDICT_BLOCKED: return "blocked";
+	}
+	return "error";
+}
+
+void cg_result_free(cg_result *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nfindings; i++) {
+		free(r->findings[i].rule);
+		free(r->findings[i].path);
+		free(r->findings[i].detail);
+		free(r->findings[i].hint);
+	}
+	for (i = 0; i < r->nwaivers; i++) {
+		free(r->waivers[i].rule);
+		free(r->waivers[i].source);
+		free(r->waivers[i].name);
+		free(r->waivers[i].reason);
+		free(r->waivers[i].authorizer);
+	}
+	free(r->findings);
+	free(r->waivers);
+	free(r);
+}

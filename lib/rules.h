@@ -1,0 +1,69 @@
+/*
+ * rules.h: the policy's rules (changelog, protect) applied to one change set,
+ * giving findings with hints, the waivers and sign-offs used, and a verdict.
+ */
+#ifndef CG_RULES_H
+#define CG_RULES_H
+
+#include <git2.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "changes.h"
+#include "policy.h"
+#include "trailers.h"
+
+typedef struct {
+	char *rule;          /* "changelog", "protect:<group>" */
+	char *path;          /* the file it is about: a CHANGELOG or a protected path */
+	char *detail;        /* what is wrong, one line, without the path */
+	char *hint;          /* commands that fix it, one per line; may be NULL */
+	const char *waiver;  /* the trailer that can settle it; NULL when none can */
+} cg_finding;
+
+typedef struct {
+	char *rule;       /* what was waived or signed off */
+	char *source;     /* "trailer" or "push-option" */
+	char *name;       /* the trailer key or push option */
+	char *reason;     /* the reason given, or the paths signed off */
+	char *authorizer; /* who signed; NULL for a plain waiver */
+} cg_waiver;
+
+typedef enum {
+	CG_VERDICT_ALLOWED,
+	CG_VERDICT_WAIVED,   /* allowed because a waiver applied */
+	CG_VERDICT_DEFERRED, /* pre-commit: only findings a trailer can still settle */
+	CG_VERDICT_BLOCKED
+} cg_verdict;
+
+typedef struct {
+	cg_finding *findings;
+	size_t nfindings, afindings;
+	cg_waiver *waivers;
+	size_t nwaivers, awaivers;
+	cg_verdict verdict;
+} cg_result;
+
+typedef struct {
+	const cg_policy *policy;
+	const cg_changes *changes;
+	const cg_snapshot *now;             /* what the commit contains */
+	const cg_snapshot *const *before;   /* its parent(s); one empty snapshot for a root */
+	size_t nbefore;
+	int64_t commit_time_ms;
+	const cg_trailers *trailers;        /* NULL: the message is not written yet */
+	const char *pusher;                 /* server side; NULL locally */
+	const char *push_skip_reason;       /* server side: changeguard.skip push option */
+	git_repository *worktree;           /* local: look at the work tree for hints */
+} cg_rules_input;
+
+int cg_rules_evaluate(cg_result **out, const cg_rules_input *in);
+
+/* Adds a finding (copies the strings); used by callers for their own checks. */
+void cg_result_add_finding(cg_result *r, const char *rule, const char *path,
+                           const char *detail, const char *hint, const char *waiver);
+
+const char *cg_verdict_name(cg_verdict v);
+
+void cg_result_free(cg_result *r);
+
+#endif
