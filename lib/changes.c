@@ -128,8 +128,8 @@ static int diff_file_cb(const git_diff_delta *d, float progress, void *payload)
 	return 0;
 }
 
-int cg_changes_staged(cg_changes **out, git_repository *repo, git_index *index,
-                      git_tree *head)
+static int staged_against(cg_changes **out, git_repository *repo, git_index *index,
+                          git_tree *tree)
 {
 	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
 	git_diff *diff = NULL;
@@ -138,7 +138,7 @@ int cg_changes_staged(cg_changes **out, git_repository *repo, git_index *index,
 
 	/* Names and ids only: no content is loaded, no similarity is computed. */
 	opts.flags = GIT_DIFF_INCLUDE_TYPECHANGE | GIT_DIFF_SKIP_BINARY_CHECK;
-	if ((error = git_diff_tree_to_index(&diff, repo, head, index, &opts)) < 0 ||
+	if ((error = git_diff_tree_to_index(&diff, repo, tree, index, &opts)) < 0 ||
 	    (error = git_diff_foreach(diff, diff_file_cb, NULL, NULL, NULL, c)) < 0) {
 		error = cg_error_from_git("cannot compare the index with HEAD");
 		cg_changes_free(c);
@@ -287,40 +287,55 @@ static int tree_of_parent(git_tree **out, git_commit *commit, unsigned int n)
 	return error < 0 ? cg_error_from_git("cannot read parent commit") : 0;
 }
 
-int cg_changes_commit(cg_changes **out, git_repository *repo, git_commit *commit)
+/* Diffs `now` (a tree, or the index when `index` is set) against every
+ * parent tree and keeps the paths that differ from all of them. */
+static int against_parents(cg_changes **out, git_repository *repo, git_index *index,
+                           git_tree *now, git_tree *const *parents, size_t n)
 {
-	unsigned int nparents = git_commit_parentcount(commit), k;
-	cg_changes **per_parent = cg_calloc(nparents ? nparents : 1, sizeof(*per_parent));
-	git_tree *tree = NULL, *ptree = NULL;
-	int error;
+	cg_changes **each = cg_calloc(n, sizeof(*each));
+	size_t k;
+	int error = 0;
 
 	*out = NULL;
-	if ((error = git_commit_tree(&tree, commit)) < 0) {
+	for (k = 0; k < n && !error; k++) {
+		error = index ? staged_against(&each[k], repo, index, parents[k])
+		              : changes_between(&each[k], repo, parents[k], now);
+		if (!error && k > 0)
+			qsort(each[k]->items, each[k]->len, sizeof(cg_change), compare_change_path);
+	}
+	if (!error) {
+		keep_common(each[0], each + 1, n - 1);
+		*out = each[0];
+		each[0] = NULL;
+	}
+	for (k = 0; k < n; k++)
+		cg_changes_free(each[k]);
+	free(each);
+	return error;
+}
+
+int cg_changes_staged(cg_changes **out, git_repository *repo, git_index *index,
+                      git_tree *const *parents, size_t nparents)
+{
+	return against_parents(out, repo, index, NULL, parents, nparents);
+}
+
+int cg_changes_commit(cg_changes **out, git_repository *repo, git_commit *commit)
+{
+	unsigned int n = git_commit_parentcount(commit), k;
+	git_tree **parents = cg_calloc(n ? n : 1, sizeof(*parents)), *tree = NULL;
+	int error = 0;
+
+	*out = NULL;
+	if (git_commit_tree(&tree, commit) < 0)
 		error = cg_error_from_git("cannot read commit tree");
-		goto done;
-	}
-	if (nparents == 0) {
-		error = changes_between(out, repo, NULL, tree);
-		goto done;
-	}
-	for (k = 0; k < nparents; k++) {
-		if ((error = tree_of_parent(&ptree, commit, k)) < 0 ||
-		    (error = changes_between(&per_parent[k], repo, ptree, tree)) < 0)
-			goto done;
-		git_tree_free(ptree);
-		ptree = NULL;
-		if (k > 0)
-			qsort(per_parent[k]->items, per_parent[k]->len,
-			      sizeof(cg_change), compare_change_path);
-	}
-	keep_common(per_parent[0], per_parent + 1, nparents - 1);
-	*out = per_parent[0];
-	per_parent[0] = NULL;
-done:
-	for (k = 0; k < nparents; k++)
-		cg_changes_free(per_parent[k]);
-	free(per_parent);
-	git_tree_free(ptree);
+	for (k = 0; k < n && !error; k++)
+		error = tree_of_parent(&parents[k], commit, k);
+	if (!error)
+		error = against_parents(out, repo, NULL, tree, parents, n ? n : 1);
+	for (k = 0; k < n; k++)
+		git_tree_free(parents[k]);
+	free(parents);
 	git_tree_free(tree);
 	return error;
 }

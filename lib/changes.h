@@ -41,9 +41,12 @@ typedef struct {
  * deletion and an addition, which is all the rules need (SPEC §3). */
 typedef struct cg_changes cg_changes;
 
-/* What `git commit` will record: `index` against `head` (NULL: unborn). */
+/* What `git commit` will record: `index` against the parents' trees
+ * (at least one: `parents[0]` is HEAD's, NULL when unborn; more during a
+ * merge, when only paths that differ from every parent count, as for a
+ * merge commit). */
 int cg_changes_staged(cg_changes **out, git_repository *repo, git_index *index,
-                      git_tree *head);
+                      git_tree *const *parents, size_t nparents);
 
 /* What `commit` introduced: against its parent, the empty tree for a root
  * commit, and for a merge only the paths that differ from every parent. */

@@ -14,10 +14,11 @@
 struct cg_check {
 	git_repository *repo;
 	git_index *index;
-	git_tree *head;         /* NULL on an unborn branch */
+	git_tree **parents;     /* HEAD's tree (NULL when unborn), then MERGE_HEADs' */
+	size_t nparents;
 	cg_policy *policy;
 	cg_changes *changes;
-	cg_snapshot *now, *before;
+	cg_snapshot *now, **before;
 	char *separators;
 	char comment_char;
 };
@@ -55,23 +56,60 @@ static int head_tree(git_tree **out, git_repository *repo)
 	return 0;
 }
 
+static int add_merge_head(const git_oid *oid, void *payload)
+{
+	cg_check *c = payload;
+	git_commit *commit = NULL;
+	int error;
+
+	if (git_commit_lookup(&commit, c->repo, oid) < 0)
+		return cg_error_from_git("cannot read MERGE_HEAD");
+	c->parents = cg_realloc(c->parents, (c->nparents + 1) * sizeof(*c->parents));
+	error = git_commit_tree(&c->parents[c->nparents], commit);
+	git_commit_free(commit);
+	if (error < 0)
+		return cg_error_from_git("cannot read MERGE_HEAD");
+	c->nparents++;
+	return 0;
+}
+
+/* The commit's parents: HEAD, and while a merge is being concluded, the
+ * commits in MERGE_HEAD, so that a merge is checked as a merge commit is. */
+static int staged_parents(cg_check *c)
+{
+	int error;
+
+	c->parents = cg_calloc(1, sizeof(*c->parents));
+	c->nparents = 1;
+	if ((error = head_tree(&c->parents[0], c->repo)) < 0)
+		return error;
+	if (git_repository_state(c->repo) != GIT_REPOSITORY_STATE_MERGE)
+		return 0;
+	error = git_repository_mergehead_foreach(c->repo, add_merge_head, c);
+	return error == GIT_ENOTFOUND ? 0 : error < 0 ? CG_ERROR : 0;
+}
+
 int cg_check_open_staged(cg_check **out)
 {
 	cg_check *c = cg_calloc(1, sizeof(*c));
+	size_t k;
 	int error;
 
 	*out = NULL;
 	if ((error = open_from_env(&c->repo)) < 0 ||
-	    (error = head_tree(&c->head, c->repo)) < 0)
+	    (error = staged_parents(c)) < 0)
 		goto fail;
 	if (git_repository_index(&c->index, c->repo) < 0) {
 		error = cg_error_from_git("cannot read the index");
 		goto fail;
 	}
-	if ((error = cg_changes_staged(&c->changes, c->repo, c->index, c->head)) < 0)
+	if ((error = cg_changes_staged(&c->changes, c->repo, c->index,
+	                               c->parents, c->nparents)) < 0)
 		goto fail;
 	cg_snapshot_from_index(&c->now, c->repo, c->index);
-	cg_snapshot_from_tree(&c->before, c->repo, c->head);
+	c->before = cg_calloc(c->nparents, sizeof(*c->before));
+	for (k = 0; k < c->nparents; k++)
+		cg_snapshot_from_tree(&c->before[k], c->repo, c->parents[k]);
 	*out = c;
 	return 0;
 fail:
@@ -122,7 +160,6 @@ void cg_check_trailer_opts(cg_check *c, cg_trailer_opts *opts)
 
 int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t len)
 {
-	const cg_snapshot *before[1] = { c->before };
 	cg_rules_input in = { 0 };
 	cg_trailers *trailers = NULL;
 	cg_trailer_opts opts;
@@ -136,8 +173,8 @@ int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t 
 	in.policy = c->policy;
 	in.changes = c->changes;
 	in.now = c->now;
-	in.before = before;
-	in.nbefore = 1;
+	in.before = (const cg_snapshot *const *)c->before;
+	in.nbefore = c->nparents;
 	in.commit_time_ms = cg_timestamp_now_ms();
 	in.trailers = trailers;
 	in.worktree = c->repo;
@@ -302,13 +339,19 @@ git_repository *cg_check_repository(const cg_check *c)
 
 void cg_check_free(cg_check *c)
 {
+	size_t k;
+
 	if (!c)
 		return;
+	for (k = 0; k < c->nparents; k++) {
+		cg_snapshot_free(c->before ? c->before[k] : NULL);
+		git_tree_free(c->parents[k]);
+	}
+	free(c->before);
+	free(c->parents);
 	cg_snapshot_free(c->now);
-	cg_snapshot_free(c->before);
 	cg_changes_free(c->changes);
 	cg_policy_free(c->policy);
-	git_tree_free(c->head);
 	git_index_free(c->index);
 	git_repository_free(c->repo);
 	free(c->separators);

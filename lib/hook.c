@@ -65,8 +65,9 @@ static int standard_options(cg_hook_kind kind, int argc, char **argv)
 	return -1;
 }
 
-/* Writes the guidance as comment lines before git's own comments' scissors
- * line (git commit -v), or at the end of the message file. */
+/* Writes the guidance as comment lines before the scissors line of
+ * git commit -v, or at the end of the message file. A `comment` of 0 is
+ * core.commentChar=auto: the character git used is read from the file. */
 static int add_guidance(const char *path, const cg_result *r, char comment)
 {
 	cg_buf msg = CG_BUF_INIT, out = CG_BUF_INIT, esc = CG_BUF_INIT;
@@ -77,6 +78,7 @@ static int add_guidance(const char *path, const cg_result *r, char comment)
 
 	if ((error = read_file(&msg, path)) < 0)
 		goto done;
+	comment = cg_message_comment_char(msg.ptr, msg.size, comment);
 	scissors = strstr(msg.ptr, " ------------------------ >8 ------------------------");
 	at = scissors && scissors > msg.ptr ? (size_t)(scissors - 1 - msg.ptr) : msg.size;
 	cg_buf_put(&out, msg.ptr, at);
@@ -165,10 +167,17 @@ static int evaluate(cg_result **out, cg_check *c, cg_hook_kind kind, const char 
 	if (kind != CG_HOOK_COMMIT_MSG)
 		return cg_check_evaluate(out, c, NULL, 0);
 	if ((error = read_file(&raw, msgfile)) == 0) {
-		/* git runs commit-msg before it strips comments and the -v diff. */
+		/* git runs commit-msg before it strips comments and the -v diff,
+		 * but only when an editor was used: with -m or -F (GIT_EDITOR=:)
+		 * it keeps comment lines, so the message is read as it will be. */
+		const char *editor = getenv("GIT_EDITOR");
 		cg_check_trailer_opts(c, &opts);
-		cg_message_clean(&clean, raw.ptr, raw.size, &opts);
-		error = cg_check_evaluate(out, c, clean.ptr, clean.size);
+		if (editor && !strcmp(editor, ":"))
+			error = cg_check_evaluate(out, c, raw.ptr, raw.size);
+		else {
+			cg_message_clean(&clean, raw.ptr, raw.size, &opts);
+			error = cg_check_evaluate(out, c, clean.ptr, clean.size);
+		}
 	}
 	cg_buf_dispose(&raw);
 	cg_buf_dispose(&clean);
@@ -240,7 +249,7 @@ int cg_hook_run(cg_hook_kind kind, int argc, char **argv)
 	}
 	if (kind == CG_HOOK_PREPARE_COMMIT_MSG) {
 		cg_check_trailer_opts(c, &opts);
-		if (r->nfindings && add_guidance(msgfile, r, opts.comment_char ? opts.comment_char : '#') < 0)
+		if (r->nfindings && add_guidance(msgfile, r, opts.comment_char) < 0)
 			cg_output_message(&o, cg_error_last(), NULL);
 		code = CG_EXIT_OK;
 		goto done;

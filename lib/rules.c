@@ -231,62 +231,78 @@ static int read_side(evaluation *ev, const cg_snapshot *snap, const char *path,
 	                          ev->in->policy->changelog.entry_pattern);
 }
 
-static const char *entry_problem(const evaluation *ev, const cg_changelog_line *l,
-                                 cg_buf *why)
+/* Why an added line is not a valid entry, in `why`; 0 when it is one.
+ * Returns 1 for a malformed entry, which must be fixed, and 2 for one whose
+ * time lies outside the window: an entry copied by a cherry-pick or merged
+ * in late is real but old, so like a missing entry it can be waived. */
+static int entry_problem(const evaluation *ev, const cg_changelog_line *l, cg_buf *why)
 {
 	const cg_policy *p = ev->in->policy;
 	int64_t t = ev->in->commit_time_ms;
 	char limit[32];
 
 	cg_buf_clear(why);
-	if (l->kind == CG_LINE_NEAR_MISS && l->status == CG_TS_OK)
+	if (l->kind == CG_LINE_NEAR_MISS && l->status == CG_TS_OK) {
 		cg_buf_puts(why, "does not match the policy's entry_pattern");
-	else if (l->status != CG_TS_OK)
+		return 1;
+	}
+	if (l->status != CG_TS_OK) {
 		cg_buf_puts(why, cg_timestamp_status_message(l->status));
-	else if (l->ts_ms < t - p->changelog.max_age_ms) {
+		return 1;
+	}
+	if (l->ts_ms < t - p->changelog.max_age_ms) {
 		cg_duration_format(limit, sizeof(limit), p->changelog.max_age_ms);
 		cg_buf_printf(why, "is older than max_age (%s) before the commit time", limit);
-	} else if (l->ts_ms > t + p->changelog.max_skew_ms) {
+		return 2;
+	}
+	if (l->ts_ms > t + p->changelog.max_skew_ms) {
 		cg_duration_format(limit, sizeof(limit), p->changelog.max_skew_ms);
 		cg_buf_printf(why, "lies more than max_skew (%s) after the commit time", limit);
+		return 2;
 	}
-	return why->size ? why->ptr : NULL;
+	return 0;
 }
 
 static void report_line(evaluation *ev, const char *path, const cg_changelog_line *l,
-                        const char *what)
+                        const char *what, const char *waiver)
 {
 	cg_buf detail = CG_BUF_INIT;
 	int shown = l->len > 80 ? 77 : (int)l->len;
 
 	cg_buf_printf(&detail, "line %zu: %s: %.*s%s", l->line, what, shown, l->text,
 	              l->len > 80 ? "..." : "");
-	cg_result_add_finding(ev->result, "changelog", path, detail.ptr, NULL, NULL);
+	cg_result_add_finding(ev->result, "changelog", path, detail.ptr, NULL, waiver);
 	cg_buf_dispose(&detail);
+}
+
+static const char *skip_trailer(const cg_policy *p)
+{
+	return p->changelog.skip_trailer[0] ? p->changelog.skip_trailer : NULL;
 }
 
 static void judge_delta(evaluation *ev, changelog_state *cs)
 {
+	const cg_policy *p = ev->in->policy;
 	cg_buf why = CG_BUF_INIT, what = CG_BUF_INIT;
 	size_t i;
 
 	for (i = 0; i < cs->delta.nadded; i++) {
 		const cg_changelog_line *l = cs->delta.added[i];
-		const char *problem = entry_problem(ev, l, &why);
+		int problem = entry_problem(ev, l, &why);
 		if (!problem) {
 			cs->valid_entries++;
 			continue;
 		}
 		cg_buf_clear(&what);
 		if (l->ts)
-			cg_buf_printf(&what, "new entry timestamp '%.*s' %s", (int)l->ts_len, l->ts, problem);
+			cg_buf_printf(&what, "new entry timestamp '%.*s' %s", (int)l->ts_len, l->ts, why.ptr);
 		else
-			cg_buf_printf(&what, "new entry %s", problem);
-		report_line(ev, cs->path, l, what.ptr);
+			cg_buf_printf(&what, "new entry %s", why.ptr);
+		report_line(ev, cs->path, l, what.ptr, problem == 2 ? skip_trailer(p) : NULL);
 	}
-	for (i = 0; ev->in->policy->changelog.append_only && i < cs->delta.nremoved; i++)
+	for (i = 0; p->changelog.append_only && i < cs->delta.nremoved; i++)
 		report_line(ev, cs->path, cs->delta.removed[i],
-		            "an existing entry was removed or rewritten (append_only)");
+		            "an existing entry was removed or rewritten (append_only)", NULL);
 	cg_buf_dispose(&why);
 	cg_buf_dispose(&what);
 }
@@ -420,8 +436,7 @@ static void describe_paths(cg_buf *out, const requirement *r)
 
 static int check_requirement(evaluation *ev, const requirement *r)
 {
-	const cg_policy *p = ev->in->policy;
-	const char *skip = p->changelog.skip_trailer[0] ? p->changelog.skip_trailer : NULL;
+	const char *skip = skip_trailer(ev->in->policy);
 	cg_buf detail = CG_BUF_INIT, hint = CG_BUF_INIT;
 	changelog_state *cs;
 	int error;

@@ -480,6 +480,11 @@ static char detect_comment_char(const char *msg, size_t len)
 	return found ? found : '#';
 }
 
+char cg_message_comment_char(const char *msg, size_t len, char configured)
+{
+	return configured ? configured : detect_comment_char(msg, len);
+}
+
 /* git's strbuf_stripspace() with comments skipped. */
 static void strip_space(cg_buf *out, const char *buf, size_t len, char comment)
 {

@@ -40,6 +40,10 @@ typedef struct {
 void cg_message_clean(cg_buf *out, const char *msg, size_t len,
                       const cg_trailer_opts *opts);
 
+/* The comment character of a message being edited: `configured` when set,
+ * else (core.commentChar=auto) the one detected as cg_message_clean does. */
+char cg_message_comment_char(const char *msg, size_t len, char configured);
+
 /* Parses the trailers of a message exactly as `git interpret-trailers
  * --parse` does: only the last paragraph (the subject never counts), ended by
  * a "---" line unless no_divider and by the scissors line; comment lines
