@@ -239,7 +239,7 @@ static size_t count_text(const sorted_lines *s, const cg_changelog_line *l)
 	return n;
 }
 
-/* Walks the groups of equal text in `s`, calling `fn` with the group. */
+/* The end of the run of lines equal in text to the one at `i`. */
 static size_t group_end(const sorted_lines *s, size_t i)
 {
 	size_t j = i + 1;
@@ -283,18 +283,23 @@ int cg_changelog_compare(cg_changelog_delta *out, const cg_changelog *now,
 		for (; most_before < j - i; most_before++)
 			push_line(&out->added, &out->nadded, &added_alloc, snow.v[i + most_before]);
 	}
+	/* A line several parents share and `now` lacks is reported once. */
 	for (k = 0; k < nbefore; k++) {
 		for (i = 0; i < sb[k].n; i = j) {
-			size_t in_now;
+			size_t kept = count_text(&snow, sb[k].v[i]), p;
 			j = group_end(&sb[k], i);
 			if (sb[k].v[i]->kind != CG_LINE_ENTRY)
 				continue;
-			for (in_now = count_text(&snow, sb[k].v[i]); in_now < j - i; in_now++)
-				push_line(&out->removed, &out->nremoved, &removed_alloc,
-				          sb[k].v[i + in_now]);
+			for (p = 0; p < k; p++) {
+				size_t c = count_text(&sb[p], sb[k].v[i]);
+				kept = c > kept ? c : kept;
+			}
+			for (; kept < j - i; kept++)
+				push_line(&out->removed, &out->nremoved, &removed_alloc, sb[k].v[i + kept]);
 		}
-		free(sb[k].v);
 	}
+	for (k = 0; k < nbefore; k++)
+		free(sb[k].v);
 	qsort(out->added, out->nadded, sizeof(*out->added), compare_by_line);
 	qsort(out->removed, out->nremoved, sizeof(*out->removed), compare_by_line);
 	free(sb);

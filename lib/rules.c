@@ -225,7 +225,6 @@ static int read_side(evaluation *ev, const cg_snapshot *snap, const char *path,
 		*problem = "is a binary file, so it can hold no entries";
 		return 0;
 	}
-	(void)ev;
 	return cg_changelog_parse(parsed, git_blob_rawcontent(*blob),
 	                          (size_t)git_blob_rawsize(*blob),
 	                          ev->in->policy->changelog.entry_pattern);
@@ -559,13 +558,15 @@ static void split_ident(const char *value, cg_buf *name, cg_buf *email)
 
 	cg_buf_clear(name);
 	cg_buf_clear(email);
+	if (!lt && strchr(value, '@') && !strchr(value, ' ')) {
+		cg_buf_puts(email, value); /* a bare address */
+		return;
+	}
 	while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
 	cg_buf_put(name, value, (size_t)(end - value));
 	if (lt && gt)
 		cg_buf_put(email, lt + 1, (size_t)(gt - lt - 1));
-	else if (strchr(value, '@') && !strchr(value, ' '))
-		cg_buf_puts(email, value), cg_buf_clear(name);
 }
 
 /* An authorizer entry may be an email, a name, or "Name <email>". */

@@ -1,0 +1,272 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "changelog.h"
+#include "error.h"
+
+static const char default_pattern[] =
+	"^\\s*(?:[-*]|#{2,4})\\s+(?<ts>\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?Z)\\b";
+
+static cg_pattern *entry;
+
+static int setup(void **state)
+{
+	(void)state;
+	return cg_pattern_compile(&entry, default_pattern, 0);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	cg_pattern_free(entry);
+	return 0;
+}
+
+static cg_changelog *parse(const char *text)
+{
+	cg_changelog *cl = NULL;
+	assert_int_equal(cg_changelog_parse(&cl, text, strlen(text), entry), 0);
+	return cl;
+}
+
+static void test_entries_and_near_misses(void **state)
+{
+	cg_changelog *cl = parse(
+		"# Changelog\n"
+		"\n"
+		"- 2026-01-31T12:00:00Z alice: valid\n"
+		"* 2026-01-31T12:00:00.250Z bob: fraction\n"
+		"## 2026-02-01T00:00:00Z\n"
+		"- 2026-02-30T10:00:00Z x: no such day\n"
+		"- 2026-01-31T12:00:00+02:00 x: offset\n"
+		"- 2026-01-31 12:00:00 x: naive\n"
+		"- 2026-01-31 x: a date alone is not an entry\n"
+		"Released 2026-01-31T12:00:00Z (not at the start)\n");
+	const cg_changelog_line *l;
+
+	(void)state;
+	assert_int_equal(cg_changelog_count(cl), 6);
+	l = cg_changelog_get(cl, 0);
+	assert_int_equal(l->line, 3);
+	assert_int_equal(l->kind, CG_LINE_ENTRY);
+	assert_int_equal(l->status, CG_TS_OK);
+	assert_int_equal(l->len, strlen("- 2026-01-31T12:00:00Z alice: valid"));
+	assert_int_equal(cg_changelog_get(cl, 1)->status, CG_TS_OK);
+	assert_int_equal(cg_changelog_get(cl, 1)->ts_ms % 1000, 250);
+	assert_int_equal(cg_changelog_get(cl, 2)->kind, CG_LINE_ENTRY);
+	assert_int_equal(cg_changelog_get(cl, 3)->status, CG_TS_BAD_DATE);
+	l = cg_changelog_get(cl, 4);
+	assert_int_equal(l->kind, CG_LINE_NEAR_MISS);
+	assert_int_equal(l->status, CG_TS_NOT_UTC);
+	l = cg_changelog_get(cl, 5);
+	assert_int_equal(l->kind, CG_LINE_NEAR_MISS);
+	assert_int_equal(l->status, CG_TS_NOT_UTC);
+	assert_null(cg_changelog_get(cl, 6));
+	cg_changelog_free(cl);
+}
+
+static void test_fences_and_comments_hide_entries(void **state)
+{
+	cg_changelog *cl = parse(
+		"```\n- 2026-01-31T12:00:00Z in: fence\n```\n"
+		"~~~~\n- 2026-01-31T12:00:00Z in: tilde fence\n~~~\nstill inside\n~~~~\n"
+		"<!--\n- 2026-01-31T12:00:00Z in: comment\n-->\n"
+		"<!-- - 2026-01-31T12:00:00Z one-line comment -->\n"
+		"- 2026-01-31T12:00:01Z out: visible\n");
+
+	(void)state;
+	assert_int_equal(cg_changelog_count(cl), 1);
+	assert_int_equal(cg_changelog_get(cl, 0)->line, 13);
+	cg_changelog_free(cl);
+}
+
+static void test_bom_and_crlf(void **state)
+{
+	cg_changelog *cl = parse("\xEF\xBB\xBF- 2026-01-31T12:00:00Z a: first\r\n- 2026-01-31T12:00:01Z b\r\n");
+	const cg_changelog_line *l;
+
+	(void)state;
+	assert_int_equal(cg_changelog_count(cl), 2);
+	l = cg_changelog_get(cl, 0);
+	assert_int_equal(l->line, 1);
+	assert_memory_equal(l->text, "- 2026", 6);
+	assert_int_equal(l->text[l->len - 1], 't'); /* no CR kept */
+	cg_changelog_free(cl);
+}
+
+static void test_binary_detection(void **state)
+{
+	(void)state;
+	assert_true(cg_changelog_is_binary("a\0b", 3));
+	assert_false(cg_changelog_is_binary("plain text\n", 11));
+}
+
+static void compare(const char *before, const char *now, size_t nadded, size_t nremoved)
+{
+	cg_changelog *b = parse(before), *n = parse(now);
+	const cg_changelog *bs[1] = { b };
+	cg_changelog_delta d;
+
+	assert_int_equal(cg_changelog_compare(&d, n, bs, 1), 0);
+	assert_int_equal(d.nadded, nadded);
+	assert_int_equal(d.nremoved, nremoved);
+	cg_changelog_delta_dispose(&d);
+	cg_changelog_free(b);
+	cg_changelog_free(n);
+}
+
+static void test_compare(void **state)
+{
+	const char *one = "- 2026-01-01T00:00:00Z a: one\n";
+	const char *two = "- 2026-01-02T00:00:00Z b: two\n- 2026-01-01T00:00:00Z a: one\n";
+	const char *moved = "- 2026-01-01T00:00:00Z a: one\n- 2026-01-02T00:00:00Z b: two\n";
+	const char *edited = "- 2026-01-02T00:00:00Z b: two\n- 2026-01-01T00:00:00Z a: one!\n";
+	const char *dup = "- 2026-01-01T00:00:00Z a: one\n- 2026-01-01T00:00:00Z a: one\n";
+
+	(void)state;
+	compare(one, one, 0, 0);
+	compare(one, two, 1, 0);
+	compare(two, moved, 0, 0);
+	compare(two, edited, 1, 1);
+	compare(two, "", 0, 2);
+	compare(one, dup, 1, 0);  /* a copy of an old line is new */
+	compare(dup, one, 0, 1);
+	compare("", "- 2026-01-01T00:00:00+01:00 tz\n", 1, 0); /* near misses are added lines */
+	compare("- 2026-01-01T00:00:00+01:00 tz\n", "", 0, 0); /* but never removed entries */
+}
+
+static void test_compare_merge_reports_once(void **state)
+{
+	cg_changelog *p1 = parse("- 2026-01-01T00:00:00Z a: shared\n- 2026-01-02T00:00:00Z b: left\n");
+	cg_changelog *p2 = parse("- 2026-01-01T00:00:00Z a: shared\n- 2026-01-03T00:00:00Z c: right\n");
+	cg_changelog *n = parse("- 2026-01-02T00:00:00Z b: left\n- 2026-01-03T00:00:00Z c: right\n"
+	                        "- 2026-01-04T00:00:00Z d: merge\n");
+	const cg_changelog *bs[2] = { p1, p2 };
+	cg_changelog_delta d;
+
+	(void)state;
+	assert_int_equal(cg_changelog_compare(&d, n, bs, 2), 0);
+	assert_int_equal(d.nadded, 1); /* only the merge's own entry */
+	assert_memory_equal(d.added[0]->text, "- 2026-01-04", 12);
+	assert_int_equal(d.nremoved, 1); /* "shared", once although both parents had it */
+	cg_changelog_delta_dispose(&d);
+	cg_changelog_free(p1);
+	cg_changelog_free(p2);
+	cg_changelog_free(n);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	cg_buf b = CG_BUF_INIT;
+	char chunk[65536];
+	size_t n;
+
+	assert_non_null(fp);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		cg_buf_put(&b, chunk, n);
+	fclose(fp);
+	*len = b.size;
+	return cg_buf_detach(&b);
+}
+
+/* Every real-world changelog of the corpus parses, and compared with itself
+ * shows no change; dropping its first entry line shows exactly that. */
+static void test_corpus(void **state)
+{
+	const char *corpus = getenv("CG_CORPUS");
+	cg_buf dir = CG_BUF_INIT, path = CG_BUF_INIT;
+	struct dirent *de;
+	size_t files = 0;
+	DIR *d;
+
+	(void)state;
+	if (!corpus)
+		skip();
+	cg_buf_printf(&dir, "%s/changelogs", corpus);
+	if (!(d = opendir(dir.ptr)))
+		skip();
+	while ((de = readdir(d)) != NULL) {
+		cg_changelog *a = NULL, *b = NULL;
+		const cg_changelog *bs[1];
+		cg_changelog_delta delta;
+		size_t len;
+		char *data;
+
+		if (!strstr(de->d_name, "CHANGELOG.md"))
+			continue;
+		cg_buf_clear(&path);
+		cg_buf_printf(&path, "%s/%s", dir.ptr, de->d_name);
+		data = slurp(path.ptr, &len);
+		assert_int_equal(cg_changelog_parse(&a, data, len, entry), 0);
+		assert_int_equal(cg_changelog_parse(&b, data, len, entry), 0);
+		bs[0] = a;
+		assert_int_equal(cg_changelog_compare(&delta, b, bs, 1), 0);
+		assert_int_equal(delta.nadded, 0);
+		assert_int_equal(delta.nremoved, 0);
+		cg_changelog_delta_dispose(&delta);
+		cg_changelog_free(a);
+		cg_changelog_free(b);
+		free(data);
+		files++;
+	}
+	closedir(d);
+	assert_true(files >= 40);
+	cg_buf_dispose(&dir);
+	cg_buf_dispose(&path);
+}
+
+/* joplin's changelog has 348 release headings with UTC timestamps; a
+ * pattern written for it finds them all valid. */
+static void test_corpus_custom_pattern(void **state)
+{
+	const char *corpus = getenv("CG_CORPUS");
+	cg_pattern *p = NULL;
+	cg_changelog *cl = NULL;
+	cg_buf path = CG_BUF_INIT;
+	size_t len, i;
+	char *data;
+	FILE *probe;
+
+	(void)state;
+	if (!corpus)
+		skip();
+	cg_buf_printf(&path, "%s/changelogs/laurent22__joplin__CHANGELOG.md", corpus);
+	if (!(probe = fopen(path.ptr, "rb")))
+		skip();
+	fclose(probe);
+	data = slurp(path.ptr, &len);
+	assert_int_equal(cg_pattern_compile(&p, "^## \\[.*\\) - (?<ts>\\S+Z)$", 0), 0);
+	assert_int_equal(cg_changelog_parse(&cl, data, len, p), 0);
+	assert_int_equal(cg_changelog_count(cl), 348);
+	for (i = 0; i < cg_changelog_count(cl); i++)
+		assert_int_equal(cg_changelog_get(cl, i)->status, CG_TS_OK);
+	cg_changelog_free(cl);
+	cg_pattern_free(p);
+	cg_buf_dispose(&path);
+	free(data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_entries_and_near_misses),
+		cmocka_unit_test(test_fences_and_comments_hide_entries),
+		cmocka_unit_test(test_bom_and_crlf),
+		cmocka_unit_test(test_binary_detection),
+		cmocka_unit_test(test_compare),
+		cmocka_unit_test(test_compare_merge_reports_once),
+		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_corpus_custom_pattern),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
