@@ -256,6 +256,8 @@ static int compare_change_path(const void *a, const void *b)
 static int has_path(const cg_changes *c, const char *path)
 {
 	cg_change key = { .path = (char *)path };
+	if (!c->len)
+		return 0;
 	return bsearch(&key, c->items, c->len, sizeof(*c->items), compare_change_path) != NULL;
 }
 
@@ -300,7 +302,7 @@ static int against_parents(cg_changes **out, git_repository *repo, git_index *in
 	for (k = 0; k < n && !error; k++) {
 		error = index ? staged_against(&each[k], repo, index, parents[k])
 		              : changes_between(&each[k], repo, parents[k], now);
-		if (!error && k > 0)
+		if (!error && k > 0 && each[k]->len > 1)
 			qsort(each[k]->items, each[k]->len, sizeof(cg_change), compare_change_path);
 	}
 	if (!error) {
