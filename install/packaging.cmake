@@ -1,0 +1,47 @@
+# install/packaging.cmake: what `cmake --install` puts beside the executables
+# (man pages, bash completion, docs) and the Debian package CPack makes of it.
+# Included from the top-level CMakeLists.txt after the targets are defined.
+
+set(CG_INSTALL_SRC ${CMAKE_CURRENT_LIST_DIR})
+
+install(FILES ${CG_INSTALL_SRC}/man/changeguard.1 ${CG_INSTALL_SRC}/man/changelog-audit.1
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${CG_INSTALL_SRC}/man/changeguard.yml.5
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+# bash-completion loads completions/<command> on first use: one script
+# serves both commands.
+foreach(cmd changeguard changelog-audit)
+  install(FILES ${CG_INSTALL_SRC}/completion.bash
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME ${cmd})
+endforeach()
+install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/CHANGELOG.md
+              ${CMAKE_SOURCE_DIR}/docs/cli.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME changeguard)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+    "git hooks enforcing dated CHANGELOG entries and sign-off for MCP and other config")
+set(CPACK_PACKAGE_DESCRIPTION
+    "changeguard's hooks refuse commits and pushes whose change lacks a dated CHANGELOG\n\
+entry or touches protected configuration (MCP server configs first of all)\n\
+without a sign-off trailer, and record every decision in a hash-chained\n\
+SQLite audit database; changelog-audit reports on it.")
+if(NOT CPACK_PACKAGE_CONTACT)
+  set(CPACK_PACKAGE_CONTACT "changeguard maintainers <changeguard@localhost>")
+endif()
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION vcs)
+# The hooks are run by git; the libraries come from dpkg-shlibdeps when it is
+# there (dpkg-dev), else from bookworm's package names.
+find_program(CG_DPKG_SHLIBDEPS dpkg-shlibdeps)
+if(CG_DPKG_SHLIBDEPS)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "git")
+else()
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS
+      "git, libgit2-1.5, libpcre2-8-0, libyaml-0-2, libsqlite3-0, libssl3")
+endif()
+include(CPack)

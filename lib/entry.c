@@ -1,0 +1,485 @@
+#include "entry.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "changelog.h"
+#include "error.h"
+#include "policy.h"
+#include "timestamp.h"
+
+#define POLICY_FILE ".changeguard.yml"
+#define NEW_CHANGELOG "# Changelog\n\n"
+
+/* One changelog to write: where, and its new content. */
+typedef struct {
+	char *path;        /* relative to the work tree */
+	cg_buf full;       /* absolute */
+	cg_buf content;
+	mode_t mode;       /* of the existing file; 0 for a new one */
+} target;
+
+/* --- the entry line ------------------------------------------------------ */
+
+static int is_one_line(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int visible = 0;
+
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		visible |= *p != ' ';
+	}
+	return visible;
+}
+
+int cg_entry_format(cg_buf *out, const cg_pattern *pattern, int64_t now_ms,
+                    const char *author, const char *message)
+{
+	char ts[32];
+	size_t start = 0, len = 0, at;
+	int rc;
+
+	if (!is_one_line(message))
+		return cg_error_set(CG_EPOLICY, "the entry message must be one line of text");
+	if (!is_one_line(author))
+		return cg_error_set(CG_EPOLICY, "the author name '%s' is not one line of text", author);
+	cg_timestamp_format(ts, now_ms, 0);
+	cg_buf_clear(out);
+	cg_buf_puts(out, "- ");
+	at = out->size;
+	cg_buf_printf(out, "%s %s: %s", ts, author, message);
+	rc = cg_pattern_match(pattern, out->ptr, out->size, "ts", &start, &len);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || start != at || len != strlen(ts))
+		return cg_error_set(CG_EPOLICY, "the policy's entry_pattern does not accept '%s'; "
+		                    "write the entry by hand in the format it wants", out->ptr);
+	return 0;
+}
+
+int cg_entry_author(cg_buf *out, git_repository *repo)
+{
+	const char *env = getenv("GIT_AUTHOR_NAME");
+	git_config *cfg = NULL;
+	git_buf name = GIT_BUF_INIT;
+	int error = 0;
+
+	cg_buf_clear(out);
+	if (env && env[0]) {
+		cg_buf_puts(out, env);
+		return 0;
+	}
+	if ((repo ? git_repository_config_snapshot(&cfg, repo) : git_config_open_default(&cfg)) < 0)
+		return cg_error_from_git("cannot read git's configuration");
+	if (git_config_get_string_buf(&name, cfg, "user.name") == 0 && name.ptr[0])
+		cg_buf_puts(out, name.ptr);
+	else
+		error = cg_error_set(CG_EPOLICY, "who is the author? set your name with: "
+		                     "git config --global user.name \"Your Name\"");
+	git_buf_dispose(&name);
+	git_config_free(cfg);
+	return error;
+}
+
+/* --- where in the file ----------------------------------------------------- */
+
+/* Byte offset of 1-based line `line`; `len` past the end. */
+static size_t line_offset(const char *data, size_t len, size_t line)
+{
+	size_t off = 0;
+
+	while (--line > 0) {
+		const char *nl = memchr(data + off, '\n', len - off);
+		if (!nl)
+			return len;
+		off = (size_t)(nl - data) + 1;
+	}
+	return off;
+}
+
+static size_t next_line(const char *data, size_t len, size_t off)
+{
+	const char *nl = memchr(data + off, '\n', len - off);
+	return nl ? (size_t)(nl - data) + 1 : len;
+}
+
+/* Indented, non-blank: the rest of a multi-line list item. */
+static int is_continuation(const char *data, size_t len, size_t off)
+{
+	size_t end = next_line(data, len, off), i;
+
+	if (off >= len || (data[off] != ' ' && data[off] != '\t'))
+		return 0;
+	for (i = off; i < end; i++)
+		if (data[i] != ' ' && data[i] != '\t' && data[i] != '\r' && data[i] != '\n')
+			return 1;
+	return 0;
+}
+
+/* Whether the entries run oldest first: more of them later than the one
+ * before than earlier. A tie (one entry, none) means newest first. */
+static int oldest_first(const cg_changelog *cl)
+{
+	size_t i, up = 0, down = 0, seen = 0;
+	int64_t prev = 0;
+
+	for (i = 0; i < cg_changelog_count(cl); i++) {
+		const cg_changelog_line *l = cg_changelog_get(cl, i);
+		if (l->kind != CG_LINE_ENTRY || l->status != CG_TS_OK)
+			continue;
+		if (seen++) {
+			up += l->ts_ms > prev;
+			down += l->ts_ms < prev;
+		}
+		prev = l->ts_ms;
+	}
+	return up > down;
+}
+
+static void entry_lines(const cg_changelog *cl, const cg_changelog_line **first,
+                        const cg_changelog_line **last)
+{
+	size_t i;
+
+	*first = *last = NULL;
+	for (i = 0; i < cg_changelog_count(cl); i++) {
+		const cg_changelog_line *l = cg_changelog_get(cl, i);
+		if (l->kind != CG_LINE_ENTRY)
+			continue;
+		if (!*first)
+			*first = l;
+		*last = l;
+	}
+}
+
+/* Whether the text is empty or ends in an empty line: where a list can start. */
+static int ends_blank(const char *data, size_t len)
+{
+	if (!len)
+		return 1;
+	if (data[--len] != '\n')
+		return 0;
+	if (len && data[len - 1] == '\r')
+		len--;
+	return !len || data[len - 1] == '\n';
+}
+
+/* The file's line end, as its first line has it. */
+static const char *line_end(const char *data, size_t len)
+{
+	const char *nl = memchr(data, '\n', len);
+	return nl && nl > data && nl[-1] == '\r' ? "\r\n" : "\n";
+}
+
+/* Builds the file with `line` inserted where its entries go. */
+static void insert_entry(cg_buf *out, const char *data, size_t len, const cg_changelog *cl,
+                         const char *line)
+{
+	const char *eol = line_end(data, len);
+	const cg_changelog_line *first, *last;
+	size_t at;
+
+	entry_lines(cl, &first, &last);
+	cg_buf_clear(out);
+	if (first && !oldest_first(cl)) {
+		at = line_offset(data, len, first->line);
+		if (at == 0 && len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
+			at = 3;
+		cg_buf_put(out, data, at);
+	} else if (first) {
+		at = next_line(data, len, line_offset(data, len, last->line));
+		while (is_continuation(data, len, at))
+			at = next_line(data, len, at);
+		cg_buf_put(out, data, at);
+		if (at && data[at - 1] != '\n')
+			cg_buf_puts(out, eol);
+	} else {
+		/* No entries yet: they start after a blank line at the end. */
+		at = len;
+		cg_buf_put(out, data, len);
+		if (len && data[len - 1] != '\n')
+			cg_buf_puts(out, eol);
+		if (!ends_blank(data, len))
+			cg_buf_puts(out, eol);
+	}
+	cg_buf_printf(out, "%s%s", line, eol);
+	cg_buf_put(out, data + at, len - at);
+}
+
+/* --- files ------------------------------------------------------------------ */
+
+static int read_file(cg_buf *out, const char *path)
+{
+	char chunk[65536];
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+	int error = 0;
+
+	if (!fp)
+		return cg_error_set(CG_ERROR, "cannot read '%s': %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && out->size <= CG_CHANGELOG_MAX_BYTES)
+		cg_buf_put(out, chunk, n);
+	if (ferror(fp))
+		error = cg_error_set(CG_ERROR, "cannot read '%s': %s", path, strerror(errno));
+	else if (out->size > CG_CHANGELOG_MAX_BYTES)
+		error = cg_error_set(CG_ERROR, "'%s' is larger than 32 MiB", path);
+	fclose(fp);
+	return error;
+}
+
+/* Writes beside `path` and renames over it, keeping `mode` (0: a new
+ * file, with the umask's mode), so a reader never sees half a file. */
+static int write_file(const char *path, const cg_buf *data, mode_t mode)
+{
+	const char *slash = strrchr(path, '/');
+	cg_buf tmp = CG_BUF_INIT;
+	int fd, error = 0;
+
+	cg_buf_printf(&tmp, "%.*s.%s.changeguard-new", slash ? (int)(slash - path + 1) : 0, path,
+	              slash ? slash + 1 : path);
+	unlink(tmp.ptr);
+	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL, 0666);
+	if (fd < 0 || (mode && fchmod(fd, mode & 07777) < 0) ||
+	    write(fd, data->ptr, data->size) != (ssize_t)data->size)
+		error = cg_error_set(CG_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
+	if (fd >= 0 && close(fd) < 0 && !error)
+		error = cg_error_set(CG_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
+	if (!error && rename(tmp.ptr, path) < 0)
+		error = cg_error_set(CG_ERROR, "cannot write '%s': %s", path, strerror(errno));
+	if (error)
+		unlink(tmp.ptr);
+	cg_buf_dispose(&tmp);
+	return error;
+}
+
+/* --- changeguard entry ----------------------------------------------------- */
+
+/* The findings with which lib/rules.c asks for a new entry ("needs a new
+ * entry", "does not exist, and the change needs a new entry in it"), as
+ * opposed to its findings about entries that are there. */
+static int asks_for_entry(const cg_finding *f)
+{
+	return !strcmp(f->rule, "changelog") && f->path &&
+	       (!strncmp(f->detail, "needs a new entry", 17) ||
+	        !strncmp(f->detail, "does not exist, and the change needs a new entry", 48));
+}
+
+static void add_target(target **targets, size_t *n, size_t *alloc, const char *path)
+{
+	*targets = cg_array_grow(*targets, alloc, *n + 1, sizeof(**targets));
+	memset(&(*targets)[*n], 0, sizeof(**targets));
+	(*targets)[*n].path = cg_strdup(path);
+	(*targets)[*n].full = (cg_buf)CG_BUF_INIT;
+	(*targets)[*n].content = (cg_buf)CG_BUF_INIT;
+	(*n)++;
+}
+
+static int needed_targets(target **targets, size_t *n, cg_check *c)
+{
+	cg_result *r = NULL;
+	size_t i, alloc = 0;
+	int error;
+
+	if ((error = cg_check_evaluate(&r, c, NULL, 0)) < 0)
+		return error;
+	for (i = 0; i < r->nfindings; i++)
+		if (asks_for_entry(&r->findings[i]))
+			add_target(targets, n, &alloc, r->findings[i].path);
+	cg_result_free(r);
+	return 0;
+}
+
+/* DIR's changelog, relative to the work tree `root`. */
+static int dir_target(target **targets, size_t *n, const char *root, const char *dir,
+                      const char *file)
+{
+	char *real = realpath(dir, NULL), *top = realpath(root, NULL);
+	cg_buf path = CG_BUF_INIT;
+	size_t len = top ? strlen(top) : 0, alloc = 0;
+	struct stat st;
+	int error = 0;
+
+	if (!real || !top || stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
+		error = cg_error_set(CG_EPOLICY, "--dir '%s' is not a directory", dir);
+	else if (strncmp(real, top, len) || (real[len] && real[len] != '/'))
+		error = cg_error_set(CG_EPOLICY, "--dir '%s' is outside the work tree '%s'", dir, top);
+	if (!error) {
+		if (real[len])
+			cg_buf_printf(&path, "%s/", real + len + 1);
+		cg_buf_puts(&path, file);
+		add_target(targets, n, &alloc, path.ptr);
+	}
+	free(real);
+	free(top);
+	cg_buf_dispose(&path);
+	return error;
+}
+
+static int has_unstaged_changes(git_repository *repo, const char *path)
+{
+	const unsigned int wt = GIT_STATUS_WT_NEW | GIT_STATUS_WT_MODIFIED | GIT_STATUS_WT_DELETED |
+	                        GIT_STATUS_WT_TYPECHANGE | GIT_STATUS_WT_RENAMED;
+	unsigned int flags = 0;
+
+	return git_status_file(&flags, repo, path) == 0 && (flags & wt);
+}
+
+/* Reads the changelog and puts the new content in `t->content`. */
+static int prepare(target *t, git_repository *repo, const cg_policy *p, const char *line,
+                   int force)
+{
+	cg_buf old = CG_BUF_INIT;
+	cg_changelog *cl = NULL;
+	struct stat st;
+	int error = 0;
+
+	cg_buf_printf(&t->full, "%s%s", git_repository_workdir(repo), t->path);
+	if (!force && has_unstaged_changes(repo, t->path))
+		return cg_error_set(CG_EPOLICY, "'%s' has changes that are not staged; stage them "
+		                    "first (git add), or use --force to stage them with the entry",
+		                    t->path);
+	if (lstat(t->full.ptr, &st) < 0) {
+		cg_buf_printf(&t->content, NEW_CHANGELOG "%s\n", line);
+		return 0;
+	}
+	t->mode = st.st_mode;
+	if (!S_ISREG(st.st_mode))
+		return cg_error_set(CG_EPOLICY, "'%s' is not a regular file", t->path);
+	if ((error = read_file(&old, t->full.ptr)) == 0 &&
+	    cg_changelog_is_binary(old.ptr, old.size))
+		error = cg_error_set(CG_EPOLICY, "'%s' is a binary file", t->path);
+	if (!error && (error = cg_changelog_parse(&cl, old.ptr, old.size,
+	                                          p->changelog.entry_pattern)) == 0)
+		insert_entry(&t->content, old.ptr, old.size, cl, line);
+	cg_changelog_free(cl);
+	cg_buf_dispose(&old);
+	return error;
+}
+
+static int write_and_stage(cg_entry_written *out, target *t, size_t n, git_repository *repo)
+{
+	git_index *index = NULL;
+	size_t i;
+	int error = 0;
+
+	if (git_repository_index(&index, repo) < 0)
+		return cg_error_from_git("cannot read the index");
+	out->paths = cg_calloc(n, sizeof(*out->paths));
+	out->created = cg_calloc(n, sizeof(*out->created));
+	for (i = 0; i < n && !error; i++) {
+		if ((error = write_file(t[i].full.ptr, &t[i].content, t[i].mode)) < 0)
+			break;
+		out->paths[out->n] = cg_strdup(t[i].path);
+		out->created[out->n++] = !t[i].mode;
+		if (git_index_add_bypath(index, t[i].path) < 0)
+			error = cg_error_from_git(t[i].path);
+	}
+	if (!error && git_index_write(index) < 0)
+		error = cg_error_from_git("cannot write the index");
+	git_index_free(index);
+	return error;
+}
+
+int cg_entry_add(cg_entry_written *out, cg_check *c, const char *message,
+                 const cg_entry_opts *opts)
+{
+	git_repository *repo = cg_check_repository(c);
+	const cg_policy *p = cg_check_policy(c);
+	cg_buf author = CG_BUF_INIT, line = CG_BUF_INIT;
+	int64_t now = opts->now_ms ? opts->now_ms : cg_timestamp_now_ms();
+	target *t = NULL;
+	size_t i, n = 0;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if (git_repository_is_bare(repo))
+		return cg_error_set(CG_EPOLICY, "a bare repository has no changelog to write");
+	if ((error = cg_entry_author(&author, repo)) < 0 ||
+	    (error = cg_entry_format(&line, p->changelog.entry_pattern, now, author.ptr,
+	                             message)) < 0)
+		goto done;
+	error = opts->dir ? dir_target(&t, &n, git_repository_workdir(repo), opts->dir,
+	                               p->changelog.file)
+	                  : needed_targets(&t, &n, c);
+	/* Every file is ready before the first is written: all or nothing. */
+	for (i = 0; i < n && !error; i++)
+		error = prepare(&t[i], repo, p, line.ptr, opts->force);
+	if (!error && n)
+		error = write_and_stage(out, t, n, repo);
+done:
+	for (i = 0; i < n; i++) {
+		free(t[i].path);
+		cg_buf_dispose(&t[i].full);
+		cg_buf_dispose(&t[i].content);
+	}
+	free(t);
+	cg_buf_dispose(&author);
+	cg_buf_dispose(&line);
+	return error;
+}
+
+void cg_entry_written_dispose(cg_entry_written *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->paths[i]);
+	free(w->paths);
+	free(w->created);
+	memset(w, 0, sizeof(*w));
+}
+
+/* --- changeguard init ------------------------------------------------------ */
+
+static int exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+int cg_entry_init(cg_init_result *out, const char *dir, git_repository *repo)
+{
+	cg_buf policy_path = CG_BUF_INIT, log_path = CG_BUF_INIT, author = CG_BUF_INIT;
+	cg_buf line = CG_BUF_INIT, content = CG_BUF_INIT;
+	cg_policy *p = NULL;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	cg_buf_printf(&policy_path, "%s/" POLICY_FILE, dir);
+	out->wrote_policy = !exists(policy_path.ptr);
+	error = out->wrote_policy ? cg_policy_default(&p) : cg_policy_load_file(&p, policy_path.ptr);
+	if (error < 0)
+		goto done;
+	out->changelog = cg_strdup(p->changelog.file);
+	cg_buf_printf(&log_path, "%s/%s", dir, p->changelog.file);
+	out->wrote_changelog = !exists(log_path.ptr);
+	if (out->wrote_changelog &&
+	    ((error = cg_entry_author(&author, repo)) < 0 ||
+	     (error = cg_entry_format(&line, p->changelog.entry_pattern, cg_timestamp_now_ms(),
+	                              author.ptr, "start of the changelog (changeguard init)")) < 0))
+		goto done;
+	cg_buf_printf(&content, NEW_CHANGELOG "%s\n", line.ptr);
+	if (out->wrote_policy) {
+		cg_buf policy = CG_BUF_INIT;
+		cg_buf_puts(&policy, cg_policy_default_yaml);
+		error = write_file(policy_path.ptr, &policy, 0);
+		cg_buf_dispose(&policy);
+	}
+	if (!error && out->wrote_changelog)
+		error = write_file(log_path.ptr, &content, 0);
+done:
+	cg_policy_free(p);
+	cg_buf_dispose(&policy_path);
+	cg_buf_dispose(&log_path);
+	cg_buf_dispose(&author);
+	cg_buf_dispose(&line);
+	cg_buf_dispose(&content);
+	return error;
+}

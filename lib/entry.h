@@ -1,0 +1,69 @@
+/*
+ * entry.h: writes changelog entries in the policy's format where the staged change
+ * needs them (`changeguard entry`), and the starter files of `changeguard init`.
+ */
+#ifndef CG_ENTRY_H
+#define CG_ENTRY_H
+
+#include <git2.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "buf.h"
+#include "check.h"
+#include "pattern.h"
+
+typedef struct {
+	const char *dir;  /* write this directory's changelog (relative to the current
+	                     directory); NULL: each one the staged change needs */
+	int force;        /* also write into a changelog with unstaged changes,
+	                     which are then staged along with the entry */
+	int64_t now_ms;   /* the entry's time; 0: now */
+} cg_entry_opts;
+
+#define CG_ENTRY_OPTS_INIT { NULL, 0, 0 }
+
+typedef struct {
+	char **paths;     /* the changelogs written, relative to the work tree */
+	int *created;     /* 1 where the file did not exist before */
+	size_t n;
+} cg_entry_written;
+
+/* Adds "- <UTC time> <author>: <message>" to each changelog `c`'s staged
+ * change needs (from the changelog findings of cg_check_evaluate; `c` has
+ * its policy loaded), or to `opts->dir`'s, creating a missing file with a
+ * "# Changelog" heading, and stages them. The entry goes where the file's
+ * entries go: before the first one when they are newest first (and when
+ * there is nothing to tell), after the last one when they are oldest first.
+ * Nothing is written when any of the files has unstaged changes and
+ * `force` is off (CG_EPOLICY) or when the message is not one line
+ * (CG_EPOLICY); when the change needs no entry, out->n is 0. Dispose of
+ * `out` with cg_entry_written_dispose. */
+int cg_entry_add(cg_entry_written *out, cg_check *c, const char *message,
+                 const cg_entry_opts *opts);
+
+void cg_entry_written_dispose(cg_entry_written *w);
+
+/* Who entries are by: GIT_AUTHOR_NAME, else user.name from `repo`'s
+ * configuration (the global one when `repo` is NULL). CG_EPOLICY with a
+ * message naming the fix when neither is set. */
+int cg_entry_author(cg_buf *out, git_repository *repo);
+
+/* The entry line (no line end), checked against `pattern`: CG_EPOLICY when
+ * the policy's entry_pattern would not accept it. */
+int cg_entry_format(cg_buf *out, const cg_pattern *pattern, int64_t now_ms,
+                    const char *author, const char *message);
+
+typedef struct {
+	int wrote_policy;     /* .changeguard.yml was missing and is now written */
+	int wrote_changelog;  /* likewise the changelog */
+	char *changelog;      /* its name (the policy's changelog.file) */
+} cg_init_result;
+
+/* `changeguard init`: writes `dir`/.changeguard.yml (the commented
+ * defaults) and `dir`'s changelog with a first entry, each only when
+ * missing. An existing policy is read for the changelog's name and format
+ * (CG_EPOLICY when it is invalid). `repo` (may be NULL) names the author.
+ * Free `out->changelog`. */
+int cg_entry_init(cg_init_result *out, const char *dir, git_repository *repo);
+
+#endif

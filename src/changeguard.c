@@ -1,0 +1,863 @@
+/*
+ * changeguard: the command line. An options table per command, one parser,
+ * then each command opens what it needs, calls the library, prints, exits.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "buf.h"
+#include "check.h"
+#include "entry.h"
+#include "error.h"
+#include "install.h"
+#include "json.h"
+#include "output.h"
+#include "policy.h"
+#include "trailers.h"
+
+/* Per command, not counting --help; the table ends with an empty entry. */
+#define MAX_OPTIONS 5
+
+typedef struct {
+	const char *name;  /* "--format" */
+	const char *arg;   /* its value's name ("text|json"); NULL for a flag */
+	const char *help;
+} option;
+
+/* What the command line said: values[i] belongs to options[i] (NULL when
+ * not given, "" for a flag that was), then the other arguments. */
+typedef struct {
+	const char *values[MAX_OPTIONS];
+	char **args;
+	int nargs;
+} parsed;
+
+typedef struct command command;
+struct command {
+	const char *name;
+	const char *synopsis;   /* what follows "changeguard <name>" */
+	const char *summary;
+	const char *details;    /* more for --help; may be NULL */
+	option options[MAX_OPTIONS + 1];
+	int min_args, max_args;
+	int (*run)(const parsed *p);
+	const command *subcommands;
+};
+
+/* --- options ------------------------------------------------------------- */
+
+static void usage(FILE *fp, const char *prefix, const command *cmd)
+{
+	const command *sub;
+	const option *o;
+
+	fprintf(fp, "usage: %s %s\n\n%s\n", prefix, cmd->synopsis, cmd->summary);
+	if (cmd->details)
+		fprintf(fp, "\n%s", cmd->details);
+	if (cmd->subcommands)
+		fputs("\ncommands:\n", fp);
+	for (sub = cmd->subcommands; sub && sub->name; sub++)
+		fprintf(fp, "   %-10s %s\n", sub->name, sub->summary);
+	fputc('\n', fp);
+	for (o = cmd->options; o->name; o++) {
+		char left[40];
+		snprintf(left, sizeof(left), "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(fp, "    %-22s %s\n", left, o->help);
+	}
+	fprintf(fp, "    %-22s %s\n", "-h, --help", "show this help");
+	if (cmd->subcommands)
+		fprintf(fp, "\nSee '%s <command> --help' for what each command takes.\n", prefix);
+}
+
+static int usage_error(const char *prefix, const command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int usage_error(const char *prefix, const command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr, prefix, cmd);
+	return CG_EXIT_USAGE;
+}
+
+static const option *find_option(const command *cmd, const char *arg, size_t len)
+{
+	const option *o;
+
+	for (o = cmd->options; o->name; o++)
+		if (strlen(o->name) == len && !strncmp(o->name, arg, len))
+			return o;
+	return NULL;
+}
+
+/* Returns -1 when the command should run, else the exit code. */
+static int parse(parsed *p, const char *prefix, const command *cmd, int argc, char **argv)
+{
+	int i, only_args = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->args = cg_calloc((size_t)argc + 1, sizeof(*p->args));
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i], *eq = strchr(arg, '=');
+		const option *o;
+		if (only_args || arg[0] != '-' || !arg[1]) {
+			p->args[p->nargs++] = argv[i];
+			continue;
+		}
+		if (!strcmp(arg, "--")) {
+			only_args = 1;
+		} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			usage(stdout, prefix, cmd);
+			return CG_EXIT_OK;
+		} else if (!(o = find_option(cmd, arg, eq ? (size_t)(eq - arg) : strlen(arg)))) {
+			return usage_error(prefix, cmd, "unknown option '%s'", arg);
+		} else if (!o->arg && eq) {
+			return usage_error(prefix, cmd, "option '%s' takes no value", o->name);
+		} else if (o->arg && !eq && i + 1 >= argc) {
+			return usage_error(prefix, cmd, "option '%s' needs a value", o->name);
+		} else {
+			p->values[o - cmd->options] = !o->arg ? "" : eq ? eq + 1 : argv[++i];
+		}
+	}
+	if (p->nargs < cmd->min_args)
+		return usage_error(prefix, cmd, "%s", "too few arguments");
+	if (cmd->max_args >= 0 && p->nargs > cmd->max_args)
+		return usage_error(prefix, cmd, "unexpected argument '%s'", p->args[cmd->max_args]);
+	return -1;
+}
+
+/* Runs `cmd` or, when it has subcommands, the one argv[0] names. */
+static int dispatch(const char *prefix, const command *cmd, int argc, char **argv)
+{
+	const command *sub;
+	cg_buf name = CG_BUF_INIT;
+	parsed p;
+	int code;
+
+	if (cmd->subcommands && argc > 0 && argv[0][0] != '-') {
+		for (sub = cmd->subcommands; sub->name && strcmp(sub->name, argv[0]); sub++)
+			;
+		if (!sub->name)
+			return usage_error(prefix, cmd, "unknown command '%s'", argv[0]);
+		cg_buf_printf(&name, "%s %s", prefix, sub->name);
+		code = dispatch(name.ptr, sub, argc - 1, argv + 1);
+		cg_buf_dispose(&name);
+		return code;
+	}
+	if ((code = parse(&p, prefix, cmd, argc, argv)) < 0)
+		code = cmd->run ? cmd->run(&p) : usage_error(prefix, cmd, "%s", "a command is needed");
+	free(p.args);
+	return code;
+}
+
+/* --- shared helpers ------------------------------------------------------- */
+
+/* Prints the last error as git does its own, and maps it to the exit code. */
+static int fail(int error, const char *hint)
+{
+	cg_output o;
+
+	cg_output_init(&o, stderr);
+	cg_output_message(&o, cg_error_last(), hint);
+	return cg_error_exit_code(error);
+}
+
+/* The repository at `path`, or (NULL) the one git's environment and the
+ * current directory name, as git finds it. */
+static int open_repo(git_repository **out, const char *path)
+{
+	int error = path ? git_repository_open_ext(out, path, 0, NULL)
+	                 : git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+
+	if (error == GIT_ENOTFOUND)
+		return cg_error_set(CG_ERROR, "not a git repository: '%s'", path ? path : ".");
+	return error < 0 ? cg_error_from_git("cannot open the repository") : 0;
+}
+
+static int open_staged(cg_check **out)
+{
+	int error;
+
+	if ((error = cg_check_open_staged(out)) == 0 && (error = cg_check_load_policy(*out)) < 0) {
+		cg_check_free(*out);
+		*out = NULL;
+	}
+	return error;
+}
+
+/* --- install, uninstall --------------------------------------------------- */
+
+static const char *const action_text[] = {
+	[CG_INSTALL_ADDED] = "installed",
+	[CG_INSTALL_CHAINED] = "installed; the hook that was there runs after it, kept as",
+	[CG_INSTALL_UPDATED] = "updated to this changeguard",
+	[CG_INSTALL_UNCHANGED] = "already installed",
+	[CG_INSTALL_REMOVED] = "removed",
+	[CG_INSTALL_RESTORED] = "removed; the hook that was there before is back",
+	[CG_INSTALL_FOREIGN] = "not changeguard's, left alone",
+	[CG_INSTALL_ABSENT] = NULL,
+};
+
+/* Prints the steps; returns how many changed something. */
+static size_t print_steps(const cg_install_report *r)
+{
+	size_t i, changed = 0;
+
+	for (i = 0; i < r->nsteps; i++) {
+		const cg_install_step *s = &r->steps[i];
+		if (!action_text[s->action])
+			continue;
+		printf("%s: %s", s->hook, action_text[s->action]);
+		if (s->action == CG_INSTALL_CHAINED)
+			printf(" %s" CG_INSTALL_CHAINED_SUFFIX, s->hook);
+		putchar('\n');
+		changed += s->action != CG_INSTALL_UNCHANGED && s->action != CG_INSTALL_FOREIGN;
+	}
+	return changed;
+}
+
+static void print_server_help(const char *libexec)
+{
+	printf("\nOn a Git host, install pre-receive the host's way instead:\n"
+	       "  GitLab (self-managed): as a server hook, for all repositories in\n"
+	       "    <custom_hooks_dir>/pre-receive.d/ (gitaly config; Omnibus default\n"
+	       "    /var/opt/gitlab/gitaly/custom_hooks), or for one repository in its\n"
+	       "    custom_hooks/pre-receive.d/ (GitLab 15.11+: 'gitaly hooks set'):\n"
+	       "      ln -s %s/pre-receive <custom_hooks_dir>/pre-receive.d/changeguard\n"
+	       "  Gitea / Forgejo: every executable in <repo>.git/hooks/pre-receive.d/ runs:\n"
+	       "      ln -s %s/pre-receive <repo>.git/hooks/pre-receive.d/changeguard\n"
+	       "The server policy is 'git config changeguard.policy FILE' or $GIT_DIR/changeguard.yml.\n",
+	       libexec, libexec);
+}
+
+static int cmd_install(const parsed *p)
+{
+	cg_buf libexec = CG_BUF_INIT;
+	git_repository *repo = NULL;
+	cg_install_report r = { 0 };
+	int server = p->values[0] != NULL, error;
+
+	if ((error = cg_install_libexec_dir(&libexec)) == 0 &&
+	    (error = open_repo(&repo, p->nargs ? p->args[0] : NULL)) == 0)
+		error = cg_install(&r, repo, libexec.ptr, server);
+	if (print_steps(&r) == 0 && !error)
+		printf("changeguard: already installed in %s; nothing to do\n", r.hooks_dir);
+	else if (!error)
+		printf("changeguard: hooks installed in %s\n", r.hooks_dir);
+	if (!error && server)
+		print_server_help(libexec.ptr);
+	cg_install_report_dispose(&r);
+	git_repository_free(repo);
+	cg_buf_dispose(&libexec);
+	return error ? fail(error, NULL) : CG_EXIT_OK;
+}
+
+static int cmd_uninstall(const parsed *p)
+{
+	git_repository *repo = NULL;
+	cg_install_report r = { 0 };
+	int error;
+
+	if ((error = open_repo(&repo, p->nargs ? p->args[0] : NULL)) == 0)
+		error = cg_uninstall(&r, repo);
+	if (print_steps(&r) == 0 && !error)
+		printf("changeguard: no changeguard hooks in %s\n", r.hooks_dir);
+	else if (!error)
+		printf("changeguard: hooks removed from %s\n", r.hooks_dir);
+	cg_install_report_dispose(&r);
+	git_repository_free(repo);
+	return error ? fail(error, NULL) : CG_EXIT_OK;
+}
+
+/* --- init, entry --------------------------------------------------------- */
+
+static int cmd_init(const parsed *p)
+{
+	git_repository *repo = NULL;
+	cg_init_result r = { 0 };
+	const char *dir = p->nargs ? p->args[0] : NULL;
+	int error;
+
+	/* Without DIR, the files go to the work tree's root, where hooks look. */
+	if (open_repo(&repo, dir) == 0 && !dir)
+		dir = git_repository_workdir(repo);
+	cg_error_clear();
+	if ((error = cg_entry_init(&r, dir ? dir : ".", repo)) == 0) {
+		printf("%s: %s\n", ".changeguard.yml", r.wrote_policy ? "written" : "exists, left as it is");
+		printf("%s: %s\n", r.changelog, r.wrote_changelog ? "written, with a first entry"
+		                                                  : "exists, left as it is");
+		printf("hint: git add -A && git commit -m 'Track changes with changeguard' "
+		       "--trailer 'Policy-Authorized-By: Your Name <you@example.com>'\n"
+		       "hint: then enforce it: changeguard install\n");
+	}
+	free(r.changelog);
+	git_repository_free(repo);
+	return error ? fail(error, NULL) : CG_EXIT_OK;
+}
+
+static int cmd_entry(const parsed *p)
+{
+	cg_entry_opts opts = CG_ENTRY_OPTS_INIT;
+	cg_entry_written w = { 0 };
+	cg_check *c = NULL;
+	size_t i;
+	int error;
+
+	opts.dir = p->values[0];
+	opts.force = p->values[1] != NULL;
+	if ((error = open_staged(&c)) == 0)
+		error = cg_entry_add(&w, c, p->args[0], &opts);
+	for (i = 0; i < w.n; i++)
+		printf("changeguard: %s entry to %s, staged\n", w.created[i] ? "created with an" : "added an",
+		       w.paths[i]);
+	if (!error && !w.n)
+		fprintf(stderr, "changeguard: the staged change needs no new changelog entry\n"
+		        "hint: to add one anyway: changeguard entry --dir DIR \"message\"\n");
+	cg_entry_written_dispose(&w);
+	cg_check_free(c);
+	return error ? fail(error, NULL) : CG_EXIT_OK;
+}
+
+/* --- check ----------------------------------------------------------------- */
+
+/* One evaluated change: a commit, or the staged change. */
+typedef struct {
+	char *commit;   /* oid, or "staged" */
+	char *subject;  /* NULL for the staged change */
+	char *author;
+	cg_result *result;
+} checked;
+
+typedef struct {
+	checked *items;
+	size_t n, alloc;
+	const cg_policy *policy;
+} check_run;
+
+static void add_checked(check_run *run, const char *commit, const char *subject,
+                        const char *author, cg_result *r)
+{
+	checked *c;
+
+	run->items = cg_array_grow(run->items, &run->alloc, run->n + 1, sizeof(*run->items));
+	c = &run->items[run->n++];
+	c->commit = cg_strdup(commit);
+	c->subject = subject ? cg_strdup(subject) : NULL;
+	c->author = author ? cg_strdup(author) : NULL;
+	c->result = r;
+}
+
+static void check_run_dispose(check_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->n; i++) {
+		free(run->items[i].commit);
+		free(run->items[i].subject);
+		free(run->items[i].author);
+		cg_result_free(run->items[i].result);
+	}
+	free(run->items);
+}
+
+static size_t count_verdict(const check_run *run, cg_verdict v)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < run->n; i++)
+		n += run->items[i].result->verdict == v;
+	return n;
+}
+
+static void json_key(cg_buf *b, const char *key, const char *value, int comma)
+{
+	cg_buf_printf(b, "%s\"%s\":", comma ? "," : "", key);
+	cg_json_put_string(b, value);
+}
+
+static void json_result(cg_buf *b, const checked *c)
+{
+	const cg_result *r = c->result;
+	size_t i;
+
+	json_key(b, "commit", c->commit, 0);
+	json_key(b, "subject", c->subject, 1);
+	json_key(b, "author", c->author, 1);
+	json_key(b, "verdict", cg_verdict_name(r->verdict), 1);
+	cg_buf_puts(b, ",\"findings\":[");
+	for (i = 0; i < r->nfindings; i++) {
+		const cg_finding *f = &r->findings[i];
+		cg_buf_puts(b, i ? ",{" : "{");
+		json_key(b, "rule", f->rule, 0);
+		json_key(b, "path", f->path, 1);
+		json_key(b, "detail", f->detail, 1);
+		json_key(b, "hint", f->hint, 1);
+		json_key(b, "waiver", f->waiver, 1);
+		cg_buf_putc(b, '}');
+	}
+	cg_buf_puts(b, "],\"waivers\":[");
+	for (i = 0; i < r->nwaivers; i++) {
+		const cg_waiver *w = &r->waivers[i];
+		cg_buf_puts(b, i ? ",{" : "{");
+		json_key(b, "rule", w->rule, 0);
+		json_key(b, "source", w->source, 1);
+		json_key(b, "name", w->name, 1);
+		json_key(b, "reason", w->reason, 1);
+		json_key(b, "authorizer", w->authorizer, 1);
+		cg_buf_putc(b, '}');
+	}
+	cg_buf_puts(b, "]");
+}
+
+/* The shape is documented in docs/cli.md and changeguard(1). */
+static void print_json(const check_run *run, const char *target)
+{
+	size_t blocked = count_verdict(run, CG_VERDICT_BLOCKED), i;
+	size_t waived = count_verdict(run, CG_VERDICT_WAIVED);
+	cg_buf b = CG_BUF_INIT;
+
+	cg_buf_puts(&b, "{\"version\":1");
+	json_key(&b, "target", target, 1);
+	cg_buf_puts(&b, ",\"policy\":{");
+	json_key(&b, "source", run->policy->source, 0);
+	json_key(&b, "sha256", run->policy->sha256, 1);
+	cg_buf_puts(&b, "}");
+	json_key(&b, "verdict", blocked ? "blocked" : waived ? "waived" : "allowed", 1);
+	cg_buf_printf(&b, ",\"counts\":{\"checked\":%zu,\"allowed\":%zu,\"waived\":%zu,\"blocked\":%zu}",
+	              run->n, run->n - blocked - waived, waived, blocked);
+	cg_buf_puts(&b, ",\"results\":[");
+	for (i = 0; i < run->n; i++) {
+		cg_buf_puts(&b, i ? ",{" : "{");
+		json_result(&b, &run->items[i]);
+		cg_buf_putc(&b, '}');
+	}
+	cg_buf_puts(&b, "]}\n");
+	fwrite(b.ptr, 1, b.size, stdout);
+	cg_buf_dispose(&b);
+}
+
+static void print_text(const check_run *run)
+{
+	size_t blocked = count_verdict(run, CG_VERDICT_BLOCKED), i;
+	cg_buf subject = CG_BUF_INIT;
+	cg_output o;
+
+	cg_output_init(&o, stdout);
+	for (i = 0; i < run->n; i++) {
+		const checked *c = &run->items[i];
+		cg_buf_clear(&subject);
+		if (c->subject)
+			cg_buf_printf(&subject, "commit %.12s '%s'", c->commit, c->subject);
+		else
+			cg_buf_puts(&subject, "the staged change");
+		cg_output_result(&o, c->result, subject.ptr);
+	}
+	if (run->n == 1 && !run->items[0].subject)
+		printf("changeguard: the staged change is %s\n", cg_verdict_name(run->items[0].result->verdict));
+	else
+		printf("changeguard: %zu commit%s checked, %zu refused\n", run->n,
+		       run->n == 1 ? "" : "s", blocked);
+	cg_buf_dispose(&subject);
+}
+
+/* Commit messages larger than this are not commit messages. */
+#define MAX_MESSAGE (16u * 1024 * 1024)
+
+/* The message as git will store it, for its trailers. */
+static int read_message(cg_buf *out, cg_check *c, const char *path)
+{
+	cg_buf raw = CG_BUF_INIT;
+	cg_trailer_opts opts;
+	char chunk[65536];
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+	int error = 0;
+
+	if (!fp)
+		return cg_error_set(CG_EPOLICY, "cannot read '%s'", path);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && raw.size <= MAX_MESSAGE)
+		cg_buf_put(&raw, chunk, n);
+	fclose(fp);
+	if (raw.size > MAX_MESSAGE) {
+		error = cg_error_set(CG_ELIMIT, "the message in '%s' is larger than 16 MiB", path);
+	} else {
+		cg_check_trailer_opts(c, &opts);
+		cg_message_clean(out, raw.ptr, raw.size, &opts);
+	}
+	cg_buf_dispose(&raw);
+	return error;
+}
+
+/* Without a message none will follow: every finding is final, as in CI. */
+static int check_staged(check_run *run, cg_check **c, const char *message_file)
+{
+	cg_buf message = CG_BUF_INIT;
+	cg_result *r = NULL;
+	int error;
+
+	if ((error = open_staged(c)) == 0 &&
+	    (!message_file || (error = read_message(&message, *c, message_file)) == 0) &&
+	    (error = cg_check_evaluate(&r, *c, message.ptr, message.size)) == 0) {
+		run->policy = cg_check_policy(*c);
+		add_checked(run, "staged", NULL, NULL, r);
+	}
+	cg_buf_dispose(&message);
+	return error;
+}
+
+static int peel_commit(git_oid *out, git_repository *repo, const git_object *obj)
+{
+	git_object *commit = NULL;
+
+	if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0)
+		return cg_error_set(CG_EPOLICY, "'%s' is not a commit",
+		                    git_oid_tostr_s(git_object_id(obj)));
+	git_oid_cpy(out, git_object_id(commit));
+	git_object_free(commit);
+	(void)repo;
+	return 0;
+}
+
+/* Adds one argument as git rev-list reads it: REV, ^REV, A..B or A...B.
+ * The first excluded commit becomes `base`, whose policy judges the rest. */
+static int walk_arg(git_revwalk *walk, git_repository *repo, const char *arg, git_oid *base,
+                    int *has_base)
+{
+	git_revspec spec = { 0 };
+	git_oid from, to, mb;
+	int error, hide = arg[0] == '^';
+
+	if (git_revparse(&spec, repo, arg + hide) < 0)
+		return cg_error_set(CG_EPOLICY, "bad revision '%s'", arg);
+	if ((error = peel_commit(&from, repo, spec.from)) < 0 ||
+	    (spec.to && (error = peel_commit(&to, repo, spec.to)) < 0))
+		goto done;
+	if (spec.flags & GIT_REVSPEC_MERGE_BASE) {
+		if (git_merge_base(&mb, repo, &from, &to) < 0) {
+			error = cg_error_from_git("no merge base");
+			goto done;
+		}
+		git_revwalk_push(walk, &from);
+		git_oid_cpy(&from, &mb);
+	}
+	if (spec.flags & GIT_REVSPEC_SINGLE && !hide) {
+		error = git_revwalk_push(walk, &from);
+	} else {
+		if (spec.to)
+			error = git_revwalk_push(walk, &to);
+		if (!error)
+			error = git_revwalk_hide(walk, &from);
+		if (!*has_base)
+			git_oid_cpy(base, &from), *has_base = 1;
+	}
+	if (error < 0)
+		error = cg_error_from_git(arg);
+done:
+	git_object_free(spec.from);
+	git_object_free(spec.to);
+	return error;
+}
+
+/* The policy the range is judged by: --policy FILE, else the one in the
+ * range's base (a change cannot vote on its own rules, as on the server),
+ * else HEAD's, else the defaults. */
+static int range_policy(cg_policy **out, git_repository *repo, const char *file,
+                        const git_oid *base)
+{
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *te = NULL;
+	git_blob *blob = NULL;
+	cg_buf label = CG_BUF_INIT;
+	git_oid head;
+	int error;
+
+	if (file)
+		return cg_policy_load_file(out, file);
+	if (!base && git_reference_name_to_id(&head, repo, "HEAD") == 0)
+		base = &head;
+	if (!base || git_commit_lookup(&commit, repo, base) < 0 || git_commit_tree(&tree, commit) < 0 ||
+	    git_tree_entry_bypath(&te, tree, ".changeguard.yml") < 0 ||
+	    git_blob_lookup(&blob, repo, git_tree_entry_id(te)) < 0) {
+		error = cg_policy_default(out);
+	} else {
+		cg_buf_printf(&label, "%.12s:.changeguard.yml", git_oid_tostr_s(base));
+		error = cg_policy_load_buffer(out, git_blob_rawcontent(blob),
+		                              (size_t)git_blob_rawsize(blob), label.ptr);
+	}
+	git_blob_free(blob);
+	git_tree_entry_free(te);
+	git_tree_free(tree);
+	git_commit_free(commit);
+	cg_buf_dispose(&label);
+	return error;
+}
+
+static int check_commits(check_run *run, git_repository *repo, git_revwalk *walk)
+{
+	cg_buf author = CG_BUF_INIT;
+	git_oid oid;
+	int error = 0;
+
+	while (!error && git_revwalk_next(&oid, walk) == 0) {
+		git_commit *commit = NULL;
+		cg_result *r = NULL;
+		const git_signature *a;
+		if (git_commit_lookup(&commit, repo, &oid) < 0) {
+			error = cg_error_from_git("cannot read a commit");
+			break;
+		}
+		if ((error = cg_check_commit(&r, repo, run->policy, commit, NULL, NULL)) == 0) {
+			a = git_commit_author(commit);
+			cg_buf_clear(&author);
+			cg_buf_printf(&author, "%s <%s>", a->name, a->email);
+			add_checked(run, git_oid_tostr_s(&oid), git_commit_summary(commit), author.ptr, r);
+		}
+		git_commit_free(commit);
+	}
+	cg_buf_dispose(&author);
+	return error;
+}
+
+static int check_range(check_run *run, cg_policy **policy, git_repository **repo,
+                       const parsed *p)
+{
+	git_revwalk *walk = NULL;
+	git_oid base;
+	int error, has_base = 0, i;
+
+	if ((error = open_repo(repo, NULL)) < 0)
+		return error;
+	if (git_revwalk_new(&walk, *repo) < 0)
+		return cg_error_from_git("cannot walk the history");
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+	for (i = 0; i < p->nargs && !error; i++)
+		error = walk_arg(walk, *repo, p->args[i], &base, &has_base);
+	if (!error && (error = range_policy(policy, *repo, p->values[2], has_base ? &base : NULL)) == 0) {
+		run->policy = *policy;
+		error = check_commits(run, *repo, walk);
+	}
+	git_revwalk_free(walk);
+	return error;
+}
+
+static int cmd_check(const parsed *p)
+{
+	const char *format = p->values[1] ? p->values[1] : "text";
+	int staged = p->values[0] != NULL || !p->nargs, error;
+	git_repository *repo = NULL;
+	cg_policy *policy = NULL;
+	check_run run = { 0 };
+	cg_check *c = NULL;
+
+	if (strcmp(format, "text") && strcmp(format, "json")) {
+		fprintf(stderr, "error: --format must be text or json, not '%s'\n", format);
+		return CG_EXIT_USAGE;
+	}
+	if ((p->values[0] || p->values[3]) && (p->nargs || p->values[2])) {
+		fprintf(stderr, "error: --staged and --message take neither revisions nor --policy\n");
+		return CG_EXIT_USAGE;
+	}
+	error = staged ? check_staged(&run, &c, p->values[3])
+	               : check_range(&run, &policy, &repo, p);
+	if (!error && !strcmp(format, "json"))
+		print_json(&run, staged ? "staged" : "range");
+	else if (!error)
+		print_text(&run);
+	if (!error)
+		error = count_verdict(&run, CG_VERDICT_BLOCKED) ? CG_EXIT_BLOCKED : CG_EXIT_OK;
+	else
+		error = fail(error, NULL);
+	check_run_dispose(&run);
+	cg_policy_free(policy);
+	cg_check_free(c);
+	git_repository_free(repo);
+	return error;
+}
+
+/* --- policy, doctor --------------------------------------------------------- */
+
+static int cmd_policy_show(const parsed *p)
+{
+	git_repository *repo = NULL;
+	cg_policy *defaults = NULL;
+	cg_buf out = CG_BUF_INIT;
+	cg_check *c = NULL;
+	int error;
+
+	(void)p;
+	/* Outside a repository, the built-in defaults are what would apply. */
+	if (open_repo(&repo, NULL) < 0)
+		error = cg_policy_default(&defaults);
+	else
+		error = open_staged(&c);
+	if (!error) {
+		const cg_policy *policy = c ? cg_check_policy(c) : defaults;
+		cg_buf_printf(&out, "# effective policy, from %s%s\n", policy->source,
+		              c && strcmp(policy->source, "(built-in defaults)") ? " (staged)" : "");
+		cg_policy_format(&out, policy);
+		fwrite(out.ptr, 1, out.size, stdout);
+	}
+	cg_buf_dispose(&out);
+	cg_policy_free(defaults);
+	cg_check_free(c);
+	git_repository_free(repo);
+	return error ? fail(error, "check it with: changeguard policy validate .changeguard.yml")
+	             : CG_EXIT_OK;
+}
+
+static int cmd_policy_validate(const parsed *p)
+{
+	git_repository *repo = NULL;
+	cg_buf path = CG_BUF_INIT;
+	cg_policy *policy = NULL;
+	int error;
+
+	if (p->nargs)
+		cg_buf_puts(&path, p->args[0]);
+	else if (open_repo(&repo, NULL) == 0 && git_repository_workdir(repo))
+		cg_buf_printf(&path, "%s.changeguard.yml", git_repository_workdir(repo));
+	else
+		cg_buf_puts(&path, ".changeguard.yml");
+	error = cg_policy_load_file(&policy, path.ptr);
+	if (error == CG_ENOTFOUND && !p->nargs) {
+		printf("changeguard: no .changeguard.yml; the built-in defaults apply\n");
+		error = 0;
+	} else if (!error) {
+		printf("changeguard: %s is valid\n", path.ptr);
+	} else {
+		/* FILE:LINE:COL: message, as compilers write it, for editors. */
+		fprintf(stderr, "%s\n", cg_error_last());
+		error = CG_EXIT_USAGE;
+	}
+	cg_policy_free(policy);
+	cg_buf_dispose(&path);
+	git_repository_free(repo);
+	return error;
+}
+
+static int cmd_doctor(const parsed *p)
+{
+	cg_buf libexec = CG_BUF_INIT;
+	cg_doctor_report r = { 0 };
+	cg_check *c = NULL;
+	size_t i;
+	int found = cg_install_libexec_dir(&libexec) == 0, error;
+
+	(void)p;
+	if ((error = cg_check_open_staged(&c)) < 0) {
+		cg_buf_dispose(&libexec);
+		return fail(error, NULL);
+	}
+	cg_install_doctor(&r, c, found ? libexec.ptr : NULL);
+	for (i = 0; i < r.n; i++) {
+		printf("%s: %s\n", r.items[i].ok ? "ok" : "problem", r.items[i].what);
+		if (r.items[i].hint)
+			printf("hint: %s\n", r.items[i].hint);
+	}
+	if (r.problems)
+		printf("changeguard: %zu problem%s found\n", r.problems, r.problems == 1 ? "" : "s");
+	else
+		printf("changeguard: everything is in place\n");
+	error = r.problems ? CG_EXIT_BLOCKED : CG_EXIT_OK;
+	cg_doctor_report_dispose(&r);
+	cg_check_free(c);
+	cg_buf_dispose(&libexec);
+	return error;
+}
+
+/* --- the table ---------------------------------------------------------------- */
+
+static int cmd_help(const parsed *p);
+
+static const command policy_commands[] = {
+	{ "show", "", "print the effective policy (the staged .changeguard.yml, else the defaults) with every key",
+	  NULL, { { 0 } }, 0, 0, cmd_policy_show, NULL },
+	{ "validate", "[FILE]", "check a policy file (default: .changeguard.yml of the work tree)",
+	  "Errors are printed as FILE:LINE:COL: message; the exit status is then 2.\n",
+	  { { 0 } }, 0, 1, cmd_policy_validate, NULL },
+	{ 0 }
+};
+
+static const command commands[] = {
+	{ "install", "[--server] [REPO]", "link changeguard's hooks into a repository",
+	  "Writes pre-commit, prepare-commit-msg and commit-msg into the hooks directory\n"
+	  "git uses (core.hooksPath, or the common directory's hooks/ in a worktree) as\n"
+	  "small wrappers around the hooks beside this changeguard. A hook already there\n"
+	  "is kept as <hook>" CG_INSTALL_CHAINED_SUFFIX " and runs after changeguard's.\n",
+	  { { "--server", NULL, "install pre-receive into a bare (server) repository" } },
+	  0, 1, cmd_install, NULL },
+	{ "uninstall", "[REPO]", "remove changeguard's hooks, putting back the ones they chained",
+	  NULL, { { 0 } }, 0, 1, cmd_uninstall, NULL },
+	{ "init", "[DIR]", "write a commented .changeguard.yml and a CHANGELOG.md where missing",
+	  "DIR defaults to the root of the repository here. Then: git add -A, and commit\n"
+	  "with a Policy-Authorized-By trailer.\n",
+	  { { 0 } }, 0, 1, cmd_init, NULL },
+	{ "entry", "[--dir DIR] [--force] MESSAGE",
+	  "add a dated entry to each CHANGELOG the staged change needs, and stage it",
+	  "The entry is '- <UTC time> <git author>: MESSAGE', placed where the file's\n"
+	  "entries go (newest first unless the file runs oldest first).\n",
+	  { { "--dir", "DIR", "write DIR's CHANGELOG instead" },
+	    { "--force", NULL, "write even into a CHANGELOG with unstaged changes (staging them)" } },
+	  1, 1, cmd_entry, NULL },
+	{ "check", "[--staged [--message FILE] | REVISION...] [--format text|json] [--policy FILE]",
+	  "evaluate the policy without committing, for CI",
+	  "Without revisions, checks the staged change as a final decision, with the\n"
+	  "trailers of the commit message in FILE when given. Revisions are read as\n"
+	  "git rev-list reads them (origin/main..HEAD, A...B, ^A B); each commit is\n"
+	  "checked as the server checks it, under the policy of the range's base.\n"
+	  "Exit status: 0 allowed, 1 a change is refused, 2 usage, 3 runtime error.\n",
+	  { { "--staged", NULL, "check the staged change (the default)" },
+	    { "--format", "text|json", "output format (default text)" },
+	    { "--policy", "FILE", "judge a range by this policy file" },
+	    { "--message", "FILE", "the commit message, whose trailers count (commit-msg)" } },
+	  0, -1, cmd_check, NULL },
+	{ "policy", "<command>", "show or validate the policy", NULL, { { 0 } }, 0, 0, NULL,
+	  policy_commands },
+	{ "doctor", "", "check the installation: executables, hooks, policy, audit database",
+	  "Exit status 1 when a problem is found; each comes with a hint.\n",
+	  { { 0 } }, 0, 0, cmd_doctor, NULL },
+	{ "help", "[COMMAND]", "show a command's help", NULL, { { 0 } }, 0, 1, cmd_help, NULL },
+	{ 0 }
+};
+
+static const command changeguard = {
+	"changeguard", "[--version] <command> [<args>]",
+	"Enforces dated CHANGELOG entries and sign-off for protected paths in git.",
+	NULL, { { "--version", NULL, "print the version" } }, 0, -1, NULL, commands
+};
+
+static int cmd_help(const parsed *p)
+{
+	char *argv[2] = { p->nargs ? p->args[0] : NULL, (char *)"--help" };
+
+	if (!p->nargs) {
+		usage(stdout, "changeguard", &changeguard);
+		return CG_EXIT_OK;
+	}
+	return dispatch("changeguard", &changeguard, 2, argv);
+}
+
+int main(int argc, char **argv)
+{
+	int code;
+
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("changeguard %s\n", CG_VERSION);
+		return CG_EXIT_OK;
+	}
+	git_libgit2_init();
+	code = dispatch("changeguard", &changeguard, argc - 1, argv + 1);
+	git_libgit2_shutdown();
+	return code;
+}
