@@ -255,10 +255,17 @@ done:
 
 char *cg_check_audit_path(git_repository *repo, const cg_policy *policy)
 {
+	/* A relative audit.path is taken from where git runs hooks: the work
+	 * tree's root, or the repository itself when it is bare. */
+	const char *base = git_repository_workdir(repo);
 	cg_buf path = CG_BUF_INIT;
 
-	if (policy && policy->audit.path[0])
+	if (!base)
+		base = git_repository_path(repo);
+	if (policy && policy->audit.path[0] == '/')
 		cg_buf_puts(&path, policy->audit.path);
+	else if (policy && policy->audit.path[0])
+		cg_buf_printf(&path, "%s%s", base, policy->audit.path);
 	else
 		cg_buf_printf(&path, "%schangeguard/audit.db", git_repository_commondir(repo));
 	return cg_buf_detach(&path);

@@ -261,16 +261,6 @@ static int write_file(const char *path, const cg_buf *data, mode_t mode)
 
 /* --- changeguard entry ----------------------------------------------------- */
 
-/* The findings with which lib/rules.c asks for a new entry ("needs a new
- * entry", "does not exist, and the change needs a new entry in it"), as
- * opposed to its findings about entries that are there. */
-static int asks_for_entry(const cg_finding *f)
-{
-	return !strcmp(f->rule, "changelog") && f->path &&
-	       (!strncmp(f->detail, "needs a new entry", 17) ||
-	        !strncmp(f->detail, "does not exist, and the change needs a new entry", 48));
-}
-
 static void add_target(target **targets, size_t *n, size_t *alloc, const char *path)
 {
 	*targets = cg_array_grow(*targets, alloc, *n + 1, sizeof(**targets));
@@ -290,7 +280,7 @@ static int needed_targets(target **targets, size_t *n, cg_check *c)
 	if ((error = cg_check_evaluate(&r, c, NULL, 0)) < 0)
 		return error;
 	for (i = 0; i < r->nfindings; i++)
-		if (asks_for_entry(&r->findings[i]))
+		if (r->findings[i].needs_entry)
 			add_target(targets, n, &alloc, r->findings[i].path);
 	cg_result_free(r);
 	return 0;

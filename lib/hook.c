@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "check.h"
 #include "error.h"
+#include "install.h"
 #include "output.h"
 
 static const struct {
@@ -111,23 +112,6 @@ done:
 	return error;
 }
 
-/* The hooks directory git uses: core.hooksPath (relative to the work tree
- * root, where hooks run) or <common dir>/hooks. */
-static void hooks_dir(cg_buf *out, git_repository *repo)
-{
-	git_config *cfg = NULL;
-	git_buf value = GIT_BUF_INIT;
-
-	cg_buf_clear(out);
-	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
-	    git_config_get_path(&value, cfg, "core.hooksPath") == 0)
-		cg_buf_puts(out, value.ptr);
-	else
-		cg_buf_printf(out, "%shooks", git_repository_commondir(repo));
-	git_buf_dispose(&value);
-	git_config_free(cfg);
-}
-
 /* Whether our commit-msg hook will run after this pre-commit: linked
  * directly, or through the wrapper `changeguard install` writes. Without
  * it, pre-commit is the only check there is and must decide alone. */
@@ -139,9 +123,9 @@ static int commit_msg_will_run(git_repository *repo)
 	FILE *fp;
 	int ours = 0;
 
-	hooks_dir(&path, repo);
-	cg_buf_puts(&path, "/commit-msg");
-	if (access(path.ptr, X_OK) == 0 && (real = realpath(path.ptr, NULL)) != NULL) {
+	if (cg_install_hooks_dir(&path, repo) == 0)
+		cg_buf_puts(&path, "/commit-msg");
+	if (path.size && access(path.ptr, X_OK) == 0 && (real = realpath(path.ptr, NULL)) != NULL) {
 		ours = strstr(real, "/changeguard/commit-msg") != NULL;
 		free(real);
 		if (!ours && (fp = fopen(path.ptr, "rb")) != NULL) {

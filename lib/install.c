@@ -628,16 +628,6 @@ static void doctor_policy(cg_doctor_report *r, cg_check *c)
 		note(r, 1, NULL, "policy %s is valid", cg_check_policy(c)->source);
 }
 
-/* The database the hooks write, as lib/check.c names it. */
-static void audit_path(cg_buf *out, git_repository *repo, const cg_policy *p)
-{
-	cg_buf_clear(out);
-	if (p && p->audit.path[0])
-		absolute(out, repo, p->audit.path);
-	else
-		cg_buf_printf(out, "%schangeguard/audit.db", git_repository_commondir(repo));
-}
-
 /* The nearest directory of `path` that exists: what creating it needs. */
 static void existing_parent(cg_buf *out, const char *path)
 {
@@ -681,8 +671,10 @@ static void doctor_audit(cg_doctor_report *r, git_repository *repo, const cg_pol
 {
 	cg_buf path = CG_BUF_INIT, dir = CG_BUF_INIT;
 	const char *fix = "make it writable for the users who commit, or set audit.path in .changeguard.yml";
+	char *where = cg_check_audit_path(repo, p);
 
-	audit_path(&path, repo, p);
+	cg_buf_puts(&path, where);
+	free(where);
 	existing_parent(&dir, path.ptr);
 	if (!exists(path.ptr)) {
 		if (!is_dir(dir.ptr))

@@ -54,6 +54,7 @@ void cg_result_add_finding(cg_result *r, const char *rule, const char *path,
 	f->detail = cg_strdup(detail);
 	f->hint = dup_or_null(hint);
 	f->waiver = waiver;
+	f->needs_entry = 0;
 }
 
 static void add_waiver(cg_result *r, const char *rule, const char *source,
@@ -457,6 +458,7 @@ static int check_requirement(evaluation *ev, const requirement *r)
 		entry_hint(&hint, r);
 	}
 	cg_result_add_finding(ev->result, "changelog", r->path, detail.ptr, hint.ptr, skip);
+	ev->result->findings[ev->result->nfindings - 1].needs_entry = 1;
 	cg_buf_dispose(&detail);
 	cg_buf_dispose(&hint);
 	return 0;

@@ -18,6 +18,7 @@ typedef struct {
 	char *detail;        /* what is wrong, one line, without the path */
 	char *hint;          /* commands that fix it, one per line; may be NULL */
 	const char *waiver;  /* the trailer that can settle it; NULL when none can */
+	int needs_entry;     /* `path` is a CHANGELOG that needs a new entry */
 } cg_finding;
 
 typedef struct {
