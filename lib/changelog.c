@@ -53,6 +53,14 @@ static size_t run_of(const char *s, size_t len, char c)
 	return i;
 }
 
+static size_t blanks(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i;
+}
+
 static const char *find_str(const char *s, size_t len, const char *needle)
 {
 	size_t n = strlen(needle), i;
@@ -70,8 +78,11 @@ static int is_hidden(md_state *st, const char *s, size_t len)
 	const char *open;
 
 	if (st->in_fence) {
-		if (ind < 4 && len > ind && s[ind] == st->fence_char &&
-		    run_of(s + ind, len - ind, st->fence_char) >= st->fence_len)
+		/* as in CommonMark, only a bare run closes: "```js" inside the
+		 * block is content, so the lines after it are still hidden */
+		size_t run = run_of(s + ind, len - ind, st->fence_char);
+		size_t end = ind + run + blanks(s + ind + run, len - ind - run);
+		if (ind < 4 && run >= st->fence_len && end == len)
 			st->in_fence = 0;
 		return 1;
 	}
@@ -300,8 +311,11 @@ int cg_changelog_compare(cg_changelog_delta *out, const cg_changelog *now,
 	}
 	for (k = 0; k < nbefore; k++)
 		free(sb[k].v);
-	qsort(out->added, out->nadded, sizeof(*out->added), compare_by_line);
-	qsort(out->removed, out->nremoved, sizeof(*out->removed), compare_by_line);
+	/* qsort() must not see the NULL of an empty list, even with no items */
+	if (out->nadded)
+		qsort(out->added, out->nadded, sizeof(*out->added), compare_by_line);
+	if (out->nremoved)
+		qsort(out->removed, out->nremoved, sizeof(*out->removed), compare_by_line);
 	free(sb);
 	free(snow.v);
 	return 0;

@@ -115,13 +115,27 @@ now_utc() {
 	date -u ${1:+-d "$1"} +%Y-%m-%dT%H:%M:%SZ
 }
 
+# install_hook_file HOOK DEST: links our HOOK at DEST. With CG_HOOK_WRAPPER
+# set (tests/valgrind.sh sets "valgrind ..."), writes a script that runs the
+# hook under it instead; the script names the hook's path, which is how
+# pre-commit recognises our commit-msg behind a wrapper.
+install_hook_file() {
+	rm -f "$2" &&
+	if [ -n "${CG_HOOK_WRAPPER:-}" ]; then
+		printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$CG_HOOK_WRAPPER" "$CG_LIBEXEC/$1" >"$2" &&
+		chmod +x "$2"
+	else
+		ln -s "$CG_LIBEXEC/$1" "$2"
+	fi
+}
+
 # Links the local hooks into a repository's hooks directory.
 install_hooks() {
 	hooks_dir=$(git -C "${1:-.}" rev-parse --git-path hooks) &&
 	case "$hooks_dir" in /*) ;; *) hooks_dir="${1:-.}/$hooks_dir" ;; esac &&
 	mkdir -p "$hooks_dir" &&
 	for h in pre-commit prepare-commit-msg commit-msg; do
-		ln -sf "$CG_LIBEXEC/$h" "$hooks_dir/$h" || return 1
+		install_hook_file "$h" "$hooks_dir/$h" || return 1
 	done
 }
 

@@ -1,0 +1,846 @@
+#include "receive.h"
+
+#include <git2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "buf.h"
+#include "check.h"
+#include "error.h"
+#include "output.h"
+#include "policy.h"
+#include "rules.h"
+
+#define HOOK_NAME "pre-receive"
+#define POLICY_BLOB ".changeguard.yml"
+#define POLICY_IN_GITDIR "changeguard.yml"
+#define SKIP_OPTION "changeguard.skip"
+
+/* More push options than git would ever pass is a broken environment. */
+#define PUSH_OPTIONS_MAX 10000
+
+/* Rejected commits printed in full; past this, a count. */
+#define SHOWN_MAX 20
+
+/* libgit2 caches parsed objects up to 256 MiB by default; a push of tens
+ * of thousands of commits would fill it with trees never read again. The
+ * reuse that matters, a parent's trees read again for its child right
+ * after it in the walk, needs little. */
+#define OBJECT_CACHE_MAX (4 * 1024 * 1024)
+
+/* --- the input lines --------------------------------------------------- */
+
+static int is_lower_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+int cg_receive_oid_is_zero(const char *hex)
+{
+	return hex[0] != '\0' && hex[strspn(hex, "0")] == '\0';
+}
+
+static int malformed(const char *line, size_t len, size_t lineno, const char *why)
+{
+	cg_buf esc = CG_BUF_INIT;
+	char *copy = cg_strndup(line, len < 200 ? len : 200);
+
+	cg_output_escape(&esc, copy, 0);
+	cg_error_set(CG_EPOLICY, "malformed input line %zu '%s%s': %s", lineno, esc.ptr,
+	             len > 200 ? "..." : "", why);
+	cg_buf_dispose(&esc);
+	free(copy);
+	return CG_EPOLICY;
+}
+
+static int valid_refname(const char *ref)
+{
+	int valid = 0;
+
+	return !strncmp(ref, "refs/", 5) && git_reference_name_is_valid(&valid, ref) == 0 && valid;
+}
+
+int cg_receive_parse_line(cg_receive_update *out, const char *line, size_t len,
+                          size_t lineno)
+{
+	const char *old = line, *new, *ref;
+	size_t hexlen;
+
+	memset(out, 0, sizeof(*out));
+	if (memchr(line, '\0', len))
+		return malformed(line, len, lineno, "it contains a NUL byte");
+	if (!(new = memchr(line, ' ', len)) || !(ref = memchr(new + 1, ' ', len - (size_t)(new + 1 - line))))
+		return malformed(line, len, lineno, "expected '<old-oid> <new-oid> <refname>'");
+	new++;
+	ref++;
+	hexlen = (size_t)(new - 1 - old);
+	if ((hexlen != 40 && hexlen != 64) || (size_t)(ref - 1 - new) != hexlen)
+		return malformed(line, len, lineno,
+		                 "the object ids must both have 40 (SHA-1) or 64 (SHA-256) hex digits");
+	if (!is_lower_hex(old, hexlen) || !is_lower_hex(new, hexlen))
+		return malformed(line, len, lineno, "an object id is not lowercase hex");
+	memcpy(out->old_oid, old, hexlen);
+	memcpy(out->new_oid, new, hexlen);
+	if (cg_receive_oid_is_zero(out->old_oid) && cg_receive_oid_is_zero(out->new_oid))
+		return malformed(line, len, lineno, "both object ids are zero");
+	out->ref = cg_strndup(ref, len - (size_t)(ref - line));
+	if (!valid_refname(out->ref)) {
+		free(out->ref);
+		out->ref = NULL;
+		return malformed(line, len, lineno, "the refname is not a valid 'refs/...' name");
+	}
+	return 0;
+}
+
+/* 1 with a line in `line` (newline removed), 0 at the end of input. */
+static int read_line(cg_buf *line, FILE *in, size_t lineno)
+{
+	int c;
+
+	cg_buf_clear(line);
+	while ((c = getc(in)) != EOF && c != '\n') {
+		if (line->size >= CG_RECEIVE_LINE_MAX)
+			return cg_error_set(CG_EPOLICY, "input line %zu is longer than %d bytes",
+			                    lineno, CG_RECEIVE_LINE_MAX);
+		cg_buf_putc(line, (char)c);
+	}
+	if (ferror(in))
+		return cg_error_set(CG_ERROR, "cannot read the standard input");
+	return c != EOF || line->size > 0;
+}
+
+int cg_receive_read(cg_receive_update **out, size_t *n, FILE *in)
+{
+	cg_receive_update *u = NULL;
+	cg_buf line = CG_BUF_INIT;
+	size_t alloc = 0, count = 0, lineno = 0;
+	int error;
+
+	while ((error = read_line(&line, in, ++lineno)) > 0) {
+		u = cg_array_grow(u, &alloc, count + 1, sizeof(*u));
+		if ((error = cg_receive_parse_line(&u[count], line.ptr, line.size, lineno)) < 0)
+			break;
+		count++;
+	}
+	cg_buf_dispose(&line);
+	if (error < 0) {
+		cg_receive_updates_free(u, count);
+		u = NULL;
+		count = 0;
+	}
+	*out = u;
+	*n = count;
+	return error < 0 ? error : 0;
+}
+
+void cg_receive_updates_free(cg_receive_update *updates, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(updates[i].ref);
+	free(updates);
+}
+
+/* --- one run of the hook ----------------------------------------------- */
+
+/* What the audit keeps of each checked commit: a small record, so that a
+ * push of many thousand commits costs little memory. */
+typedef struct {
+	char oid[GIT_OID_HEXSZ + 1];
+	size_t update;        /* the ref update that brought it first */
+	char *author, *committer;
+	cg_result *result;
+	int64_t duration_us;
+} checked_commit;
+
+typedef struct {
+	cg_output out;
+	const char *hint;          /* what to do about the failure, set where it happens */
+	git_repository *repo;
+	cg_policy *policy;
+	cg_receive_update *updates;
+	size_t nupdates;
+	size_t *brought;           /* per update: commits it brought that were checked */
+	const char *pusher;        /* "" when no pusher_env variable is set */
+	const char *skip_reason;   /* the changeguard.skip push option, when allowed */
+	checked_commit *commits;
+	size_t ncommits, acommits, rejected;
+	int64_t start_us, stop_us; /* stop_us: give up checking then; 0 = never */
+	int timed_out;
+} receive;
+
+static void output_init(cg_output *o, FILE *err)
+{
+	const char *gl_id = getenv("GL_ID");
+
+	cg_output_init(o, err);
+	/* GitLab shows only lines with this prefix in its web UI. */
+	if (gl_id && gl_id[0])
+		o->prefix = "GL-HOOK-ERR: ";
+}
+
+/* libgit2 1.5.1 has no SHA-256 support at all: say so instead of failing
+ * somewhere deep in the object database. */
+static int require_sha1(receive *rc)
+{
+	size_t i;
+
+	for (i = 0; i < rc->nupdates; i++) {
+		if (strlen(rc->updates[i].old_oid) == GIT_OID_HEXSZ)
+			continue;
+		rc->hint = "host SHA-256 repositories with a changeguard built on a libgit2 that reads them";
+		return cg_error_set(CG_ERROR, "cannot check a SHA-256 repository: this build's libgit2 "
+		                    "(%s) reads SHA-1 repositories only, so the push is refused",
+		                    LIBGIT2_VERSION);
+	}
+	return 0;
+}
+
+/* Reads one C-quoted string from its opening quote, as git's
+ * unquote_c_style does; *p is left after the closing quote. */
+static int unquote_c(cg_buf *out, const char **p)
+{
+	static const char from[] = "abfnrtv\"\\", to[] = "\a\b\f\n\r\t\v\"\\";
+	const char *s = *p + 1, *q;
+
+	while (*s && *s != '"') {
+		if (*s != '\\') {
+			cg_buf_putc(out, *s++);
+		} else if (s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		           s[3] >= '0' && s[3] <= '7') {
+			int c = (s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0');
+			if (!c)
+				return -1;
+			cg_buf_putc(out, (char)c);
+			s += 4;
+		} else if (s[1] && (q = strchr(from, s[1])) != NULL) {
+			cg_buf_putc(out, to[q - from]);
+			s += 2;
+		} else {
+			return -1;
+		}
+	}
+	if (*s != '"')
+		return -1;
+	*p = s + 1;
+	return 0;
+}
+
+/*
+ * git C-quotes an alternate object directory whose path holds ':' or starts
+ * with '"' (tmp-objdir.c), and in the quarantine the repository's own
+ * objects are such an alternate. libgit2 1.5.1 splits the variable at every
+ * ':' without unquoting, so it loses those objects: add them ourselves. The
+ * unquoted entries libgit2 has already added.
+ */
+static int add_quoted_alternates(git_repository *repo)
+{
+	const char *env = getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES"), *p = env;
+	cg_buf path = CG_BUF_INIT;
+	git_odb *odb = NULL;
+	int error = 0;
+
+	while (p && *p && !error) {
+		if (*p != '"') {
+			p += strcspn(p, ":");
+		} else {
+			cg_buf_clear(&path);
+			if (unquote_c(&path, &p) < 0 || (*p && *p != ':'))
+				error = cg_error_set(CG_ERROR, "cannot parse GIT_ALTERNATE_OBJECT_DIRECTORIES "
+				                     "'%s': bad quoting", env);
+			else if (!odb && git_repository_odb(&odb, repo) < 0)
+				error = cg_error_from_git("cannot open the object database");
+			else if (git_odb_add_disk_alternate(odb, path.ptr) < 0)
+				error = cg_error_from_git("cannot add the quarantine's alternate objects");
+		}
+		if (!error && *p == ':')
+			p++;
+	}
+	git_odb_free(odb);
+	cg_buf_dispose(&path);
+	return error;
+}
+
+/* Whether the repository git runs the hook in belongs to another user:
+ * libgit2 then refuses it, and 1.5.1 says only "config value
+ * 'safe.directory' was not found". */
+static int owned_by_another_user(void)
+{
+	const char *dir = getenv("GIT_DIR");
+	struct stat st;
+
+	return stat(dir && dir[0] ? dir : ".", &st) == 0 && st.st_uid != geteuid();
+}
+
+/* Opens the repository as git's environment describes it, so the pushed
+ * objects waiting in the quarantine directory are visible. */
+static int open_quarantined(receive *rc)
+{
+	if (git_repository_open_ext(&rc->repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL) < 0) {
+		if (!owned_by_another_user())
+			return cg_error_from_git("cannot open the repository");
+		rc->hint = "as the user the hook runs as, run:\n"
+		           "git config --global --add safe.directory <repository path>";
+		return cg_error_prefix(cg_error_from_git("libgit2"), "cannot open the repository: "
+		                       "it is not owned by the user the hook runs as (uid %u)",
+		                       (unsigned)geteuid());
+	}
+	return add_quoted_alternates(rc->repo);
+}
+
+/* --- which policy applies (SPEC 6.3) ----------------------------------- */
+
+static int policy_from_config(cg_policy **out, git_repository *repo)
+{
+	git_config *cfg = NULL;
+	git_buf value = GIT_BUF_INIT;
+	cg_buf path = CG_BUF_INIT;
+	int error;
+
+	if (git_repository_config_snapshot(&cfg, repo) < 0)
+		return cg_error_from_git("cannot read the repository's configuration");
+	error = git_config_get_path(&value, cfg, "changeguard.policy");
+	if (error == GIT_ENOTFOUND) {
+		error = CG_ENOTFOUND;
+	} else if (error < 0) {
+		error = cg_error_from_git("cannot read changeguard.policy");
+	} else {
+		/* Relative to the repository, where git runs the hook. */
+		if (value.ptr[0] != '/')
+			cg_buf_puts(&path, git_repository_path(repo));
+		cg_buf_puts(&path, value.ptr);
+		if ((error = cg_policy_load_file(out, path.ptr)) == CG_ENOTFOUND)
+			error = cg_error_set(CG_EPOLICY, "changeguard.policy names '%s', which does not exist",
+			                     path.ptr);
+	}
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	cg_buf_dispose(&path);
+	return error;
+}
+
+static int policy_from_gitdir(cg_policy **out, git_repository *repo)
+{
+	cg_buf path = CG_BUF_INIT;
+	int error;
+
+	cg_buf_printf(&path, "%s" POLICY_IN_GITDIR, git_repository_path(repo));
+	error = cg_policy_load_file(out, path.ptr);
+	cg_buf_dispose(&path);
+	return error;
+}
+
+static int load_blob_policy(cg_policy **out, git_repository *repo, const git_tree_entry *e,
+                            const char *refname)
+{
+	cg_buf label = CG_BUF_INIT;
+	git_blob *blob = NULL;
+	int error;
+
+	if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0)
+		return cg_error_from_git("cannot read " POLICY_BLOB " of HEAD's branch");
+	cg_buf_printf(&label, "%s:" POLICY_BLOB, refname);
+	if (git_blob_rawsize(blob) > CG_POLICY_MAX_SIZE)
+		error = cg_error_set(CG_EPOLICY, "%s is larger than %d bytes", label.ptr,
+		                     CG_POLICY_MAX_SIZE);
+	else
+		error = cg_policy_load_buffer(out, git_blob_rawcontent(blob),
+		                              (size_t)git_blob_rawsize(blob), label.ptr);
+	git_blob_free(blob);
+	cg_buf_dispose(&label);
+	return error;
+}
+
+/* The policy committed on HEAD's branch as it is before the push: refs are
+ * only updated after this hook, so the pushed commits cannot change it. */
+static int policy_from_head(cg_policy **out, git_repository *repo)
+{
+	git_reference *head = NULL;
+	git_object *tree = NULL;
+	git_tree_entry *e = NULL;
+	int error = git_repository_head(&head, repo);
+
+	if (error == GIT_EUNBORNBRANCH || error == GIT_ENOTFOUND)
+		return CG_ENOTFOUND;
+	if (error < 0 || git_reference_peel(&tree, head, GIT_OBJECT_TREE) < 0) {
+		error = cg_error_from_git("cannot read HEAD's branch");
+		goto done;
+	}
+	error = git_tree_entry_bypath(&e, (git_tree *)tree, POLICY_BLOB);
+	if (error == GIT_ENOTFOUND || (!error && git_tree_entry_type(e) != GIT_OBJECT_BLOB))
+		error = CG_ENOTFOUND;
+	else if (error < 0)
+		error = cg_error_from_git("cannot read HEAD's tree");
+	else
+		error = load_blob_policy(out, repo, e, git_reference_name(head));
+done:
+	git_tree_entry_free(e);
+	git_object_free(tree);
+	git_reference_free(head);
+	return error;
+}
+
+/* Never the policy the pushed commits carry: the server's own settings
+ * first, then what HEAD's branch holds before the push, then the defaults. */
+static int load_policy(receive *rc)
+{
+	int (*const sources[])(cg_policy **, git_repository *) = {
+		policy_from_config, policy_from_gitdir, policy_from_head
+	};
+	size_t i;
+	int error;
+
+	for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		if ((error = sources[i](&rc->policy, rc->repo)) != CG_ENOTFOUND)
+			break;
+	}
+	if (error == CG_ENOTFOUND)
+		error = cg_policy_default(&rc->policy);
+	if (error == CG_EPOLICY)
+		rc->hint = "every push is refused until the server's policy loads; check it with:\n"
+		           "changeguard policy validate <file>";
+	return error;
+}
+
+/* --- who pushes, and with which options -------------------------------- */
+
+static void find_pusher(receive *rc)
+{
+	const cg_policy *p = rc->policy;
+	cg_buf msg = CG_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < p->server.pusher_env_len; i++) {
+		const char *v = getenv(p->server.pusher_env[i]);
+		if (v && v[0]) {
+			rc->pusher = v;
+			return;
+		}
+	}
+	/* Not NULL: an unknown pusher must not pass a `verify: pusher` check. */
+	rc->pusher = "";
+	cg_buf_puts(&msg, "warning: the pusher is unknown: none of");
+	for (i = 0; i < p->server.pusher_env_len; i++)
+		cg_buf_printf(&msg, "%s %s", i ? "," : "", p->server.pusher_env[i]);
+	cg_buf_puts(&msg, " is set");
+	cg_output_message(&rc->out, msg.ptr, "set server.pusher_env to the variable your git host sets");
+	cg_buf_dispose(&msg);
+}
+
+/* The value of the last `changeguard.skip[=reason]` push option, or NULL. */
+static const char *skip_option(void)
+{
+	const char *count = getenv("GIT_PUSH_OPTION_COUNT"), *found = NULL;
+	const size_t len = sizeof(SKIP_OPTION) - 1;
+	long n = count ? strtol(count, NULL, 10) : 0, i;
+	char name[64];
+
+	for (i = 0; i < n && i < PUSH_OPTIONS_MAX; i++) {
+		const char *v;
+		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
+		v = getenv(name);
+		if (v && !strncmp(v, SKIP_OPTION, len) && (v[len] == '=' || v[len] == '\0'))
+			found = v[len] ? v + len + 1 : "";
+	}
+	return found;
+}
+
+static void read_push_options(receive *rc)
+{
+	const char *reason = skip_option();
+
+	if (!reason)
+		return;
+	if (!rc->policy->server.push_option_waivers)
+		cg_output_message(&rc->out, "warning: push option '" SKIP_OPTION "' ignored: the "
+		                  "server's policy does not allow waivers by push option", NULL);
+	else if (!reason[0])
+		cg_output_message(&rc->out, "warning: push option '" SKIP_OPTION "' ignored: it has no reason",
+		                  "git push -o " SKIP_OPTION "=\"why no changelog entry is needed\"");
+	else
+		rc->skip_reason = reason;
+}
+
+/* --- finding and checking the new commits ------------------------------ */
+
+/* The commit that `id` is, or that a chain of tags points at; CG_ENOTFOUND
+ * when it leads to a tree or a blob, which have no commits to check. */
+static int peel_to_commit(git_oid *out, git_repository *repo, const git_oid *id,
+                          const char *refname)
+{
+	git_object *obj = NULL, *target = NULL;
+	int error = 0;
+
+	if (git_object_lookup(&obj, repo, id, GIT_OBJECT_ANY) < 0 ||
+	    (git_object_type(obj) == GIT_OBJECT_TAG && git_object_peel(&target, obj, GIT_OBJECT_ANY) < 0)) {
+		error = cg_error_from_git("cannot read an object");
+		cg_error_prefix(error, "'%s'", refname);
+	} else if (git_object_type(target ? target : obj) != GIT_OBJECT_COMMIT) {
+		error = CG_ENOTFOUND;
+	} else {
+		git_oid_cpy(out, git_object_id(target ? target : obj));
+	}
+	git_object_free(target);
+	git_object_free(obj);
+	return error;
+}
+
+static int covered(const receive *rc, const char *refname)
+{
+	return cg_globset_match(rc->policy->server.refs, refname);
+}
+
+typedef struct {
+	git_oid *ids;
+	size_t n, alloc;
+} commit_list;
+
+static void commit_list_add(commit_list *l, const git_oid *id)
+{
+	l->ids = cg_array_grow(l->ids, &l->alloc, l->n + 1, sizeof(*l->ids));
+	git_oid_cpy(&l->ids[l->n++], id);
+}
+
+static int add_existing_tip(commit_list *tips, receive *rc, const git_reference *ref)
+{
+	const char *name = git_reference_name(ref);
+	git_oid oid;
+	int error;
+
+	/* A symbolic ref points at another ref, which is listed too. */
+	if (git_reference_type(ref) != GIT_REFERENCE_DIRECT || !covered(rc, name))
+		return 0;
+	if ((error = peel_to_commit(&oid, rc->repo, git_reference_target(ref), name)) == 0)
+		commit_list_add(tips, &oid);
+	return error == CG_ENOTFOUND ? 0 : error;
+}
+
+/* The commits of every covered ref as it is before the push: what is
+ * reachable from them was checked when it arrived. */
+static int existing_tips(commit_list *tips, receive *rc)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	int error = 0, next = 0;
+
+	if (git_reference_iterator_new(&it, rc->repo) < 0)
+		return cg_error_from_git("cannot list the refs");
+	while (!error && (next = git_reference_next(&ref, it)) == 0) {
+		error = add_existing_tip(tips, rc, ref);
+		git_reference_free(ref);
+	}
+	if (!error && next != GIT_ITEROVER)
+		error = cg_error_from_git("cannot list the refs");
+	git_reference_iterator_free(it);
+	return error;
+}
+
+static void format_ident(char **out, const git_signature *sig)
+{
+	cg_buf b = CG_BUF_INIT;
+
+	cg_buf_printf(&b, "%s <%s>", sig->name, sig->email);
+	*out = cg_buf_detach(&b);
+}
+
+static void print_rejected(receive *rc, const checked_commit *c, git_commit *commit)
+{
+	git_buf abbrev = GIT_BUF_INIT;
+	cg_buf subject = CG_BUF_INIT;
+	const char *summary = git_commit_summary(commit);
+
+	if (git_object_short_id(&abbrev, (const git_object *)commit) < 0)
+		cg_buf_printf(&subject, "commit %.7s", c->oid);
+	else
+		cg_buf_printf(&subject, "commit %s", abbrev.ptr);
+	cg_buf_printf(&subject, " on %s \"%s\"", rc->updates[c->update].ref, summary ? summary : "");
+	cg_output_result(&rc->out, c->result, subject.ptr);
+	git_buf_dispose(&abbrev);
+	cg_buf_dispose(&subject);
+}
+
+static int check_one(receive *rc, size_t update, const git_oid *oid)
+{
+	int64_t t0 = cg_check_clock_us();
+	git_commit *commit = NULL;
+	cg_result *r = NULL;
+	checked_commit *c;
+	char hex[GIT_OID_HEXSZ + 1];
+	int error;
+
+	git_oid_tostr(hex, sizeof(hex), oid);
+	if (rc->stop_us && t0 >= rc->stop_us) {
+		rc->timed_out = 1;
+		rc->hint = "push fewer commits at a time, or raise server.deadline in the server's policy";
+		return cg_error_set(CG_ELIMIT, "push refused: checking did not finish within "
+		                    "server.deadline (%ds); %zu commits were checked",
+		                    rc->policy->server.deadline, rc->ncommits);
+	}
+	if (git_commit_lookup(&commit, rc->repo, oid) < 0)
+		return cg_error_prefix(cg_error_from_git("cannot read the commit"), "%s", hex);
+	if ((error = cg_check_commit(&r, rc->repo, rc->policy, commit, rc->pusher,
+	                             rc->skip_reason)) < 0) {
+		cg_error_prefix(error, "cannot check commit %s", hex);
+		goto done;
+	}
+	rc->commits = cg_array_grow(rc->commits, &rc->acommits, rc->ncommits + 1, sizeof(*rc->commits));
+	c = &rc->commits[rc->ncommits++];
+	memcpy(c->oid, hex, sizeof(hex));
+	c->update = update;
+	format_ident(&c->author, git_commit_author(commit));
+	format_ident(&c->committer, git_commit_committer(commit));
+	c->result = r;
+	c->duration_us = cg_check_clock_us() - t0;
+	rc->brought[update]++;
+	if (r->verdict == CG_VERDICT_BLOCKED && ++rc->rejected <= SHOWN_MAX)
+		print_rejected(rc, c, commit);
+done:
+	git_commit_free(commit);
+	return error;
+}
+
+/* Checks, oldest first, the commits `tip` brings that no hidden commit reaches. */
+static int walk(receive *rc, size_t update, const git_oid *tip, const commit_list *hidden)
+{
+	git_revwalk *w = NULL;
+	git_oid oid;
+	size_t k;
+	int error = 0, next = 0;
+
+	if (git_revwalk_new(&w, rc->repo) < 0 ||
+	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0)
+		error = cg_error_from_git("cannot walk the pushed commits");
+	for (k = 0; k < hidden->n && !error; k++)
+		if (git_revwalk_hide(w, &hidden->ids[k]) < 0)
+			error = cg_error_from_git("cannot walk the existing history");
+	if (!error && git_revwalk_push(w, tip) < 0)
+		error = cg_error_from_git("cannot walk the pushed commits");
+	while (!error && (next = git_revwalk_next(&oid, w)) == 0)
+		error = check_one(rc, update, &oid);
+	if (!error && next != GIT_ITEROVER)
+		error = cg_error_from_git("cannot walk the pushed commits");
+	git_revwalk_free(w);
+	return error;
+}
+
+/*
+ * Each covered ref update is walked in turn, hiding the covered refs as they
+ * were before the push and the tips walked already: every commit is checked
+ * once, under the first ref that brings it, and shared history is never
+ * diffed twice. Deleted refs and refs outside server.refs bring nothing.
+ */
+static int check_update(receive *rc, size_t i, commit_list *hidden)
+{
+	const cg_receive_update *u = &rc->updates[i];
+	git_oid id, tip;
+	int error;
+
+	if (cg_receive_oid_is_zero(u->new_oid) || !covered(rc, u->ref))
+		return 0;
+	if (git_oid_fromstr(&id, u->new_oid) < 0)
+		return cg_error_from_git("bad object id");
+	if ((error = peel_to_commit(&tip, rc->repo, &id, u->ref)) < 0)
+		return error == CG_ENOTFOUND ? 0 : error;
+	if ((error = walk(rc, i, &tip, hidden)) == 0)
+		commit_list_add(hidden, &tip);
+	return error;
+}
+
+static int check_updates(receive *rc)
+{
+	commit_list hidden = { NULL, 0, 0 };
+	size_t i;
+	int error = existing_tips(&hidden, rc);
+
+	for (i = 0; i < rc->nupdates && !error; i++)
+		error = check_update(rc, i, &hidden);
+	free(hidden.ids);
+	return error;
+}
+
+/* --- verdict, messages, audit ------------------------------------------ */
+
+static int refuse_or_accept(receive *rc)
+{
+	cg_buf msg = CG_BUF_INIT, hints = CG_BUF_INIT;
+
+	if (!rc->rejected)
+		return CG_EXIT_OK;
+	if (rc->rejected > SHOWN_MAX) {
+		cg_buf_printf(&msg, "... and %zu more rejected commits, not shown", rc->rejected - SHOWN_MAX);
+		cg_output_message(&rc->out, msg.ptr, NULL);
+		cg_buf_clear(&msg);
+	}
+	cg_buf_printf(&msg, "push refused: %zu of %zu new commit%s rejected; no ref was updated",
+	              rc->rejected, rc->ncommits, rc->ncommits == 1 ? "" : "s");
+	cg_buf_puts(&hints, "amend each rejected commit (git rebase -i <base>, then edit) and push again");
+	if (rc->policy->server.push_option_waivers)
+		cg_buf_puts(&hints, "\nwhen no changelog entry is needed: git push -o " SKIP_OPTION "=\"<why>\"");
+	cg_output_message(&rc->out, msg.ptr, hints.ptr);
+	cg_buf_dispose(&msg);
+	cg_buf_dispose(&hints);
+	return CG_EXIT_BLOCKED;
+}
+
+static int fail(receive *rc, int error)
+{
+	cg_output_message(&rc->out, cg_error_last(),
+	                  rc->hint ? rc->hint : "the push is refused because it could not be "
+	                  "checked; tell the server's administrator");
+	return rc->timed_out ? CG_EXIT_BLOCKED : cg_error_exit_code(error);
+}
+
+static void fill_run(cg_audit_run *run, const receive *rc, const cg_receive_update *u)
+{
+	run->hook = HOOK_NAME;
+	run->repository = git_repository_path(rc->repo);
+	run->ref = u ? u->ref : NULL;
+	run->old_oid = u ? u->old_oid : NULL;
+	run->new_oid = u ? u->new_oid : NULL;
+	run->pusher = rc->pusher && rc->pusher[0] ? rc->pusher : NULL;
+	run->policy_sha256 = rc->policy ? rc->policy->sha256 : NULL;
+	run->verdict = "allowed";
+}
+
+static void fill_commit_run(cg_audit_run *run, const receive *rc, const checked_commit *c)
+{
+	const cg_result *r = c->result;
+	cg_audit_finding *f = r->nfindings ? cg_calloc(r->nfindings, sizeof(*f)) : NULL;
+	cg_audit_waiver *w = r->nwaivers ? cg_calloc(r->nwaivers, sizeof(*w)) : NULL;
+	size_t i;
+
+	fill_run(run, rc, &rc->updates[c->update]);
+	for (i = 0; i < r->nfindings; i++)
+		f[i] = (cg_audit_finding){ r->findings[i].rule, r->findings[i].path, r->findings[i].detail };
+	for (i = 0; i < r->nwaivers; i++)
+		w[i] = (cg_audit_waiver){ r->waivers[i].rule, r->waivers[i].source, r->waivers[i].name,
+		                          r->waivers[i].reason, r->waivers[i].authorizer };
+	run->commit = c->oid;
+	run->author = c->author;
+	run->committer = c->committer;
+	run->verdict = cg_verdict_name(r->verdict);
+	run->findings = f;
+	run->nfindings = r->nfindings;
+	run->waivers = w;
+	run->nwaivers = r->nwaivers;
+	run->duration_us = c->duration_us;
+}
+
+/*
+ * One transaction for the whole push: a run per checked commit; when the
+ * push is accepted, a run per ref update that brought none (deletions, refs
+ * outside server.refs, known commits); when the hook failed, an "error" run.
+ */
+static int record(receive *rc, const char *failure, int accepted)
+{
+	cg_audit_run *runs = cg_calloc(rc->ncommits + rc->nupdates + 1, sizeof(*runs));
+	cg_audit_finding error_finding = { "error", NULL, failure };
+	char *path = cg_check_audit_path(rc->repo, rc->policy);
+	size_t n = 0, i;
+	int fell_back = 0, error;
+
+	for (i = 0; i < rc->ncommits; i++)
+		fill_commit_run(&runs[n++], rc, &rc->commits[i]);
+	for (i = 0; accepted && i < rc->nupdates; i++)
+		if (!rc->brought[i])
+			fill_run(&runs[n++], rc, &rc->updates[i]);
+	if (failure) {
+		fill_run(&runs[n], rc, NULL);
+		runs[n].verdict = "error";
+		runs[n].findings = &error_finding;
+		runs[n].nfindings = 1;
+		runs[n++].duration_us = cg_check_clock_us() - rc->start_us;
+	}
+	error = n ? cg_audit_write(path, runs, n, &fell_back) : 0;
+	for (i = 0; i < rc->ncommits; i++) {
+		free((void *)runs[i].findings);
+		free((void *)runs[i].waivers);
+	}
+	free(runs);
+	free(path);
+	return error;
+}
+
+/* The audit trail is part of the decision: without it the push is refused,
+ * unless the policy says on_error: warn. */
+static int record_or_refuse(receive *rc, const char *failure, int code)
+{
+	if (!rc->repo || record(rc, failure, code == CG_EXIT_OK) == 0)
+		return code;
+	if (rc->policy && rc->policy->audit.on_error_warn) {
+		cg_output_message(&rc->out, cg_error_last(), "on_error is 'warn': the push goes ahead");
+		return code;
+	}
+	cg_output_message(&rc->out, cg_error_last(),
+	                  "make the audit database writable, or set audit.on_error: warn in the server's policy");
+	return code ? code : CG_EXIT_RUNTIME;
+}
+
+static void receive_dispose(receive *rc)
+{
+	size_t i;
+
+	for (i = 0; i < rc->ncommits; i++) {
+		free(rc->commits[i].author);
+		free(rc->commits[i].committer);
+		cg_result_free(rc->commits[i].result);
+	}
+	free(rc->commits);
+	free(rc->brought);
+	cg_receive_updates_free(rc->updates, rc->nupdates);
+	cg_policy_free(rc->policy);
+	git_repository_free(rc->repo);
+}
+
+static int prepare(receive *rc, FILE *in)
+{
+	int error;
+
+	if ((error = cg_receive_read(&rc->updates, &rc->nupdates, in)) < 0) {
+		rc->hint = "the hook reads git's '<old-oid> <new-oid> <refname>' lines on standard input";
+		return error;
+	}
+	rc->brought = cg_calloc(rc->nupdates + 1, sizeof(*rc->brought));
+	if ((error = require_sha1(rc)) < 0 ||
+	    (error = open_quarantined(rc)) < 0 ||
+	    (error = load_policy(rc)) < 0)
+		return error;
+	if (rc->policy->server.deadline > 0)
+		/* Stop at 80%: the rest is for the audit transaction and the reply. */
+		rc->stop_us = rc->start_us + (int64_t)rc->policy->server.deadline * 800000;
+	find_pusher(rc);
+	read_push_options(rc);
+	return 0;
+}
+
+int cg_receive_run(FILE *in, FILE *err)
+{
+	receive rc = { 0 };
+	char *failure = NULL;
+	int error, code;
+
+	rc.start_us = cg_check_clock_us();
+	output_init(&rc.out, err);
+	git_libgit2_init();
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)OBJECT_CACHE_MAX);
+	if ((error = prepare(&rc, in)) < 0 || (error = check_updates(&rc)) < 0) {
+		failure = cg_strdup(cg_error_last());
+		code = fail(&rc, error);
+	} else {
+		code = refuse_or_accept(&rc);
+	}
+	code = record_or_refuse(&rc, failure, code);
+	free(failure);
+	receive_dispose(&rc);
+	git_libgit2_shutdown();
+	return code;
+}

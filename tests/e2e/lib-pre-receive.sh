@@ -1,0 +1,70 @@
+# lib-pre-receive.sh: helpers for the pre-receive scenarios (t05NN), sourced
+# after test-lib.sh. Pushes go to real bare repositories through real git.
+
+# A known pusher for every scenario; hosting variables only where a test sets them.
+USER=pusher
+unset GL_ID GL_USERNAME GITEA_PUSHER_NAME GITHUB_USER_LOGIN REMOTE_USER
+export USER
+
+# Installs the server hook in a bare repository.
+install_server_hook() {
+	install_hook_file pre-receive "$1/hooks/pre-receive"
+}
+
+# new_pair NAME [git-init options]: a bare server NAME.git and a client NAME
+# (remote "origin"). The client's first commit, a CHANGELOG.md with one
+# entry, reaches the server before the hook is installed.
+new_pair() {
+	pair=$1 && shift &&
+	git init -q --bare "$@" "$pair.git" &&
+	git init -q "$@" "$pair" &&
+	printf '# Changelog\n\n- %s setup: first entry\n' "$(now_utc)" >"$pair/CHANGELOG.md" &&
+	git -C "$pair" add CHANGELOG.md &&
+	git -C "$pair" commit -q -m initial &&
+	git -C "$pair" remote add origin "$PWD/$pair.git" &&
+	git -C "$pair" push -q origin main &&
+	install_server_hook "$pair.git"
+}
+
+# good_commit FILE MSG [git-commit options]: a change to FILE with its changelog entry.
+good_commit() {
+	gc_file=$1 gc_msg=$2 && shift 2 &&
+	echo "$gc_msg" >>"$gc_file" && add_entry "$gc_msg" &&
+	git add "$gc_file" CHANGELOG.md && git commit -q -m "$gc_msg" "$@"
+}
+
+# bad_commit FILE MSG [git-commit options]: a change to FILE without an entry.
+bad_commit() {
+	bc_file=$1 bc_msg=$2 && shift 2 &&
+	echo "$bc_msg" >>"$bc_file" && git add "$bc_file" && git commit -q -m "$bc_msg" "$@"
+}
+
+# push_unchecked ARGS...: `git push origin ARGS` with the server's hook set
+# aside, to give the server history the hook would refuse.
+push_unchecked() {
+	srv=$(git remote get-url origin) &&
+	mv "$srv/hooks/pre-receive" "$srv/hooks/pre-receive.off" &&
+	git push -q origin "$@"
+	pushed=$?
+	mv "$srv/hooks/pre-receive.off" "$srv/hooks/pre-receive" && return $pushed
+}
+
+# ref_of REPO REF: the ref's object id, or "none".
+ref_of() {
+	git -C "$1" rev-parse -q --verify "$2" || echo none
+}
+
+# Runs an SQL query on the audit database of a bare repository.
+audit_query() {
+	sqlite3 -separator ' ' "$1/changeguard/audit.db" "$2"
+}
+
+# audit_of REPO COLUMN COMMIT: a column of the last run recorded for a commit.
+audit_of() {
+	audit_query "$1" "select $2 from runs where commit_oid = '$3' order by id desc limit 1"
+}
+
+# Writes the server's own policy ($GIT_DIR/changeguard.yml) from stdin.
+server_policy() {
+	cat >"$1/changeguard.yml"
+}
