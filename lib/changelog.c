@@ -145,34 +145,47 @@ static int classify(cg_changelog *cl, size_t lineno, const char *s, size_t len,
 	return 0;
 }
 
-int cg_changelog_parse(cg_changelog **out, const char *data, size_t len,
-                       const cg_pattern *entry_pattern)
+/* Classifies the lines of data[start..end), which begins a line; `st` is the
+ * Markdown state there and is left as it is at `end`, `lineno` counts the
+ * lines before `start`. */
+static int parse_region(cg_changelog *cl, const char *data, size_t start, size_t end,
+                        md_state *st, size_t lineno, const cg_pattern *entry)
 {
-	cg_changelog *cl = cg_calloc(1, sizeof(*cl));
-	md_state st = { 0 };
-	size_t pos = 0, lineno = 0;
+	size_t pos = start;
 	int error = 0;
 
-	*out = NULL;
-	if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
-		pos = 3;
-	while (pos < len && !error) {
-		const char *s = data + pos, *nl = memchr(s, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - s) : len - pos;
+	while (pos < end && !error) {
+		const char *s = data + pos, *nl = memchr(s, '\n', end - pos);
+		size_t n = nl ? (size_t)(nl - s) : end - pos;
 
 		pos += n + (nl != NULL);
 		lineno++;
 		if (n && s[n - 1] == '\r')
 			n--;
-		if (!is_hidden(&st, s, n))
-			error = classify(cl, lineno, s, n, entry_pattern);
+		if (!is_hidden(st, s, n))
+			error = classify(cl, lineno, s, n, entry);
 	}
+	return error < 0 ? cg_error_prefix(error, "line %zu", lineno) : 0;
+}
+
+static size_t bom_length(const char *data, size_t len)
+{
+	return len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3) ? 3 : 0;
+}
+
+int cg_changelog_parse(cg_changelog **out, const char *data, size_t len,
+                       const cg_pattern *entry_pattern)
+{
+	cg_changelog *cl = cg_calloc(1, sizeof(*cl));
+	md_state st = { 0 };
+	int error = parse_region(cl, data, bom_length(data, len), len, &st, 0, entry_pattern);
+
 	if (error < 0) {
 		cg_changelog_free(cl);
-		return cg_error_prefix(error, "line %zu", lineno);
+		cl = NULL;
 	}
 	*out = cl;
-	return 0;
+	return error;
 }
 
 size_t cg_changelog_count(const cg_changelog *cl)
@@ -323,7 +336,139 @@ int cg_changelog_compare(cg_changelog_delta *out, const cg_changelog *now,
 
 void cg_changelog_delta_dispose(cg_changelog_delta *delta)
 {
+	size_t k;
+
+	for (k = 0; k < delta->nowned; k++)
+		cg_changelog_free(delta->owned[k]);
+	free(delta->owned);
 	free(delta->added);
 	free(delta->removed);
 	memset(delta, 0, sizeof(*delta));
+}
+
+/* --- comparing texts: only the part a change touched ------------------- */
+
+/* Where the common start of a and b ends, moved back to a line start. */
+static size_t common_prefix(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen, i = 0;
+
+	while (i < n && a[i] == b[i])
+		i++;
+	while (i > 0 && a[i - 1] != '\n')
+		i--;
+	return i;
+}
+
+/* The length of the common end of a and b that starts a line in both and
+ * does not reach into the first `prefix` bytes of either. */
+static size_t common_suffix(const char *a, size_t alen, const char *b, size_t blen,
+                            size_t prefix)
+{
+	size_t n = (alen < blen ? alen : blen) - prefix, s = 0;
+	const char *nl;
+
+	while (s < n && a[alen - 1 - s] == b[blen - 1 - s])
+		s++;
+	if (s == 0 || ((alen - s == prefix || a[alen - s - 1] == '\n') &&
+	               (blen - s == prefix || b[blen - s - 1] == '\n')))
+		return s;
+	/* Start just after the suffix's first line end: a line start in both. */
+	nl = memchr(a + alen - s, '\n', s);
+	return nl ? (size_t)(a + alen - (nl + 1)) : 0;
+}
+
+static int same_state(const md_state *x, const md_state *y)
+{
+	return x->in_fence == y->in_fence && x->in_comment == y->in_comment &&
+	       (!x->in_fence || (x->fence_char == y->fence_char && x->fence_len == y->fence_len));
+}
+
+/* Skips `len` bytes of lines, keeping the Markdown state and the line count:
+ * no regex runs, so this is cheap even for a large file. */
+static void skip_lines(const char *data, size_t start, size_t end, md_state *st,
+                       size_t *lineno)
+{
+	size_t pos = start;
+
+	while (pos < end) {
+		const char *s = data + pos, *nl = memchr(s, '\n', end - pos);
+		size_t n = nl ? (size_t)(nl - s) : end - pos;
+
+		pos += n + (nl != NULL);
+		(*lineno)++;
+		if (n && s[n - 1] == '\r')
+			n--;
+		is_hidden(st, s, n);
+	}
+}
+
+static void own(cg_changelog_delta *d, cg_changelog *cl)
+{
+	d->owned = cg_realloc(d->owned, (d->nowned + 1) * sizeof(*d->owned));
+	d->owned[d->nowned++] = cl;
+}
+
+/* One before: parse only what lies between the common prefix and suffix.
+ * Identical lines on both sides cancel out in the comparison anyway, so
+ * leaving them out changes nothing, as long as they are classified alike:
+ * the prefix is, and the suffix is when both middles end in the same
+ * Markdown state; otherwise the suffixes are parsed too. */
+static int diff_one(cg_changelog_delta *out, const cg_changelog_text *now,
+                    const cg_changelog_text *before, const cg_pattern *entry)
+{
+	size_t base = bom_length(now->data, now->len), lineno = 0, prefix, suffix;
+	cg_changelog *n = cg_calloc(1, sizeof(*n)), *b = cg_calloc(1, sizeof(*b));
+	md_state st = { 0 }, nst, bst;
+	const cg_changelog *bs[1] = { b };
+	int error;
+
+	prefix = base + common_prefix(now->data + base, now->len - base,
+	                              before->data + base, before->len - base);
+	suffix = common_suffix(now->data, now->len, before->data, before->len, prefix);
+	skip_lines(now->data, base, prefix, &st, &lineno);
+	nst = bst = st;
+	if ((error = parse_region(n, now->data, prefix, now->len - suffix, &nst, lineno, entry)) == 0 &&
+	    (error = parse_region(b, before->data, prefix, before->len - suffix, &bst, lineno, entry)) == 0 &&
+	    !same_state(&nst, &bst)) {
+		cg_changelog_free(n);
+		cg_changelog_free(b);
+		n = cg_calloc(1, sizeof(*n));
+		b = cg_calloc(1, sizeof(*b));
+		nst = bst = st;
+		bs[0] = b;
+		if ((error = parse_region(n, now->data, prefix, now->len, &nst, lineno, entry)) == 0)
+			error = parse_region(b, before->data, prefix, before->len, &bst, lineno, entry);
+	}
+	if (!error)
+		error = cg_changelog_compare(out, n, bs, 1);
+	own(out, n);
+	own(out, b);
+	return error;
+}
+
+int cg_changelog_diff(cg_changelog_delta *out, const cg_changelog_text *now,
+                      const cg_changelog_text *before, size_t nbefore,
+                      const cg_pattern *entry)
+{
+	cg_changelog **parsed;
+	size_t k;
+	int error = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (nbefore == 1 && bom_length(now->data, now->len) == bom_length(before->data, before->len))
+		return diff_one(out, now, before, entry);
+	parsed = cg_calloc(nbefore + 1, sizeof(*parsed));
+	for (k = 0; k <= nbefore && !error; k++) {
+		const cg_changelog_text *t = k ? &before[k - 1] : now;
+		error = cg_changelog_parse(&parsed[k], t->data, t->len, entry);
+	}
+	if (!error)
+		error = cg_changelog_compare(out, parsed[0], (const cg_changelog *const *)parsed + 1,
+		                             nbefore);
+	for (k = 0; k <= nbefore; k++)
+		if (parsed[k])
+			own(out, parsed[k]);
+	free(parsed);
+	return error;
 }

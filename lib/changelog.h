@@ -50,11 +50,25 @@ typedef struct {
 	size_t nadded;
 	const cg_changelog_line **removed;
 	size_t nremoved;
+	cg_changelog **owned; /* parsed by cg_changelog_diff; freed with the delta */
+	size_t nowned;
 } cg_changelog_delta;
 
 int cg_changelog_compare(cg_changelog_delta *out, const cg_changelog *now,
                          const cg_changelog *const *before, size_t nbefore);
 void cg_changelog_delta_dispose(cg_changelog_delta *delta);
+
+typedef struct {
+	const char *data; /* must outlive the delta; "" for an absent file */
+	size_t len;
+} cg_changelog_text;
+
+/* The same delta as parsing every side and comparing, from the texts: with
+ * one `before`, the common prefix and suffix are skipped without running a
+ * regex, so the cost follows the size of the edit, not of the file. */
+int cg_changelog_diff(cg_changelog_delta *out, const cg_changelog_text *now,
+                      const cg_changelog_text *before, size_t nbefore,
+                      const cg_pattern *entry);
 
 void cg_changelog_free(cg_changelog *cl);
 

@@ -21,7 +21,6 @@ typedef struct {
 	char *path;
 	int exists;              /* in the new side, as a regular file */
 	git_blob **blobs;        /* [0] now, [1..] before; NULL where absent */
-	cg_changelog **parsed;   /* likewise */
 	cg_changelog_delta delta;
 	size_t valid_entries;    /* added entries that satisfy the rule */
 } changelog_state;
@@ -193,25 +192,27 @@ static void collect_requirements(evaluation *ev)
 
 /* --- reading and comparing CHANGELOG files ---------------------------- */
 
-static int read_side(evaluation *ev, const cg_snapshot *snap, const char *path,
-                     git_blob **blob, cg_changelog **parsed, const char **problem)
+/* The blob of `path` on one side, or none; `problem` says why a present
+ * file cannot be read as a changelog (and leaves *blob NULL). */
+static int read_side(const cg_snapshot *snap, const char *path, git_oid *oid,
+                     git_blob **blob, const char **problem)
 {
 	git_repository *repo = cg_snapshot_repository(snap);
 	git_odb *odb = NULL;
-	git_oid oid;
 	uint32_t mode;
 	size_t size;
 	git_object_t type;
 	int error;
 
-	if (cg_snapshot_lookup(snap, path, &oid, &mode) < 0)
+	if (cg_snapshot_lookup(snap, path, oid, &mode) < 0)
 		return 0;
 	if (!is_regular(mode)) {
 		*problem = "is not a regular file, so it can hold no entries";
 		return 0;
 	}
+	/* The header alone tells the size, so a huge blob is never inflated. */
 	if ((error = git_repository_odb(&odb, repo)) < 0 ||
-	    (error = git_odb_read_header(&size, &type, odb, &oid)) < 0) {
+	    (error = git_odb_read_header(&size, &type, odb, oid)) < 0) {
 		git_odb_free(odb);
 		return cg_error_from_git("cannot read changelog");
 	}
@@ -220,15 +221,14 @@ static int read_side(evaluation *ev, const cg_snapshot *snap, const char *path,
 		*problem = "is larger than 32 MiB and was not read";
 		return 0;
 	}
-	if (git_blob_lookup(blob, repo, &oid) < 0)
+	if (git_blob_lookup(blob, repo, oid) < 0)
 		return cg_error_from_git("cannot read changelog");
 	if (cg_changelog_is_binary(git_blob_rawcontent(*blob), (size_t)git_blob_rawsize(*blob))) {
 		*problem = "is a binary file, so it can hold no entries";
-		return 0;
+		git_blob_free(*blob);
+		*blob = NULL;
 	}
-	return cg_changelog_parse(parsed, git_blob_rawcontent(*blob),
-	                          (size_t)git_blob_rawsize(*blob),
-	                          ev->in->policy->changelog.entry_pattern);
+	return 0;
 }
 
 /* Why an added line is not a valid entry, in `why`; 0 when it is one.
@@ -307,20 +307,49 @@ static void judge_delta(evaluation *ev, changelog_state *cs)
 	cg_buf_dispose(&what);
 }
 
+/* 1 when the file is the same blob on every side: nothing was added or
+ * removed, and nothing needs reading (most commits leave a CHANGELOG be). */
+static int unchanged_everywhere(const cg_rules_input *in, const char *path)
+{
+	git_oid now, then;
+	uint32_t mode, then_mode;
+	size_t k;
+
+	if (cg_snapshot_lookup(in->now, path, &now, &mode) < 0)
+		return 0;
+	for (k = 0; k < in->nbefore; k++)
+		if (cg_snapshot_lookup(in->before[k], path, &then, &then_mode) < 0 ||
+		    then_mode != mode || !git_oid_equal(&now, &then))
+			return 0;
+	return 1;
+}
+
+static cg_changelog_text text_of(const git_blob *blob)
+{
+	cg_changelog_text t = { "", 0 };
+	if (blob) {
+		t.data = git_blob_rawcontent(blob);
+		t.len = (size_t)git_blob_rawsize(blob);
+	}
+	return t;
+}
+
 static int load_changelog(evaluation *ev, changelog_state *cs)
 {
 	const cg_rules_input *in = ev->in;
 	size_t k, sides = in->nbefore + 1;
 	const char *problem = NULL;
-	cg_changelog **before;
+	cg_changelog_text now, *before;
+	git_oid oid;
 	int error = 0;
 
-	cs->blobs = cg_calloc(sides, sizeof(*cs->blobs));
-	cs->parsed = cg_calloc(sides, sizeof(*cs->parsed));
 	cs->exists = exists_in(in->now, cs->path);
+	cs->blobs = cg_calloc(sides, sizeof(*cs->blobs));
+	if (unchanged_everywhere(in, cs->path))
+		return 0;
 	for (k = 0; k < sides && !error; k++)
-		error = read_side(ev, k ? in->before[k - 1] : in->now, cs->path,
-		                  &cs->blobs[k], &cs->parsed[k], &problem);
+		error = read_side(k ? in->before[k - 1] : in->now, cs->path, &oid,
+		                  &cs->blobs[k], &problem);
 	if (error < 0)
 		return cg_error_prefix(error, "%s", cs->path);
 	if (problem) {
@@ -328,16 +357,12 @@ static int load_changelog(evaluation *ev, changelog_state *cs)
 		return 0;
 	}
 	/* An absent side compares as an empty file. */
+	now = text_of(cs->blobs[0]);
 	before = cg_calloc(in->nbefore ? in->nbefore : 1, sizeof(*before));
-	for (k = 0; k < sides; k++)
-		if (!cs->parsed[k])
-			error = error ? error : cg_changelog_parse(&cs->parsed[k], "", 0,
-			                        in->policy->changelog.entry_pattern);
 	for (k = 0; k < in->nbefore; k++)
-		before[k] = cs->parsed[k + 1];
-	if (!error)
-		error = cg_changelog_compare(&cs->delta, cs->parsed[0],
-		                             (const cg_changelog *const *)before, in->nbefore);
+		before[k] = text_of(cs->blobs[k + 1]);
+	error = cg_changelog_diff(&cs->delta, &now, before, in->nbefore,
+	                          in->policy->changelog.entry_pattern);
 	free(before);
 	if (!error)
 		judge_delta(ev, cs);
@@ -372,13 +397,11 @@ static int get_changelog(evaluation *ev, const char *path, changelog_state **out
 static void free_changelog(changelog_state *cs, size_t sides)
 {
 	size_t k;
-	for (k = 0; cs->blobs && k < sides; k++) {
-		cg_changelog_free(cs->parsed[k]);
+
+	cg_changelog_delta_dispose(&cs->delta); /* before the blobs it points into */
+	for (k = 0; cs->blobs && k < sides; k++)
 		git_blob_free(cs->blobs[k]);
-	}
-	free(cs->parsed);
 	free(cs->blobs);
-	cg_changelog_delta_dispose(&cs->delta);
 	free(cs->path);
 }
 

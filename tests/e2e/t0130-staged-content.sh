@@ -29,7 +29,7 @@ test_expect_success 'git commit <paths> checks exactly those paths' '
 	echo a2 >>a.c && echo b2 >>b.c && add_entry "a only" &&
 	git add b.c &&
 	git commit -m "only a" a.c CHANGELOG.md &&
-	git show --stat HEAD >stat && test_grep a.c stat && test_grep ! b.c stat
+	git show --stat --format= HEAD >stat && test_grep -F " a.c " stat && test_grep ! -F " b.c " stat
 '
 
 test_expect_success 'git commit <paths> leaving the entry out is refused' '
