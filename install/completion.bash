@@ -62,14 +62,14 @@ _changelog_audit()
 	--hook) COMPREPLY=($(compgen -W "pre-commit prepare-commit-msg commit-msg pre-receive" -- "$cur")); return ;;
 	--rule) COMPREPLY=($(compgen -W "changelog protect:mcp protect:policy" -- "$cur")); return ;;
 	--db|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	--since|--until|--author|--ref) return ;;
+	--since|--until|--author|--ref|--limit) return ;;
 	esac
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "report history verify export --help --version" -- "$cur"))
 	elif [ "${COMP_WORDS[1]}" = history ] && [ "${cur#-}" = "$cur" ]; then
 		_changeguard_revs "$cur"
 	else
-		COMPREPLY=($(compgen -W "--db --format --output --since --until --hook --verdict --rule --author --ref --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "--db --format --output --since --until --hook --verdict --rule --author --ref --limit --help" -- "$cur"))
 	fi
 }
 

@@ -167,6 +167,8 @@ struct cg_audit {
 	sqlite3 *db;
 	char *path;
 	int readonly;
+	int wal_frames;  /* in the WAL after the last commit */
+	int64_t busy_since_ms;  /* when the current wait for a lock began */
 	sqlite3_stmt *stmts[ST__COUNT];
 };
 
@@ -303,6 +305,32 @@ static int migrate(cg_audit *db)
 	return finish(db, error);
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for a lock in naps of half a millisecond to a millisecond, until
+ * the busy timeout. SQLite's own handler backs off to naps of 100 ms, so
+ * with eight hooks writing at once one of them waited a second for a lock
+ * that is held 2 ms at a time (docs/benchmarks.md). */
+static int busy_wait(void *payload, int count)
+{
+	cg_audit *db = payload;
+	int64_t now = monotonic_ms();
+	struct timespec nap = { 0, 500000 + (long)((getpid() + count) % 8) * 62500 };
+
+	if (count == 0)
+		db->busy_since_ms = now;
+	if (now - db->busy_since_ms >= busy_timeout_ms)
+		return 0;
+	nanosleep(&nap, NULL);
+	return 1;
+}
+
 static int open_handle(cg_audit **out, const char *path, int flags)
 {
 	cg_audit *db = cg_calloc(1, sizeof(*db));
@@ -314,7 +342,7 @@ static int open_handle(cg_audit **out, const char *path, int flags)
 		error = db->db ? db_fail(db) : cg_error_set(CG_ERROR,
 			"audit database '%s': out of memory", path);
 	else
-		sqlite3_busy_timeout(db->db, busy_timeout_ms);
+		sqlite3_busy_handler(db->db, busy_wait, db);
 	if (error < 0) {
 		cg_audit_close(db);
 		return error;
@@ -358,6 +386,37 @@ static int make_parents(const char *path)
 	return error;
 }
 
+/* Replaces SQLite's automatic checkpoint (a wal hook too): see truncate_wal. */
+static int note_wal_size(void *payload, sqlite3 *handle, const char *name, int frames)
+{
+	cg_audit *db = payload;
+
+	(void)handle;
+	(void)name;
+	db->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+/* A database file whose header is not SQLite's is damage, and said so as
+ * SQLite says it: since the WAL outlives the connections, SQLite would
+ * read every page it holds from there and not notice, and a checkpoint
+ * would later write them into the damaged file. */
+static int check_header(const char *path)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[sizeof(magic)];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0; /* missing: it is created; unreadable: SQLite says why */
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n == (ssize_t)sizeof(head) && memcmp(head, magic, sizeof(head)))
+		return cg_error_set(CG_ERROR, "audit database '%s': file is not a database", path);
+	return 0;
+}
+
 int cg_audit_open(cg_audit **out, const char *path)
 {
 	cg_audit *db = NULL;
@@ -365,11 +424,27 @@ int cg_audit_open(cg_audit **out, const char *path)
 
 	*out = NULL;
 	if ((error = make_parents(path)) < 0 ||
+	    (error = check_header(path)) < 0 ||
 	    (error = open_handle(&db, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) < 0)
 		return error;
-	/* synchronous=FULL: a record acknowledged to the hook survives power loss. */
+	/*
+	 * Durable against the hook being killed, not against the machine
+	 * crashing. With synchronous=NORMAL a commit is appended to the WAL
+	 * without an fsync, and the WAL is not checkpointed when the connection
+	 * closes but lives on between runs, until it holds WAL_TRUNCATE_FRAMES
+	 * (see truncate_wal). A process crash, even SIGKILL mid-commit, loses
+	 * nothing committed: the data is in the kernel's page cache. An OS crash
+	 * or power loss can lose the runs since the last checkpoint (a few
+	 * dozen), never corrupt the database or break the chain, which then
+	 * ends earlier (see cg_audit_verify). synchronous=FULL with a checkpoint
+	 * at every close made five fsyncs, and created and deleted the WAL, in
+	 * every hook run: 20 ms of a pre-commit's 40 on a virtual machine, more
+	 * than the whole check of a 100,000-file index (docs/benchmarks.md).
+	 */
+	sqlite3_db_config(db->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+	sqlite3_wal_hook(db->db, note_wal_size, db);
 	if ((error = exec(db, "PRAGMA journal_mode = WAL")) < 0 ||
-	    (error = exec(db, "PRAGMA synchronous = FULL")) < 0 ||
+	    (error = exec(db, "PRAGMA synchronous = NORMAL")) < 0 ||
 	    (error = migrate(db)) < 0) {
 		cg_audit_close(db);
 		return error;
@@ -738,10 +813,10 @@ static int load_items(loaded_row *l, cg_audit *db, size_t k)
 	return error;
 }
 
-static int load_row(loaded_row *l, cg_audit *db, sqlite3_stmt *st)
+/* The RUN_COLUMNS at the start of a result row, without findings and waivers. */
+static void load_columns(loaded_row *l, sqlite3_stmt *st)
 {
 	size_t i;
-	int error = 0;
 
 	loaded_clear(l);
 	l->r.id = sqlite3_column_int64(st, 0);
@@ -753,6 +828,14 @@ static int load_row(loaded_row *l, cg_audit *db, sqlite3_stmt *st)
 	l->r.run.duration_us = sqlite3_column_int64(st, 14);
 	l->r.prev_hash = column(l, st, 15);
 	l->r.hash = column(l, st, 16);
+}
+
+static int load_row(loaded_row *l, cg_audit *db, sqlite3_stmt *st)
+{
+	size_t i;
+	int error = 0;
+
+	load_columns(l, st);
 	for (i = 0; error == 0 && i < ARRAY_SIZE(kinds); i++)
 		error = load_items(l, db, i);
 	return error;
@@ -788,33 +871,39 @@ static const char *filter_text(const cg_audit_filter *f, size_t i)
 	return value;
 }
 
-/* The runs a filter selects. Only the conditions in use are in the SQL, so
- * that the planner can pick the index that serves them. */
-static int prepare_filter(sqlite3_stmt **out, cg_audit *db, const cg_audit_filter *f)
+/* The conditions `f` (NULL: none) puts on runs, each " AND ...", for a
+ * WHERE clause over runs (unaliased). Only the conditions in use are in
+ * the SQL, so that the planner can pick the index that serves them. */
+static void filter_sql(cg_buf *sql, const cg_audit_filter *f)
 {
-	static const cg_audit_filter none = { 0 };
-	cg_buf sql = CG_BUF_INIT;
-	char since[32], until[32];
 	size_t i;
-	int rc;
 
-	f = f ? f : &none;
-	cg_timestamp_format(since, f->since_ms < MAX_TIME_MS ? f->since_ms : MAX_TIME_MS, 1);
-	cg_timestamp_format(until, f->until_ms < MAX_TIME_MS ? f->until_ms : MAX_TIME_MS, 1);
-	cg_buf_puts(&sql, "SELECT " RUN_COLUMNS " FROM runs WHERE 1");
+	if (!f)
+		return;
 	if (f->since_ms)
-		cg_buf_puts(&sql, " AND time >= :since");
+		cg_buf_puts(sql, " AND time >= :since");
 	if (f->until_ms)
-		cg_buf_puts(&sql, " AND time < :until");
+		cg_buf_puts(sql, " AND time < :until");
 	for (i = 0; i < ARRAY_SIZE(string_filters); i++)
 		if (filter_text(f, i))
-			cg_buf_puts(&sql, string_filters[i].sql ? string_filters[i].sql :
+			cg_buf_puts(sql, string_filters[i].sql ? string_filters[i].sql :
 			            f->since_ms || f->until_ms ? rule_in_window : rule_anytime);
-	cg_buf_puts(&sql, " ORDER BY id");
-	rc = sqlite3_prepare_v2(db->db, sql.ptr, -1, out, NULL);
-	cg_buf_dispose(&sql);
-	if (rc != SQLITE_OK)
+}
+
+/* Prepares `sql`, binding the parameters of filter_sql and :limit
+ * (`limit` 0: no limit). */
+static int prepare_filtered(sqlite3_stmt **out, cg_audit *db, const char *sql,
+                            const cg_audit_filter *f, size_t limit)
+{
+	static const cg_audit_filter none = { 0 };
+	char since[32], until[32];
+	size_t i;
+
+	f = f ? f : &none;
+	if (sqlite3_prepare_v2(db->db, sql, -1, out, NULL) != SQLITE_OK)
 		return db_fail(db);
+	cg_timestamp_format(since, f->since_ms < MAX_TIME_MS ? f->since_ms : MAX_TIME_MS, 1);
+	cg_timestamp_format(until, f->until_ms < MAX_TIME_MS ? f->until_ms : MAX_TIME_MS, 1);
 	/* All stored times have one fixed format, so text order is time order.
 	 * A parameter the SQL lacks has index 0: binding it is a no-op error. */
 	sqlite3_bind_text(*out, sqlite3_bind_parameter_index(*out, ":since"), since, -1,
@@ -824,38 +913,382 @@ static int prepare_filter(sqlite3_stmt **out, cg_audit *db, const cg_audit_filte
 	for (i = 0; i < ARRAY_SIZE(string_filters); i++)
 		sqlite3_bind_text(*out, sqlite3_bind_parameter_index(*out, string_filters[i].param),
 		                  filter_text(f, i), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(*out, sqlite3_bind_parameter_index(*out, ":limit"),
+	                   limit ? (sqlite3_int64)limit : -1);
 	return 0;
 }
 
-/* Calls `cb` for every selected run in id order, in one read transaction
- * so that the walk sees one snapshot while hooks keep writing. A non-zero
- * return of `cb` stops the walk and is returned. */
-static int for_each_row(cg_audit *db, const cg_audit_filter *filter,
-                        cg_audit_entry_cb cb, void *payload)
+/* The runs a filter selects, in id order, or newest first when `limit`
+ * is given (at most that many). */
+static int prepare_filter(sqlite3_stmt **out, cg_audit *db, const cg_audit_filter *f,
+                          size_t limit)
 {
-	loaded_row l = { 0 };
+	cg_buf sql = CG_BUF_INIT;
+	int error;
+
+	cg_buf_puts(&sql, "SELECT " RUN_COLUMNS " FROM runs WHERE 1");
+	filter_sql(&sql, f);
+	cg_buf_puts(&sql, limit ? " ORDER BY id DESC LIMIT :limit" : " ORDER BY id");
+	error = prepare_filtered(out, db, sql.ptr, f, limit);
+	cg_buf_dispose(&sql);
+	return error;
+}
+
+/* Steps `st` to its end, calling `each` per row; a non-zero return stops. */
+static int step_all(cg_audit *db, sqlite3_stmt *st,
+                    int (*each)(cg_audit *db, sqlite3_stmt *st, void *payload), void *payload)
+{
+	int error = 0, rc;
+
+	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		error = each(db, st, payload);
+	if (error == 0 && rc != SQLITE_DONE)
+		error = db_fail(db);
+	return error;
+}
+
+/* Steps `st` in one read transaction, so that the walk sees one snapshot
+ * while hooks keep writing, calling `each` for every row. A non-zero return
+ * of `each` stops the walk and is returned. `st` is finalized. */
+static int walk_rows(cg_audit *db, sqlite3_stmt *st,
+                     int (*each)(cg_audit *db, sqlite3_stmt *st, void *payload),
+                     void *payload)
+{
+	int error = step_all(db, st, each, payload), end;
+
+	sqlite3_finalize(st);
+	end = finish(db, error < 0 ? error : 0);
+	return end < 0 ? end : error;
+}
+
+/* Runs `sql` (filter_sql's parameters bound) in a read transaction. */
+static int walk_filtered(cg_audit *db, const char *sql, const cg_audit_filter *f,
+                         size_t limit,
+                         int (*each)(cg_audit *db, sqlite3_stmt *st, void *payload),
+                         void *payload)
+{
 	sqlite3_stmt *st = NULL;
-	int error, rc = SQLITE_DONE, end;
+	int error;
 
 	if ((error = exec(db, "BEGIN")) < 0)
 		return error;
-	if ((error = prepare_filter(&st, db, filter)) == 0) {
-		while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
-			if ((error = load_row(&l, db, st)) == 0)
-				error = cb(&l.r, payload);
-		if (error == 0 && rc != SQLITE_DONE)
-			error = db_fail(db);
-	}
-	sqlite3_finalize(st);
-	loaded_dispose(&l);
-	end = finish(db, error < 0 ? error : 0);
-	return end < 0 ? end : error;
+	if ((error = prepare_filtered(&st, db, sql, f, limit)) < 0)
+		return finish(db, error);
+	return walk_rows(db, st, each, payload);
+}
+
+typedef struct {
+	loaded_row l;
+	cg_audit_entry_cb cb;
+	void *payload;
+} row_walk;
+
+static int each_row(cg_audit *db, sqlite3_stmt *st, void *payload)
+{
+	row_walk *w = payload;
+	int error = load_row(&w->l, db, st);
+
+	return error ? error : w->cb(&w->l.r, w->payload);
+}
+
+/* Calls `cb` for every selected run in id order (newest first with a
+ * `limit`), from one snapshot. */
+static int for_each_row(cg_audit *db, const cg_audit_filter *filter, size_t limit,
+                        cg_audit_entry_cb cb, void *payload)
+{
+	row_walk w = { .cb = cb, .payload = payload };
+	sqlite3_stmt *st = NULL;
+	int error;
+
+	if ((error = exec(db, "BEGIN")) < 0)
+		return error;
+	if ((error = prepare_filter(&st, db, filter, limit)) < 0)
+		error = finish(db, error);
+	else
+		error = walk_rows(db, st, each_row, &w);
+	loaded_dispose(&w.l);
+	return error;
 }
 
 int cg_audit_query(cg_audit *db, const cg_audit_filter *filter,
                    cg_audit_entry_cb cb, void *payload)
 {
-	return for_each_row(db, filter, cb, payload);
+	return for_each_row(db, filter, 0, cb, payload);
+}
+
+int cg_audit_recent(cg_audit *db, const cg_audit_filter *filter, size_t limit,
+                    cg_audit_entry_cb cb, void *payload)
+{
+	/* without a limit, the newest first are still all of them */
+	return for_each_row(db, filter, limit ? limit : SIZE_MAX / 2, cb, payload);
+}
+
+/*
+ * Reports: counts and item lists in SQL, so that a report on a million
+ * runs reads indexes rather than loading runs.
+ */
+
+/*
+ * The group key is column 0, then runs, blocked, findings, waivers. Each
+ * grouping counts along the indexes: counting an index range is several
+ * times cheaper than grouping a million rows in a temporary b-tree.
+ */
+
+/* The four verdicts, each an index range (verdict, time). */
+static const char verdicts_sql[] =
+	"WITH counts(verdict, n) AS MATERIALIZED (SELECT column1,"
+	"  (SELECT count(*) FROM runs WHERE verdict = column1%s)"
+	"  FROM (VALUES ('allowed'), ('blocked'), ('error'), ('waived')))"
+	" SELECT verdict, n, CASE WHEN verdict = 'blocked' THEN n ELSE 0 END, 0, 0"
+	" FROM counts WHERE n > 0";
+
+/* Day by day along the time index, when every condition has an index with
+ * time second (all but author and rule). A date sorts before every time
+ * of its day. */
+static const char days_by_index_sql[] =
+	"WITH RECURSIVE days(day) AS ("
+	" SELECT substr(min(time), 1, 10) FROM runs WHERE 1%s"
+	" UNION ALL SELECT (SELECT substr(time, 1, 10) FROM runs"
+	"  WHERE time >= date(day, '+1 day')%s ORDER BY time LIMIT 1)"
+	" FROM days WHERE day IS NOT NULL)"
+	" SELECT day, (SELECT count(*) FROM runs"
+	"  WHERE time >= day AND time < date(day, '+1 day')%s),"
+	" (SELECT count(*) FROM runs WHERE verdict = 'blocked'"
+	"  AND time >= day AND time < date(day, '+1 day')%s), 0, 0"
+	" FROM days WHERE day IS NOT NULL";
+
+static const char days_grouped_sql[] =
+	"SELECT substr(time, 1, 10) AS day, count(*), sum(verdict = 'blocked'), 0, 0"
+	" FROM runs WHERE 1%s GROUP BY day ORDER BY day";
+
+/* Without conditions on runs: the rules found by skipping along the rule
+ * indexes, then each rule's index range; runs are distinct for free in
+ * (rule, run_id) order. */
+static const char rules_by_index_sql[] =
+	"WITH RECURSIVE"
+	" fr(rule) AS (SELECT min(rule) FROM findings UNION ALL"
+	"  SELECT (SELECT min(rule) FROM findings WHERE rule > fr.rule) FROM fr"
+	"  WHERE rule IS NOT NULL),"
+	" wr(rule) AS (SELECT min(rule) FROM waivers UNION ALL"
+	"  SELECT (SELECT min(rule) FROM waivers WHERE rule > wr.rule) FROM wr"
+	"  WHERE rule IS NOT NULL),"
+	" r(rule) AS (SELECT rule FROM fr WHERE rule IS NOT NULL"
+	"  UNION SELECT rule FROM wr WHERE rule IS NOT NULL)"
+	" SELECT r.rule,"
+	" (SELECT count(*) FROM (SELECT DISTINCT run_id FROM findings WHERE findings.rule = r.rule)),"
+	" 0, (SELECT count(*) FROM findings WHERE findings.rule = r.rule),"
+	" (SELECT count(*) FROM waivers WHERE waivers.rule = r.rule) FROM r ORDER BY r.rule";
+
+/* With conditions: findings and waivers joined to the runs they select. */
+static const char rules_joined_sql[] =
+	"SELECT rule, sum(runs), 0, sum(findings), sum(waivers) FROM ("
+	" SELECT f.rule AS rule, count(DISTINCT f.run_id) AS runs, count(*) AS findings,"
+	"  0 AS waivers FROM findings AS f JOIN runs ON runs.id = f.run_id WHERE 1%s"
+	"  GROUP BY f.rule"
+	" UNION ALL SELECT w.rule, 0, 0, count(*) FROM waivers AS w"
+	"  JOIN runs ON runs.id = w.run_id WHERE 1%s GROUP BY w.rule)"
+	" GROUP BY rule ORDER BY rule";
+
+static const char *summary_template(const cg_audit_filter *f, cg_audit_grouping by,
+                                    int conditions)
+{
+	switch (by) {
+	case CG_AUDIT_BY_VERDICT:
+		return verdicts_sql;
+	case CG_AUDIT_BY_DAY:
+		return !f || (!f->author && !f->rule) ? days_by_index_sql : days_grouped_sql;
+	case CG_AUDIT_BY_RULE:
+		break;
+	}
+	return conditions ? rules_joined_sql : rules_by_index_sql;
+}
+
+/* Appends `tmpl` with each "%s" replaced by `cond`: not printf, since the
+ * templates are not literals at the call. */
+static void expand(cg_buf *out, const char *tmpl, const char *cond)
+{
+	const char *at;
+
+	while ((at = strstr(tmpl, "%s")) != NULL) {
+		cg_buf_put(out, tmpl, (size_t)(at - tmpl));
+		cg_buf_puts(out, cond);
+		tmpl = at + 2;
+	}
+	cg_buf_puts(out, tmpl);
+}
+
+typedef struct {
+	cg_audit_group_cb cb;
+	void *payload;
+} group_walk;
+
+static int each_group(cg_audit *db, sqlite3_stmt *st, void *payload)
+{
+	group_walk *w = payload;
+	cg_audit_group g;
+
+	(void)db;
+	g.key = (const char *)sqlite3_column_text(st, 0);
+	g.runs = sqlite3_column_int64(st, 1);
+	g.blocked = sqlite3_column_int64(st, 2);
+	g.findings = sqlite3_column_int64(st, 3);
+	g.waivers = sqlite3_column_int64(st, 4);
+	return g.key ? w->cb(&g, w->payload) : 0;
+}
+
+int cg_audit_summary(cg_audit *db, const cg_audit_filter *filter, cg_audit_grouping by,
+                     cg_audit_group_cb cb, void *payload)
+{
+	group_walk w = { cb, payload };
+	cg_buf cond = CG_BUF_INIT, sql = CG_BUF_INIT;
+	int error;
+
+	filter_sql(&cond, filter);
+	expand(&sql, summary_template(filter, by, cond.size > 0), cond.ptr);
+	error = walk_filtered(db, sql.ptr, filter, 0, each_group, &w);
+	cg_buf_dispose(&cond);
+	cg_buf_dispose(&sql);
+	return error;
+}
+
+#define QUALIFIED_RUN_COLUMNS "runs.id, time, hook, repository, ref, old_oid, new_oid," \
+	" commit_oid, author, committer, pusher, verdict, policy_sha256, tool_version," \
+	" duration_us, prev_hash, hash"
+
+/* After the run columns: 0 for a finding (rule, path, detail) or 1 for a
+ * waiver (rule, source, name, reason, authorizer), then those five. */
+static const char items_waivers_sql[] =
+	"SELECT " QUALIFIED_RUN_COLUMNS ", 1, w.rule, w.source, w.name, w.reason, w.authorizer"
+	" FROM waivers AS w JOIN runs ON runs.id = w.run_id"
+	" WHERE NOT (w.rule GLOB 'protect:*')%s ORDER BY w.run_id DESC, w.seq LIMIT :limit";
+/* The protect:* rules that have findings or waivers, found by skipping
+ * along the rule indexes rather than reading every item. */
+static const char protect_rules_sql[] =
+	"WITH RECURSIVE"
+	" pf(rule) AS (SELECT min(rule) FROM findings WHERE rule GLOB 'protect:*'"
+	"  UNION ALL SELECT (SELECT min(rule) FROM findings"
+	"   WHERE rule > pf.rule AND rule GLOB 'protect:*') FROM pf WHERE rule IS NOT NULL),"
+	" pw(rule) AS (SELECT min(rule) FROM waivers WHERE rule GLOB 'protect:*'"
+	"  UNION ALL SELECT (SELECT min(rule) FROM waivers"
+	"   WHERE rule > pw.rule AND rule GLOB 'protect:*') FROM pw WHERE rule IS NOT NULL)"
+	" SELECT rule FROM pf WHERE rule IS NOT NULL"
+	" UNION SELECT rule FROM pw WHERE rule IS NOT NULL";
+
+/* Per rule, its findings and its sign-offs, each newest first along the
+ * rule index and cut at the limit; then merged. Sorting every protect:*
+ * item instead costs a second on a million runs full of sign-offs. */
+static void protected_sql(cg_buf *sql, const char *cond, size_t nrules)
+{
+	size_t i;
+
+	cg_buf_puts(sql, "SELECT * FROM (");
+	for (i = 0; i < nrules; i++) {
+		cg_buf_printf(sql, "%sSELECT * FROM (SELECT " QUALIFIED_RUN_COLUMNS ", 0 AS kind,"
+		              " f.rule, f.path, f.detail, NULL, NULL, f.seq AS seq FROM findings AS f"
+		              " JOIN runs ON runs.id = f.run_id WHERE f.rule = :p%zu", i ? " UNION ALL " : "", i);
+		cg_buf_puts(sql, cond);
+		cg_buf_printf(sql, " ORDER BY f.run_id DESC, f.seq LIMIT :limit)"
+		              " UNION ALL SELECT * FROM (SELECT " QUALIFIED_RUN_COLUMNS ", 1, w.rule,"
+		              " w.source, w.name, w.reason, w.authorizer, w.seq FROM waivers AS w"
+		              " JOIN runs ON runs.id = w.run_id WHERE w.rule = :p%zu", i);
+		cg_buf_puts(sql, cond);
+		cg_buf_puts(sql, " ORDER BY w.run_id DESC, w.seq LIMIT :limit)");
+	}
+	cg_buf_puts(sql, ") ORDER BY id DESC, kind, seq LIMIT :limit");
+}
+
+typedef struct {
+	char **v;
+	size_t n, alloc;
+} string_list;
+
+static int each_rule(cg_audit *db, sqlite3_stmt *st, void *payload)
+{
+	string_list *l = payload;
+
+	(void)db;
+	l->v = cg_array_grow(l->v, &l->alloc, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = cg_strdup((const char *)sqlite3_column_text(st, 0));
+	return 0;
+}
+
+
+typedef struct {
+	loaded_row l;
+	cg_audit_item_cb cb;
+	void *payload;
+} item_walk;
+
+static int each_item(cg_audit *db, sqlite3_stmt *st, void *payload)
+{
+	item_walk *w = payload;
+	cg_audit_finding f;
+	cg_audit_waiver v;
+	cg_audit_item item = { &w->l.r, NULL, NULL };
+	const int c = 17;
+
+	(void)db;
+	load_columns(&w->l, st);
+	if (sqlite3_column_int(st, c) == 0) {
+		f = (cg_audit_finding){ column(&w->l, st, c + 1), column(&w->l, st, c + 2),
+		                        column(&w->l, st, c + 3) };
+		item.finding = &f;
+	} else {
+		v = (cg_audit_waiver){ column(&w->l, st, c + 1), column(&w->l, st, c + 2),
+		                       column(&w->l, st, c + 3), column(&w->l, st, c + 4),
+		                       column(&w->l, st, c + 5) };
+		item.waiver = &v;
+	}
+	return w->cb(&item, w->payload);
+}
+
+int cg_audit_items(cg_audit *db, const cg_audit_filter *filter, cg_audit_item_kind kind,
+                   size_t limit, cg_audit_item_cb cb, void *payload)
+{
+	item_walk w = { .cb = cb, .payload = payload };
+	cg_buf cond = CG_BUF_INIT, sql = CG_BUF_INIT;
+	string_list rules = { 0 };
+	sqlite3_stmt *st = NULL;
+	char name[32];
+	size_t i;
+	int error;
+
+	filter_sql(&cond, filter);
+	if ((error = exec(db, "BEGIN")) < 0)
+		goto done;
+	if (kind == CG_AUDIT_ITEMS_WAIVERS) {
+		expand(&sql, items_waivers_sql, cond.ptr);
+	} else {
+		if (sqlite3_prepare_v2(db->db, protect_rules_sql, -1, &st, NULL) != SQLITE_OK)
+			error = db_fail(db);
+		else
+			error = step_all(db, st, each_rule, &rules);
+		sqlite3_finalize(st);
+		st = NULL;
+		if (error < 0 || !rules.n) {
+			error = finish(db, error);
+			goto done;
+		}
+		protected_sql(&sql, cond.ptr, rules.n);
+	}
+	if ((error = prepare_filtered(&st, db, sql.ptr, filter, limit)) < 0) {
+		error = finish(db, error);
+		goto done;
+	}
+	for (i = 0; i < rules.n; i++) {
+		snprintf(name, sizeof(name), ":p%zu", i);
+		sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, name), rules.v[i], -1,
+		                  SQLITE_STATIC);
+	}
+	error = walk_rows(db, st, each_item, &w);
+done:
+	for (i = 0; i < rules.n; i++)
+		free(rules.v[i]);
+	free(rules.v);
+	loaded_dispose(&w.l);
+	cg_buf_dispose(&cond);
+	cg_buf_dispose(&sql);
+	return error;
 }
 
 typedef struct {
@@ -890,7 +1323,7 @@ static int verify_row(const row *r, void *payload)
 int cg_audit_verify(cg_audit *db, int64_t *first_bad_id, size_t *rows_checked)
 {
 	verify_state vs = { ZERO_HASH, 0, 0 };
-	int error = for_each_row(db, NULL, verify_row, &vs);
+	int error = for_each_row(db, NULL, 0, verify_row, &vs);
 
 	*first_bad_id = vs.bad_id;
 	*rows_checked = vs.checked;
@@ -915,7 +1348,7 @@ static int export_row(const row *r, void *payload)
 int cg_audit_export(cg_audit *db, cg_audit_export_cb cb, void *payload)
 {
 	export_state es = { cb, payload, CG_BUF_INIT };
-	int error = for_each_row(db, NULL, export_row, &es);
+	int error = for_each_row(db, NULL, 0, export_row, &es);
 
 	cg_buf_dispose(&es.line);
 	return error;
@@ -1253,6 +1686,26 @@ static void refresh_stats(cg_audit *db, int64_t before, int64_t after)
 		sqlite3_exec(db->db, "PRAGMA analysis_limit = 1000; ANALYZE", NULL, NULL, NULL);
 }
 
+/*
+ * The WAL is emptied (checkpointed with fsyncs, then truncated) once it
+ * holds this many frames, some twenty-five runs. Every hook is a new process,
+ * and the first connection of a process rebuilds SQLite's WAL index by
+ * reading the whole WAL: a WAL left to the default thousand pages cost 15
+ * ms in each run, more than the fsyncs this saves.
+ */
+#define WAL_TRUNCATE_FRAMES 200
+
+/* Best effort and without waiting: when another connection is reading or
+ * writing, a later run truncates instead. */
+static void truncate_wal(cg_audit *db)
+{
+	if (db->wal_frames < WAL_TRUNCATE_FRAMES)
+		return;
+	sqlite3_busy_handler(db->db, NULL, NULL);
+	sqlite3_wal_checkpoint_v2(db->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_handler(db->db, busy_wait, db);
+}
+
 int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n)
 {
 	pending p = { -1, NULL, CG_BUF_INIT };
@@ -1272,8 +1725,10 @@ int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n)
 	}
 	error = finish(db, error);
 	release_pending(&p, error == 0);
-	if (error == 0)
+	if (error == 0) {
 		refresh_stats(db, before, t.id);
+		truncate_wal(db);
+	}
 	return error;
 }
 

@@ -117,6 +117,56 @@ int cg_audit_verify(cg_audit *db, int64_t *first_bad_id, size_t *rows_checked);
 int cg_audit_query(cg_audit *db, const cg_audit_filter *filter,
                    cg_audit_entry_cb cb, void *payload);
 
+/* Like cg_audit_query, newest first, at most `limit` runs (0: all). */
+int cg_audit_recent(cg_audit *db, const cg_audit_filter *filter, size_t limit,
+                    cg_audit_entry_cb cb, void *payload);
+
+/* How cg_audit_summary groups the runs a filter selects. */
+typedef enum {
+	CG_AUDIT_BY_VERDICT, /* key: the verdict */
+	CG_AUDIT_BY_RULE,    /* key: a rule that has findings or waivers in the runs */
+	CG_AUDIT_BY_DAY      /* key: the UTC day of the run, YYYY-MM-DD */
+} cg_audit_grouping;
+
+/* One group, lent to the callback for one call. */
+typedef struct {
+	const char *key;
+	int64_t runs;      /* BY_RULE: runs with a finding of the rule */
+	int64_t blocked;   /* of `runs`, those blocked; 0 for BY_RULE */
+	int64_t findings;  /* BY_RULE only: findings of the rule */
+	int64_t waivers;   /* BY_RULE only: waivers of the rule */
+} cg_audit_group;
+
+typedef int (*cg_audit_group_cb)(const cg_audit_group *group, void *payload);
+
+/* Counts the runs `filter` selects (NULL: all) per group, in key order,
+ * with aggregate SQL over the indexes: no run is loaded. */
+int cg_audit_summary(cg_audit *db, const cg_audit_filter *filter, cg_audit_grouping by,
+                     cg_audit_group_cb cb, void *payload);
+
+/* What cg_audit_items lists. A protect group's sign-off is a waiver whose
+ * rule is "protect:<group>"; a refused change to a protected path is a
+ * finding of that rule. */
+typedef enum {
+	CG_AUDIT_ITEMS_WAIVERS,  /* waivers, except protect sign-offs */
+	CG_AUDIT_ITEMS_PROTECTED /* protect:* findings and protect:* sign-offs */
+} cg_audit_item_kind;
+
+/* One finding or waiver with its run, lent to the callback for one call. */
+typedef struct {
+	const cg_audit_entry *entry;      /* the run, without its findings and waivers */
+	const cg_audit_finding *finding;  /* exactly one of finding and waiver is set */
+	const cg_audit_waiver *waiver;
+} cg_audit_item;
+
+typedef int (*cg_audit_item_cb)(const cg_audit_item *item, void *payload);
+
+/* Calls `cb` for each item of `kind` in the runs `filter` selects, newest
+ * run first (a run's items in their order, findings before waivers), at
+ * most `limit` (0: all). A non-zero return of `cb` stops and is returned. */
+int cg_audit_items(cg_audit *db, const cg_audit_filter *filter, cg_audit_item_kind kind,
+                   size_t limit, cg_audit_item_cb cb, void *payload);
+
 /* Appends `entry` as one JSON object and a newline: the columns of the run
  * (id, time, hook, repository, ref, old_oid, new_oid, commit_oid, author,
  * committer, pusher, verdict, policy_sha256, tool_version, duration_us),

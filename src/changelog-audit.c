@@ -1,0 +1,381 @@
+/*
+ * changelog-audit: reports from the audit database (report, verify, export)
+ * and from history. An options table, one parser, then the library does the work.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "audit.h"
+#include "buf.h"
+#include "check.h"
+#include "error.h"
+#include "output.h"
+#include "policy.h"
+#include "report.h"
+
+enum {
+	O_DB, O_SINCE, O_UNTIL, O_HOOK, O_VERDICT, O_RULE, O_AUTHOR, O_REF,
+	O_LIMIT, O_FORMAT, O_OUTPUT, O__COUNT
+};
+
+typedef struct {
+	const char *name;
+	const char *arg;
+	const char *help;
+} option;
+
+static const option options[O__COUNT] = {
+	[O_DB] = { "--db", "PATH", "the audit database (default: the repository's)" },
+	[O_SINCE] = { "--since", "TIME", "from this UTC time or date on" },
+	[O_UNTIL] = { "--until", "TIME", "before this UTC time, or up to this date included" },
+	[O_HOOK] = { "--hook", "NAME", "runs of this hook (pre-commit, commit-msg, pre-receive...)" },
+	[O_VERDICT] = { "--verdict", "VERDICT", "runs with this verdict (allowed, blocked, waived, error)" },
+	[O_RULE] = { "--rule", "RULE", "runs with a finding or waiver of this rule (changelog, protect:mcp...)" },
+	[O_AUTHOR] = { "--author", "TEXT", "runs (commits) whose author contains TEXT" },
+	[O_REF] = { "--ref", "REF", "runs on this ref (refs/heads/main)" },
+	[O_LIMIT] = { "--limit", "N", "rows per list, newest first (default 1000; 0: all)" },
+	[O_FORMAT] = { "--format", "FORMAT", "text, json, csv, markdown or html" },
+	[O_OUTPUT] = { "--output", "FILE", "write to FILE instead of standard output" },
+};
+
+#define BIT(o) (1u << (o))
+#define FILTERS (BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_HOOK) | BIT(O_VERDICT) | BIT(O_RULE) | \
+                 BIT(O_AUTHOR) | BIT(O_REF))
+#define OUTPUT (BIT(O_FORMAT) | BIT(O_OUTPUT))
+
+typedef struct {
+	const char *values[O__COUNT];
+	char **args;
+	size_t nargs;
+} parsed;
+
+typedef struct {
+	const char *name;
+	const char *synopsis;
+	const char *summary;
+	unsigned accepts;      /* BIT(O_...) */
+	int takes_args;
+	cg_report_format format; /* without --format */
+	int (*run)(const parsed *p, cg_report_opts *opts);
+} command;
+
+static int cmd_report(const parsed *p, cg_report_opts *opts);
+static int cmd_history(const parsed *p, cg_report_opts *opts);
+static int cmd_verify(const parsed *p, cg_report_opts *opts);
+static int cmd_export(const parsed *p, cg_report_opts *opts);
+
+static const command commands[] = {
+	{ "report", "[report] [OPTIONS]",
+	  "totals per verdict and rule, blocked runs, waivers, protected-path changes",
+	  BIT(O_DB) | FILTERS | BIT(O_LIMIT) | OUTPUT, 0, CG_REPORT_TEXT, cmd_report },
+	{ "history", "history [REV-RANGE...] [OPTIONS]",
+	  "evaluate the policy at HEAD over existing commits; exit 1 on violations",
+	  BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_AUTHOR) | OUTPUT, 1, CG_REPORT_TEXT, cmd_history },
+	{ "verify", "verify [OPTIONS]", "check the audit hash chain; exit 1 when it is broken",
+	  BIT(O_DB) | OUTPUT, 0, CG_REPORT_TEXT, cmd_verify },
+	{ "export", "export [OPTIONS]", "every run, oldest first, as JSON lines (or a table)",
+	  BIT(O_DB) | FILTERS | OUTPUT, 0, CG_REPORT_JSON, cmd_export },
+};
+
+static void usage(FILE *fp, const command *cmd)
+{
+	size_t i;
+
+	if (!cmd) {
+		fputs("usage: changelog-audit [<command>] [OPTIONS]\n\n"
+		      "Compliance reports from changeguard's audit database and from history.\n\n"
+		      "commands:\n", fp);
+		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			fprintf(fp, "   %-9s %s\n", commands[i].name, commands[i].summary);
+		fputs("\nWithout a command, 'report'. See 'changelog-audit <command> --help'.\n"
+		      "Exit status: 0 ok, 1 violations found or chain broken, 2 usage, 3 runtime error.\n",
+		      fp);
+		return;
+	}
+	fprintf(fp, "usage: changelog-audit %s\n\n%s\n\n", cmd->synopsis, cmd->summary);
+	for (i = 0; i < O__COUNT; i++) {
+		char left[32];
+		if (!(cmd->accepts & BIT(i)))
+			continue;
+		snprintf(left, sizeof(left), "%s %s", options[i].name, options[i].arg);
+		fprintf(fp, "    %-18s %s\n", left, options[i].help);
+	}
+	fprintf(fp, "    %-18s %s\n", "-h, --help", "show this help");
+}
+
+static int usage_error(const command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int usage_error(const command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n\n", stderr);
+	usage(stderr, cmd);
+	return CG_EXIT_USAGE;
+}
+
+/* Returns -1 when the command should run, else the exit code. */
+static int parse(parsed *p, const command *cmd, int argc, char **argv)
+{
+	int i, only_args = 0;
+	size_t o;
+
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i], *eq = strchr(arg, '=');
+		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+
+		if (only_args || arg[0] != '-' || !arg[1]) {
+			if (!cmd->takes_args)
+				return usage_error(cmd, "unexpected argument '%s'", arg);
+			p->args[p->nargs++] = argv[i];
+			continue;
+		}
+		if (!strcmp(arg, "--")) {
+			only_args = 1;
+			continue;
+		}
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			usage(stdout, cmd);
+			return CG_EXIT_OK;
+		}
+		for (o = 0; o < O__COUNT; o++)
+			if ((cmd->accepts & BIT(o)) && strlen(options[o].name) == len &&
+			    !strncmp(options[o].name, arg, len))
+				break;
+		if (o == O__COUNT)
+			return usage_error(cmd, "unknown option '%s'", arg);
+		if (!eq && i + 1 >= argc)
+			return usage_error(cmd, "option '%s' needs a value", options[o].name);
+		p->values[o] = eq ? eq + 1 : argv[++i];
+	}
+	return -1;
+}
+
+/* Prints the last error as git does its own; returns the exit code. */
+static int fail(int error)
+{
+	cg_output o;
+
+	cg_output_init(&o, stderr);
+	cg_output_message(&o, cg_error_last(), NULL);
+	return cg_error_exit_code(error);
+}
+
+static int parse_limit(size_t *out, const char *value)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(value, &end, 10);
+	if (!*value || *end || value[0] == '-' || errno)
+		return cg_error_set(CG_EPOLICY, "--limit: '%s' is not a number of rows", value);
+	*out = (size_t)n;
+	return 0;
+}
+
+/* The options every command shares, into `opts`. */
+static int read_options(cg_report_opts *opts, const parsed *p)
+{
+	const char *epoch = getenv("SOURCE_DATE_EPOCH");
+	cg_audit_filter *f = &opts->filter;
+	int error = 0;
+
+	if (p->values[O_FORMAT])
+		error = cg_report_format_parse(&opts->format, p->values[O_FORMAT]);
+	if (!error && p->values[O_SINCE] &&
+	    (error = cg_report_parse_time(&f->since_ms, p->values[O_SINCE], 0)) < 0)
+		cg_error_prefix(error, "--since");
+	if (!error && p->values[O_UNTIL] &&
+	    (error = cg_report_parse_time(&f->until_ms, p->values[O_UNTIL], 1)) < 0)
+		cg_error_prefix(error, "--until");
+	if (!error && p->values[O_LIMIT])
+		error = parse_limit(&opts->limit, p->values[O_LIMIT]);
+	f->hook = p->values[O_HOOK];
+	f->verdict = p->values[O_VERDICT];
+	f->rule = p->values[O_RULE];
+	f->author = p->values[O_AUTHOR];
+	f->ref = p->values[O_REF];
+	/* Reproducible documents, as reproducible builds define it. */
+	opts->generated_ms = epoch && *epoch ? strtoll(epoch, NULL, 10) * 1000 : 0;
+	return error;
+}
+
+static int open_repo(git_repository **out)
+{
+	int error = git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+
+	if (error == GIT_ENOTFOUND)
+		return cg_error_set(CG_ERROR, "not in a git repository; name the database with --db");
+	return error < 0 ? cg_error_from_git("cannot open the repository") : 0;
+}
+
+/* --db, else the database of the repository here, as its policy at HEAD names it. */
+static int open_db(cg_audit **db, char **path, const parsed *p)
+{
+	git_repository *repo = NULL;
+	cg_policy *policy = NULL;
+	int error;
+
+	if (p->values[O_DB]) {
+		*path = cg_strdup(p->values[O_DB]);
+	} else {
+		if ((error = open_repo(&repo)) < 0 ||
+		    (error = cg_report_head_policy(&policy, repo)) < 0) {
+			git_repository_free(repo);
+			return error;
+		}
+		*path = cg_check_audit_path(repo, policy);
+		cg_policy_free(policy);
+		git_repository_free(repo);
+	}
+	if ((error = cg_audit_open_readonly(db, *path)) == CG_ENOTFOUND)
+		cg_error_prefix(error, "no audit database yet (no hook has recorded a run)");
+	return error;
+}
+
+typedef int (*db_report)(cg_audit *db, const cg_report_opts *opts, int *violations);
+
+static int run_audit(cg_audit *db, const cg_report_opts *opts, int *violations)
+{
+	*violations = 0;
+	return cg_report_audit(db, opts);
+}
+
+static int run_verify(cg_audit *db, const cg_report_opts *opts, int *violations)
+{
+	return cg_report_verify(db, opts, violations);
+}
+
+static int run_export(cg_audit *db, const cg_report_opts *opts, int *violations)
+{
+	*violations = 0;
+	return cg_report_export(db, opts);
+}
+
+/* Opens the database, runs `report`, maps the outcome to the exit code. */
+static int with_db(const parsed *p, cg_report_opts *opts, db_report report)
+{
+	cg_audit *db = NULL;
+	char *path = NULL;
+	int error, violations = 0;
+
+	if ((error = open_db(&db, &path, p)) == 0) {
+		opts->source = path;
+		error = report(db, opts, &violations);
+	}
+	cg_audit_close(db);
+	free(path);
+	if (error < 0)
+		return fail(error);
+	return violations ? CG_EXIT_BLOCKED : CG_EXIT_OK;
+}
+
+static int cmd_report(const parsed *p, cg_report_opts *opts)
+{
+	return with_db(p, opts, run_audit);
+}
+
+static int cmd_verify(const parsed *p, cg_report_opts *opts)
+{
+	return with_db(p, opts, run_verify);
+}
+
+static int cmd_export(const parsed *p, cg_report_opts *opts)
+{
+	return with_db(p, opts, run_export);
+}
+
+static int cmd_history(const parsed *p, cg_report_opts *opts)
+{
+	git_repository *repo = NULL;
+	cg_policy *policy = NULL;
+	size_t violations = 0;
+	int error;
+
+	if ((error = open_repo(&repo)) == 0 &&
+	    (error = cg_report_head_policy(&policy, repo)) == 0)
+		error = cg_report_history(&violations, repo, policy, p->args, p->nargs, opts);
+	cg_policy_free(policy);
+	git_repository_free(repo);
+	if (error < 0)
+		return fail(error);
+	return violations ? CG_EXIT_BLOCKED : CG_EXIT_OK;
+}
+
+/* Runs the command on the output --output names; a failed report leaves no file. */
+static int run(const command *cmd, const parsed *p)
+{
+	cg_report_opts opts = CG_REPORT_OPTS_INIT;
+	const char *file = p->values[O_OUTPUT];
+	cg_output o;
+	int error, code;
+
+	opts.format = cmd->format;
+	if ((error = read_options(&opts, p)) < 0)
+		return usage_error(cmd, "%s", cg_error_last());
+	opts.out = file ? fopen(file, "w") : stdout;
+	if (!opts.out) {
+		cg_error_set(CG_ERROR, "cannot write '%s': %s", file, strerror(errno));
+		return fail(CG_ERROR);
+	}
+	cg_output_init(&o, opts.out);
+	opts.color = o.color;
+	code = cmd->run(p, &opts);
+	if (file && fclose(opts.out) != 0 && code < CG_EXIT_USAGE) {
+		cg_error_set(CG_ERROR, "cannot write '%s': %s", file, strerror(errno));
+		code = fail(CG_ERROR);
+	}
+	if (file && code >= CG_EXIT_USAGE)
+		unlink(file);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	const command *cmd = &commands[0];
+	parsed p = { { 0 }, NULL, 0 };
+	size_t i;
+	int code;
+
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("changelog-audit %s\n", CG_VERSION);
+		return CG_EXIT_OK;
+	}
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout, NULL);
+		return CG_EXIT_OK;
+	}
+	if (argc > 1 && argv[1][0] != '-') {
+		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (!strcmp(argv[1], commands[i].name))
+				break;
+		if (i == sizeof(commands) / sizeof(commands[0]))
+			return usage_error(NULL, "unknown command '%s'", argv[1]);
+		cmd = &commands[i];
+		argc--;
+		argv++;
+	}
+	p.args = cg_calloc((size_t)argc + 1, sizeof(*p.args));
+	git_libgit2_init();
+	/* history reads each commit and tree about once: without libgit2's
+	 * object cache its memory stays flat on long histories, and it is
+	 * faster (measured on 20,000 commits). */
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+	if ((code = parse(&p, cmd, argc - 1, argv + 1)) < 0)
+		code = run(cmd, &p);
+	git_libgit2_shutdown();
+	free(p.args);
+	return code;
+}
