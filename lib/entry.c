@@ -10,6 +10,7 @@
 
 #include "changelog.h"
 #include "error.h"
+#include "fs.h"
 #include "policy.h"
 #include "timestamp.h"
 
@@ -234,31 +235,6 @@ static int read_file(cg_buf *out, const char *path)
 	return error;
 }
 
-/* Writes beside `path` and renames over it, keeping `mode` (0: a new
- * file, with the umask's mode), so a reader never sees half a file. */
-static int write_file(const char *path, const cg_buf *data, mode_t mode)
-{
-	const char *slash = strrchr(path, '/');
-	cg_buf tmp = CG_BUF_INIT;
-	int fd, error = 0;
-
-	cg_buf_printf(&tmp, "%.*s.%s.changeguard-new", slash ? (int)(slash - path + 1) : 0, path,
-	              slash ? slash + 1 : path);
-	unlink(tmp.ptr);
-	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL, 0666);
-	if (fd < 0 || (mode && fchmod(fd, mode & 07777) < 0) ||
-	    write(fd, data->ptr, data->size) != (ssize_t)data->size)
-		error = cg_error_set(CG_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
-	if (fd >= 0 && close(fd) < 0 && !error)
-		error = cg_error_set(CG_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
-	if (!error && rename(tmp.ptr, path) < 0)
-		error = cg_error_set(CG_ERROR, "cannot write '%s': %s", path, strerror(errno));
-	if (error)
-		unlink(tmp.ptr);
-	cg_buf_dispose(&tmp);
-	return error;
-}
-
 /* --- changeguard entry ----------------------------------------------------- */
 
 static void add_target(target **targets, size_t *n, size_t *alloc, const char *path)
@@ -364,7 +340,8 @@ static int write_and_stage(cg_entry_written *out, target *t, size_t n, git_repos
 	out->paths = cg_calloc(n, sizeof(*out->paths));
 	out->created = cg_calloc(n, sizeof(*out->created));
 	for (i = 0; i < n && !error; i++) {
-		if ((error = write_file(t[i].full.ptr, &t[i].content, t[i].mode)) < 0)
+		if ((error = cg_fs_write_atomic(t[i].full.ptr, t[i].content.ptr,
+		                              t[i].content.size, t[i].mode)) < 0)
 			break;
 		out->paths[out->n] = cg_strdup(t[i].path);
 		out->created[out->n++] = !t[i].mode;
@@ -459,11 +436,11 @@ int cg_entry_init(cg_init_result *out, const char *dir, git_repository *repo)
 	if (out->wrote_policy) {
 		cg_buf policy = CG_BUF_INIT;
 		cg_buf_puts(&policy, cg_policy_default_yaml);
-		error = write_file(policy_path.ptr, &policy, 0);
+		error = cg_fs_write_atomic(policy_path.ptr, policy.ptr, policy.size, 0);
 		cg_buf_dispose(&policy);
 	}
 	if (!error && out->wrote_changelog)
-		error = write_file(log_path.ptr, &content, 0);
+		error = cg_fs_write_atomic(log_path.ptr, content.ptr, content.size, 0);
 done:
 	cg_policy_free(p);
 	cg_buf_dispose(&policy_path);

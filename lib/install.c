@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "fs.h"
 #include "error.h"
 #include "policy.h"
 
@@ -274,29 +275,6 @@ static void wrapper_text(cg_buf *out, const char *name, const char *binary)
 		"exit $status\n");
 }
 
-/* Writes `text` beside `path` and renames it over `path` (or to it), so a
- * hook is never seen half written. */
-static int write_hook(const char *path, const char *name, const cg_buf *text)
-{
-	cg_buf tmp = CG_BUF_INIT;
-	int fd, error = 0;
-
-	cg_buf_printf(&tmp, "%.*s.%s.changeguard-new", (int)(strrchr(path, '/') - path + 1),
-	              path, name);
-	unlink(tmp.ptr);
-	if ((fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL, 0755)) < 0 ||
-	    write(fd, text->ptr, text->size) != (ssize_t)text->size)
-		error = cg_error_set(CG_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
-	if (fd >= 0 && close(fd) < 0 && !error)
-		error = cg_error_set(CG_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
-	if (!error && rename(tmp.ptr, path) < 0)
-		error = cg_error_set(CG_ERROR, "cannot write '%s': %s", path, strerror(errno));
-	if (error)
-		unlink(tmp.ptr);
-	cg_buf_dispose(&tmp);
-	return error;
-}
-
 static int move(const char *from, const char *to)
 {
 	if (rename(from, to) < 0)
@@ -325,22 +303,22 @@ static int install_one(cg_install_action *action, const char *dir, const char *n
 		*action = CG_INSTALL_UNCHANGED;
 		if (strcmp(h.text.ptr, text.ptr) || (h.st.st_mode & 0111) != 0111) {
 			*action = CG_INSTALL_UPDATED;
-			error = write_hook(path.ptr, name, &text);
+			error = cg_fs_write_atomic(path.ptr, text.ptr, text.size, 0755);
 		}
 		break;
 	case HOOK_LINK:
 		*action = CG_INSTALL_UPDATED;
-		error = write_hook(path.ptr, name, &text);
+		error = cg_fs_write_atomic(path.ptr, text.ptr, text.size, 0755);
 		break;
 	case HOOK_NONE:
 		*action = exists(chained.ptr) ? CG_INSTALL_CHAINED : CG_INSTALL_ADDED;
-		error = write_hook(path.ptr, name, &text);
+		error = cg_fs_write_atomic(path.ptr, text.ptr, text.size, 0755);
 		break;
 	case HOOK_FOREIGN:
 		*action = CG_INSTALL_CHAINED;
 		/* The old hook is put back if the wrapper cannot take its place. */
 		if ((error = move(path.ptr, chained.ptr)) == 0 &&
-		    (error = write_hook(path.ptr, name, &text)) < 0)
+		    (error = cg_fs_write_atomic(path.ptr, text.ptr, text.size, 0755)) < 0)
 			rename(chained.ptr, path.ptr);
 		break;
 	}

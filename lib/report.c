@@ -407,27 +407,37 @@ static void text_row(writer *w, const table *t, const cell *cells)
  * end a cell, start markup or inject HTML.
  */
 
-static void md_escape(cg_buf *out, const char *s)
+/* Escapes for markup: HTML's special characters always, and with
+ * `markdown`, whatever could end a table cell or start Markdown syntax. */
+static void markup_escape(cg_buf *out, const char *s, int markdown)
 {
 	cg_buf esc = CG_BUF_INIT;
 	const char *p;
 
 	cg_output_escape(&esc, s, 0);
 	for (p = esc.ptr; *p; p++) {
-		switch (*p) {
-		case '<': cg_buf_puts(out, "&lt;"); break;
-		case '>': cg_buf_puts(out, "&gt;"); break;
-		case '&': cg_buf_puts(out, "&amp;"); break;
-		case '|': case '\\': case '`': case '*': case '_': case '[': case ']':
-		case '#': case '~':
+		if (*p == '<')
+			cg_buf_puts(out, "&lt;");
+		else if (*p == '>')
+			cg_buf_puts(out, "&gt;");
+		else if (*p == '&')
+			cg_buf_puts(out, "&amp;");
+		else if (!markdown && *p == '"')
+			cg_buf_puts(out, "&quot;");
+		else if (!markdown && *p == '\'')
+			cg_buf_puts(out, "&#39;");
+		else if (markdown && strchr("|\\`*_[]#~", *p)) {
 			cg_buf_putc(out, '\\');
 			cg_buf_putc(out, *p);
-			break;
-		default:
+		} else
 			cg_buf_putc(out, *p);
-		}
 	}
 	cg_buf_dispose(&esc);
+}
+
+static void md_escape(cg_buf *out, const char *s)
+{
+	markup_escape(out, s, 1);
 }
 
 static void md_table_begin(writer *w, const table *t)
@@ -489,21 +499,7 @@ static void md_row(writer *w, const table *t, const cell *cells)
 
 static void html_escape(cg_buf *out, const char *s)
 {
-	cg_buf esc = CG_BUF_INIT;
-	const char *p;
-
-	cg_output_escape(&esc, s, 0);
-	for (p = esc.ptr; *p; p++) {
-		switch (*p) {
-		case '<': cg_buf_puts(out, "&lt;"); break;
-		case '>': cg_buf_puts(out, "&gt;"); break;
-		case '&': cg_buf_puts(out, "&amp;"); break;
-		case '"': cg_buf_puts(out, "&quot;"); break;
-		case '\'': cg_buf_puts(out, "&#39;"); break;
-		default: cg_buf_putc(out, *p);
-		}
-	}
-	cg_buf_dispose(&esc);
+	markup_escape(out, s, 0);
 }
 
 static const char html_style[] =
