@@ -253,6 +253,63 @@ done:
 	return error;
 }
 
+static int peel_oid(git_oid *out, const git_object *obj, const char *arg)
+{
+	git_object *commit = NULL;
+
+	if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0)
+		return cg_error_set(CG_EPOLICY, "'%s' is not a commit", arg);
+	git_oid_cpy(out, git_object_id(commit));
+	git_object_free(commit);
+	return 0;
+}
+
+static void note_base(git_oid *base, int *has_base, const git_oid *oid)
+{
+	if (base && !*has_base) {
+		git_oid_cpy(base, oid);
+		*has_base = 1;
+	}
+}
+
+int cg_check_push_rev(git_revwalk *walk, git_repository *repo, const char *arg,
+                      git_oid *base, int *has_base)
+{
+	git_revspec spec = { 0 };
+	git_oid from, to, mb;
+	int error, rc, hide = arg[0] == '^';
+
+	if (git_revparse(&spec, repo, arg + hide) < 0)
+		return cg_error_set(CG_EPOLICY, "bad revision '%s'", arg);
+	if ((error = peel_oid(&from, spec.from, arg)) < 0 ||
+	    (spec.to && (error = peel_oid(&to, spec.to, arg)) < 0))
+		goto done;
+	if (spec.flags & GIT_REVSPEC_SINGLE) {
+		rc = hide ? git_revwalk_hide(walk, &from) : git_revwalk_push(walk, &from);
+		if (hide)
+			note_base(base, has_base, &from);
+	} else if (spec.flags & GIT_REVSPEC_MERGE_BASE) {
+		if (git_merge_base(&mb, repo, &from, &to) < 0) {
+			error = cg_error_set(CG_EPOLICY, "'%s': no merge base", arg);
+			goto done;
+		}
+		if ((rc = git_revwalk_push(walk, &from)) == 0 &&
+		    (rc = git_revwalk_push(walk, &to)) == 0)
+			rc = git_revwalk_hide(walk, &mb);
+		note_base(base, has_base, &mb);
+	} else {
+		if ((rc = git_revwalk_push(walk, &to)) == 0)
+			rc = git_revwalk_hide(walk, &from);
+		note_base(base, has_base, &from);
+	}
+	if (rc < 0)
+		error = cg_error_from_git(arg);
+done:
+	git_object_free(spec.from);
+	git_object_free(spec.to);
+	return error;
+}
+
 char *cg_check_audit_path(git_repository *repo, const cg_policy *policy)
 {
 	/* A relative audit.path is taken from where git runs hooks: the work

@@ -46,6 +46,12 @@ int cg_check_commit(cg_result **out, git_repository *repo, const cg_policy *poli
  * <git common dir>/changeguard/audit.db. The caller frees the string. */
 char *cg_check_audit_path(git_repository *repo, const cg_policy *policy);
 
+/* Adds one argument to `walk` as git rev-list reads it: REV, ^REV, A..B or
+ * A...B. The first excluded commit is stored in `base` (may be NULL), whose
+ * policy judges a range. A bad revision is CG_EPOLICY. */
+int cg_check_push_rev(git_revwalk *walk, git_repository *repo, const char *arg,
+                      git_oid *base, int *has_base);
+
 const cg_policy *cg_check_policy(const cg_check *c);
 git_repository *cg_check_repository(const cg_check *c);
 void cg_check_free(cg_check *c);

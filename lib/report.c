@@ -1796,50 +1796,6 @@ done:
 	return error;
 }
 
-static int peel_oid(git_oid *out, const git_object *obj, const char *arg)
-{
-	git_object *commit = NULL;
-
-	if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0)
-		return cg_error_set(CG_EPOLICY, "'%s' is not a commit", arg);
-	git_oid_cpy(out, git_object_id(commit));
-	git_object_free(commit);
-	return 0;
-}
-
-/* One argument as git rev-list reads it: REV, ^REV, A..B or A...B. */
-static int push_rev(git_revwalk *walk, git_repository *repo, const char *arg)
-{
-	git_revspec spec = { 0 };
-	git_oid from, to, base;
-	int error, rc, hide = arg[0] == '^';
-
-	if (git_revparse(&spec, repo, arg + hide) < 0)
-		return cg_error_set(CG_EPOLICY, "bad revision '%s'", arg);
-	if ((error = peel_oid(&from, spec.from, arg)) < 0 ||
-	    (spec.to && (error = peel_oid(&to, spec.to, arg)) < 0))
-		goto done;
-	if (spec.flags & GIT_REVSPEC_SINGLE) {
-		rc = hide ? git_revwalk_hide(walk, &from) : git_revwalk_push(walk, &from);
-	} else if (spec.flags & GIT_REVSPEC_MERGE_BASE) {
-		if (git_merge_base(&base, repo, &from, &to) < 0) {
-			error = cg_error_set(CG_EPOLICY, "'%s': no merge base", arg);
-			goto done;
-		}
-		if ((rc = git_revwalk_push(walk, &from)) == 0 &&
-		    (rc = git_revwalk_push(walk, &to)) == 0)
-			rc = git_revwalk_hide(walk, &base);
-	} else if ((rc = git_revwalk_push(walk, &to)) == 0) {
-		rc = git_revwalk_hide(walk, &from);
-	}
-	if (rc < 0)
-		error = cg_error_from_git(arg);
-done:
-	git_object_free(spec.from);
-	git_object_free(spec.to);
-	return error;
-}
-
 static int history_walk(history *h, git_repository *repo, char *const *revs, size_t nrevs)
 {
 	git_revwalk *walk = NULL;
@@ -1851,7 +1807,7 @@ static int history_walk(history *h, git_repository *repo, char *const *revs, siz
 		return cg_error_from_git("cannot walk the history");
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
 	for (i = 0; i < nrevs && !error; i++)
-		error = push_rev(walk, repo, revs[i]);
+		error = cg_check_push_rev(walk, repo, revs[i], NULL, NULL);
 	/* No revisions: HEAD, of which an unborn branch has no commits. */
 	if (!nrevs && git_repository_head_unborn(repo) != 1 && git_revwalk_push_head(walk) < 0)
 		error = cg_error_from_git("cannot read HEAD");

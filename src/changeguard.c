@@ -515,59 +515,6 @@ static int check_staged(check_run *run, cg_check **c, const char *message_file)
 	return error;
 }
 
-static int peel_commit(git_oid *out, git_repository *repo, const git_object *obj)
-{
-	git_object *commit = NULL;
-
-	if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0)
-		return cg_error_set(CG_EPOLICY, "'%s' is not a commit",
-		                    git_oid_tostr_s(git_object_id(obj)));
-	git_oid_cpy(out, git_object_id(commit));
-	git_object_free(commit);
-	(void)repo;
-	return 0;
-}
-
-/* Adds one argument as git rev-list reads it: REV, ^REV, A..B or A...B.
- * The first excluded commit becomes `base`, whose policy judges the rest. */
-static int walk_arg(git_revwalk *walk, git_repository *repo, const char *arg, git_oid *base,
-                    int *has_base)
-{
-	git_revspec spec = { 0 };
-	git_oid from, to, mb;
-	int error, hide = arg[0] == '^';
-
-	if (git_revparse(&spec, repo, arg + hide) < 0)
-		return cg_error_set(CG_EPOLICY, "bad revision '%s'", arg);
-	if ((error = peel_commit(&from, repo, spec.from)) < 0 ||
-	    (spec.to && (error = peel_commit(&to, repo, spec.to)) < 0))
-		goto done;
-	if (spec.flags & GIT_REVSPEC_MERGE_BASE) {
-		if (git_merge_base(&mb, repo, &from, &to) < 0) {
-			error = cg_error_from_git("no merge base");
-			goto done;
-		}
-		git_revwalk_push(walk, &from);
-		git_oid_cpy(&from, &mb);
-	}
-	if (spec.flags & GIT_REVSPEC_SINGLE && !hide) {
-		error = git_revwalk_push(walk, &from);
-	} else {
-		if (spec.to)
-			error = git_revwalk_push(walk, &to);
-		if (!error)
-			error = git_revwalk_hide(walk, &from);
-		if (!*has_base)
-			git_oid_cpy(base, &from), *has_base = 1;
-	}
-	if (error < 0)
-		error = cg_error_from_git(arg);
-done:
-	git_object_free(spec.from);
-	git_object_free(spec.to);
-	return error;
-}
-
 /* The policy the range is judged by: --policy FILE, else the one in the
  * range's base (a change cannot vote on its own rules, as on the server),
  * else HEAD's, else the defaults. */
@@ -642,7 +589,7 @@ static int check_range(check_run *run, cg_policy **policy, git_repository **repo
 		return cg_error_from_git("cannot walk the history");
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
 	for (i = 0; i < p->nargs && !error; i++)
-		error = walk_arg(walk, *repo, p->args[i], &base, &has_base);
+		error = cg_check_push_rev(walk, *repo, p->args[i], &base, &has_base);
 	if (!error && (error = range_policy(policy, *repo, p->values[2], has_base ? &base : NULL)) == 0) {
 		run->policy = *policy;
 		error = check_commits(run, *repo, walk);
