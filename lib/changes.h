@@ -12,6 +12,11 @@
 typedef struct cg_snapshot cg_snapshot;
 
 int cg_snapshot_from_index(cg_snapshot **out, git_repository *repo, git_index *index);
+/* The index file at `path` (NULL: the repository's own), read directly
+ * rather than loaded as a git_index: on a large index a tenth of the cost,
+ * since only what a check needs is decoded. A missing file is an empty
+ * index; a damaged one, or one with a split or sparse index, an error. */
+int cg_snapshot_from_index_file(cg_snapshot **out, git_repository *repo, const char *path);
 /* `tree` may be NULL for the empty tree; the snapshot does not own it. */
 int cg_snapshot_from_tree(cg_snapshot **out, git_repository *repo, git_tree *tree);
 
@@ -44,13 +49,39 @@ typedef struct cg_changes cg_changes;
 /* What `git commit` will record: `index` against the parents' trees
  * (at least one: `parents[0]` is HEAD's, NULL when unborn; more during a
  * merge, when only paths that differ from every parent count, as for a
- * merge commit). */
+ * merge commit). Like git diff --cached, it skips the directories that
+ * the index file's cache-tree shows unchanged, so `index` must be as last
+ * read from or written to its file (no unsaved changes in memory). */
 int cg_changes_staged(cg_changes **out, git_repository *repo, git_index *index,
                       git_tree *const *parents, size_t nparents);
+
+/* cg_changes_staged for the staged side as a snapshot (of an index file,
+ * or of a git_index). */
+int cg_changes_staged_snapshot(cg_changes **out, const cg_snapshot *staged,
+                               git_tree *const *parents, size_t nparents);
+
+/* For tests: how cg_changes_staged compares, all with the same result.
+ * AUTO uses the cache-tree when the index file has one; NO_CACHE_TREE
+ * walks every directory; LIBGIT2 runs git_diff_tree_to_index, which AUTO
+ * also falls back to for conflicts, and for a git_index whose file has
+ * changed since it was read. */
+typedef enum {
+	CG_CHANGES__AUTO,
+	CG_CHANGES__NO_CACHE_TREE,
+	CG_CHANGES__LIBGIT2
+} cg_changes__method;
+
+void cg_changes__set_method(cg_changes__method method);
 
 /* What `commit` introduced: against its parent, the empty tree for a root
  * commit, and for a merge only the paths that differ from every parent. */
 int cg_changes_commit(cg_changes **out, git_repository *repo, git_commit *commit);
+
+/* The same for a caller that has the trees already (`nparents` 0: a root
+ * commit), so that they are not read twice: on a long history with
+ * libgit2's object cache off, reading them is most of the cost. */
+int cg_changes_trees(cg_changes **out, git_repository *repo, git_tree *tree,
+                     git_tree *const *parents, size_t nparents);
 
 size_t cg_changes_count(const cg_changes *changes);
 const cg_change *cg_changes_get(const cg_changes *changes, size_t i);

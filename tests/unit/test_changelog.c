@@ -256,6 +256,40 @@ static void test_corpus_custom_pattern(void **state)
 	free(data);
 }
 
+/* Found by review for issue 9: a fence line with an info string does not
+ * close the block, so the entry under it renders as code and must not count. */
+static void test_only_a_bare_fence_closes(void **state)
+{
+	cg_changelog *cl = parse(
+		"```\n```js\n- 2026-01-31T12:00:00Z in: still code\n```  \t\n"
+		"- 2026-01-31T12:00:01Z out: visible\n");
+
+	(void)state;
+	assert_int_equal(cg_changelog_count(cl), 1);
+	assert_int_equal(cg_changelog_get(cl, 0)->line, 5);
+	cg_changelog_free(cl);
+}
+
+/* Found by fuzz_changelog: comparing files with nothing added or removed
+ * handed qsort() a NULL array (undefined behaviour, caught by UBSan). */
+static void test_compare_empty(void **state)
+{
+	cg_changelog *now = parse(""), *before = parse("no entries\n");
+	const cg_changelog *const list[] = { before };
+	cg_changelog_delta d;
+
+	(void)state;
+	assert_int_equal(cg_changelog_compare(&d, now, list, 1), 0);
+	assert_int_equal(d.nadded, 0);
+	assert_int_equal(d.nremoved, 0);
+	cg_changelog_delta_dispose(&d);
+	assert_int_equal(cg_changelog_compare(&d, now, NULL, 0), 0);
+	assert_int_equal(d.nadded + d.nremoved, 0);
+	cg_changelog_delta_dispose(&d);
+	cg_changelog_free(now);
+	cg_changelog_free(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +301,8 @@ int main(void)
 		cmocka_unit_test(test_compare_merge_reports_once),
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_corpus_custom_pattern),
+		cmocka_unit_test(test_only_a_bare_fence_closes),
+		cmocka_unit_test(test_compare_empty),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

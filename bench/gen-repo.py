@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""gen-repo.py: deterministic repositories for the benchmarks, written as a
+git fast-import stream (python3 standard library only, nothing downloaded).
+
+  gen-repo.py wide DIR      100,000 files in 5,000 leaf directories (50
+                            modules, each with its CHANGELOG.md), one commit,
+                            checked out with a fresh index (cache-tree primed)
+  gen-repo.py history DIR   20,000 commits: changelog entries, merges of side
+                            branches, and about 3% violations
+  gen-repo.py tiny DIR      a handful of files, for start-up costs
+
+The same arguments always give the same commits (fixed seed, names and
+dates), so runs on different days compare like with like.
+"""
+import os
+import random
+import subprocess
+import sys
+
+AUTHORS = [("Ada Lovelace", "ada@example.com"), ("Alan Turing", "alan@example.com"),
+           ("Grace Hopper", "grace@example.com"), ("Edsger Dijkstra", "edsger@example.com"),
+           ("Barbara Liskov", "barbara@example.com"), ("Ken Thompson", "ken@example.com"),
+           ("Frances Allen", "frances@example.com"), ("Donald Knuth", "don@example.com")]
+EPOCH = 1704067200  # 2024-01-01T00:00:00Z
+ENV = dict(os.environ, LC_ALL="C", TZ="UTC", GIT_CONFIG_NOSYSTEM="1",
+           GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.com",
+           GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.com",
+           # fast-import frees and reallocates large buffers for every blob;
+           # glibc's default trimming turns that into a brk call each time,
+           # which costs 25 times the import itself on some virtual machines.
+           GLIBC_TUNABLES="glibc.malloc.trim_threshold=268435456:glibc.malloc.top_pad=67108864")
+
+
+def utc(t):
+    import time
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+class Stream:
+    """Writes fast-import commands to a pipe; paths and data are bytes-safe."""
+
+    def __init__(self, proc):
+        self.out = proc.stdin
+        self.marks = 0
+
+    def raw(self, text):
+        self.out.write(text.encode() if isinstance(text, str) else text)
+
+    def data(self, payload):
+        payload = payload.encode() if isinstance(payload, str) else payload
+        self.raw(b"data %d\n" % len(payload))
+        self.raw(payload)
+        self.raw(b"\n")
+
+    def commit(self, ref, who, when, message, changes, parents=()):
+        """changes: list of (path, content or None to delete). Returns the mark."""
+        self.marks += 1
+        name, email = who
+        self.raw("commit %s\nmark :%d\n" % (ref, self.marks))
+        self.raw("author %s <%s> %d +0000\n" % (name, email, when))
+        self.raw("committer %s <%s> %d +0000\n" % (name, email, when))
+        self.data(message)
+        for i, p in enumerate(parents):
+            self.raw("%s :%d\n" % ("from" if i == 0 else "merge", p))
+        for path, content in changes:
+            if content is None:
+                self.raw("D %s\n" % path)
+            else:
+                self.raw("M 100644 inline %s\n" % path)
+                self.data(content)
+        self.raw("\n")
+        return self.marks
+
+
+def git(repo, *args, **kw):
+    return subprocess.run(["git", "-C", repo] + list(args), env=ENV, check=True, **kw)
+
+
+def fast_import(repo, write):
+    os.makedirs(repo, exist_ok=True)
+    git(repo, "init", "-q", "-b", "main")
+    proc = subprocess.Popen(["git", "-C", repo, "fast-import", "--quiet", "--force"],
+                            stdin=subprocess.PIPE, env=ENV)
+    write(Stream(proc))
+    proc.stdin.close()
+    if proc.wait():
+        sys.exit("gen-repo: git fast-import failed")
+
+
+def changelog_head(title):
+    return "# Changelog of %s\n\n" % title
+
+
+def entry(when, author, text):
+    return "- %s %s: %s\n" % (utc(when), author[0], text)
+
+
+def wide(repo):
+    """50 modules x 10 groups x 10 dirs x 20 files = 100,000 files."""
+    def write(s):
+        changes = [("README.md", "# wide benchmark repository\n"),
+                   ("CHANGELOG.md", changelog_head("the repository") +
+                    entry(EPOCH, AUTHORS[0], "initial import"))]
+        for m in range(50):
+            mod = "m%02d" % m
+            changes.append(("%s/CHANGELOG.md" % mod, changelog_head(mod) +
+                            entry(EPOCH, AUTHORS[m % 8], "initial import of " + mod)))
+            for g in range(10):
+                for d in range(10):
+                    for f in range(20):
+                        path = "%s/g%d/d%d/f%02d.c" % (mod, g, d, f)
+                        changes.append((path, "/* %s */\nint f_%s_%d_%d_%d(void) { return %d; }\n"
+                                        % (path, mod, g, d, f, f)))
+        s.commit("refs/heads/main", AUTHORS[0], EPOCH, "initial import\n", changes)
+    fast_import(repo, write)
+    # A fresh index, as after a clone: checkout writes every entry and the
+    # cache-tree extension that git diff --cached relies on.
+    git(repo, "checkout", "-q", "-f", "main")
+
+
+class History:
+    """The 20,000-commit history: 100 modules of 20 files each, one
+    CHANGELOG.md per module in nearest mode; every 100th commit starts a side
+    branch of two commits in a feature module, merged back right after."""
+
+    COMMITS = 20000
+
+    def __init__(self):
+        self.rng = random.Random(8)
+        self.files = {}  # path -> content, code and changelogs alike
+        self.n = 0
+        self.t = EPOCH
+
+    def tick(self):
+        self.n += 1
+        self.t += 300
+        return self.t
+
+    def touch(self, path):
+        body = self.files.get(path, "/* %s */\n" % path)
+        body += "int v%d;\n" % self.n
+        self.files[path] = body
+        return (path, body)
+
+    def log(self, mod, line):
+        path = "%s/CHANGELOG.md" % mod
+        self.files[path] = self.files.get(path, changelog_head(mod)) + line
+        return (path, self.files[path])
+
+    def change(self, mod, who, when, kind):
+        """One commit's changes in `mod`; `kind` says which violation, if any."""
+        changes = [self.touch("%s/d%d/f%d.c" % (mod, self.rng.randrange(4), self.rng.randrange(5)))
+                   for _ in range(self.rng.randrange(1, 4))]
+        if kind == "no-entry":
+            return changes, ""
+        if kind == "not-utc":
+            stamp = utc(when - 60)[:-1] + "+02:00"
+            line = "- %s %s: change %d\n" % (stamp, who[0], self.n)
+        elif kind == "too-old":
+            line = entry(when - 3 * 86400, who, "change %d" % self.n)
+        else:
+            line = entry(when - 60, who, "change %d" % self.n)
+        changes.append(self.log(mod, line))
+        trailer = ""
+        if kind == "mcp":
+            changes.append(self.touch(".mcp.json"))
+            trailer = "\nMCP-Authorized-By: Grace Hopper <grace@example.com>\n"
+        elif kind == "mcp-unsigned":
+            changes.append(self.touch(".mcp.json"))
+        return changes, trailer
+
+    def kind(self):
+        r = self.rng.random()
+        for name, p in (("no-entry", .01), ("not-utc", .005), ("too-old", .005),
+                        ("mcp-unsigned", .002), ("mcp", .008)):
+            if r < p:
+                return name
+            r -= p
+        return "ok"
+
+    def commit(self, s, ref, mod, parents, prefix):
+        who = AUTHORS[self.rng.randrange(len(AUTHORS))]
+        when = self.tick()
+        changes, trailer = self.change(mod, who, when, self.kind())
+        msg = "%s: change %d\n%s" % (prefix, self.n, trailer)
+        return s.commit(ref, who, when, msg, changes, parents)
+
+    def write(self, s):
+        tip = None
+        while self.n < self.COMMITS:
+            if self.n and self.n % 100 == 0 and self.n + 3 <= self.COMMITS:
+                tip = self.side_branch(s, tip)
+            else:
+                mod = "m%02d" % self.rng.randrange(100)
+                tip = self.commit(s, "refs/heads/main", mod, [tip] if tip else [], mod)
+
+    def side_branch(self, s, tip):
+        mod = "feature%02d" % (self.n // 100 % 20)
+        before = dict(self.files)
+        side = self.commit(s, "refs/heads/side", mod, [tip], mod)
+        side = self.commit(s, "refs/heads/side", mod, [side], mod)
+        # The merge's tree is main's plus the side's files: a clean merge.
+        touched = [(p, c) for p, c in self.files.items() if before.get(p) != c]
+        when = self.tick()
+        return s.commit("refs/heads/main", AUTHORS[0], when,
+                        "Merge branch 'side' (%s)\n" % mod, touched, [tip, side])
+
+
+def history(repo):
+    fast_import(repo, History().write)
+    git(repo, "branch", "-q", "-D", "side")
+    git(repo, "repack", "-adq")
+
+
+def tiny(repo):
+    def write(s):
+        s.commit("refs/heads/main", AUTHORS[0], EPOCH, "initial\n",
+                 [("README.md", "tiny\n"), ("CHANGELOG.md", changelog_head("tiny") +
+                   entry(EPOCH, AUTHORS[0], "initial")), ("src/main.c", "int main(void) { return 0; }\n")])
+    fast_import(repo, write)
+    git(repo, "checkout", "-q", "-f", "main")
+
+
+def main():
+    kinds = {"wide": wide, "history": history, "tiny": tiny}
+    if len(sys.argv) != 3 or sys.argv[1] not in kinds:
+        sys.exit("usage: gen-repo.py wide|history|tiny DIR")
+    if os.path.exists(sys.argv[2]):
+        sys.exit("gen-repo: %s exists" % sys.argv[2])
+    kinds[sys.argv[1]](sys.argv[2])
+
+
+if __name__ == "__main__":
+    main()
