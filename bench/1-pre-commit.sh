@@ -4,8 +4,10 @@
 # finds the same changes with git's index and cache-tree. Target: 1.2x.
 . "$(dirname "$0")/lib.sh"
 need_build
-cd "$(repo wide)"
+wide=$(repo wide)
+cd "$wide"
 stage_ten
+hook_env
 "$LIBEXEC/pre-commit" || die "the pre-commit hook refused the staged change"
 json="$BENCH_TMP/1-pre-commit.json"
 hf "$json" --warmup 3 --runs "$(runs 40)" \

@@ -9,7 +9,8 @@
 . "$(dirname "$0")/lib.sh"
 need_build
 floor=$(tool libgit2-floor)
-cd "$(repo wide)"
+wide=$(repo wide)
+cd "$wide"
 git reset -q --hard bench-base
 hooks="$BENCH_TMP/hooks"
 rm -rf "$hooks" && mkdir -p "$hooks/none" "$hooks/shell" "$hooks/libgit2"

@@ -5,8 +5,10 @@
 . "$(dirname "$0")/lib.sh"
 need_build
 floor=$(tool libgit2-floor)
-cd "$(repo tiny)"
+tiny=$(repo tiny)
+cd "$tiny"
 git reset -q --hard bench-base
+hook_env
 "$LIBEXEC/pre-commit" || die "the pre-commit hook failed on the tiny repository"
 json="$BENCH_TMP/3-startup.json"
 hf "$json" --warmup 5 --runs "$(runs 100)" \

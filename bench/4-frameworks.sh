@@ -20,8 +20,10 @@ repos:
         pass_filenames: false
         always_run: true
 YAML
-cd "$(repo wide)"
+wide=$(repo wide)
+cd "$wide"
 stage_ten
+hook_env
 for check in "$LIBEXEC/pre-commit" "sh $BENCH_DIR/changelog-check.sh" \
 	"pre-commit run --config $config"; do
 	$check >/dev/null 2>&1 || die "'$check' refused the staged change"

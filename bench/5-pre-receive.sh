@@ -6,6 +6,8 @@
 #     of the hook. The hook refuses the push: it checks every commit first.
 #  b. changelog-audit history over the same commits against
 #     git log --raw --no-renames (target: 2x).
+# $push is a command split into its words on purpose.
+# shellcheck disable=SC2086
 . "$(dirname "$0")/lib.sh"
 need_build
 test -x "$LIBEXEC/pre-receive" || skip "5a. pre-receive, 20,000 commits" \

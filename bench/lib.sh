@@ -8,6 +8,7 @@
 #                       (default: $TMPDIR/cg-bench, else /tmp/cg-bench)
 #   CG_BENCH_RESULTS    file the results are appended to (default: bench/results.md)
 #   CG_BENCH_QUICK=1    fewer runs, for trying the scripts out
+#   CG_BENCH_NOTE       a line run-all.sh adds to the results' header
 set -eu
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +27,12 @@ export HOME="$BENCH_TMP/home"
 export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
 export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY NO_COLOR || :
+
+# hook_env: the environment git gives a commit hook, which always names the
+# index (libgit2 reads all of it when opening the repository then).
+hook_env() {
+	export GIT_INDEX_FILE=.git/index
+}
 mkdir -p "$HOME"
 
 # runs N: N, or a fifth of it (at least 3) with CG_BENCH_QUICK=1.

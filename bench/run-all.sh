@@ -20,6 +20,7 @@ start=$(date +%s)
 		"$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt")"
 	printf -- '- %s, %s, %s\n' "$(git --version)" "$(hyperfine --version)" \
 		"$(pre-commit --version 2>/dev/null || echo 'no pre-commit framework')"
+	test -z "${CG_BENCH_NOTE:-}" || printf -- '- note: %s\n' "$CG_BENCH_NOTE"
 } | tee -a "$RESULTS"
 for b in 1-pre-commit 2-commit 3-startup 4-frameworks 5-pre-receive 6-audit; do
 	echo "bench: $b" >&2
