@@ -17,6 +17,7 @@ struct cg_check {
 	git_tree **parents;     /* HEAD's tree (NULL when unborn), then MERGE_HEADs' */
 	size_t nparents;
 	cg_policy *policy;
+	cg_policy *base_policy; /* HEAD's, when the staged one differs (see rules.h) */
 	cg_changes *changes;
 	cg_snapshot *now, **before;
 	char *separators;
@@ -41,19 +42,24 @@ static int open_from_env(git_repository **out)
 	return 0;
 }
 
-/* HEAD's tree; NULL (the empty tree) when HEAD is unborn. Detached HEAD is fine. */
+/* HEAD's tree; NULL (the empty tree) when HEAD is unborn. Detached HEAD is
+ * fine. Read step by step: libgit2 1.5's "HEAD^{tree}" leaks when the
+ * commit is missing. */
 static int head_tree(git_tree **out, git_repository *repo)
 {
-	git_object *obj = NULL;
-	int error;
+	git_commit *commit = NULL;
+	git_oid oid;
+	int error = 0;
 
 	*out = NULL;
 	if (git_repository_head_unborn(repo) == 1)
 		return 0;
-	if ((error = git_revparse_single(&obj, repo, "HEAD^{tree}")) < 0)
-		return cg_error_from_git("cannot read HEAD");
-	*out = (git_tree *)obj;
-	return 0;
+	if (git_reference_name_to_id(&oid, repo, "HEAD") < 0 ||
+	    git_commit_lookup(&commit, repo, &oid) < 0 ||
+	    git_commit_tree(out, commit) < 0)
+		error = cg_error_from_git("cannot read HEAD");
+	git_commit_free(commit);
+	return error;
 }
 
 static int add_merge_head(const git_oid *oid, void *payload)
@@ -117,6 +123,32 @@ fail:
 	return error;
 }
 
+/* HEAD's policy, or the defaults when it has none or one that does not
+ * load (committed past the hooks): the rules in force before this commit. */
+static int load_base_policy(cg_check *c, const git_oid *staged)
+{
+	git_tree_entry *te = NULL;
+	git_blob *blob = NULL;
+	int error;
+
+	if (c->parents[0] && git_tree_entry_bypath(&te, c->parents[0], POLICY_PATH) == 0 &&
+	    staged && git_oid_equal(git_tree_entry_id(te), staged)) {
+		git_tree_entry_free(te);
+		return 0; /* the same policy: nothing more to hold */
+	}
+	if (te && git_blob_lookup(&blob, c->repo, git_tree_entry_id(te)) == 0 &&
+	    cg_policy_load_buffer(&c->base_policy, git_blob_rawcontent(blob),
+	                          (size_t)git_blob_rawsize(blob), "HEAD:" POLICY_PATH) == 0)
+		error = 0;
+	else if (!te && !staged)
+		error = 0; /* no policy on either side: the defaults are both */
+	else
+		error = cg_policy_default(&c->base_policy);
+	git_blob_free(blob);
+	git_tree_entry_free(te);
+	return error;
+}
+
 int cg_check_load_policy(cg_check *c)
 {
 	const git_index_entry *e = git_index_get_bypath(c->index, POLICY_PATH, 0);
@@ -124,7 +156,10 @@ int cg_check_load_policy(cg_check *c)
 	int error;
 
 	cg_policy_free(c->policy);
-	c->policy = NULL;
+	cg_policy_free(c->base_policy);
+	c->policy = c->base_policy = NULL;
+	if ((error = load_base_policy(c, e ? &e->id : NULL)) < 0)
+		return error;
 	if (!e)
 		return cg_policy_default(&c->policy);
 	if (git_blob_lookup(&blob, c->repo, &e->id) < 0)
@@ -171,6 +206,7 @@ int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t 
 			return error;
 	}
 	in.policy = c->policy;
+	in.base_policy = c->base_policy;
 	in.changes = c->changes;
 	in.now = c->now;
 	in.before = (const cg_snapshot *const *)c->before;
@@ -181,6 +217,19 @@ int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t 
 	error = cg_rules_evaluate(out, &in);
 	cg_trailers_free(trailers);
 	return error;
+}
+
+/* Why history could not be read, with the command that fixes it: in a
+ * shallow clone what is missing is most likely beyond its boundary. */
+static int history_missing(git_repository *repo, const char *what)
+{
+	const git_error *e = git_error_last();
+	const char *why = e && e->message ? e->message : "unknown error";
+
+	if (git_repository_is_shallow(repo) == 1)
+		return cg_error_set(CG_ERROR, "%s: the repository is shallow (%s); "
+		                    "fetch the rest with: git fetch --unshallow", what, why);
+	return cg_error_set(CG_ERROR, "%s: %s; check the repository with: git fsck", what, why);
 }
 
 /* The trees of a commit's parents, or one empty side for a root commit. */
@@ -197,7 +246,7 @@ static int parent_snapshots(cg_snapshot ***out, git_tree ***trees, size_t *n,
 		git_commit *parent = NULL;
 		if (git_commit_parent(&parent, commit, k) < 0 ||
 		    git_commit_tree(&(*trees)[k], parent) < 0)
-			error = cg_error_from_git("cannot read a parent commit");
+			error = history_missing(repo, "cannot read a parent commit");
 		git_commit_free(parent);
 	}
 	for (k = 0; k < *n; k++)
@@ -280,7 +329,10 @@ int cg_check_push_rev(git_revwalk *walk, git_repository *repo, const char *arg,
 	int error, rc, hide = arg[0] == '^';
 
 	if (git_revparse(&spec, repo, arg + hide) < 0)
-		return cg_error_set(CG_EPOLICY, "bad revision '%s'", arg);
+		return git_repository_is_shallow(repo) == 1
+		       ? cg_error_set(CG_EPOLICY, "bad revision '%s' (the repository is shallow: "
+		                      "fetch the rest with: git fetch --unshallow)", arg)
+		       : cg_error_set(CG_EPOLICY, "bad revision '%s'", arg);
 	if ((error = peel_oid(&from, spec.from, arg)) < 0 ||
 	    (spec.to && (error = peel_oid(&to, spec.to, arg)) < 0))
 		goto done;
@@ -307,6 +359,39 @@ int cg_check_push_rev(git_revwalk *walk, git_repository *repo, const char *arg,
 done:
 	git_object_free(spec.from);
 	git_object_free(spec.to);
+	return error;
+}
+
+static int walk_failed(git_repository *repo, const git_oid *last)
+{
+	cg_buf what = CG_BUF_INIT;
+	int error;
+
+	cg_buf_puts(&what, "cannot walk the history");
+	if (last)
+		cg_buf_printf(&what, " past %s", git_oid_tostr_s(last));
+	error = history_missing(repo, what.ptr);
+	cg_buf_dispose(&what);
+	return error;
+}
+
+int cg_check_walk(git_revwalk *walk, git_repository *repo,
+                  int (*fn)(git_commit *commit, void *payload), void *payload)
+{
+	git_oid oid, last;
+	int error = 0, rc, seen = 0;
+
+	while (!error && (rc = git_revwalk_next(&oid, walk)) == 0) {
+		git_commit *commit = NULL;
+		if (git_commit_lookup(&commit, repo, &oid) < 0)
+			return walk_failed(repo, seen ? &last : NULL);
+		error = fn(commit, payload);
+		git_commit_free(commit);
+		git_oid_cpy(&last, &oid);
+		seen = 1;
+	}
+	if (!error && rc != GIT_ITEROVER)
+		error = walk_failed(repo, seen ? &last : NULL);
 	return error;
 }
 
@@ -416,6 +501,7 @@ void cg_check_free(cg_check *c)
 	cg_snapshot_free(c->now);
 	cg_changes_free(c->changes);
 	cg_policy_free(c->policy);
+	cg_policy_free(c->base_policy);
 	git_index_free(c->index);
 	git_repository_free(c->repo);
 	free(c->separators);

@@ -52,6 +52,13 @@ char *cg_check_audit_path(git_repository *repo, const cg_policy *policy);
 int cg_check_push_rev(git_revwalk *walk, git_repository *repo, const char *arg,
                       git_oid *base, int *has_base);
 
+/* Calls `fn` with each commit of `walk`, in the walk's order, until it
+ * returns non-zero (which is returned). A walk that stops early, on a
+ * missing object or at the boundary of a shallow clone, is an error that
+ * says so: a gate must never pass commits it did not see. */
+int cg_check_walk(git_revwalk *walk, git_repository *repo,
+                  int (*fn)(git_commit *commit, void *payload), void *payload);
+
 const cg_policy *cg_check_policy(const cg_check *c);
 git_repository *cg_check_repository(const cg_check *c);
 void cg_check_free(cg_check *c);

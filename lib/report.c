@@ -1796,12 +1796,23 @@ done:
 	return error;
 }
 
+struct history_step {
+	history *h;
+	git_repository *repo;
+};
+
+static int history_step(git_commit *commit, void *payload)
+{
+	struct history_step *step = payload;
+	return history_commit(step->h, step->repo, commit);
+}
+
 static int history_walk(history *h, git_repository *repo, char *const *revs, size_t nrevs)
 {
+	struct history_step step = { h, repo };
 	git_revwalk *walk = NULL;
-	git_oid oid;
 	size_t i;
-	int error = 0, rc;
+	int error = 0;
 
 	if (git_revwalk_new(&walk, repo) < 0)
 		return cg_error_from_git("cannot walk the history");
@@ -1811,16 +1822,8 @@ static int history_walk(history *h, git_repository *repo, char *const *revs, siz
 	/* No revisions: HEAD, of which an unborn branch has no commits. */
 	if (!nrevs && git_repository_head_unborn(repo) != 1 && git_revwalk_push_head(walk) < 0)
 		error = cg_error_from_git("cannot read HEAD");
-	while (!error && (rc = git_revwalk_next(&oid, walk)) == 0) {
-		git_commit *commit = NULL;
-		if (git_commit_lookup(&commit, repo, &oid) < 0)
-			error = cg_error_from_git("cannot read a commit");
-		else
-			error = history_commit(h, repo, commit);
-		git_commit_free(commit);
-	}
-	if (!error && rc != GIT_ITEROVER)
-		error = cg_error_from_git("cannot walk the history");
+	if (!error)
+		error = cg_check_walk(walk, repo, history_step, &step);
 	git_revwalk_free(walk);
 	return error;
 }

@@ -550,29 +550,34 @@ static int range_policy(cg_policy **out, git_repository *repo, const char *file,
 	return error;
 }
 
+struct check_step {
+	check_run *run;
+	git_repository *repo;
+	cg_buf author;
+};
+
+static int check_step(git_commit *commit, void *payload)
+{
+	struct check_step *step = payload;
+	const git_signature *a = git_commit_author(commit);
+	cg_result *r = NULL;
+	int error;
+
+	if ((error = cg_check_commit(&r, step->repo, step->run->policy, commit, NULL, NULL)) < 0)
+		return error;
+	cg_buf_clear(&step->author);
+	cg_buf_printf(&step->author, "%s <%s>", a->name, a->email);
+	add_checked(step->run, git_oid_tostr_s(git_commit_id(commit)), git_commit_summary(commit),
+	            step->author.ptr, r);
+	return 0;
+}
+
 static int check_commits(check_run *run, git_repository *repo, git_revwalk *walk)
 {
-	cg_buf author = CG_BUF_INIT;
-	git_oid oid;
-	int error = 0;
+	struct check_step step = { run, repo, CG_BUF_INIT };
+	int error = cg_check_walk(walk, repo, check_step, &step);
 
-	while (!error && git_revwalk_next(&oid, walk) == 0) {
-		git_commit *commit = NULL;
-		cg_result *r = NULL;
-		const git_signature *a;
-		if (git_commit_lookup(&commit, repo, &oid) < 0) {
-			error = cg_error_from_git("cannot read a commit");
-			break;
-		}
-		if ((error = cg_check_commit(&r, repo, run->policy, commit, NULL, NULL)) == 0) {
-			a = git_commit_author(commit);
-			cg_buf_clear(&author);
-			cg_buf_printf(&author, "%s <%s>", a->name, a->email);
-			add_checked(run, git_oid_tostr_s(&oid), git_commit_summary(commit), author.ptr, r);
-		}
-		git_commit_free(commit);
-	}
-	cg_buf_dispose(&author);
+	cg_buf_dispose(&step.author);
 	return error;
 }
 

@@ -44,6 +44,12 @@ test_expect_success 'HEAD'\''s CHANGELOG blob is missing: exit 3, the object nam
 	test_grep "cannot read changelog: object not found .*$blob" err
 '
 
+test_expect_success 'HEAD'\''s commit is missing: exit 3' '
+	staged_repo r4 && break_object "$(git rev-parse HEAD)" missing &&
+	test_expect_code 3 "$CG_LIBEXEC/pre-commit" 2>err &&
+	test_grep "changeguard: cannot read HEAD: object not found" err
+'
+
 test_expect_success 'the staged CHANGELOG blob is corrupt: exit 3' '
 	staged_repo r5 && break_object "$(git rev-parse :CHANGELOG.md)" &&
 	test_expect_code 3 "$CG_LIBEXEC/pre-commit" 2>err &&
@@ -54,6 +60,18 @@ test_expect_success 'the staged CHANGELOG blob is corrupt: exit 3' '
 test_expect_success 'the failure is audited as an error' '
 	cd r5 &&
 	test "$(sqlite3 .git/changeguard/audit.db "select verdict from runs order by id desc limit 1")" = error
+'
+
+test_expect_success 'changeguard check over a range with a missing commit fails, never "0 checked"' '
+	new_repo r6 && cd r6 &&
+	for n in 1 2 3; do
+		echo $n >f$n.c && add_entry "commit $n" && git add f$n.c CHANGELOG.md &&
+		git commit -q -m "commit $n" || return 1
+	done &&
+	base=$(git rev-parse HEAD~2) && break_object "$(git rev-parse HEAD~1)" missing &&
+	test_must_fail changeguard check "$base..HEAD" >out 2>err &&
+	test_grep "cannot walk the history" err &&
+	test_grep ! "0 commits checked" out
 '
 
 test_done
