@@ -33,6 +33,8 @@ struct glob {
 	size_t ntoks;
 	int basename_only; /* no slash: try every path component */
 	int dir_only;      /* trailing slash: only parent directories match */
+	size_t specific;   /* states from here on have read a byte the path itself
+	                      had to supply (not a `**` + '/'), see match_below */
 };
 
 struct cg_globset {
@@ -376,10 +378,22 @@ static int compile_atoms(struct glob *g, const struct compiler *cc,
 	return error;
 }
 
+static void mark_specific(struct glob *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->ntoks; i++)
+		if (g->toks[i].kind == TOK_ONE && !(i > 0 && g->toks[i - 1].kind == TOK_STARSTAR))
+			break;
+	g->specific = i + 1;
+}
+
 /* Compiles one brace-free alternative, applying the gitignore rules for
  * slashes before the glob itself. */
 static int compile_glob(struct glob *g, const struct compiler *cc, const char *s, size_t len)
 {
+	int error;
+
 	memset(g, 0, sizeof(*g));
 	if (len > 0 && s[len - 1] == '/') {
 		g->dir_only = 1;
@@ -392,7 +406,9 @@ static int compile_glob(struct glob *g, const struct compiler *cc, const char *s
 	}
 	if (len == 0)
 		return bad(cc, "empty pattern");
-	return compile_atoms(g, cc, s, len);
+	if ((error = compile_atoms(g, cc, s, len)) == 0)
+		mark_specific(g);
+	return error;
 }
 
 static void glob_dispose(struct glob *g)
@@ -488,28 +504,73 @@ static int step(const struct glob *g, const unsigned char *cur, unsigned char *n
 	return alive;
 }
 
-/* Runs the automaton over text[0..len): a set of live states, not
- * backtracking, so hostile patterns cost O(len * tokens). A prefix that
- * matches right before a '/' is a matching parent directory. `at_end` says
- * the text ends where the path does, so it may name a file. */
+/* The automaton's live states, and room for the next ones. */
+struct states {
+	unsigned char a[MAX_PATTERN + 2], b[MAX_PATTERN + 2];
+	unsigned char *cur, *next;
+};
+
+static void start(const struct glob *g, struct states *st)
+{
+	st->cur = st->a;
+	st->next = st->b;
+	memset(st->cur, 0, g->ntoks + 1);
+	st->cur[0] = 1;
+	close_states(g, st->cur);
+}
+
+/* Feeds text[0..len): a set of live states, not backtracking, so hostile
+ * patterns cost O(len * tokens). 1 when a prefix that ends right before a
+ * '/' matched (a matching parent directory), -1 when no state survives,
+ * else 0 with the live states in st->cur. */
+static int feed(const struct glob *g, struct states *st, const unsigned char *text, size_t len)
+{
+	unsigned char *tmp;
+
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '/' && st->cur[g->ntoks])
+			return 1;
+		if (!step(g, st->cur, st->next, text[i]))
+			return -1;
+		tmp = st->cur;
+		st->cur = st->next;
+		st->next = tmp;
+	}
+	return 0;
+}
+
+/* `at_end` says the text ends where the path does, so it may name a file. */
 static int run(const struct glob *g, const unsigned char *text, size_t len, int at_end)
 {
-	unsigned char a[MAX_PATTERN + 2], b[MAX_PATTERN + 2];
-	unsigned char *cur = a, *next = b, *tmp;
+	struct states st;
+	int fed;
 
-	memset(cur, 0, g->ntoks + 1);
-	cur[0] = 1;
-	close_states(g, cur);
-	for (size_t i = 0; i < len; i++) {
-		if (text[i] == '/' && cur[g->ntoks])
+	start(g, &st);
+	if ((fed = feed(g, &st, text, len)) != 0)
+		return fed > 0;
+	return st.cur[g->ntoks] && !(at_end && g->dir_only);
+}
+
+/* Whether a path below the directory text[0..len) would match because of
+ * what the pattern says of text itself: everything in `mcp`, or
+ * `.cursor/mcp.json`, of "mcp" and ".cursor", but not a leading `**` followed by `x.json`, which
+ * says nothing of a directory that any other would not share. */
+static int run_below(const struct glob *g, const unsigned char *text, size_t len)
+{
+	struct states st;
+	int fed;
+
+	start(g, &st);
+	if ((fed = feed(g, &st, text, len)) != 0)
+		return fed > 0;
+	if (st.cur[g->ntoks])
+		return 1;
+	if (!step(g, st.cur, st.next, '/'))
+		return 0;
+	for (size_t i = g->specific; i <= g->ntoks; i++)
+		if (st.next[i])
 			return 1;
-		if (!step(g, cur, next, text[i]))
-			return 0;
-		tmp = cur;
-		cur = next;
-		next = tmp;
-	}
-	return cur[g->ntoks] && !(at_end && g->dir_only);
+	return 0;
 }
 
 static int glob_match(const struct glob *g, const unsigned char *path, size_t len)
@@ -534,6 +595,34 @@ int cg_globset_match(const cg_globset *set, const char *path)
 
 	for (size_t i = 0; i < set->nglobs; i++)
 		if (glob_match(&set->globs[i], (const unsigned char *)path, len))
+			return 1;
+	return 0;
+}
+
+/* A pattern without a slash names one component of any path: below `path`
+ * it matches through one of path's own components, as a parent directory. */
+static int glob_match_below(const struct glob *g, const unsigned char *path, size_t len)
+{
+	size_t start = 0, end;
+
+	if (!g->basename_only)
+		return run_below(g, path, len);
+	while (start < len) {
+		for (end = start; end < len && path[end] != '/'; end++)
+			;
+		if (run(g, path + start, end - start, 0))
+			return 1;
+		start = end + 1;
+	}
+	return 0;
+}
+
+int cg_globset_match_below(const cg_globset *set, const char *path)
+{
+	size_t len = strlen(path);
+
+	for (size_t i = 0; i < set->nglobs; i++)
+		if (glob_match_below(&set->globs[i], (const unsigned char *)path, len))
 			return 1;
 	return 0;
 }

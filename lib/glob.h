@@ -36,6 +36,13 @@ int cg_globset_add(cg_globset *set, const char *pattern);
 /* 1 when any pattern of the set matches `path` (no leading "./" or "/"). */
 int cg_globset_match(const cg_globset *set, const char *path);
 
+/* 1 when a path below the directory `path` would match because of what a
+ * pattern says of `path` itself: `.cursor/mcp.json` of ".cursor", `mcp/` or
+ * everything in `mcp` of "mcp"; not a leading `**` then `*.json`, which
+ * would match below any directory. A symlink or submodule at `path` puts files there that no
+ * change of this repository shows, so it is protected as they would be. */
+int cg_globset_match_below(const cg_globset *set, const char *path);
+
 /* The patterns as written, for `policy show`; lent, valid while the set lives. */
 size_t cg_globset_count(const cg_globset *set);
 const char *cg_globset_pattern(const cg_globset *set, size_t i);

@@ -260,6 +260,13 @@ static int entry_problem(const evaluation *ev, const cg_changelog_line *l, cg_bu
 		cg_buf_printf(why, "lies more than max_skew (%s) after the commit time", limit);
 		return 2;
 	}
+	/* A pushed commit's time is what its author says: one dated ahead with
+	 * its entry would fit any window. The clock here is not theirs. */
+	if (l->ts_ms > cg_timestamp_now_ms() + p->changelog.max_skew_ms) {
+		cg_duration_format(limit, sizeof(limit), p->changelog.max_skew_ms);
+		cg_buf_printf(why, "lies more than max_skew (%s) in the future", limit);
+		return 2;
+	}
 	return 0;
 }
 
@@ -364,9 +371,10 @@ static int load_changelog(evaluation *ev, changelog_state *cs)
 	error = cg_changelog_diff(&cs->delta, &now, before, in->nbefore,
 	                          in->policy->changelog.entry_pattern);
 	free(before);
-	if (!error)
-		judge_delta(ev, cs);
-	return error;
+	if (error < 0)
+		return cg_error_prefix(error, "%s", cs->path);
+	judge_delta(ev, cs);
+	return 0;
 }
 
 static changelog_state *find_changelog(evaluation *ev, const char *path)
@@ -690,12 +698,53 @@ static void protect_finding(evaluation *ev, const cg_protect_group *g, const cha
 	cg_buf_dispose(&hint);
 }
 
+static int is_link(uint32_t mode)
+{
+	return mode == GIT_FILEMODE_LINK || mode == GIT_FILEMODE_COMMIT;
+}
+
+/* What is wrong with an unsigned change to `c` under group `g`, or NULL
+ * when the group does not cover it. A symlink or submodule stands for the
+ * files git shows through it, which no change of this repository shows. */
+static const char *unsigned_change(const cg_protect_group *g, const cg_change *c)
+{
+	if (cg_globset_match(g->paths, c->path))
+		return "protected path changed without sign-off";
+	if ((is_link(c->old_mode) || is_link(c->new_mode)) &&
+	    cg_globset_match_below(g->paths, c->path))
+		return "symlink or submodule where protected paths would be found, "
+		       "changed without sign-off";
+	return NULL;
+}
+
+static int has_finding(const cg_result *r, const char *rule, const char *path)
+{
+	for (size_t i = 0; i < r->nfindings; i++)
+		if (!strcmp(r->findings[i].rule, rule) && !strcmp(r->findings[i].path, path))
+			return 1;
+	return 0;
+}
+
+static int has_waiver(const cg_result *r, const char *rule, const char *reason,
+                      const char *authorizer)
+{
+	for (size_t i = 0; i < r->nwaivers; i++)
+		if (!strcmp(r->waivers[i].rule, rule) && r->waivers[i].reason &&
+		    !strcmp(r->waivers[i].reason, reason) && r->waivers[i].authorizer &&
+		    !strcmp(r->waivers[i].authorizer, authorizer))
+			return 1;
+	return 0;
+}
+
+/* Checks one group; a group of the same name from the policy in force
+ * (see check_protected) may come through here twice, hence no duplicates. */
 static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths)
 {
 	const cg_rules_input *in = ev->in;
 	cg_buf rule = CG_BUF_INIT, why = CG_BUF_INIT;
 	size_t i, n = cg_changes_count(in->changes);
 	const cg_trailer *ok = NULL;
+	const char *problem;
 
 	cg_buf_clear(paths);
 	cg_buf_printf(&rule, "protect:%s", g->name);
@@ -707,25 +756,31 @@ static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths
 		ok = NULL;
 	}
 	for (i = 0; i < n; i++) {
-		const char *path = cg_changes_get(in->changes, i)->path;
-		if (!cg_globset_match(g->paths, path))
+		const cg_change *c = cg_changes_get(in->changes, i);
+		if ((problem = unsigned_change(g, c)) == NULL)
 			continue;
-		cg_buf_printf(paths, "%s%s", paths->size ? ", " : "", path);
-		if (!ok)
-			protect_finding(ev, g, rule.ptr, path,
-			                why.size ? why.ptr : "protected path changed without sign-off");
+		cg_buf_printf(paths, "%s%s", paths->size ? ", " : "", c->path);
+		if (!ok && !has_finding(ev->result, rule.ptr, c->path))
+			protect_finding(ev, g, rule.ptr, c->path, why.size ? why.ptr : problem);
 	}
-	if (ok && paths->size)
+	if (ok && paths->size && !has_waiver(ev->result, rule.ptr, paths->ptr, ok->value))
 		add_waiver(ev->result, rule.ptr, "trailer", ok->key, paths->ptr, ok->value);
 	cg_buf_dispose(&rule);
 	cg_buf_dispose(&why);
 }
 
+/* A staged policy cannot vote on its own rules: until it has landed, the
+ * groups of the policy in force (HEAD's) hold as well, so that loosening
+ * a group and using the looser rules takes that group's sign-off too. */
 static void check_protected(evaluation *ev)
 {
+	const cg_policy *p = ev->in->policy, *base = ev->in->base_policy;
 	size_t i;
-	for (i = 0; i < ev->in->policy->protect_len; i++)
-		check_group(ev, &ev->in->policy->protect[i], &ev->scratch);
+
+	for (i = 0; i < p->protect_len; i++)
+		check_group(ev, &p->protect[i], &ev->scratch);
+	for (i = 0; base && base != p && i < base->protect_len; i++)
+		check_group(ev, &base->protect[i], &ev->scratch);
 }
 
 /* --- verdict ----------------------------------------------------------- */

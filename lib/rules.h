@@ -46,6 +46,8 @@ typedef struct {
 
 typedef struct {
 	const cg_policy *policy;
+	const cg_policy *base_policy;       /* local: HEAD's, when the staged one differs;
+	                                       its protect groups hold too. May be NULL */
 	const cg_changes *changes;
 	const cg_snapshot *now;             /* what the commit contains */
 	const cg_snapshot *const *before;   /* its parent(s); one empty snapshot for a root */

@@ -215,6 +215,44 @@ static void test_spec_mcp_defaults(void **state)
 	cg_globset_free(set);
 }
 
+/* One pattern, one directory: could something below it match, because
+ * of what the pattern says of the directory itself? */
+static int below(const char *pattern, unsigned flags, const char *dir)
+{
+	cg_globset *set;
+	int hit;
+
+	assert_int_equal(cg_globset_new(&set, flags), 0);
+	assert_int_equal(cg_globset_add(set, pattern), 0);
+	hit = cg_globset_match_below(set, dir);
+	cg_globset_free(set);
+	return hit;
+}
+
+static void test_match_below(void **state)
+{
+	static const struct verdict v[] = {
+		{ ".cursor/mcp.json", ".cursor", 1 }, { ".cursor/mcp.json", ".vscode", 0 },
+		{ ".cursor/mcp.json", ".cursor/x", 0 }, { "mcp/**", "mcp", 1 },
+		{ "mcp/**", "mcp/sub", 1 },           { "mcp/**", "mcpx", 0 },
+		{ "mcp/", "mcp", 1 },                 { "mcp/", "a/mcp", 1 },
+		{ "mcp", "a/mcp", 1 },                { "mcp.json", "config", 0 },
+		{ "scripts/mcp/**", "scripts", 1 },   { "scripts/mcp/**", "src", 0 },
+		{ "**/mcp-servers/**", "a/mcp-servers", 1 }, { "**/mcp-servers/**", "a", 0 },
+		{ "**/*mcp*.json", "config", 0 },     { "**/*mcp*.json", "a/mcpstuff", 0 },
+		{ "**/mcp.json", "anything", 0 },     { "*/mcp.json", "top", 1 },
+		{ "*/mcp.json", "a/b", 0 },           { "a/**/b", "a", 1 },
+		{ "a/**/b", "x", 0 },                 { "**", "x", 1 },
+		{ ".mcp/**", ".MCP", 0 },             { "/docs/*.md", "docs", 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (below(v[i].pattern, 0, v[i].path) != v[i].want)
+			fail_msg("'%s' below '%s': want %d", v[i].pattern, v[i].path, v[i].want);
+	assert_true(below(".mcp/**", CG_GLOB_CASEFOLD, ".MCP"));
+}
+
 static void test_bad_patterns(void **state)
 {
 	static const struct {
@@ -467,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_anchoring_and_parents),
 		cmocka_unit_test(test_casefold),
 		cmocka_unit_test(test_spec_mcp_defaults),
+		cmocka_unit_test(test_match_below),
 		cmocka_unit_test(test_bad_patterns),
 		cmocka_unit_test(test_limits_accepted),
 		cmocka_unit_test(test_hostile_patterns),
