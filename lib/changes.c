@@ -264,11 +264,14 @@ static const cache_tree *find_subtree(const cache_tree *t, const char *name, siz
 	return bsearch(&key, t->sub, t->nsub, sizeof(*t->sub), compare_node);
 }
 
-/* A damaged cache-tree only costs speed: every directory is compared. */
+/* A damaged cache-tree only costs speed: every directory is compared.
+ * Of two (git never writes them), the last counts, as in git. */
 static void read_cache_tree(index_file *f, const unsigned char *data, size_t len)
 {
 	const char *p = (const char *)data;
 
+	free_nodes(&f->root);
+	memset(&f->root, 0, sizeof(f->root));
 	if (parse_node(&f->root, &p, p + len, 0) < 0) {
 		free_nodes(&f->root);
 		f->root.entries = -1;

@@ -68,5 +68,9 @@ if [ "$runs" -eq 0 ]; then
 	echo "valgrind.sh: no hook ran under valgrind" >&2
 	status=1
 fi
-[ $status -eq 0 ] && echo "valgrind.sh: $runs hook runs, no memcheck errors, no definite leaks"
+if [ $status -eq 0 ]; then
+	echo "valgrind.sh: $runs hook runs, no memcheck errors, no definite leaks"
+elif [ -z "$bad" ]; then
+	echo "valgrind.sh: $runs hook runs, no memcheck errors, no definite leaks; but tests failed (above)" >&2
+fi
 exit $status
