@@ -573,58 +573,43 @@ static int run_below(const struct glob *g, const unsigned char *text, size_t len
 	return 0;
 }
 
-static int glob_match(const struct glob *g, const unsigned char *path, size_t len)
+/* `below`: whether a path below `path` would match (see run_below). A
+ * pattern without a slash names one component of any path: below `path`
+ * it matches only through one of path's own, as a parent directory. */
+static int glob_match(const struct glob *g, const unsigned char *path, size_t len, int below)
 {
 	size_t start = 0, end;
 
 	if (!g->basename_only)
-		return run(g, path, len, 1);
+		return below ? run_below(g, path, len) : run(g, path, len, 1);
 	while (start < len) {
 		for (end = start; end < len && path[end] != '/'; end++)
 			;
-		if (run(g, path + start, end - start, end == len))
+		if (run(g, path + start, end - start, !below && end == len))
 			return 1;
 		start = end + 1;
 	}
+	return 0;
+}
+
+static int set_match(const cg_globset *set, const char *path, int below)
+{
+	size_t len = strlen(path);
+
+	for (size_t i = 0; i < set->nglobs; i++)
+		if (glob_match(&set->globs[i], (const unsigned char *)path, len, below))
+			return 1;
 	return 0;
 }
 
 int cg_globset_match(const cg_globset *set, const char *path)
 {
-	size_t len = strlen(path);
-
-	for (size_t i = 0; i < set->nglobs; i++)
-		if (glob_match(&set->globs[i], (const unsigned char *)path, len))
-			return 1;
-	return 0;
-}
-
-/* A pattern without a slash names one component of any path: below `path`
- * it matches through one of path's own components, as a parent directory. */
-static int glob_match_below(const struct glob *g, const unsigned char *path, size_t len)
-{
-	size_t start = 0, end;
-
-	if (!g->basename_only)
-		return run_below(g, path, len);
-	while (start < len) {
-		for (end = start; end < len && path[end] != '/'; end++)
-			;
-		if (run(g, path + start, end - start, 0))
-			return 1;
-		start = end + 1;
-	}
-	return 0;
+	return set_match(set, path, 0);
 }
 
 int cg_globset_match_below(const cg_globset *set, const char *path)
 {
-	size_t len = strlen(path);
-
-	for (size_t i = 0; i < set->nglobs; i++)
-		if (glob_match_below(&set->globs[i], (const unsigned char *)path, len))
-			return 1;
-	return 0;
+	return set_match(set, path, 1);
 }
 
 size_t cg_globset_count(const cg_globset *set)

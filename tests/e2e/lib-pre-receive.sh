@@ -26,12 +26,6 @@ new_pair() {
 	install_server_hook "$pair.git"
 }
 
-# good_commit FILE MSG [git-commit options]: a change to FILE with its changelog entry.
-good_commit() {
-	gc_file=$1 gc_msg=$2 && shift 2 &&
-	echo "$gc_msg" >>"$gc_file" && add_entry "$gc_msg" &&
-	git add "$gc_file" CHANGELOG.md && git commit -q -m "$gc_msg" "$@"
-}
 
 # bad_commit FILE MSG [git-commit options]: a change to FILE without an entry.
 bad_commit() {

@@ -64,10 +64,7 @@ test_expect_success 'the failure is audited as an error' '
 
 test_expect_success 'changeguard check over a range with a missing commit fails, never "0 checked"' '
 	new_repo r6 && cd r6 &&
-	for n in 1 2 3; do
-		echo $n >f$n.c && add_entry "commit $n" && git add f$n.c CHANGELOG.md &&
-		git commit -q -m "commit $n" || return 1
-	done &&
+	for n in 1 2 3; do good_commit f$n.c "commit $n" || return 1; done &&
 	base=$(git rev-parse HEAD~2) && break_object "$(git rev-parse HEAD~1)" missing &&
 	test_must_fail changeguard check "$base..HEAD" >out 2>err &&
 	test_grep "cannot walk the history" err &&

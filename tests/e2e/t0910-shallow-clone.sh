@@ -4,10 +4,7 @@ test_description='a shallow clone: the local hooks need only HEAD, and history s
 
 test_expect_success 'setup: an origin with a few good commits, cloned with --depth 1' '
 	new_repo origin && cd origin &&
-	for n in 1 2 3; do
-		echo $n >f$n.c && add_entry "commit $n" && git add f$n.c CHANGELOG.md &&
-		git commit -q -m "commit $n" || return 1
-	done &&
+	for n in 1 2 3; do good_commit f$n.c "commit $n" || return 1; done &&
 	cd .. && git clone -q --depth 1 "file://$PWD/origin" shallow &&
 	test "$(git -C shallow rev-parse --is-shallow-repository)" = true &&
 	install_hooks shallow

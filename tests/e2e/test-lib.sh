@@ -157,3 +157,10 @@ add_entry() {
 	{ sed -n '1,2p' "$file"; printf -- '- %s tester: %s\n' "$(now_utc)" "$1"; sed '1,2d' "$file"; } >"$file.new" &&
 	mv "$file.new" "$file"
 }
+
+# good_commit FILE MSG [git-commit options]: a change to FILE with its changelog entry.
+good_commit() {
+	gc_file=$1 gc_msg=$2 && shift 2 &&
+	echo "$gc_msg" >>"$gc_file" && add_entry "$gc_msg" &&
+	git add "$gc_file" CHANGELOG.md && git commit -q -m "$gc_msg" "$@"
+}
