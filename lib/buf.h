@@ -22,7 +22,8 @@ void cg_buf_puts(cg_buf *buf, const char *s);
 void cg_buf_putc(cg_buf *buf, char c);
 void cg_buf_printf(cg_buf *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void cg_buf_vprintf(cg_buf *buf, const char *fmt, va_list ap);
+void cg_buf_vprintf(cg_buf *buf, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 void cg_buf_clear(cg_buf *buf);
 /* Hands the memory to the caller (free() it); the buffer is reset. */
 char *cg_buf_detach(cg_buf *buf);

@@ -8,6 +8,8 @@
 /* Room for a FILE:LINE:COL prefix plus a quoted path and a sentence. */
 static _Thread_local char last_message[2048];
 
+static void vset(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static void vset(const char *fmt, va_list ap)
 {
 	vsnprintf(last_message, sizeof(last_message), fmt, ap);

@@ -140,7 +140,7 @@ static void test_defaults_match_spec_text(void **state)
 	char path[4096], *spec, *start, *end, *a, *b;
 	cg_policy *builtin = NULL, *fromspec = NULL;
 	cg_buf text = CG_BUF_INIT;
-	FILE *f;
+	FILE *f = NULL;
 	size_t n;
 
 	(void)state;
