@@ -33,8 +33,8 @@ struct glob {
 	size_t ntoks;
 	int basename_only; /* no slash: try every path component */
 	int dir_only;      /* trailing slash: only parent directories match */
-	size_t specific;   /* states from here on have read a byte the path itself
-	                      had to supply (not a `**` + '/'), see match_below */
+	size_t specific;   /* states from here on have read a byte of the path
+	                      that says something of it, see run_below */
 };
 
 struct cg_globset {
@@ -378,12 +378,23 @@ static int compile_atoms(struct glob *g, const struct compiler *cc,
 	return error;
 }
 
+static int is_slash(const struct tok *t)
+{
+	unsigned char slash[32] = { 0 };
+
+	set_add(slash, '/');
+	return t->kind == TOK_ONE && !memcmp(t->set, slash, sizeof(slash));
+}
+
+/* Where the states begin that have read a byte of the path that says
+ * something of it: the first that is not a '/' ending a segment of
+ * wildcards only (`**`, `*`), which every directory matches alike. */
 static void mark_specific(struct glob *g)
 {
 	size_t i;
 
 	for (i = 0; i < g->ntoks; i++)
-		if (g->toks[i].kind == TOK_ONE && !(i > 0 && g->toks[i - 1].kind == TOK_STARSTAR))
+		if (g->toks[i].kind == TOK_ONE && !is_slash(&g->toks[i]))
 			break;
 	g->specific = i + 1;
 }
@@ -553,8 +564,9 @@ static int run(const struct glob *g, const unsigned char *text, size_t len, int 
 
 /* Whether a path below the directory text[0..len) would match because of
  * what the pattern says of text itself: everything in `mcp`, or
- * `.cursor/mcp.json`, of "mcp" and ".cursor", but not a leading `**` followed by `x.json`, which
- * says nothing of a directory that any other would not share. */
+ * `.cursor/mcp.json`, of "mcp" and ".cursor"; not a leading `**` or `*`
+ * directory followed by `x.json`, which says nothing of a directory that
+ * any other would not share. */
 static int run_below(const struct glob *g, const unsigned char *text, size_t len)
 {
 	struct states st;

@@ -46,7 +46,7 @@ const char cg_policy_default_yaml[] =
 	"protect:                   # rule: sensitive config needs sign-off\n"
 	"  - name: mcp              # group name, shown in findings and the audit\n"
 	"    paths: [\".mcp.json\", \"**/.mcp.json\", \"mcp.json\", \"**/mcp.json\",   # protected globs\n"
-	"            \".cursor/mcp.json\", \".vscode/mcp.json\", \"**/claude_desktop_config.json\",\n"
+	"            \"**/.cursor/mcp.json\", \"**/.vscode/mcp.json\", \"**/claude_desktop_config.json\",\n"
 	"            \".mcp/**\", \"mcp/**\", \"**/mcp-servers/**\", \"**/mcp_servers/**\",\n"
 	"            \"**/*mcp*.{json,yaml,yml,toml}\", \"scripts/mcp/**\", \"**/*mcp*wrapper*\"]\n"
 	"    case_insensitive: true # match paths ignoring ASCII case\n"

@@ -264,7 +264,8 @@ static int entry_problem(const evaluation *ev, const cg_changelog_line *l, cg_bu
 	 * its entry would fit any window. The clock here is not theirs. */
 	if (l->ts_ms > cg_timestamp_now_ms() + p->changelog.max_skew_ms) {
 		cg_duration_format(limit, sizeof(limit), p->changelog.max_skew_ms);
-		cg_buf_printf(why, "lies more than max_skew (%s) in the future", limit);
+		cg_buf_printf(why, "lies more than max_skew (%s) in the future by this "
+		              "machine's clock (check the author's clock: date -u)", limit);
 		return 2;
 	}
 	return 0;

@@ -296,6 +296,8 @@ int cg_duration_parse(const char *s, int64_t *out_ms)
 		total += n * units[k].ms;
 		next_unit = k + 1;
 	} while (s[pos]);
+	if (total > CG_DURATION_MAX_MS)
+		return bad_duration(s, "too large: at most 36525d (100 years)");
 	*out_ms = total;
 	return 0;
 }

@@ -32,7 +32,9 @@ int64_t cg_timestamp_now_ms(void);
 
 /* Parses a policy duration: one or more <integer><unit> groups with units
  * w, d, h, m, s, ms ("24h", "1h30m", "90s"); a bare integer is seconds.
- * Returns 0, or CG_EPOLICY with a message. */
+ * At most CG_DURATION_MAX_MS, so that a time plus or minus a duration
+ * cannot overflow. Returns 0, or CG_EPOLICY with a message. */
+#define CG_DURATION_MAX_MS (INT64_C(36525) * 86400000)
 int cg_duration_parse(const char *s, int64_t *out_ms);
 
 /* Formats a duration back in the largest exact units ("1d", "1h30m"). */

@@ -85,6 +85,37 @@ test_expect_success 'a submodule where protected files would be found is caught'
 	test_grep "protect:mcp: mcp" "$TRASH_DIRECTORY/err"
 '
 
+test_expect_success 'a symlink or submodule named .cursor or .vscode in a subdirectory is caught' '
+	new_repo sub3 && (cd sub3 && mkdir -p .vscode && echo "{}" >.vscode/mcp.json &&
+		git add .vscode && git commit -q --no-verify -m "sub mcp") &&
+	new_repo r14 && cd r14 && mkdir -p packages/app &&
+	ln -s ../../node_modules/evil packages/app/.cursor && git add packages &&
+	refused "nested cursor link" &&
+	test_grep "protect:mcp: packages/app/.cursor" "$TRASH_DIRECTORY/err" && git reset -q --hard &&
+	git submodule add -q "$TRASH_DIRECTORY/sub3" packages/app/.vscode 2>/dev/null &&
+	refused "nested vscode submodule" &&
+	test_grep "protect:mcp: packages/app/.vscode" "$TRASH_DIRECTORY/err"
+'
+
+test_expect_success 'ordinary symlinks and submodules need no sign-off' '
+	new_repo sub2 && (cd sub2 && echo x >lib.c && git add lib.c && git commit -q --no-verify -m lib) &&
+	new_repo r15 && cd r15 && mkdir docs && echo d >docs/a.txt &&
+	ln -s docs lib && ln -s ../docs/a.txt src && git add -A && add_entry links &&
+	git add CHANGELOG.md && git commit -q -m links &&
+	git submodule add -q "$TRASH_DIRECTORY/sub2" vendor/sub2 2>/dev/null && add_entry vendor &&
+	git add CHANGELOG.md && git commit -q -m vendor
+'
+
+test_expect_success 'a custom pattern with a wildcard directory does not make every symlink protected' '
+	new_repo r16 && cd r16 &&
+	printf "protect:\n  - name: tool\n    paths: [\"*/tool.json\", \"conf/*/tool.json\"]\n    trailer: Tool-Authorized-By\n  - name: policy\n    paths: [.changeguard.yml]\n" >.changeguard.yml &&
+	git add .changeguard.yml && git commit -q --no-verify -m policy &&
+	mkdir docs && ln -s docs lib && git add lib && add_entry lib && git add CHANGELOG.md &&
+	git commit -q -m lib &&
+	ln -s ../docs conf && git add conf && refused "conf link" &&
+	test_grep "protect:tool: conf" "$TRASH_DIRECTORY/err"
+'
+
 test_expect_success 'deleting, then re-adding: each commit needs the sign-off' '
 	mcp_repo r9 && git rm -q .mcp.json && refused "delete" &&
 	git commit -q -m delete -m "$SIGN" && add_entry x && git add CHANGELOG.md &&

@@ -46,6 +46,13 @@ test_expect_success 'a directory symlink where protected files would be found' '
 	test_grep "protect:mcp: .cursor" "$TRASH_DIRECTORY/err"
 '
 
+test_expect_success 'a symlink named .vscode in a subdirectory' '
+	new_pair s15 && cd s15 && mkdir -p packages/app &&
+	ln -s ../../node_modules/evil packages/app/.vscode && git add packages && commit_all nested &&
+	refused_push origin main &&
+	test_grep "protect:mcp: packages/app/.vscode" "$TRASH_DIRECTORY/err"
+'
+
 test_expect_success 'a rename chain across several commits of one push' '
 	new_pair s4 && cd s4 &&
 	echo "{\"evil\":1}" >notes.txt && git add notes.txt && commit_all notes &&

@@ -240,8 +240,9 @@ static void test_match_below(void **state)
 		{ "scripts/mcp/**", "scripts", 1 },   { "scripts/mcp/**", "src", 0 },
 		{ "**/mcp-servers/**", "a/mcp-servers", 1 }, { "**/mcp-servers/**", "a", 0 },
 		{ "**/*mcp*.json", "config", 0 },     { "**/*mcp*.json", "a/mcpstuff", 0 },
-		{ "**/mcp.json", "anything", 0 },     { "*/mcp.json", "top", 1 },
-		{ "*/mcp.json", "a/b", 0 },           { "a/**/b", "a", 1 },
+		{ "**/mcp.json", "anything", 0 },     { "*/mcp.json", "top", 0 },
+		{ "**/*/mcp.json", "lib", 0 },        { "*/.cursor/mcp.json", "a/.cursor", 1 },
+		{ "?/mcp.json", "a", 1 },             { "a/**/b", "a", 1 },
 		{ "a/**/b", "x", 0 },                 { "**", "x", 1 },
 		{ ".mcp/**", ".MCP", 0 },             { "/docs/*.md", "docs", 1 },
 	};
