@@ -2,7 +2,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+
+#include <git2/sys/repository.h>
 
 #include "audit.h"
 #include "buf.h"
@@ -13,7 +16,7 @@
 
 struct cg_check {
 	git_repository *repo;
-	git_index *index;
+	char *index_file;       /* GIT_INDEX_FILE; NULL: the repository's own index */
 	git_tree **parents;     /* HEAD's tree (NULL when unborn), then MERGE_HEADs' */
 	size_t nparents;
 	cg_policy *policy;
@@ -30,15 +33,59 @@ int64_t cg_check_clock_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int open_from_env(git_repository **out)
+/*
+ * git names the index in GIT_INDEX_FILE for every commit hook, and libgit2
+ * loads all of it when it opens a repository with it set: on a large index
+ * most of a hook's time, for a file the check reads itself, faster
+ * (cg_snapshot_from_index_file). So it is kept out of the open and
+ * remembered in `index_file`.
+ */
+static int open_from_env(git_repository **out, char **index_file)
 {
-	int error = git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	const char *env = getenv("GIT_INDEX_FILE");
+	int error;
 
+	*index_file = env && *env ? cg_strdup(env) : NULL;
+	if (*index_file)
+		unsetenv("GIT_INDEX_FILE");
+	error = git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	if (*index_file)
+		setenv("GIT_INDEX_FILE", *index_file, 1);
 	if (error == GIT_ENOTFOUND)
 		return cg_error_set(CG_ERROR, "not in a git repository");
 	if (error < 0)
 		return cg_error_from_git("cannot open the repository");
 	return 0;
+}
+
+static int same_inode(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* The rules' work tree hints (git_status_file) and `changeguard entry`
+ * use the repository's index, which libgit2 reads from $GIT_DIR/index when
+ * first asked. A temporary index (git commit -a, git commit <paths>)
+ * must be that index instead; it is loaded now, as libgit2 would have. */
+static int use_index_file(cg_check *c)
+{
+	cg_buf own = CG_BUF_INIT;
+	git_index *index = NULL;
+	int error = 0;
+
+	cg_buf_printf(&own, "%sindex", git_repository_path(c->repo));
+	if (!same_inode(c->index_file, own.ptr)) {
+		if (git_index_open(&index, c->index_file) < 0)
+			error = cg_error_from_git("cannot read the index");
+		else
+			git_repository_set_index(c->repo, index);
+		git_index_free(index);
+	}
+	cg_buf_dispose(&own);
+	return error;
 }
 
 /* HEAD's tree; NULL (the empty tree) when HEAD is unborn. Detached HEAD is fine. */
@@ -96,17 +143,13 @@ int cg_check_open_staged(cg_check **out)
 	int error;
 
 	*out = NULL;
-	if ((error = open_from_env(&c->repo)) < 0 ||
-	    (error = staged_parents(c)) < 0)
+	if ((error = open_from_env(&c->repo, &c->index_file)) < 0 ||
+	    (c->index_file && (error = use_index_file(c)) < 0) ||
+	    (error = staged_parents(c)) < 0 ||
+	    (error = cg_snapshot_from_index_file(&c->now, c->repo, c->index_file)) < 0 ||
+	    (error = cg_changes_staged_snapshot(&c->changes, c->now, c->parents,
+	                                        c->nparents)) < 0)
 		goto fail;
-	if (git_repository_index(&c->index, c->repo) < 0) {
-		error = cg_error_from_git("cannot read the index");
-		goto fail;
-	}
-	if ((error = cg_changes_staged(&c->changes, c->repo, c->index,
-	                               c->parents, c->nparents)) < 0)
-		goto fail;
-	cg_snapshot_from_index(&c->now, c->repo, c->index);
 	c->before = cg_calloc(c->nparents, sizeof(*c->before));
 	for (k = 0; k < c->nparents; k++)
 		cg_snapshot_from_tree(&c->before[k], c->repo, c->parents[k]);
@@ -119,15 +162,16 @@ fail:
 
 int cg_check_load_policy(cg_check *c)
 {
-	const git_index_entry *e = git_index_get_bypath(c->index, POLICY_PATH, 0);
 	git_blob *blob = NULL;
+	uint32_t mode;
+	git_oid id;
 	int error;
 
 	cg_policy_free(c->policy);
 	c->policy = NULL;
-	if (!e)
+	if (cg_snapshot_lookup(c->now, POLICY_PATH, &id, &mode) == CG_ENOTFOUND)
 		return cg_policy_default(&c->policy);
-	if (git_blob_lookup(&blob, c->repo, &e->id) < 0)
+	if (git_blob_lookup(&blob, c->repo, &id) < 0)
 		return cg_error_from_git("cannot read the staged " POLICY_PATH);
 	error = cg_policy_load_buffer(&c->policy, git_blob_rawcontent(blob),
 	                              (size_t)git_blob_rawsize(blob), POLICY_PATH);
@@ -416,8 +460,8 @@ void cg_check_free(cg_check *c)
 	cg_snapshot_free(c->now);
 	cg_changes_free(c->changes);
 	cg_policy_free(c->policy);
-	git_index_free(c->index);
 	git_repository_free(c->repo);
+	free(c->index_file);
 	free(c->separators);
 	free(c);
 }

@@ -16,7 +16,10 @@ typedef struct cg_check cg_check;
 /* Opens the repository the way git's environment describes it (GIT_DIR,
  * GIT_WORK_TREE, GIT_INDEX_FILE, GIT_OBJECT_DIRECTORY, ...), as hooks run,
  * and the staged change: the index against HEAD, or against the empty tree
- * on an unborn branch. */
+ * on an unborn branch. The index is read from its file; when GIT_INDEX_FILE
+ * names another than the repository's own (git commit -a, git commit
+ * <paths>), the repository's index is set to it, so that whatever uses
+ * git_repository_index() sees and writes the index git commits. */
 int cg_check_open_staged(cg_check **out);
 
 /* Loads the staged `.changeguard.yml` (built-in defaults when there is
