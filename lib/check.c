@@ -2,7 +2,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <git2/sys/repository.h>
@@ -17,6 +16,7 @@
 struct cg_check {
 	git_repository *repo;
 	char *index_file;       /* GIT_INDEX_FILE; NULL: the repository's own index */
+	int index_set;          /* the repository's index is index_file's */
 	git_tree **parents;     /* HEAD's tree (NULL when unborn), then MERGE_HEADs' */
 	size_t nparents;
 	cg_policy *policy;
@@ -37,55 +37,31 @@ int64_t cg_check_clock_us(void)
  * git names the index in GIT_INDEX_FILE for every commit hook, and libgit2
  * loads all of it when it opens a repository with it set: on a large index
  * most of a hook's time, for a file the check reads itself, faster
- * (cg_snapshot_from_index_file). So it is kept out of the open and
- * remembered in `index_file`.
+ * (cg_snapshot_from_index_file). So the variable is unset for the open
+ * and put back, and its value kept in `index_file` (NULL when unset or
+ * empty: the repository's own index).
  */
 static int open_from_env(git_repository **out, char **index_file)
 {
 	const char *env = getenv("GIT_INDEX_FILE");
+	char *saved = env ? cg_strdup(env) : NULL;
 	int error;
 
-	*index_file = env && *env ? cg_strdup(env) : NULL;
-	if (*index_file)
+	if (saved)
 		unsetenv("GIT_INDEX_FILE");
 	error = git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
-	if (*index_file)
-		setenv("GIT_INDEX_FILE", *index_file, 1);
+	if (saved)
+		setenv("GIT_INDEX_FILE", saved, 1);
+	if (saved && !*saved) {
+		free(saved);
+		saved = NULL;
+	}
+	*index_file = saved;
 	if (error == GIT_ENOTFOUND)
 		return cg_error_set(CG_ERROR, "not in a git repository");
 	if (error < 0)
 		return cg_error_from_git("cannot open the repository");
 	return 0;
-}
-
-static int same_inode(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
-	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-/* The rules' work tree hints (git_status_file) and `changeguard entry`
- * use the repository's index, which libgit2 reads from $GIT_DIR/index when
- * first asked. A temporary index (git commit -a, git commit <paths>)
- * must be that index instead; it is loaded now, as libgit2 would have. */
-static int use_index_file(cg_check *c)
-{
-	cg_buf own = CG_BUF_INIT;
-	git_index *index = NULL;
-	int error = 0;
-
-	cg_buf_printf(&own, "%sindex", git_repository_path(c->repo));
-	if (!same_inode(c->index_file, own.ptr)) {
-		if (git_index_open(&index, c->index_file) < 0)
-			error = cg_error_from_git("cannot read the index");
-		else
-			git_repository_set_index(c->repo, index);
-		git_index_free(index);
-	}
-	cg_buf_dispose(&own);
-	return error;
 }
 
 /* HEAD's tree; NULL (the empty tree) when HEAD is unborn. Detached HEAD is fine. */
@@ -144,7 +120,6 @@ int cg_check_open_staged(cg_check **out)
 
 	*out = NULL;
 	if ((error = open_from_env(&c->repo, &c->index_file)) < 0 ||
-	    (c->index_file && (error = use_index_file(c)) < 0) ||
 	    (error = staged_parents(c)) < 0 ||
 	    (error = cg_snapshot_from_index_file(&c->now, c->repo, c->index_file)) < 0 ||
 	    (error = cg_changes_staged_snapshot(&c->changes, c->now, c->parents,
@@ -202,6 +177,54 @@ void cg_check_trailer_opts(cg_check *c, cg_trailer_opts *opts)
 		opts->separators = c->separators;
 }
 
+int cg_check_index(git_index **out, cg_check *c)
+{
+	git_index *index = NULL;
+
+	*out = NULL;
+	if (c->index_file && !c->index_set) {
+		if (git_index_open(&index, c->index_file) < 0)
+			return cg_error_from_git("cannot read the index");
+		git_repository_set_index(c->repo, index);
+		git_index_free(index);
+		c->index_set = 1;
+	}
+	if (git_repository_index(out, c->repo) < 0)
+		return cg_error_from_git("cannot read the index");
+	return 0;
+}
+
+static int asks_for_entry(const cg_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfindings; i++)
+		if (r->findings[i].needs_entry)
+			return 1;
+	return 0;
+}
+
+/* The rules look at the work tree only for the hint of a changelog that
+ * needs an entry, through the repository's index, which on a large index
+ * costs more than the whole check: it is loaded, and the rules run again
+ * with the work tree, only for a result with such a finding. */
+static int evaluate_with_hints(cg_result **out, cg_check *c, cg_rules_input *in)
+{
+	git_index *index = NULL;
+	int error;
+
+	in->worktree = NULL;
+	if ((error = cg_rules_evaluate(out, in)) < 0 || !asks_for_entry(*out))
+		return error;
+	cg_result_free(*out);
+	*out = NULL;
+	if ((error = cg_check_index(&index, c)) < 0)
+		return error;
+	git_index_free(index);
+	in->worktree = c->repo;
+	return cg_rules_evaluate(out, in);
+}
+
 int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t len)
 {
 	cg_rules_input in = { 0 };
@@ -221,8 +244,7 @@ int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t 
 	in.nbefore = c->nparents;
 	in.commit_time_ms = cg_timestamp_now_ms();
 	in.trailers = trailers;
-	in.worktree = c->repo;
-	error = cg_rules_evaluate(out, &in);
+	error = evaluate_with_hints(out, c, &in);
 	cg_trailers_free(trailers);
 	return error;
 }
