@@ -390,7 +390,6 @@ static int index_file_find(size_t *at, const index_file *f, const char *path)
 struct cg_snapshot {
 	git_repository *repo;
 	/* at most one of these; none is the empty tree */
-	git_index *index;
 	git_tree *tree;
 	index_file *file;  /* owned */
 };
@@ -399,15 +398,6 @@ struct cg_changes {
 	cg_change *items;
 	size_t len, alloc;
 };
-
-int cg_snapshot_from_index(cg_snapshot **out, git_repository *repo, git_index *index)
-{
-	cg_snapshot *s = cg_calloc(1, sizeof(*s));
-	s->repo = repo;
-	s->index = index;
-	*out = s;
-	return 0;
-}
 
 int cg_snapshot_from_index_file(cg_snapshot **out, git_repository *repo, const char *path)
 {
@@ -449,14 +439,6 @@ int cg_snapshot_lookup(const cg_snapshot *snap, const char *path,
 			return CG_ENOTFOUND;
 		entry_id(oid, snap->file, at);
 		*mode = entry_mode(snap->file, at);
-		return 0;
-	}
-	if (snap->index) {
-		const git_index_entry *e = git_index_get_bypath(snap->index, path, 0);
-		if (!e)
-			return CG_ENOTFOUND;
-		git_oid_cpy(oid, &e->id);
-		*mode = e->mode;
 		return 0;
 	}
 	if (snap->tree) {
@@ -941,13 +923,12 @@ int cg_changes_staged(cg_changes **out, git_repository *repo, git_index *index,
 int cg_changes_staged_snapshot(cg_changes **out, const cg_snapshot *staged,
                                git_tree *const *parents, size_t nparents)
 {
-	staged_side s = { staged->file, staged->index };
+	staged_side s = { staged->file, NULL };
 	int error;
 
 	*out = NULL;
 	if (!staged->file)
-		return staged->index ? cg_changes_staged(out, staged->repo, staged->index, parents, nparents)
-		                     : cg_error_set(CG_ERROR, "the staged side is not an index");
+		return cg_error_set(CG_ERROR, "the staged side is not an index");
 	if (staged_method == CG_CHANGES__LIBGIT2 || staged->file->conflicted) {
 		if (git_index_open(&s.index, staged->file->file) < 0)
 			return cg_error_from_git("cannot read the index");

@@ -8,10 +8,9 @@
 #include <git2.h>
 #include <stddef.h>
 
-/* One side of a change: the index, a tree, or nothing (the empty tree). */
+/* One side of a change: an index file, a tree, or nothing (the empty tree). */
 typedef struct cg_snapshot cg_snapshot;
 
-int cg_snapshot_from_index(cg_snapshot **out, git_repository *repo, git_index *index);
 /* The index file at `path` (NULL: the repository's own), read directly
  * rather than loaded as a git_index: on a large index a tenth of the cost,
  * since only what a check needs is decoded. A missing file is an empty
@@ -55,8 +54,7 @@ typedef struct cg_changes cg_changes;
 int cg_changes_staged(cg_changes **out, git_repository *repo, git_index *index,
                       git_tree *const *parents, size_t nparents);
 
-/* cg_changes_staged for the staged side as a snapshot (of an index file,
- * or of a git_index). */
+/* cg_changes_staged for the staged side as a snapshot of an index file. */
 int cg_changes_staged_snapshot(cg_changes **out, const cg_snapshot *staged,
                                git_tree *const *parents, size_t nparents);
 

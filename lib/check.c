@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <git2/sys/repository.h>
+
 #include "audit.h"
 #include "buf.h"
 #include "error.h"
@@ -13,7 +15,8 @@
 
 struct cg_check {
 	git_repository *repo;
-	git_index *index;
+	char *index_file;       /* GIT_INDEX_FILE; NULL: the repository's own index */
+	int index_set;          /* the repository's index is index_file's */
 	git_tree **parents;     /* HEAD's tree (NULL when unborn), then MERGE_HEADs' */
 	size_t nparents;
 	cg_policy *policy;
@@ -31,10 +34,30 @@ int64_t cg_check_clock_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int open_from_env(git_repository **out)
+/*
+ * git names the index in GIT_INDEX_FILE for every commit hook, and libgit2
+ * loads all of it when it opens a repository with it set: on a large index
+ * most of a hook's time, for a file the check reads itself, faster
+ * (cg_snapshot_from_index_file). So the variable is unset for the open
+ * and put back, and its value kept in `index_file` (NULL when unset or
+ * empty: the repository's own index).
+ */
+static int open_from_env(git_repository **out, char **index_file)
 {
-	int error = git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	const char *env = getenv("GIT_INDEX_FILE");
+	char *saved = env ? cg_strdup(env) : NULL;
+	int error;
 
+	if (saved)
+		unsetenv("GIT_INDEX_FILE");
+	error = git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	if (saved)
+		setenv("GIT_INDEX_FILE", saved, 1);
+	if (saved && !*saved) {
+		free(saved);
+		saved = NULL;
+	}
+	*index_file = saved;
 	if (error == GIT_ENOTFOUND)
 		return cg_error_set(CG_ERROR, "not in a git repository");
 	if (error < 0)
@@ -102,17 +125,12 @@ int cg_check_open_staged(cg_check **out)
 	int error;
 
 	*out = NULL;
-	if ((error = open_from_env(&c->repo)) < 0 ||
-	    (error = staged_parents(c)) < 0)
+	if ((error = open_from_env(&c->repo, &c->index_file)) < 0 ||
+	    (error = staged_parents(c)) < 0 ||
+	    (error = cg_snapshot_from_index_file(&c->now, c->repo, c->index_file)) < 0 ||
+	    (error = cg_changes_staged_snapshot(&c->changes, c->now, c->parents,
+	                                        c->nparents)) < 0)
 		goto fail;
-	if (git_repository_index(&c->index, c->repo) < 0) {
-		error = cg_error_from_git("cannot read the index");
-		goto fail;
-	}
-	if ((error = cg_changes_staged(&c->changes, c->repo, c->index,
-	                               c->parents, c->nparents)) < 0)
-		goto fail;
-	cg_snapshot_from_index(&c->now, c->repo, c->index);
 	c->before = cg_calloc(c->nparents, sizeof(*c->before));
 	for (k = 0; k < c->nparents; k++)
 		cg_snapshot_from_tree(&c->before[k], c->repo, c->parents[k]);
@@ -151,18 +169,20 @@ static int load_base_policy(cg_check *c, const git_oid *staged)
 
 int cg_check_load_policy(cg_check *c)
 {
-	const git_index_entry *e = git_index_get_bypath(c->index, POLICY_PATH, 0);
 	git_blob *blob = NULL;
-	int error;
+	uint32_t mode;
+	git_oid id;
+	int error, found;
 
 	cg_policy_free(c->policy);
 	cg_policy_free(c->base_policy);
 	c->policy = c->base_policy = NULL;
-	if ((error = load_base_policy(c, e ? &e->id : NULL)) < 0)
+	found = cg_snapshot_lookup(c->now, POLICY_PATH, &id, &mode) != CG_ENOTFOUND;
+	if ((error = load_base_policy(c, found ? &id : NULL)) < 0)
 		return error;
-	if (!e)
+	if (!found)
 		return cg_policy_default(&c->policy);
-	if (git_blob_lookup(&blob, c->repo, &e->id) < 0)
+	if (git_blob_lookup(&blob, c->repo, &id) < 0)
 		return cg_error_from_git("cannot read the staged " POLICY_PATH);
 	error = cg_policy_load_buffer(&c->policy, git_blob_rawcontent(blob),
 	                              (size_t)git_blob_rawsize(blob), POLICY_PATH);
@@ -193,6 +213,54 @@ void cg_check_trailer_opts(cg_check *c, cg_trailer_opts *opts)
 		opts->separators = c->separators;
 }
 
+int cg_check_index(git_index **out, cg_check *c)
+{
+	git_index *index = NULL;
+
+	*out = NULL;
+	if (c->index_file && !c->index_set) {
+		if (git_index_open(&index, c->index_file) < 0)
+			return cg_error_from_git("cannot read the index");
+		git_repository_set_index(c->repo, index);
+		git_index_free(index);
+		c->index_set = 1;
+	}
+	if (git_repository_index(out, c->repo) < 0)
+		return cg_error_from_git("cannot read the index");
+	return 0;
+}
+
+static int asks_for_entry(const cg_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfindings; i++)
+		if (r->findings[i].needs_entry)
+			return 1;
+	return 0;
+}
+
+/* The rules look at the work tree only for the hint of a changelog that
+ * needs an entry, through the repository's index, which on a large index
+ * costs more than the whole check: it is loaded, and the rules run again
+ * with the work tree, only for a result with such a finding. */
+static int evaluate_with_hints(cg_result **out, cg_check *c, cg_rules_input *in)
+{
+	git_index *index = NULL;
+	int error;
+
+	in->worktree = NULL;
+	if ((error = cg_rules_evaluate(out, in)) < 0 || !asks_for_entry(*out))
+		return error;
+	cg_result_free(*out);
+	*out = NULL;
+	if ((error = cg_check_index(&index, c)) < 0)
+		return error;
+	git_index_free(index);
+	in->worktree = c->repo;
+	return cg_rules_evaluate(out, in);
+}
+
 int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t len)
 {
 	cg_rules_input in = { 0 };
@@ -213,8 +281,7 @@ int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t 
 	in.nbefore = c->nparents;
 	in.commit_time_ms = cg_timestamp_now_ms();
 	in.trailers = trailers;
-	in.worktree = c->repo;
-	error = cg_rules_evaluate(out, &in);
+	error = evaluate_with_hints(out, c, &in);
 	cg_trailers_free(trailers);
 	return error;
 }
@@ -502,8 +569,8 @@ void cg_check_free(cg_check *c)
 	cg_changes_free(c->changes);
 	cg_policy_free(c->policy);
 	cg_policy_free(c->base_policy);
-	git_index_free(c->index);
 	git_repository_free(c->repo);
+	free(c->index_file);
 	free(c->separators);
 	free(c);
 }

@@ -16,8 +16,15 @@ typedef struct cg_check cg_check;
 /* Opens the repository the way git's environment describes it (GIT_DIR,
  * GIT_WORK_TREE, GIT_INDEX_FILE, GIT_OBJECT_DIRECTORY, ...), as hooks run,
  * and the staged change: the index against HEAD, or against the empty tree
- * on an unborn branch. */
+ * on an unborn branch. The index is read from its file (GIT_INDEX_FILE's:
+ * git names a temporary one for every commit hook), not as a git_index. */
 int cg_check_open_staged(cg_check **out);
+
+/* The index the change was read from as a git_index, loaded on first use
+ * and made the repository's, so that libgit2 (work tree status, staging)
+ * sees and writes the index git commits, GIT_INDEX_FILE's included. The
+ * caller frees it with git_index_free. */
+int cg_check_index(git_index **out, cg_check *c);
 
 /* Loads the staged `.changeguard.yml` (built-in defaults when there is
  * none); CG_EPOLICY on a bad policy. */

@@ -329,14 +329,11 @@ static int prepare(target *t, git_repository *repo, const cg_policy *p, const ch
 	return error;
 }
 
-static int write_and_stage(cg_entry_written *out, target *t, size_t n, git_repository *repo)
+static int write_and_stage(cg_entry_written *out, target *t, size_t n, git_index *index)
 {
-	git_index *index = NULL;
 	size_t i;
 	int error = 0;
 
-	if (git_repository_index(&index, repo) < 0)
-		return cg_error_from_git("cannot read the index");
 	out->paths = cg_calloc(n, sizeof(*out->paths));
 	out->created = cg_calloc(n, sizeof(*out->created));
 	for (i = 0; i < n && !error; i++) {
@@ -350,7 +347,6 @@ static int write_and_stage(cg_entry_written *out, target *t, size_t n, git_repos
 	}
 	if (!error && git_index_write(index) < 0)
 		error = cg_error_from_git("cannot write the index");
-	git_index_free(index);
 	return error;
 }
 
@@ -361,6 +357,7 @@ int cg_entry_add(cg_entry_written *out, cg_check *c, const char *message,
 	const cg_policy *p = cg_check_policy(c);
 	cg_buf author = CG_BUF_INIT, line = CG_BUF_INIT;
 	int64_t now = opts->now_ms ? opts->now_ms : cg_timestamp_now_ms();
+	git_index *index = NULL;
 	target *t = NULL;
 	size_t i, n = 0;
 	int error;
@@ -368,7 +365,10 @@ int cg_entry_add(cg_entry_written *out, cg_check *c, const char *message,
 	memset(out, 0, sizeof(*out));
 	if (git_repository_is_bare(repo))
 		return cg_error_set(CG_EPOLICY, "a bare repository has no changelog to write");
-	if ((error = cg_entry_author(&author, repo)) < 0 ||
+	/* first, so that the unstaged-changes check compares with the index
+	 * the entry is staged into */
+	if ((error = cg_check_index(&index, c)) < 0 ||
+	    (error = cg_entry_author(&author, repo)) < 0 ||
 	    (error = cg_entry_format(&line, p->changelog.entry_pattern, now, author.ptr,
 	                             message)) < 0)
 		goto done;
@@ -379,8 +379,9 @@ int cg_entry_add(cg_entry_written *out, cg_check *c, const char *message,
 	for (i = 0; i < n && !error; i++)
 		error = prepare(&t[i], repo, p, line.ptr, opts->force);
 	if (!error && n)
-		error = write_and_stage(out, t, n, repo);
+		error = write_and_stage(out, t, n, index);
 done:
+	git_index_free(index);
 	for (i = 0; i < n; i++) {
 		free(t[i].path);
 		cg_buf_dispose(&t[i].full);

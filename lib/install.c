@@ -249,15 +249,25 @@ static void wrapper_text(cg_buf *out, const char *name, const char *binary)
 		"# Runs changeguard's %s, then that hook; either one failing fails the hook.\n"
 		"hook=", name, name);
 	shell_quote(out, binary);
+	/* The hook's directory by the shell's own expansion: dirname would
+	 * be a fork and an exec in every commit hook. */
 	cg_buf_printf(out,
-		"\nchained=\"$(dirname -- \"$0\")/%s" CG_INSTALL_CHAINED_SUFFIX "\"\n"
+		"\ncase $0 in */*) chained=${0%%/*} ;; *) chained=. ;; esac\n"
+		"chained=\"$chained/%s" CG_INSTALL_CHAINED_SUFFIX "\"\n"
 		"if ! test -x \"$hook\"; then\n"
 		"\techo \"changeguard: cannot run the %s hook: '$hook' is missing\" >&2\n"
 		"\techo \"hint: reinstall changeguard, then run 'changeguard install' here to point the hooks at it\" >&2\n"
 		"\techo \"hint: or remove changeguard's hooks with 'changeguard uninstall'\" >&2\n"
 		"\texit 3\n"
-		"fi\n"
-		"test -x \"$chained\" || exec \"$hook\" \"$@\"\n", name, name);
+		"fi\n", name, name);
+	if (!strcmp(name, "prepare-commit-msg"))
+		cg_buf_puts(out,
+			"# With -m or -F git opens no editor, and changeguard has nothing to add.\n"
+			"if test \"$2\" = message; then\n"
+			"\ttest -x \"$chained\" || exit 0\n"
+			"\texec \"$chained\" \"$@\"\n"
+			"fi\n");
+	cg_buf_puts(out, "test -x \"$chained\" || exec \"$hook\" \"$@\"\n");
 	if (!reads_stdin(name)) {
 		cg_buf_puts(out, "\"$hook\" \"$@\" || exit $?\nexec \"$chained\" \"$@\"\n");
 		return;

@@ -23,6 +23,15 @@ test_expect_success 'git commit -a without an entry is refused' '
 	echo more >>app.c && test_must_fail git commit -a -m "commit -a"
 '
 
+test_expect_success 'git commit -a: the hint looks at the temporary index, not the old one' '
+	new_repo s12 && cd s12 &&
+	echo code >app.c && git add app.c && git commit -q -m x --no-verify &&
+	echo more >>app.c && echo "a note, not an entry" >>CHANGELOG.md &&
+	test_must_fail git commit -a -m "commit -a" 2>err &&
+	test_grep "CHANGELOG.md: needs a new entry" err &&
+	test_grep ! "not staged" err
+'
+
 test_expect_success 'git commit <paths> checks exactly those paths' '
 	new_repo s4 && cd s4 &&
 	echo a >a.c && echo b >b.c && git add a.c b.c && git commit -q --no-verify -m x &&

@@ -126,6 +126,28 @@ test_expect_success 'install honours core.hooksPath (relative to the work tree)'
 	test_grep "needs a new entry" err
 '
 
+test_expect_success 'a chained hook is found from a relative core.hooksPath' '
+	plain_repo r21 && cd r21 &&
+	git config core.hooksPath ci/hooks &&
+	old_hook ci/hooks/pre-commit 0 &&
+	changeguard install >/dev/null &&
+	good_change a && git commit -q -m a &&
+	test_grep "^ci/hooks/pre-commit.changeguard-chained $" ran-pre-commit
+'
+
+test_expect_success 'prepare-commit-msg: with -m only the chained hook runs; with the editor both' '
+	plain_repo r22 && cd r22 &&
+	old_hook .git/hooks/prepare-commit-msg 0 &&
+	changeguard install >/dev/null &&
+	good_change a && git commit -q -m a &&
+	test_grep "prepare-commit-msg.changeguard-chained .git/COMMIT_EDITMSG message$" ran-prepare-commit-msg &&
+	printf "#!/bin/sh\ncp \"\$1\" ../r22-seen\n" >../r22-editor && chmod +x ../r22-editor &&
+	echo code >b.c && git add b.c && rm ran-prepare-commit-msg &&
+	test_must_fail env GIT_EDITOR=../r22-editor git commit 2>err &&
+	test_grep "changeguard: this commit still needs" ../r22-seen &&
+	test_grep "prepare-commit-msg.changeguard-chained .git/COMMIT_EDITMSG$" ran-prepare-commit-msg
+'
+
 test_expect_success 'install from a linked worktree writes the shared hooks' '
 	plain_repo r8 && cd r8 &&
 	git worktree add -q ../r8-wt -b side &&

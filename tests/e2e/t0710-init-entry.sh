@@ -146,6 +146,17 @@ test_expect_success 'entry refuses a CHANGELOG with unstaged changes unless --fo
 	git commit -q -m x
 '
 
+test_expect_success 'entry stages into GIT_INDEX_FILE when it is set, as git does' '
+	policy_repo e12 </dev/null && cd e12 &&
+	alt="$TRASH_DIRECTORY/e12-index" && cp .git/index "$alt" &&
+	echo x >x.c && GIT_INDEX_FILE="$alt" git add x.c &&
+	GIT_INDEX_FILE="$alt" changeguard entry "alternate index" >out &&
+	test_grep "added an entry to CHANGELOG.md, staged" out &&
+	GIT_INDEX_FILE="$alt" git diff --cached --name-only >actual &&
+	printf "CHANGELOG.md\nx.c\n" >expect && test_cmp expect actual &&
+	git diff --cached --name-only >actual && test_cmp /dev/null actual
+'
+
 test_expect_success 'entry refuses a message that is not one line' '
 	policy_repo e9 </dev/null && cd e9 &&
 	echo x >x.c && git add x.c &&

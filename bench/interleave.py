@@ -1,0 +1,55 @@
+#!/usr/bin/python3
+"""interleave.py: commands run in turn rather than one after the other.
+
+    bench/interleave.py [--runs N] [--prepare CMD] CMD... 
+
+hyperfine runs all the runs of one command, then all of the next, so on a
+shared machine a change of load between them moves the ratio. Here each
+round runs every command once (the order rotating from round to round),
+after --prepare when given, so that each command sees the same load.
+Prints, for each command, the median wall-clock and CPU time of its own
+process tree and the ratio of its median to the last command's. Commands
+are split on spaces and run without a shell, in the current directory.
+"""
+import argparse
+import resource
+import statistics
+import subprocess
+import time
+
+
+def timed(cmd):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall * 1000, cpu * 1000
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--runs', type=int, default=30)
+    ap.add_argument('--prepare')
+    ap.add_argument('commands', nargs='+')
+    args = ap.parse_args()
+    cmds = [c.split() for c in args.commands]
+    times = [[] for _ in cmds]
+    for r in range(args.runs):
+        for k in range(len(cmds)):
+            i = (k + r) % len(cmds)
+            if args.prepare:
+                subprocess.run(args.prepare.split(), check=True, stdout=subprocess.DEVNULL)
+            times[i].append(timed(cmds[i]))
+    ref = statistics.median(w for w, _ in times[-1])
+    print('| command | median | CPU (median) | ratio (median) |')
+    print('|---|---:|---:|---:|')
+    for cmd, t in zip(args.commands, times):
+        wall = statistics.median(w for w, _ in t)
+        cpu = statistics.median(c for _, c in t)
+        print('| %s | %.1f ms | %.1f ms | %.2f× |' % (cmd, wall, cpu, wall / ref))
+
+
+if __name__ == '__main__':
+    main()
