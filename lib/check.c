@@ -321,8 +321,9 @@ static int parent_snapshots(cg_snapshot ***out, git_tree ***trees, size_t *n,
 	return error;
 }
 
-int cg_check_commit(cg_result **out, git_repository *repo, const cg_policy *policy,
-                    git_commit *commit, const char *pusher, const char *push_skip_reason)
+int cg_check_commit_changes(cg_result **out, cg_changes **changes_out, git_repository *repo,
+                            const cg_policy *policy, git_commit *commit, const char *pusher,
+                            const char *push_skip_reason)
 {
 	cg_trailer_opts opts = CG_TRAILER_OPTS_INIT;
 	cg_rules_input in = { 0 };
@@ -335,13 +336,17 @@ int cg_check_commit(cg_result **out, git_repository *repo, const cg_policy *poli
 	int error;
 
 	*out = NULL;
+	if (changes_out)
+		*changes_out = NULL;
 	if ((error = parent_snapshots(&before, &trees, &nbefore, repo, commit)) < 0)
 		goto done;
 	if (git_commit_tree(&tree, commit) < 0) {
 		error = cg_error_from_git("cannot read the commit's tree");
 		goto done;
 	}
-	if ((error = cg_changes_commit(&changes, repo, commit)) < 0 ||
+	/* The trees just read, not cg_changes_commit: it would read them again. */
+	if ((error = cg_changes_trees(&changes, repo, tree, trees,
+	                              git_commit_parentcount(commit))) < 0 ||
 	    (error = cg_trailers_parse(&trailers, msg, strlen(msg), &opts)) < 0)
 		goto done;
 	cg_snapshot_from_tree(&now, repo, tree);
@@ -354,7 +359,10 @@ int cg_check_commit(cg_result **out, git_repository *repo, const cg_policy *poli
 	in.trailers = trailers;
 	in.pusher = pusher;
 	in.push_skip_reason = push_skip_reason;
-	error = cg_rules_evaluate(out, &in);
+	if ((error = cg_rules_evaluate(out, &in)) == 0 && changes_out) {
+		*changes_out = changes;
+		changes = NULL;
+	}
 done:
 	for (k = 0; k < nbefore; k++) {
 		cg_snapshot_free(before[k]);
@@ -367,6 +375,12 @@ done:
 	cg_changes_free(changes);
 	cg_trailers_free(trailers);
 	return error;
+}
+
+int cg_check_commit(cg_result **out, git_repository *repo, const cg_policy *policy,
+                    git_commit *commit, const char *pusher, const char *push_skip_reason)
+{
+	return cg_check_commit_changes(out, NULL, repo, policy, commit, pusher, push_skip_reason);
 }
 
 static int peel_oid(git_oid *out, const git_object *obj, const char *arg)

@@ -49,6 +49,13 @@ int cg_check_record(cg_check *c, const char *hook, const cg_result *r,
 int cg_check_commit(cg_result **out, git_repository *repo, const cg_policy *policy,
                     git_commit *commit, const char *pusher, const char *push_skip_reason);
 
+/* cg_check_commit that also hands out the commit's change set (the caller
+ * frees it with cg_changes_free), for a caller that needs it too: computing
+ * it again would read the same trees twice. */
+int cg_check_commit_changes(cg_result **out, cg_changes **changes, git_repository *repo,
+                            const cg_policy *policy, git_commit *commit, const char *pusher,
+                            const char *push_skip_reason);
+
 /* Where runs are recorded: the policy's audit.path, or
  * <git common dir>/changeguard/audit.db. The caller frees the string. */
 char *cg_check_audit_path(git_repository *repo, const cg_policy *policy);

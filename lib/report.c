@@ -1772,8 +1772,7 @@ static int history_commit(history *h, git_repository *repo, git_commit *commit)
 	cg_buf_printf(&h->author, "%s <%s>", a->name, a->email);
 	if (filtered_out(h, when))
 		return 0;
-	if ((error = cg_check_commit(&r, repo, h->policy, commit, NULL, NULL)) < 0 ||
-	    (error = cg_changes_commit(&changes, repo, commit)) < 0)
+	if ((error = cg_check_commit_changes(&r, &changes, repo, h->policy, commit, NULL, NULL)) < 0)
 		goto done;
 	cg_timestamp_format(time, when, 0);
 	bad = r->verdict == CG_VERDICT_BLOCKED;
