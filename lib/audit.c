@@ -17,7 +17,9 @@
 #include "json.h"
 #include "timestamp.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
+/* The canonical encoding new runs are hashed with (see row_hash). */
+#define HASH_VERSION 2
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 #define FALLBACK_SUFFIX ".fallback.jsonl"
 #define REJECTED_SUFFIX ".rejected"
@@ -70,7 +72,32 @@ static const char *const migrations[] = {
 	"CREATE INDEX runs_author ON runs (author, time);"
 	"CREATE INDEX runs_ref ON runs (ref, time);"
 	"CREATE INDEX findings_rule ON findings (rule, run_id);"
-	"CREATE INDEX waivers_rule ON waivers (rule, run_id);"
+	"CREATE INDEX waivers_rule ON waivers (rule, run_id);",
+	/* Version 2: a push is one run, with the commits it brought (each with
+	 * its verdict), its ref updates and push options; a finding or waiver
+	 * names the commit it is about. Rows keep the encoding they were
+	 * hashed with, so the version 1 rows go on verifying. */
+	"ALTER TABLE runs ADD COLUMN hash_version INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE findings ADD COLUMN commit_oid TEXT;"
+	"ALTER TABLE waivers ADD COLUMN commit_oid TEXT;"
+	"CREATE TABLE push_commits ("
+	" run_id INTEGER NOT NULL REFERENCES runs (id),"
+	" seq INTEGER NOT NULL,"
+	" commit_oid TEXT NOT NULL, verdict TEXT NOT NULL,"
+	" ref TEXT, author TEXT, committer TEXT,"
+	" PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+	"CREATE TABLE push_refs ("
+	" run_id INTEGER NOT NULL REFERENCES runs (id),"
+	" seq INTEGER NOT NULL,"
+	" ref TEXT NOT NULL, old_oid TEXT, new_oid TEXT,"
+	" PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+	"CREATE TABLE push_options ("
+	" run_id INTEGER NOT NULL REFERENCES runs (id),"
+	" seq INTEGER NOT NULL,"
+	" value TEXT NOT NULL,"
+	" PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+	"CREATE INDEX push_commits_author ON push_commits (author, run_id);"
+	"CREATE INDEX push_refs_ref ON push_refs (ref, run_id);"
 };
 _Static_assert(ARRAY_SIZE(migrations) == SCHEMA_VERSION, "one migration per version");
 
@@ -82,6 +109,7 @@ typedef cg_audit_entry row;
 typedef struct {
 	const char *name;
 	size_t offset;
+	int since;  /* the first hash version that covers it; 0: all */
 } field;
 
 /* The text columns of runs between id and duration_us, in column order. */
@@ -105,6 +133,7 @@ static const field finding_fields[] = {
 	{ "rule", offsetof(cg_audit_finding, rule) },
 	{ "path", offsetof(cg_audit_finding, path) },
 	{ "detail", offsetof(cg_audit_finding, detail) },
+	{ "commit", offsetof(cg_audit_finding, commit), 2 },
 };
 
 static const field waiver_fields[] = {
@@ -113,38 +142,71 @@ static const field waiver_fields[] = {
 	{ "name", offsetof(cg_audit_waiver, name) },
 	{ "reason", offsetof(cg_audit_waiver, reason) },
 	{ "authorizer", offsetof(cg_audit_waiver, authorizer) },
+	{ "commit", offsetof(cg_audit_waiver, commit), 2 },
+};
+
+static const field commit_fields[] = {
+	{ "commit", offsetof(cg_audit_commit, commit) },
+	{ "verdict", offsetof(cg_audit_commit, verdict) },
+	{ "ref", offsetof(cg_audit_commit, ref) },
+	{ "author", offsetof(cg_audit_commit, author) },
+	{ "committer", offsetof(cg_audit_commit, committer) },
+};
+
+static const field ref_fields[] = {
+	{ "ref", offsetof(cg_audit_ref, ref) },
+	{ "old_oid", offsetof(cg_audit_ref, old_oid) },
+	{ "new_oid", offsetof(cg_audit_ref, new_oid) },
+};
+
+static const field option_fields[] = {
+	{ "value", offsetof(cg_audit_push_option, value) },
 };
 
 enum {
-	ST_TAIL, ST_INSERT_RUN, ST_INSERT_FINDING, ST_INSERT_WAIVER,
-	ST_IMPORTED, ST_INSERT_IMPORTED, ST_FINDINGS, ST_WAIVERS,
-	ST_USER_VERSION, ST__COUNT
+	ST_TAIL, ST_INSERT_RUN, ST_INSERT_FINDING, ST_INSERT_WAIVER, ST_INSERT_COMMIT,
+	ST_INSERT_REF, ST_INSERT_OPTION, ST_IMPORTED, ST_INSERT_IMPORTED, ST_FINDINGS,
+	ST_WAIVERS, ST_COMMITS, ST_REFS, ST_OPTIONS, ST_COMMIT_OF, ST_USER_VERSION, ST__COUNT
 };
 
 #define RUN_COLUMNS "id, time, hook, repository, ref, old_oid, new_oid, commit_oid," \
 	" author, committer, pusher, verdict, policy_sha256, tool_version," \
-	" duration_us, prev_hash, hash"
+	" duration_us, prev_hash, hash, hash_version"
+/* Columns of a result row after the RUN_COLUMNS. */
+#define RUN_COLUMN_COUNT 18
 
 static const char *const statements[ST__COUNT] = {
 	[ST_TAIL] = "SELECT id, hash FROM runs ORDER BY id DESC LIMIT 1",
 	[ST_INSERT_RUN] = "INSERT INTO runs (" RUN_COLUMNS ") VALUES"
-		" (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	[ST_INSERT_FINDING] = "INSERT INTO findings (run_id, seq, rule, path, detail)"
-		" VALUES (?, ?, ?, ?, ?)",
+		" (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_INSERT_FINDING] = "INSERT INTO findings (run_id, seq, rule, path, detail, commit_oid)"
+		" VALUES (?, ?, ?, ?, ?, ?)",
 	[ST_INSERT_WAIVER] = "INSERT INTO waivers (run_id, seq, rule, source, name,"
-		" reason, authorizer) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		" reason, authorizer, commit_oid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_INSERT_COMMIT] = "INSERT INTO push_commits (run_id, seq, commit_oid, verdict, ref,"
+		" author, committer) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[ST_INSERT_REF] = "INSERT INTO push_refs (run_id, seq, ref, old_oid, new_oid)"
+		" VALUES (?, ?, ?, ?, ?)",
+	[ST_INSERT_OPTION] = "INSERT INTO push_options (run_id, seq, value) VALUES (?, ?, ?)",
 	[ST_IMPORTED] = "SELECT 1 FROM fallback_imports WHERE fallback_id = ?",
 	[ST_INSERT_IMPORTED] = "INSERT INTO fallback_imports (fallback_id, run_id)"
 		" VALUES (?, ?)",
-	[ST_FINDINGS] = "SELECT rule, path, detail FROM findings"
+	[ST_FINDINGS] = "SELECT rule, path, detail, commit_oid FROM findings"
 		" WHERE run_id = ? ORDER BY seq",
-	[ST_WAIVERS] = "SELECT rule, source, name, reason, authorizer FROM waivers"
+	[ST_WAIVERS] = "SELECT rule, source, name, reason, authorizer, commit_oid FROM waivers"
 		" WHERE run_id = ? ORDER BY seq",
+	[ST_COMMITS] = "SELECT commit_oid, verdict, ref, author, committer FROM push_commits"
+		" WHERE run_id = ? ORDER BY seq",
+	[ST_REFS] = "SELECT ref, old_oid, new_oid FROM push_refs WHERE run_id = ? ORDER BY seq",
+	[ST_OPTIONS] = "SELECT value FROM push_options WHERE run_id = ? ORDER BY seq",
+	[ST_COMMIT_OF] = "SELECT commit_oid, verdict, ref, author, committer FROM push_commits"
+		" WHERE run_id = ? AND commit_oid = ?",
 	[ST_USER_VERSION] = "PRAGMA user_version",
 };
 
-/* Findings and waivers: arrays of structs in cg_audit_run, child tables in
- * the database, arrays of objects in JSON, all handled by the same code. */
+/* Findings, waivers, a push's commits, refs and options: arrays of structs
+ * in cg_audit_run, child tables in the database, arrays of objects in
+ * JSON, all handled by the same code. */
 typedef struct {
 	const char *name;     /* JSON member */
 	const field *fields;  /* the first `required` may not be NULL */
@@ -152,16 +214,25 @@ typedef struct {
 	size_t size;          /* of one struct */
 	size_t array, count;  /* offsets in cg_audit_run */
 	int select, insert;   /* statements */
+	int since;            /* the first hash version that covers it; 0: all */
 } item_kind;
 
+#define KIND(name, fields, required, type, array, count, select, insert, since) \
+	{ name, fields, ARRAY_SIZE(fields), required, sizeof(type), \
+	  offsetof(cg_audit_run, array), offsetof(cg_audit_run, count), select, insert, since }
+
 static const item_kind kinds[] = {
-	{ "findings", finding_fields, ARRAY_SIZE(finding_fields), 1,
-	  sizeof(cg_audit_finding), offsetof(cg_audit_run, findings),
-	  offsetof(cg_audit_run, nfindings), ST_FINDINGS, ST_INSERT_FINDING },
-	{ "waivers", waiver_fields, ARRAY_SIZE(waiver_fields), 2,
-	  sizeof(cg_audit_waiver), offsetof(cg_audit_run, waivers),
-	  offsetof(cg_audit_run, nwaivers), ST_WAIVERS, ST_INSERT_WAIVER },
+	KIND("findings", finding_fields, 1, cg_audit_finding, findings, nfindings,
+	     ST_FINDINGS, ST_INSERT_FINDING, 0),
+	KIND("waivers", waiver_fields, 2, cg_audit_waiver, waivers, nwaivers,
+	     ST_WAIVERS, ST_INSERT_WAIVER, 0),
+	KIND("commits", commit_fields, 2, cg_audit_commit, commits, ncommits,
+	     ST_COMMITS, ST_INSERT_COMMIT, 2),
+	KIND("refs", ref_fields, 1, cg_audit_ref, refs, nrefs, ST_REFS, ST_INSERT_REF, 2),
+	KIND("push_options", option_fields, 1, cg_audit_push_option, push_options,
+	     npush_options, ST_OPTIONS, ST_INSERT_OPTION, 2),
 };
+#define KIND_COMMITS 2
 
 struct cg_audit {
 	sqlite3 *db;
@@ -558,28 +629,38 @@ static void put_number(cg_buf *b, int64_t v)
  *   Numbers are fields in decimal. The length prefixes leave no doubt where
  *   a field ends, and NULL differs from "".
  *
- * A different encoding needs a new tag and a schema version that records
- * which rows use it; rows hashed under v1 keep verifying under v1.
+ * Version 2, "cg-audit-v2\n", is version 1 with each finding's and each
+ * waiver's commit after its other fields, then the number of commits and
+ * each commit's commit, verdict, ref, author, committer; the number of
+ * refs and each ref's ref, old_oid, new_oid; the number of push options
+ * and each one's value. So which commit a finding or waiver is about, and
+ * each commit's verdict, are as tamper-evident as the run itself.
+ *
+ * A different encoding needs a new tag and a new HASH_VERSION; each row
+ * stores the version it was hashed with (1 for rows of schema version 1),
+ * and keeps verifying under it.
  */
 static void row_hash(char out[CG_SHA256_HEX_LEN + 1], const row *r)
 {
+	const int v = r->hash_version;
 	cg_buf b = CG_BUF_INIT;
 	size_t i, j, k, n;
 
-	cg_buf_puts(&b, "cg-audit-v1\n");
+	cg_buf_printf(&b, "cg-audit-v%d\n", v);
 	put_field(&b, r->prev_hash);
 	put_number(&b, r->id);
 	for (i = 0; i < ARRAY_SIZE(run_fields); i++)
 		put_field(&b, get_text(r, &run_fields[i]));
 	put_number(&b, r->run.duration_us);
-	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+	for (k = 0; k < ARRAY_SIZE(kinds) && kinds[k].since <= v; k++) {
 		const void *items = items_of(&r->run, &kinds[k], &n);
 
 		put_number(&b, (int64_t)n);
 		for (i = 0; i < n; i++)
 			for (j = 0; j < kinds[k].nfields; j++)
-				put_field(&b, get_text(item_at(items, &kinds[k], i),
-				                       &kinds[k].fields[j]));
+				if (kinds[k].fields[j].since <= v)
+					put_field(&b, get_text(item_at(items, &kinds[k], i),
+					                       &kinds[k].fields[j]));
 	}
 	cg_hash_sha256_hex(out, b.ptr, b.size);
 	cg_buf_dispose(&b);
@@ -635,6 +716,7 @@ static int insert_row(cg_audit *db, row *r, chain_tail *t)
 
 	r->id = t->id + 1;
 	r->prev_hash = t->hash;
+	r->hash_version = HASH_VERSION;
 	row_hash(hash, r);
 	if ((error = stmt(&st, db, ST_INSERT_RUN)) == 0) {
 		sqlite3_bind_int64(st, 1, r->id);
@@ -643,13 +725,14 @@ static int insert_row(cg_audit *db, row *r, chain_tail *t)
 		sqlite3_bind_int64(st, 15, r->run.duration_us);
 		bind_text(st, 16, r->prev_hash);
 		bind_text(st, 17, hash);
+		sqlite3_bind_int(st, 18, r->hash_version);
 		error = step_done(db, st);
 	}
 	/* it pointed at the tail, which is about to move */
 	r->prev_hash = NULL;
-	if (error < 0 ||
-	    (error = insert_items(db, r, &kinds[0])) < 0 ||
-	    (error = insert_items(db, r, &kinds[1])) < 0)
+	for (i = 0; error == 0 && i < ARRAY_SIZE(kinds); i++)
+		error = insert_items(db, r, &kinds[i]);
+	if (error < 0)
 		return error;
 	t->id = r->id;
 	memcpy(t->hash, hash, sizeof(hash));
@@ -662,18 +745,28 @@ static int invalid(const char *what, const char *value)
 	                    value ? value : "(null)");
 }
 
-static int validate_run(const cg_audit_run *run)
+static int is_verdict(const char *s)
 {
 	static const char *const verdicts[] = { "allowed", "blocked", "waived", "error" };
+	size_t i;
+
+	for (i = 0; s && i < ARRAY_SIZE(verdicts); i++)
+		if (!strcmp(s, verdicts[i]))
+			return 1;
+	return 0;
+}
+
+static int validate_run(const cg_audit_run *run)
+{
 	size_t i, j, k, n;
 
 	if (!run->hook || !*run->hook)
 		return invalid("hook", run->hook);
-	for (i = 0; i < ARRAY_SIZE(verdicts); i++)
-		if (run->verdict && !strcmp(run->verdict, verdicts[i]))
-			break;
-	if (i == ARRAY_SIZE(verdicts))
+	if (!is_verdict(run->verdict))
 		return invalid("verdict", run->verdict);
+	for (i = 0; i < run->ncommits && run->commits; i++)
+		if (!is_verdict(run->commits[i].verdict))
+			return invalid("commit verdict", run->commits[i].verdict);
 	if (run->duration_us < 0 || run->time_ms < 0 || run->time_ms > MAX_TIME_MS)
 		return cg_error_set(CG_ERROR, "invalid audit run: time or duration out of range");
 	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
@@ -741,19 +834,23 @@ static void json_items(cg_buf *b, const cg_audit_run *run, const item_kind *k)
  * (no id or hashes) for the fallback file. One line, newline included. */
 static void row_json(cg_buf *b, const row *r, const char *fallback_id)
 {
+	size_t k;
+
 	if (fallback_id)
 		cg_buf_printf(b, "{\"fallback_id\":\"%s\",", fallback_id);
 	else
 		cg_buf_printf(b, "{\"id\":%" PRId64 ",", r->id);
 	json_fields(b, r, run_fields, ARRAY_SIZE(run_fields));
+
 	cg_buf_printf(b, ",\"duration_us\":%" PRId64, r->run.duration_us);
-	json_items(b, &r->run, &kinds[0]);
-	json_items(b, &r->run, &kinds[1]);
+	for (k = 0; k < ARRAY_SIZE(kinds); k++)
+		json_items(b, &r->run, &kinds[k]);
 	if (!fallback_id) {
 		cg_buf_puts(b, ",\"prev_hash\":");
 		cg_json_put_string(b, r->prev_hash);
 		cg_buf_puts(b, ",\"hash\":");
 		cg_json_put_string(b, r->hash);
+		cg_buf_printf(b, ",\"hash_version\":%d", r->hash_version);
 	}
 	cg_buf_puts(b, "}\n");
 }
@@ -860,6 +957,7 @@ static void load_columns(loaded_row *l, sqlite3_stmt *st)
 	l->r.run.duration_us = sqlite3_column_int64(st, 14);
 	l->r.prev_hash = column(l, st, 15);
 	l->r.hash = column(l, st, 16);
+	l->r.hash_version = sqlite3_column_int(st, 17);
 }
 
 static int load_row(loaded_row *l, cg_audit *db, sqlite3_stmt *st)
@@ -880,8 +978,10 @@ static const struct {
 } string_filters[] = {
 	{ offsetof(cg_audit_filter, hook), " AND hook = :hook", ":hook" },
 	{ offsetof(cg_audit_filter, verdict), " AND verdict = :verdict", ":verdict" },
-	{ offsetof(cg_audit_filter, ref), " AND ref = :ref", ":ref" },
-	{ offsetof(cg_audit_filter, author), " AND instr(author, :author) > 0", ":author" },
+	{ offsetof(cg_audit_filter, ref), " AND (ref = :ref OR EXISTS (SELECT 1 FROM push_refs"
+	  " WHERE run_id = runs.id AND ref = :ref))", ":ref" },
+	{ offsetof(cg_audit_filter, author), " AND (instr(author, :author) > 0 OR EXISTS (SELECT 1"
+	  " FROM push_commits WHERE run_id = runs.id AND instr(author, :author) > 0))", ":author" },
 	{ offsetof(cg_audit_filter, rule), NULL, ":rule" },
 };
 
@@ -1184,13 +1284,15 @@ int cg_audit_summary(cg_audit *db, const cg_audit_filter *filter, cg_audit_group
 }
 
 #define QUALIFIED_RUN_COLUMNS "runs.id, time, hook, repository, ref, old_oid, new_oid," \
-	" commit_oid, author, committer, pusher, verdict, policy_sha256, tool_version," \
-	" duration_us, prev_hash, hash"
+	" runs.commit_oid, author, committer, pusher, verdict, policy_sha256, tool_version," \
+	" duration_us, prev_hash, hash, hash_version"
 
 /* After the run columns: 0 for a finding (rule, path, detail) or 1 for a
- * waiver (rule, source, name, reason, authorizer), then those five. */
+ * waiver (rule, source, name, reason, authorizer), then those five, then
+ * the pushed commit it is about. */
 static const char items_waivers_sql[] =
-	"SELECT " QUALIFIED_RUN_COLUMNS ", 1, w.rule, w.source, w.name, w.reason, w.authorizer"
+	"SELECT " QUALIFIED_RUN_COLUMNS ", 1, w.rule, w.source, w.name, w.reason, w.authorizer,"
+	" w.commit_oid"
 	" FROM waivers AS w JOIN runs ON runs.id = w.run_id"
 	" WHERE NOT (w.rule GLOB 'protect:*')%s ORDER BY w.run_id DESC, w.seq LIMIT :limit";
 /* The protect:* rules that have findings or waivers, found by skipping
@@ -1216,12 +1318,14 @@ static void protected_sql(cg_buf *sql, const char *cond, size_t nrules)
 	cg_buf_puts(sql, "SELECT * FROM (");
 	for (i = 0; i < nrules; i++) {
 		cg_buf_printf(sql, "%sSELECT * FROM (SELECT " QUALIFIED_RUN_COLUMNS ", 0 AS kind,"
-		              " f.rule, f.path, f.detail, NULL, NULL, f.seq AS seq FROM findings AS f"
+		              " f.rule, f.path, f.detail, NULL, NULL, f.commit_oid, f.seq AS seq"
+		              " FROM findings AS f"
 		              " JOIN runs ON runs.id = f.run_id WHERE f.rule = :p%zu", i ? " UNION ALL " : "", i);
 		cg_buf_puts(sql, cond);
 		cg_buf_printf(sql, " ORDER BY f.run_id DESC, f.seq LIMIT :limit)"
 		              " UNION ALL SELECT * FROM (SELECT " QUALIFIED_RUN_COLUMNS ", 1, w.rule,"
-		              " w.source, w.name, w.reason, w.authorizer, w.seq FROM waivers AS w"
+		              " w.source, w.name, w.reason, w.authorizer, w.commit_oid, w.seq"
+		              " FROM waivers AS w"
 		              " JOIN runs ON runs.id = w.run_id WHERE w.rule = :p%zu", i);
 		cg_buf_puts(sql, cond);
 		cg_buf_puts(sql, " ORDER BY w.run_id DESC, w.seq LIMIT :limit)");
@@ -1251,25 +1355,53 @@ typedef struct {
 	void *payload;
 } item_walk;
 
+/* The pushed commit `oid` of the run `l` holds, into `out`; 0 when found,
+ * 1 when the run has no such commit. */
+static int commit_of(cg_audit_commit *out, loaded_row *l, cg_audit *db, const char *oid)
+{
+	sqlite3_stmt *st = NULL;
+	size_t j;
+	int error, rc;
+
+	if ((error = stmt(&st, db, ST_COMMIT_OF)) < 0)
+		return error;
+	sqlite3_bind_int64(st, 1, l->r.id);
+	bind_text(st, 2, oid);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		for (j = 0; j < ARRAY_SIZE(commit_fields); j++)
+			set_text(out, &commit_fields[j], column(l, st, (int)j));
+	error = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : db_fail(db);
+	sqlite3_reset(st);
+	return error;
+}
+
 static int each_item(cg_audit *db, sqlite3_stmt *st, void *payload)
 {
 	item_walk *w = payload;
 	cg_audit_finding f;
 	cg_audit_waiver v;
-	cg_audit_item item = { &w->l.r, NULL, NULL };
-	const int c = 17;
+	cg_audit_commit pushed;
+	cg_audit_item item = { &w->l.r, NULL, NULL, NULL };
+	const int c = RUN_COLUMN_COUNT;
+	const char *commit;
+	int error;
 
-	(void)db;
 	load_columns(&w->l, st);
+	commit = column(&w->l, st, c + 6);
 	if (sqlite3_column_int(st, c) == 0) {
 		f = (cg_audit_finding){ column(&w->l, st, c + 1), column(&w->l, st, c + 2),
-		                        column(&w->l, st, c + 3) };
+		                        column(&w->l, st, c + 3), commit };
 		item.finding = &f;
 	} else {
 		v = (cg_audit_waiver){ column(&w->l, st, c + 1), column(&w->l, st, c + 2),
 		                       column(&w->l, st, c + 3), column(&w->l, st, c + 4),
-		                       column(&w->l, st, c + 5) };
+		                       column(&w->l, st, c + 5), commit };
 		item.waiver = &v;
+	}
+	if (commit && (error = commit_of(&pushed, &w->l, db, commit)) <= 0) {
+		if (error < 0)
+			return error;
+		item.commit = &pushed;
 	}
 	return w->cb(&item, w->payload);
 }
@@ -1521,33 +1653,64 @@ static int json_text(const char **out, const cg_json *obj, const char *key)
 	return 0;
 }
 
-/* Exactly the members `f` names, strings or null, into `base`. */
+/* Exactly the members `f` names, strings or null, into `base`; a line
+ * of an older build lacks the members newer hash versions added. */
 static int json_struct(void *base, const cg_json *obj, const field *f, size_t n, size_t extra)
 {
 	const char *value = NULL;
-	size_t i;
+	size_t i, found = extra;
 	int error = 0;
 
-	if (cg_json_type_of(obj) != CG_JSON_OBJECT || cg_json_size(obj) != n + extra)
+	if (cg_json_type_of(obj) != CG_JSON_OBJECT)
 		return cg_error_set(CG_ERROR, "not an object with the expected members");
-	for (i = 0; error == 0 && i < n; i++)
+	for (i = 0; error == 0 && i < n; i++) {
+		if (f[i].since && !cg_json_get(obj, f[i].name))
+			continue;
 		if ((error = json_text(&value, obj, f[i].name)) == 0)
 			set_text(base, &f[i], value);
+		found++;
+	}
+	if (!error && cg_json_size(obj) != found)
+		return cg_error_set(CG_ERROR, "not an object with the expected members");
 	return error;
 }
 
+/* An array of kind `k`; one that a line of an older build lacks is empty. */
 static int json_items_in(loaded_row *l, const cg_json *obj, size_t k)
 {
 	const cg_json *array = cg_json_get(obj, kinds[k].name);
 	size_t i, n = cg_json_size(array);
 	int error = 0;
 
+	if (!array && kinds[k].since)
+		return 0;
 	if (!array || cg_json_type_of(array) != CG_JSON_ARRAY)
 		return cg_error_set(CG_ERROR, "member '%s' is not an array", kinds[k].name);
 	for (i = 0; error == 0 && i < n; i++)
 		error = json_struct(loaded_item(l, k, i), cg_json_at(array, i),
 		                    kinds[k].fields, kinds[k].nfields, 0);
 	return error;
+}
+
+static int json_items_in_all(loaded_row *l, const cg_json *obj)
+{
+	size_t k;
+	int error = 0;
+
+	for (k = 0; error == 0 && k < ARRAY_SIZE(kinds); k++)
+		error = json_items_in(l, obj, k);
+	return error;
+}
+
+/* How many of the item arrays a fallback line has: an older build's
+ * lacks the newer ones. */
+static size_t kinds_in(const cg_json *obj)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < ARRAY_SIZE(kinds); k++)
+		n += cg_json_get(obj, kinds[k].name) != NULL;
+	return n;
 }
 
 /* A fallback line as written by row_json; its strings stay in `json`. */
@@ -1559,10 +1722,10 @@ static int row_from_json(loaded_row *l, const char **fallback_id, cg_json **json
 
 	loaded_clear(l);
 	if ((error = cg_json_parse(json, line, len)) < 0 ||
-	    (error = json_struct(&l->r, *json, run_fields, ARRAY_SIZE(run_fields), 4)) < 0 ||
+	    (error = json_struct(&l->r, *json, run_fields, ARRAY_SIZE(run_fields),
+	                         2 + kinds_in(*json))) < 0 ||
 	    (error = json_text(fallback_id, *json, "fallback_id")) < 0 ||
-	    (error = json_items_in(l, *json, 0)) < 0 ||
-	    (error = json_items_in(l, *json, 1)) < 0)
+	    (error = json_items_in_all(l, *json)) < 0)
 		return error;
 	if (!*fallback_id || !l->r.tool_version ||
 	    cg_json_int(&l->r.run.duration_us, cg_json_get(*json, "duration_us")) < 0)

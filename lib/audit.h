@@ -15,6 +15,7 @@ typedef struct {
 	const char *rule;   /* "changelog", "protect:mcp", "policy", ... */
 	const char *path;   /* may be NULL */
 	const char *detail;
+	const char *commit; /* in a push's run, the commit it is about; may be NULL */
 } cg_audit_finding;
 
 typedef struct {
@@ -23,9 +24,34 @@ typedef struct {
 	const char *name;       /* trailer key or push option name */
 	const char *reason;     /* the waiver's reason, or the sign-off value */
 	const char *authorizer; /* who signed, may be NULL */
+	const char *commit;     /* in a push's run, the commit it is about; may be NULL */
 } cg_audit_waiver;
 
-/* One hook decision. Strings may be NULL where they do not apply. */
+/* A commit a push brought, with its own verdict; its findings and waivers
+ * name it in their `commit`. */
+typedef struct {
+	const char *commit;     /* the oid */
+	const char *verdict;    /* "allowed", "blocked", "waived", "error" */
+	const char *ref;        /* the ref update that brought it first */
+	const char *author;
+	const char *committer;
+} cg_audit_commit;
+
+/* A ref update of a push. */
+typedef struct {
+	const char *ref;
+	const char *old_oid;
+	const char *new_oid;
+} cg_audit_ref;
+
+typedef struct {
+	const char *value;      /* as given to git push -o */
+} cg_audit_push_option;
+
+/* One hook decision. Strings may be NULL where they do not apply. A push is
+ * one run: its ref updates, push options and the commits it brought (each
+ * with its verdict) are arrays; ref, old_oid, new_oid are set when it
+ * updated one ref, commit and author when it brought one commit. */
 typedef struct {
 	int64_t time_ms;          /* 0: now */
 	const char *hook;         /* "pre-commit", "commit-msg", "pre-receive", ... */
@@ -42,6 +68,12 @@ typedef struct {
 	size_t nfindings;
 	const cg_audit_waiver *waivers;
 	size_t nwaivers;
+	const cg_audit_commit *commits;
+	size_t ncommits;
+	const cg_audit_ref *refs;
+	size_t nrefs;
+	const cg_audit_push_option *push_options;
+	size_t npush_options;
 	const char *policy_sha256;
 	int64_t duration_us;
 } cg_audit_run;
@@ -54,6 +86,7 @@ typedef struct {
 	cg_audit_run run;         /* run.time_ms is parsed from time */
 	const char *prev_hash;    /* hex SHA-256; 64 zeros for the first run */
 	const char *hash;
+	int hash_version;         /* of the canonical encoding its hash covers: 1 or 2 */
 } cg_audit_entry;
 
 /* What cg_audit_query selects; zero and NULL members select everything. */
@@ -63,8 +96,8 @@ typedef struct {
 	const char *hook;
 	const char *verdict;
 	const char *rule;        /* runs with a finding or a waiver for this rule */
-	const char *author;      /* runs whose author contains this text */
-	const char *ref;
+	const char *author;      /* runs whose author, or a pushed commit's, contains this text */
+	const char *ref;         /* runs of this ref, or of a push that updated it */
 } cg_audit_filter;
 
 /* A non-zero return stops the walk, which then returns that value. */
@@ -157,6 +190,7 @@ typedef struct {
 	const cg_audit_entry *entry;      /* the run, without its findings and waivers */
 	const cg_audit_finding *finding;  /* exactly one of finding and waiver is set */
 	const cg_audit_waiver *waiver;
+	const cg_audit_commit *commit;    /* in a push's run, the commit it is about, or NULL */
 } cg_audit_item;
 
 typedef int (*cg_audit_item_cb)(const cg_audit_item *item, void *payload);
@@ -170,7 +204,8 @@ int cg_audit_items(cg_audit *db, const cg_audit_filter *filter, cg_audit_item_ki
 /* Appends `entry` as one JSON object and a newline: the columns of the run
  * (id, time, hook, repository, ref, old_oid, new_oid, commit_oid, author,
  * committer, pusher, verdict, policy_sha256, tool_version, duration_us),
- * "findings" and "waivers" arrays of objects, then prev_hash and hash.
+ * "findings", "waivers", "commits", "refs" and "push_options" arrays of
+ * objects, then prev_hash, hash and hash_version.
  * Strings are escaped by cg_json_put_string; NULL is null. */
 void cg_audit_entry_json(cg_buf *out, const cg_audit_entry *entry);
 

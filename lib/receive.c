@@ -169,9 +169,10 @@ typedef struct {
 	cg_policy *policy;
 	cg_receive_update *updates;
 	size_t nupdates;
-	size_t *brought;           /* per update: commits it brought that were checked */
 	const char *pusher;        /* "" when no pusher_env variable is set */
 	const char *skip_reason;   /* the changeguard.skip push option, when allowed */
+	const char **options;      /* the push options, from the environment */
+	size_t noptions, aoptions;
 	checked_commit *commits;
 	size_t ncommits, acommits, rejected;
 	int64_t start_us, stop_us; /* stop_us: give up checking then; 0 = never */
@@ -436,19 +437,34 @@ static void find_pusher(receive *rc)
 	cg_buf_dispose(&msg);
 }
 
-/* The value of the last `changeguard.skip[=reason]` push option, or NULL. */
-static const char *skip_option(void)
+/* The push options git passes (GIT_PUSH_OPTION_<n>), for the audit. */
+static void collect_push_options(receive *rc)
 {
-	const char *count = getenv("GIT_PUSH_OPTION_COUNT"), *found = NULL;
-	const size_t len = sizeof(SKIP_OPTION) - 1;
+	const char *count = getenv("GIT_PUSH_OPTION_COUNT");
 	long n = count ? strtol(count, NULL, 10) : 0, i;
 	char name[64];
 
 	for (i = 0; i < n && i < PUSH_OPTIONS_MAX; i++) {
 		const char *v;
 		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
-		v = getenv(name);
-		if (v && !strncmp(v, SKIP_OPTION, len) && (v[len] == '=' || v[len] == '\0'))
+		if ((v = getenv(name)) == NULL)
+			continue;
+		rc->options = cg_array_grow(rc->options, &rc->aoptions, rc->noptions + 1,
+		                            sizeof(*rc->options));
+		rc->options[rc->noptions++] = v;
+	}
+}
+
+/* The value of the last `changeguard.skip[=reason]` push option, or NULL. */
+static const char *skip_option(const receive *rc)
+{
+	const size_t len = sizeof(SKIP_OPTION) - 1;
+	const char *found = NULL;
+	size_t i;
+
+	for (i = 0; i < rc->noptions; i++) {
+		const char *v = rc->options[i];
+		if (!strncmp(v, SKIP_OPTION, len) && (v[len] == '=' || v[len] == '\0'))
 			found = v[len] ? v + len + 1 : "";
 	}
 	return found;
@@ -456,7 +472,11 @@ static const char *skip_option(void)
 
 static void read_push_options(receive *rc)
 {
-	const char *reason = skip_option();
+	const char *reason;
+
+	collect_push_options(rc);
+	if (!(reason = skip_option(rc)))
+		return;
 
 	if (!reason)
 		return;
@@ -600,7 +620,6 @@ static int check_one(receive *rc, size_t update, const git_oid *oid)
 	format_ident(&c->committer, git_commit_committer(commit));
 	c->result = r;
 	c->duration_us = cg_check_clock_us() - t0;
-	rc->brought[update]++;
 	if (r->verdict == CG_VERDICT_BLOCKED && ++rc->rejected <= SHOWN_MAX)
 		print_rejected(rc, c, commit);
 done:
@@ -699,73 +718,114 @@ static int fail(receive *rc, int error)
 	return rc->timed_out ? CG_EXIT_BLOCKED : cg_error_exit_code(error);
 }
 
-static void fill_run(cg_audit_run *run, const receive *rc, const cg_receive_update *u)
-{
-	run->hook = HOOK_NAME;
-	run->repository = git_repository_path(rc->repo);
-	run->ref = u ? u->ref : NULL;
-	run->old_oid = u ? u->old_oid : NULL;
-	run->new_oid = u ? u->new_oid : NULL;
-	run->pusher = rc->pusher && rc->pusher[0] ? rc->pusher : NULL;
-	run->policy_sha256 = rc->policy ? rc->policy->sha256 : NULL;
-	run->verdict = "allowed";
-}
+/* A push's run and the arrays it points into, flattened from the checked
+ * commits: findings and waivers name the commit they are about. */
+typedef struct {
+	cg_audit_run run;
+	cg_audit_finding *findings;
+	cg_audit_waiver *waivers;
+	cg_audit_commit *commits;
+	cg_audit_ref *refs;
+	cg_audit_push_option *options;
+} push_record;
 
-static void fill_commit_run(cg_audit_run *run, const receive *rc, const checked_commit *c)
+static void add_commit_items(push_record *p, const receive *rc, const checked_commit *c)
 {
 	const cg_result *r = c->result;
-	cg_audit_finding *f = r->nfindings ? cg_calloc(r->nfindings, sizeof(*f)) : NULL;
-	cg_audit_waiver *w = r->nwaivers ? cg_calloc(r->nwaivers, sizeof(*w)) : NULL;
+	cg_audit_run *run = &p->run;
 	size_t i;
 
-	fill_run(run, rc, &rc->updates[c->update]);
 	for (i = 0; i < r->nfindings; i++)
-		f[i] = (cg_audit_finding){ r->findings[i].rule, r->findings[i].path, r->findings[i].detail };
+		p->findings[run->nfindings++] = (cg_audit_finding){ r->findings[i].rule,
+			r->findings[i].path, r->findings[i].detail, c->oid };
 	for (i = 0; i < r->nwaivers; i++)
-		w[i] = (cg_audit_waiver){ r->waivers[i].rule, r->waivers[i].source, r->waivers[i].name,
-		                          r->waivers[i].reason, r->waivers[i].authorizer };
-	run->commit = c->oid;
-	run->author = c->author;
-	run->committer = c->committer;
-	run->verdict = cg_verdict_name(r->verdict);
-	run->findings = f;
-	run->nfindings = r->nfindings;
-	run->waivers = w;
-	run->nwaivers = r->nwaivers;
-	run->duration_us = c->duration_us;
+		p->waivers[run->nwaivers++] = (cg_audit_waiver){ r->waivers[i].rule,
+			r->waivers[i].source, r->waivers[i].name, r->waivers[i].reason,
+			r->waivers[i].authorizer, c->oid };
+	p->commits[run->ncommits++] = (cg_audit_commit){ c->oid, cg_verdict_name(r->verdict),
+		rc->updates[c->update].ref, c->author, c->committer };
+}
+
+static const char *push_verdict(const receive *rc, const char *failure)
+{
+	size_t i;
+
+	if (failure)
+		return "error";
+	if (rc->rejected)
+		return "blocked";
+	for (i = 0; i < rc->ncommits; i++)
+		if (rc->commits[i].result->verdict == CG_VERDICT_WAIVED)
+			return "waived";
+	return "allowed";
+}
+
+static void fill_push(push_record *p, const receive *rc, const cg_audit_finding *failure)
+{
+	cg_audit_run *run = &p->run;
+	size_t i, nfindings = failure ? 1 : 0, nwaivers = 0;
+
+	for (i = 0; i < rc->ncommits; i++) {
+		nfindings += rc->commits[i].result->nfindings;
+		nwaivers += rc->commits[i].result->nwaivers;
+	}
+	p->findings = cg_calloc(nfindings + 1, sizeof(*p->findings));
+	p->waivers = cg_calloc(nwaivers + 1, sizeof(*p->waivers));
+	p->commits = cg_calloc(rc->ncommits + 1, sizeof(*p->commits));
+	p->refs = cg_calloc(rc->nupdates + 1, sizeof(*p->refs));
+	p->options = cg_calloc(rc->noptions + 1, sizeof(*p->options));
+	for (i = 0; i < rc->ncommits; i++)
+		add_commit_items(p, rc, &rc->commits[i]);
+	if (failure)
+		p->findings[run->nfindings++] = *failure;
+	for (i = 0; i < rc->nupdates; i++)
+		p->refs[i] = (cg_audit_ref){ rc->updates[i].ref, rc->updates[i].old_oid,
+		                             rc->updates[i].new_oid };
+	for (i = 0; i < rc->noptions; i++)
+		p->options[i].value = rc->options[i];
+	run->findings = p->findings;
+	run->waivers = p->waivers;
+	run->commits = p->commits;
+	run->refs = p->refs;
+	run->nrefs = rc->nupdates;
+	run->push_options = p->options;
+	run->npush_options = rc->noptions;
 }
 
 /*
- * One transaction for the whole push: a run per checked commit; when the
- * push is accepted, a run per ref update that brought none (deletions, refs
- * outside server.refs, known commits); when the hook failed, an "error" run.
+ * One run for the whole push (SPEC §7: a run per hook run): its ref
+ * updates, its push options and each checked commit with its verdict,
+ * findings and waivers; when the hook failed, an "error" finding. A push
+ * of one ref or one commit also has them in the run's own columns.
  */
-static int record(receive *rc, const char *failure, int accepted)
+static int record(receive *rc, const char *failure)
 {
-	cg_audit_run *runs = cg_calloc(rc->ncommits + rc->nupdates + 1, sizeof(*runs));
-	cg_audit_finding error_finding = { "error", NULL, failure };
+	cg_audit_finding error_finding = { "error", NULL, failure, NULL };
 	char *path = cg_check_audit_path(rc->repo, rc->policy);
-	size_t n = 0, i;
+	push_record p = { 0 };
+	const cg_receive_update *u = rc->nupdates == 1 ? &rc->updates[0] : NULL;
+	const checked_commit *c = rc->ncommits == 1 ? &rc->commits[0] : NULL;
 	int fell_back = 0, error;
 
-	for (i = 0; i < rc->ncommits; i++)
-		fill_commit_run(&runs[n++], rc, &rc->commits[i]);
-	for (i = 0; accepted && i < rc->nupdates; i++)
-		if (!rc->brought[i])
-			fill_run(&runs[n++], rc, &rc->updates[i]);
-	if (failure) {
-		fill_run(&runs[n], rc, NULL);
-		runs[n].verdict = "error";
-		runs[n].findings = &error_finding;
-		runs[n].nfindings = 1;
-		runs[n++].duration_us = cg_check_clock_us() - rc->start_us;
-	}
-	error = n ? cg_audit_write(path, runs, n, &fell_back) : 0;
-	for (i = 0; i < rc->ncommits; i++) {
-		free((void *)runs[i].findings);
-		free((void *)runs[i].waivers);
-	}
-	free(runs);
+	fill_push(&p, rc, failure ? &error_finding : NULL);
+	p.run.hook = HOOK_NAME;
+	p.run.repository = git_repository_path(rc->repo);
+	p.run.ref = u ? u->ref : NULL;
+	p.run.old_oid = u ? u->old_oid : NULL;
+	p.run.new_oid = u ? u->new_oid : NULL;
+	p.run.commit = c ? c->oid : NULL;
+	p.run.author = c ? c->author : NULL;
+	p.run.committer = c ? c->committer : NULL;
+	p.run.pusher = rc->pusher && rc->pusher[0] ? rc->pusher : NULL;
+	p.run.policy_sha256 = rc->policy ? rc->policy->sha256 : NULL;
+	p.run.verdict = push_verdict(rc, failure);
+	p.run.duration_us = cg_check_clock_us() - rc->start_us;
+	error = cg_audit_write(path, &p.run, 1, &fell_back);
+	free(p.findings);
+	free(p.waivers);
+	free(p.commits);
+	free(p.refs);
+	free(p.options);
 	free(path);
 	return error;
 }
@@ -774,7 +834,7 @@ static int record(receive *rc, const char *failure, int accepted)
  * unless the policy says on_error: warn. */
 static int record_or_refuse(receive *rc, const char *failure, int code)
 {
-	if (!rc->repo || record(rc, failure, code == CG_EXIT_OK) == 0)
+	if (!rc->repo || record(rc, failure) == 0)
 		return code;
 	if (rc->policy && rc->policy->audit.on_error_warn) {
 		cg_output_message(&rc->out, cg_error_last(), "on_error is 'warn': the push goes ahead");
@@ -795,7 +855,7 @@ static void receive_dispose(receive *rc)
 		cg_result_free(rc->commits[i].result);
 	}
 	free(rc->commits);
-	free(rc->brought);
+	free(rc->options);
 	cg_receive_updates_free(rc->updates, rc->nupdates);
 	cg_policy_free(rc->policy);
 	git_repository_free(rc->repo);
@@ -809,7 +869,6 @@ static int prepare(receive *rc, FILE *in)
 		rc->hint = "the hook reads git's '<old-oid> <new-oid> <refname>' lines on standard input";
 		return error;
 	}
-	rc->brought = cg_calloc(rc->nupdates + 1, sizeof(*rc->brought));
 	if ((error = require_sha1(rc)) < 0 ||
 	    (error = open_quarantined(rc)) < 0 ||
 	    (error = load_policy(rc)) < 0)

@@ -1166,17 +1166,18 @@ static const table *const audit_tables[] = {
 	&audit_blocked, &audit_waivers, &audit_protected,
 };
 
-/* The first RUN_COLUMNS cells of a listing row. */
-static void run_cells(cell *c, const cg_audit_entry *e)
+/* The first RUN_COLUMNS cells of a listing row: of the run, or of one
+ * commit of a push's run (`pushed`, may be NULL). */
+static void run_cells(cell *c, const cg_audit_entry *e, const cg_audit_commit *pushed)
 {
 	c[0] = int_cell(e->id);
 	c[1] = text_cell(e->time);
 	c[2] = text_cell(e->run.hook);
-	c[3] = text_cell(e->run.ref);
-	c[4] = text_cell(e->run.commit);
-	c[5] = text_cell(e->run.author);
+	c[3] = text_cell(pushed ? pushed->ref : e->run.ref);
+	c[4] = text_cell(pushed ? pushed->commit : e->run.commit);
+	c[5] = text_cell(pushed ? pushed->author : e->run.author);
 	c[6] = text_cell(e->run.pusher);
-	c[7] = text_cell(e->run.verdict);
+	c[7] = text_cell(pushed ? pushed->verdict : e->run.verdict);
 }
 
 static void audit_parameters(writer *w, const cg_report_opts *opts)
@@ -1295,21 +1296,43 @@ static int listing_full(listing *l)
 	return 0;
 }
 
-static int blocked_row(const cg_audit_entry *e, void *payload)
+/* The rows of a blocked run, or of one blocked commit of a push
+ * (`pushed`): a row per finding about it, or one without a finding. */
+static void blocked_rows(listing *l, const cg_audit_entry *e, const cg_audit_commit *pushed)
 {
-	listing *l = payload;
 	cell c[ARRAY_SIZE(audit_blocked_cols)];
-	size_t i;
+	size_t i, rows = 0;
 
-	if (listing_full(l))
-		return 1;
-	run_cells(c, e);
-	for (i = 0; i < e->run.nfindings || (i == 0 && !e->run.nfindings); i++) {
-		const cg_audit_finding *f = e->run.nfindings ? &e->run.findings[i] : NULL;
+	run_cells(c, e, pushed);
+	for (i = 0; i <= e->run.nfindings; i++) {
+		const cg_audit_finding *f = i < e->run.nfindings ? &e->run.findings[i] : NULL;
+		if (f ? pushed && (!f->commit || strcmp(f->commit, pushed->commit)) : rows > 0)
+			continue;
 		c[RUN_COLUMNS] = text_cell(f ? f->rule : NULL);
 		c[RUN_COLUMNS + 1] = text_cell(f ? f->path : NULL);
 		c[RUN_COLUMNS + 2] = text_cell(f ? f->detail : NULL);
 		table_row(l->w, l->t, c);
+		rows++;
+	}
+}
+
+/* A push's run lists each commit it blocked, each counted to the limit. */
+static int blocked_row(const cg_audit_entry *e, void *payload)
+{
+	listing *l = payload;
+	size_t i;
+
+	if (!e->run.ncommits) {
+		if (listing_full(l))
+			return 1;
+		blocked_rows(l, e, NULL);
+	}
+	for (i = 0; i < e->run.ncommits; i++) {
+		if (strcmp(e->run.commits[i].verdict, "blocked"))
+			continue;
+		if (listing_full(l))
+			return 1;
+		blocked_rows(l, e, &e->run.commits[i]);
 	}
 	return 0;
 }
@@ -1337,7 +1360,7 @@ static int waiver_row(const cg_audit_item *item, void *payload)
 
 	if (listing_full(l))
 		return 1;
-	run_cells(c, item->entry);
+	run_cells(c, item->entry, item->commit);
 	c[RUN_COLUMNS] = text_cell(v->rule);
 	c[RUN_COLUMNS + 1] = text_cell(v->source);
 	c[RUN_COLUMNS + 2] = text_cell(v->name);
@@ -1357,7 +1380,7 @@ static int protected_row(const cg_audit_item *item, void *payload)
 
 	if (listing_full(l))
 		return 1;
-	run_cells(c, item->entry);
+	run_cells(c, item->entry, item->commit);
 	c[RUN_COLUMNS] = text_cell(v ? v->rule : f->rule);
 	c[RUN_COLUMNS + 1] = text_cell(v ? v->reason : f->path);
 	c[RUN_COLUMNS + 2] = int_cell(v != NULL);

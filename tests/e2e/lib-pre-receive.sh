@@ -53,9 +53,14 @@ audit_query() {
 	sqlite3 -separator ' ' "$1/changeguard/audit.db" "$2"
 }
 
-# audit_of REPO COLUMN COMMIT: a column of the last run recorded for a commit.
+# audit_of REPO COLUMN COMMIT: a column of the last push that recorded the
+# commit: the commit's own (verdict, ref, author, committer) or the run's
+# (pusher, policy_sha256, hook, ...).
 audit_of() {
-	audit_query "$1" "select $2 from runs where commit_oid = '$3' order by id desc limit 1"
+	audit_query "$1" "select $2 from (select c.verdict, c.ref, c.author, c.committer,
+		c.commit_oid, r.id, r.hook, r.pusher, r.policy_sha256
+		from push_commits as c join runs as r on r.id = c.run_id)
+		where commit_oid = '$3' order by id desc limit 1"
 }
 
 # Writes the server's own policy ($GIT_DIR/changeguard.yml) from stdin.

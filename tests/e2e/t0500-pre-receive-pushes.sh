@@ -99,7 +99,10 @@ test_expect_success 'several good refs in one push are accepted, each commit aud
 	git push origin a b &&
 	test "$(audit_of ../r9.git ref "$(git rev-parse a)")" = refs/heads/a &&
 	test "$(audit_of ../r9.git ref "$(git rev-parse b)")" = refs/heads/b &&
-	test "$(audit_query ../r9.git "select count(*) from runs where commit_oid is not null")" = 2
+	test "$(audit_query ../r9.git "select count(*) from push_commits")" = 2 &&
+	test "$(audit_query ../r9.git "select count(*) from runs")" = 1 &&
+	test "$(audit_query ../r9.git "select group_concat(ref, '\'' '\'') from push_refs")" = \
+		"refs/heads/a refs/heads/b"
 '
 
 test_done

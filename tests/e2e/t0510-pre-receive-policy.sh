@@ -174,23 +174,36 @@ test_expect_success 'under GitLab (GL_ID set) every line carries GL-HOOK-ERR:' '
 	test_grep ! "^remote:   changelog" err
 '
 
-test_expect_success 'the audit database holds every commit of a push, in one transaction' '
-	new_pair a1 && cd a1 &&
+test_expect_success 'a push is one audit run with each commit, its verdict and findings' '
+	new_pair a1 && cd a1 && git -C ../a1.git config receive.advertisePushOptions true &&
 	old=$(git rev-parse HEAD) &&
 	good_commit a.c "good one" && bad_commit b.c "bad one" &&
-	test_must_fail git push origin main &&
+	test_must_fail git push -o ci.skip origin main &&
 	good=$(git rev-parse HEAD~1) bad=$(git rev-parse HEAD) &&
-	cat >expect <<-EOF &&
-	pre-receive refs/heads/main $old $bad $good A U Thor <author@example.com>|C O Mitter <committer@example.com>|pusher allowed
-	pre-receive refs/heads/main $old $bad $bad A U Thor <author@example.com>|C O Mitter <committer@example.com>|pusher blocked
-	EOF
-	audit_query ../a1.git "select hook, ref, old_oid, new_oid, commit_oid, author || '\''|'\'' || committer || '\''|'\'' || pusher, verdict from runs order by id" >actual &&
+	echo "pre-receive refs/heads/main $old $bad none pusher blocked" >expect &&
+	audit_query ../a1.git "select hook, ref, old_oid, new_oid, coalesce(commit_oid, '\''none'\''), pusher, verdict from runs" >actual &&
 	test_cmp expect actual &&
-	test "$(audit_query ../a1.git "select count(distinct time) || '\'' '\'' || count(distinct policy_sha256) from runs")" = "1 1" &&
-	test "$(audit_query ../a1.git "select rule, path, detail from findings")" = "changelog CHANGELOG.md needs a new entry (for b.c)" &&
+	cat >expect <<-EOF &&
+	$good refs/heads/main A U Thor <author@example.com>|C O Mitter <committer@example.com> allowed
+	$bad refs/heads/main A U Thor <author@example.com>|C O Mitter <committer@example.com> blocked
+	EOF
+	audit_query ../a1.git "select commit_oid, ref, author || '\''|'\'' || committer, verdict from push_commits order by seq" >actual &&
+	test_cmp expect actual &&
+	test "$(audit_query ../a1.git "select commit_oid, rule, path, detail from findings")" = "$bad changelog CHANGELOG.md needs a new entry (for b.c)" &&
+	test "$(audit_query ../a1.git "select value from push_options")" = ci.skip &&
+	changelog-audit verify --db ../a1.git/changeguard/audit.db >/dev/null &&
 	git push origin HEAD~2:refs/heads/keep && git push origin :keep &&
 	test "$(audit_query ../a1.git "select new_oid, coalesce(commit_oid, '\''none'\''), verdict from runs order by id desc limit 1")" = \
 		"0000000000000000000000000000000000000000 none allowed"
+'
+
+test_expect_success 'a push of several refs is one run listing each update' '
+	new_pair a2 && cd a2 &&
+	good_commit a.c "good one" &&
+	git push origin main:refs/heads/x main:refs/heads/y &&
+	test "$(audit_query ../a2.git "select count(*) || '\'' '\'' || coalesce(ref, '\''none'\'') from runs")" = "1 none" &&
+	test "$(audit_query ../a2.git "select group_concat(ref, '\'' '\'') from push_refs")" = "refs/heads/x refs/heads/y" &&
+	test "$(audit_query ../a2.git "select count(*) from push_commits")" = 1
 '
 
 test_done

@@ -176,6 +176,48 @@ test_expect_success 'the server: pushes with their pusher and sign-offs' '
 	EOF
 '
 
+test_expect_success 'the server: one push of several commits is one run, listed per commit' '
+	git init -q --bare srv2.git && install_hook_file pre-receive srv2.git/hooks/pre-receive &&
+	git clone -q srv2.git client2 2>/dev/null && (
+		cd client2 &&
+		printf "# Changelog\n\n- %s x: first\n" "$(now_utc)" >CHANGELOG.md &&
+		git add . && git commit -q --no-verify -m first &&
+		echo x >x.c && git add x.c &&
+		git commit -q --no-verify --author "Dan <dan@example.com>" -m "no entry" &&
+		echo "{}" >.mcp.json && add_entry "mcp" && git add -A &&
+		git commit -q --no-verify --author "Eve <eve@example.com>" -m mcp --trailer "$SIGN" &&
+		git rev-parse HEAD~1 HEAD >../pushed &&
+		USER=ops test_must_fail git push -q origin HEAD:main 2>/dev/null
+	) &&
+	changelog-audit --db srv2.git/changeguard/audit.db --format json >srv2.json &&
+	check_json srv2.json <<-\EOF
+	bad, mcp = open("pushed").read().split()
+	assert doc["summary"] == {"runs": 1, "allowed": 0, "waived": 0, "blocked": 1, "error": 0}, doc["summary"]
+	assert rows("blocked", "id", "commit", "author", "verdict", "rule", "path", "pusher") == [
+	    (1, bad, "Dan <dan@example.com>", "blocked", "changelog", "CHANGELOG.md", "ops")], doc["blocked"]
+	assert rows("protected", "id", "commit", "author", "path", "signed_off", "authorizer", "pusher", "ref") == [
+	    (1, mcp, "Eve <eve@example.com>", ".mcp.json", True, "Alice <alice@example.com>", "ops",
+	     "refs/heads/main")], doc["protected"]
+	EOF
+	changelog-audit --db srv2.git/changeguard/audit.db --format json --author eve@ >eve.json &&
+	check_json eve.json <<-\EOF
+	assert doc["summary"]["runs"] == 1, doc["summary"]
+	EOF
+	changelog-audit verify --db srv2.git/changeguard/audit.db >verify.txt &&
+	changelog-audit export --db srv2.git/changeguard/audit.db >export.jsonl &&
+	python3 - <<-\EOF
+	import json
+	run, = [json.loads(l) for l in open("export.jsonl")]
+	bad, mcp = open("pushed").read().split()
+	assert len(run["commits"]) == 3 and run["commits"][1]["commit"] == bad
+	assert {c["commit"]: c["verdict"] for c in run["commits"]}[bad] == "blocked"
+	assert {c["commit"]: c["author"] for c in run["commits"]}[mcp] == "Eve <eve@example.com>"
+	assert [f["commit"] for f in run["findings"]] == [bad]
+	assert run["refs"] == [{"ref": "refs/heads/main", "old_oid": "0" * 40, "new_oid": mcp}]
+	assert run["hash_version"] == 2
+	EOF
+'
+
 test_expect_success 'volume: a database of stress runs, with --limit' '
 	"$STRESS" stress.db 400 &&
 	changelog-audit --db stress.db --format json --limit 10 >vol.json &&

@@ -394,6 +394,8 @@ static void test_json_rejects(void **state)
  * Recording and reading back.
  */
 
+static void assert_schema_v2(const char *db);
+
 static void test_record_and_export(void **state)
 {
 	scratch *s = *state;
@@ -441,7 +443,7 @@ static void test_record_and_export(void **state)
 
 	/* the database itself, as a report would query it */
 	assert_string_equal(sql_text(text, sizeof(text), s->db, "PRAGMA journal_mode"), "wal");
-	assert_int_equal(sql_int(s->db, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(s->db, "PRAGMA user_version"), 2);
 	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM findings"), 4);
 	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM waivers WHERE run_id = 1"), 2);
 	assert_int_equal(sql_int(s->db, "SELECT duration_us FROM runs WHERE id = 2"), 1234);
@@ -545,13 +547,15 @@ static void test_hash_encoding(void **state)
 	run.nfindings = 1;
 	run.duration_us = 7;
 	write_ok(s->db, &run, 1);
-	cg_buf_puts(&b, "cg-audit-v1\n"
+	cg_buf_puts(&b, "cg-audit-v2\n"
 	            "64:0000000000000000000000000000000000000000000000000000000000000000\n"
 	            "1:1\n24:2026-11-24T03:00:00.123Z\n10:commit-msg\n"
 	            "-\n0:\n-\n-\n-\n-\n-\n-\n" /* repository ref old new commit author committer pusher */
 	            "7:allowed\n-\n");
 	cg_buf_printf(&b, "%zu:%s\n", strlen(CG_VERSION), CG_VERSION);
-	cg_buf_puts(&b, "1:7\n1:1\n9:changelog\n-\n0:\n1:0\n");
+	/* duration; one finding (rule, path, detail, commit); no waivers,
+	 * commits, refs or push options */
+	cg_buf_puts(&b, "1:7\n1:1\n9:changelog\n-\n0:\n-\n1:0\n1:0\n1:0\n1:0\n");
 	cg_hash_sha256_hex(expected, b.ptr, b.size);
 	cg_buf_dispose(&b);
 	assert_string_equal(sql_text(stored, sizeof(stored), s->db,
@@ -561,6 +565,191 @@ static void test_hash_encoding(void **state)
 /*
  * Tampering, through a second connection.
  */
+
+/* A push: one run with the commits it brought, its refs and options. */
+static const cg_audit_commit push_commits[] = {
+	{ "c1", "allowed", "refs/heads/main", "Ann <ann@example.com>", "Ann <ann@example.com>" },
+	{ "c2", "blocked", "refs/heads/main", "Dan <dan@example.com>", "Dan <dan@example.com>" },
+	{ "c3", "waived", "refs/heads/dev", "Eve <eve@example.com>", "Eve <eve@example.com>" },
+};
+static const cg_audit_ref push_refs[] = {
+	{ "refs/heads/main", "1111111111111111111111111111111111111111",
+	  "2222222222222222222222222222222222222222" },
+	{ "refs/heads/dev", "0000000000000000000000000000000000000000",
+	  "3333333333333333333333333333333333333333" },
+};
+static const cg_audit_push_option push_opts[] = { { "changeguard.skip=typo" }, { "ci.skip" } };
+static const cg_audit_finding push_findings[] = {
+	{ "changelog", "CHANGELOG.md", "no new entry", "c2" },
+};
+static const cg_audit_waiver push_waivers[] = {
+	{ "protect:mcp", "trailer", "Approved-By", ".mcp.json", "Alice <alice@example.com>", "c3" },
+};
+
+static cg_audit_run push_run(void)
+{
+	cg_audit_run run = { 0 };
+
+	run.time_ms = T0;
+	run.hook = "pre-receive";
+	run.repository = "/srv/git/repo.git";
+	run.pusher = "carol";
+	run.verdict = "blocked";
+	run.findings = push_findings;
+	run.nfindings = 1;
+	run.waivers = push_waivers;
+	run.nwaivers = 1;
+	run.commits = push_commits;
+	run.ncommits = 3;
+	run.refs = push_refs;
+	run.nrefs = 2;
+	run.push_options = push_opts;
+	run.npush_options = 2;
+	run.duration_us = 99;
+	return run;
+}
+
+static int collect_push(const cg_audit_entry *e, void *payload)
+{
+	char *out = payload;
+	size_t i, len;
+
+	for (i = 0; i < e->run.ncommits; i++) {
+		len = strlen(out);
+		snprintf(out + len, 256 - len, "%s%s=%s", len ? "," : "", e->run.commits[i].commit,
+		         e->run.commits[i].verdict);
+	}
+	assert_int_equal(e->hash_version, 2);
+	return 0;
+}
+
+static int collect_item(const cg_audit_item *item, void *payload)
+{
+	char *out = payload;
+	size_t len = strlen(out);
+
+	assert_non_null(item->commit);
+	snprintf(out + len, 256 - len, "%s%s:%s:%s", len ? "," : "",
+	         item->finding ? item->finding->commit : item->waiver->commit,
+	         item->commit->author, item->commit->verdict);
+	return 0;
+}
+
+static void test_push_run(void **state)
+{
+	scratch *s = *state;
+	cg_audit_run run = push_run();
+	cg_audit_filter f = { 0 };
+	collected c = { .n = 0 };
+	char seen[256] = "";
+	cg_json *line;
+	cg_audit *a;
+
+	write_ok(s->db, &run, 1);
+	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM runs"), 1);
+	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM push_commits"), 3);
+	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM push_refs"), 2);
+	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM push_options"), 2);
+	assert_int_equal(sql_int(s->db, "SELECT hash_version FROM runs"), 2);
+	assert_intact(s->db, 1);
+
+	assert_int_equal(cg_audit_open_readonly(&a, s->db), 0);
+	assert_int_equal(cg_audit_query(a, NULL, collect_push, seen), 0);
+	assert_string_equal(seen, "c1=allowed,c2=blocked,c3=waived");
+	/* a pushed commit's author and a pushed ref select the push */
+	seen[0] = '\0';
+	f.author = "dan@";
+	assert_int_equal(cg_audit_query(a, &f, collect_push, seen), 0);
+	assert_string_equal(seen, "c1=allowed,c2=blocked,c3=waived");
+	seen[0] = '\0';
+	f = (cg_audit_filter){ .ref = "refs/heads/dev" };
+	assert_int_equal(cg_audit_query(a, &f, collect_push, seen), 0);
+	assert_string_equal(seen, "c1=allowed,c2=blocked,c3=waived");
+	seen[0] = '\0';
+	f = (cg_audit_filter){ .author = "zed@" };
+	assert_int_equal(cg_audit_query(a, &f, collect_push, seen), 0);
+	assert_string_equal(seen, "");
+	/* a finding or waiver comes with the commit it is about */
+	assert_int_equal(cg_audit_items(a, NULL, CG_AUDIT_ITEMS_PROTECTED, 0, collect_item, seen), 0);
+	assert_string_equal(seen, "c3:Eve <eve@example.com>:waived");
+	assert_int_equal(cg_audit_export(a, collect, &c), 0);
+	cg_audit_close(a);
+
+	assert_int_equal(c.n, 1);
+	assert_int_equal(cg_json_parse(&line, c.lines[0], strlen(c.lines[0])), 0);
+	assert_int_equal(cg_json_size(cg_json_get(line, "commits")), 3);
+	assert_string_equal(member(cg_json_at(cg_json_get(line, "commits"), 1), "verdict"), "blocked");
+	assert_string_equal(member(cg_json_at(cg_json_get(line, "refs"), 1), "ref"), "refs/heads/dev");
+	assert_string_equal(member(cg_json_at(cg_json_get(line, "push_options"), 0), "value"),
+	                    "changeguard.skip=typo");
+	assert_string_equal(member(cg_json_at(cg_json_get(line, "findings"), 0), "commit"), "c2");
+	cg_json_free(line);
+}
+
+/* A commit's verdict and which commit a finding is about are in the hash. */
+static void test_verify_edited_push(void **state)
+{
+	scratch *s = *state;
+	cg_audit_run run = push_run();
+
+	write_numbered(s->db, 1, 2);
+	write_ok(s->db, &run, 1);
+	write_numbered(s->db, 4, 1);
+	assert_intact(s->db, 4);
+	sql(s->db, "UPDATE push_commits SET verdict = 'allowed' WHERE run_id = 3 AND seq = 2");
+	assert_broken_at(s->db, 3, 2, "content does not match its hash");
+	sql(s->db, "UPDATE push_commits SET verdict = 'blocked' WHERE run_id = 3 AND seq = 2");
+	assert_intact(s->db, 4);
+	sql(s->db, "UPDATE findings SET commit_oid = 'c1' WHERE run_id = 3");
+	assert_broken_at(s->db, 3, 2, "content does not match its hash");
+	sql(s->db, "UPDATE findings SET commit_oid = 'c2' WHERE run_id = 3;"
+	    " DELETE FROM push_options WHERE run_id = 3 AND seq = 2");
+	assert_broken_at(s->db, 3, 2, "content does not match its hash");
+}
+
+/* A database of schema version 1, as changeguard wrote it before runs had
+ * commits: migrated on the next write, its run still verifies under the
+ * version 1 encoding, chained to the new runs. */
+static void test_migrate_v1_keeps_verifying(void **state)
+{
+	scratch *s = *state;
+	cg_audit_run run = push_run();
+	char hash[CG_SHA256_HEX_LEN + 1], text[128];
+	cg_buf b = CG_BUF_INIT;
+	char db[400];
+
+	cg_buf_puts(&b, "cg-audit-v1\n"
+	            "64:0000000000000000000000000000000000000000000000000000000000000000\n"
+	            "1:1\n24:2026-11-24T03:00:00.123Z\n10:commit-msg\n"
+	            "-\n0:\n-\n-\n-\n-\n-\n-\n7:allowed\n-\n5:0.0.1\n"
+	            "1:7\n1:1\n9:changelog\n-\n0:\n1:0\n");
+	cg_hash_sha256_hex(hash, b.ptr, b.size);
+	cg_buf_dispose(&b);
+	snprintf(db, sizeof(db), "%s/audit.db", s->dir);
+	sql(db, "CREATE TABLE runs (id INTEGER PRIMARY KEY, time TEXT NOT NULL,"
+	    " hook TEXT NOT NULL, repository TEXT, ref TEXT, old_oid TEXT, new_oid TEXT,"
+	    " commit_oid TEXT, author TEXT, committer TEXT, pusher TEXT, verdict TEXT NOT NULL,"
+	    " policy_sha256 TEXT, tool_version TEXT NOT NULL, duration_us INTEGER NOT NULL,"
+	    " prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+	    "CREATE TABLE findings (run_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	    " rule TEXT NOT NULL, path TEXT, detail TEXT, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+	    "CREATE TABLE waivers (run_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	    " rule TEXT NOT NULL, source TEXT NOT NULL, name TEXT, reason TEXT, authorizer TEXT,"
+	    " PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+	    "CREATE TABLE fallback_imports (fallback_id TEXT PRIMARY KEY,"
+	    " run_id INTEGER NOT NULL) WITHOUT ROWID;"
+	    "INSERT INTO runs VALUES (1, '2026-11-24T03:00:00.123Z', 'commit-msg', NULL, '',"
+	    " NULL, NULL, NULL, NULL, NULL, NULL, 'allowed', NULL, '0.0.1', 7, '%s', '%s');"
+	    "INSERT INTO findings VALUES (1, 1, 'changelog', NULL, '');"
+	    "PRAGMA user_version = 1", "0000000000000000000000000000000000000000000000000000000000000000", hash);
+	write_ok(db, &run, 1);
+	assert_schema_v2(db);
+	assert_string_equal(sql_text(text, sizeof(text), db,
+	                             "SELECT group_concat(hash_version) FROM runs ORDER BY id"), "1,2");
+	assert_intact(db, 2);
+	sql(db, "UPDATE findings SET detail = 'x' WHERE run_id = 1");
+	assert_broken_at(db, 1, 0, "content does not match its hash");
+}
 
 static void test_verify_edited_run(void **state)
 {
@@ -903,11 +1092,12 @@ static void test_fallback_imported_once(void **state)
  * Schema versions.
  */
 
-static void assert_schema_v1(const char *db)
+static void assert_schema_v2(const char *db)
 {
-	assert_int_equal(sql_int(db, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(db, "PRAGMA user_version"), 2);
 	assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-	                         " AND name IN ('runs', 'findings', 'waivers', 'fallback_imports')"), 4);
+	                         " AND name IN ('runs', 'findings', 'waivers', 'fallback_imports',"
+	                         " 'push_commits', 'push_refs', 'push_options')"), 7);
 }
 
 static void test_migrate_empty_file(void **state)
@@ -922,7 +1112,7 @@ static void test_migrate_empty_file(void **state)
 	assert_non_null(strstr(cg_error_last(), "schema version 0"));
 	assert_int_equal(cg_audit_open(&a, db), 0);
 	cg_audit_close(a);
-	assert_schema_v1(db);
+	assert_schema_v2(db);
 	write_numbered(db, 1, 2);
 	assert_intact(db, 2);
 }
@@ -935,7 +1125,7 @@ static void test_migrate_v0_database(void **state)
 	snprintf(db, sizeof(db), "%s/audit.db", s->dir);
 	sql(db, "CREATE TABLE notes (x); INSERT INTO notes VALUES ('kept')");
 	write_numbered(db, 1, 1);
-	assert_schema_v1(db);
+	assert_schema_v2(db);
 	assert_int_equal(sql_int(db, "SELECT count(*) FROM notes"), 1);
 	assert_intact(db, 1);
 }
@@ -1105,6 +1295,9 @@ int main(void)
 		T(test_hash_encoding),
 		T(test_verify_edited_run),
 		T(test_verify_edited_finding),
+		T(test_push_run),
+		T(test_verify_edited_push),
+		T(test_migrate_v1_keeps_verifying),
 		T(test_verify_deleted_run),
 		T(test_verify_deleted_first_run),
 		T(test_verify_swapped_runs),
