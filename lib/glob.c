@@ -35,6 +35,12 @@ struct glob {
 	int dir_only;      /* trailing slash: only parent directories match */
 	size_t specific;   /* states from here on have read a byte of the path
 	                      that says something of it, see run_below */
+	/* The longest run of bytes every match contains (ASCII lowercase when
+	 * `lit_fold`): a path without it is refused before the automaton runs,
+	 * which is most paths for most patterns. */
+	char *lit;
+	size_t litlen;
+	int lit_fold;
 };
 
 struct cg_globset {
@@ -399,6 +405,73 @@ static void mark_specific(struct glob *g)
 	g->specific = i + 1;
 }
 
+/* The byte `t` reads when it reads exactly one (either case of one ASCII
+ * letter when casefolded: *folded set), else -1. */
+static int literal_byte(const struct tok *t, int *folded)
+{
+	int n = 0, first = -1;
+
+	if (t->kind != TOK_ONE)
+		return -1;
+	for (int c = 0; c < 256 && n <= 2; c++) {
+		if (set_has(t->set, (unsigned)c) && n++ == 0)
+			first = c;
+	}
+	if (n == 1)
+		return first;
+	if (n == 2 && first >= 'A' && first <= 'Z' && set_has(t->set, (unsigned)first + 32)) {
+		*folded = 1;
+		return first + 32;
+	}
+	return -1;
+}
+
+/* Finds the longest literal run of `g`. A `**` before a '/' may be skipped
+ * with its '/' (TOK_SKIP), so the byte after a `**` is never in a run. */
+static void find_literal(struct glob *g)
+{
+	size_t run = 0, start = 0, best = 0, best_start = 0;
+	int folded = 0;
+
+	for (size_t i = 0; i <= g->ntoks; i++) {
+		int c = i < g->ntoks && !(i > 0 && g->toks[i - 1].kind == TOK_STARSTAR) ?
+			literal_byte(&g->toks[i], &folded) : -1;
+		if (c >= 0) {
+			start = run++ ? start : i;
+			continue;
+		}
+		if (run > best) {
+			best = run;
+			best_start = start;
+		}
+		run = 0;
+	}
+	if (!best)
+		return;
+	g->lit = cg_calloc(best + 1, 1);
+	g->litlen = best;
+	for (size_t k = 0; k < best; k++)
+		g->lit[k] = (char)literal_byte(&g->toks[best_start + k], &g->lit_fold);
+}
+
+static unsigned char lower_ascii(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static int has_literal(const struct glob *g, const unsigned char *path, size_t len)
+{
+	for (size_t i = 0; i + g->litlen <= len; i++) {
+		size_t k = 0;
+		while (k < g->litlen && (g->lit_fold ? lower_ascii(path[i + k]) : path[i + k]) ==
+		                        (unsigned char)g->lit[k])
+			k++;
+		if (k == g->litlen)
+			return 1;
+	}
+	return 0;
+}
+
 /* Compiles one brace-free alternative, applying the gitignore rules for
  * slashes before the glob itself. */
 static int compile_glob(struct glob *g, const struct compiler *cc, const char *s, size_t len)
@@ -417,14 +490,17 @@ static int compile_glob(struct glob *g, const struct compiler *cc, const char *s
 	}
 	if (len == 0)
 		return bad(cc, "empty pattern");
-	if ((error = compile_atoms(g, cc, s, len)) == 0)
+	if ((error = compile_atoms(g, cc, s, len)) == 0) {
 		mark_specific(g);
+		find_literal(g);
+	}
 	return error;
 }
 
 static void glob_dispose(struct glob *g)
 {
 	free(g->toks);
+	free(g->lit);
 }
 
 int cg_globset_new(cg_globset **out, unsigned flags)
@@ -592,6 +668,9 @@ static int glob_match(const struct glob *g, const unsigned char *path, size_t le
 {
 	size_t start = 0, end;
 
+	/* Below a directory, the literal may lie in what is below. */
+	if (!below && g->litlen && !has_literal(g, path, len))
+		return 0;
 	if (!g->basename_only)
 		return below ? run_below(g, path, len) : run(g, path, len, 1);
 	while (start < len) {

@@ -179,6 +179,30 @@ static void test_casefold(void **state)
 	CHECK(exact, 0);
 }
 
+/* Matching first looks for the longest literal run of a pattern in the
+ * path; these are the cases where that run is easy to get wrong. */
+static void test_literal_prefilter(void **state)
+{
+	static const struct verdict folded[] = {
+		{ "**/*MCP*.Json", "a/b/my-mcp-x.JSON", 1 }, { "**/*MCP*.Json", "a/b/my-mpc.json", 0 },
+		{ "Docs/**/README", "docs/a/b/readme", 1 },  { "x[Y]z", "XYZ", 1 },
+		{ "MCP-long-name", "mcp-long-nam", 0 },
+	};
+	static const struct verdict exact[] = {
+		/* the '/' after a leading `**` may be skipped with it */
+		{ "**/.mcp.json", ".mcp.json", 1 },          { "a/**/b.c", "a/b.c", 1 },
+		{ "**/x/**/y.txt", "x/y.txt", 1 },           { "**/x/**/y.txt", "q/x/z/y.txt", 1 },
+		/* a longer uppercase run after a shorter one: compared exactly */
+		{ "ab*README", "abREADME", 1 },              { "ab*README", "abreadme", 0 },
+		{ "*.pem", "keys/deep/server.pem", 1 },      { "*.pem", "keys/pem", 0 },
+		{ "docs", "docs/a/b.md", 1 },                { "build/", "x/build/y", 1 },
+		{ "long-literal-run", "long-literal-ru", 0 }, { "a?c", "abc", 1 },
+	};
+	(void)state;
+	CHECK(folded, CG_GLOB_CASEFOLD);
+	CHECK(exact, 0);
+}
+
 /* The built-in `mcp` protect group of SPEC §2, case-insensitive. */
 static void test_spec_mcp_defaults(void **state)
 {
@@ -505,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_braces),
 		cmocka_unit_test(test_anchoring_and_parents),
 		cmocka_unit_test(test_casefold),
+		cmocka_unit_test(test_literal_prefilter),
 		cmocka_unit_test(test_spec_mcp_defaults),
 		cmocka_unit_test(test_match_below),
 		cmocka_unit_test(test_bad_patterns),
