@@ -387,11 +387,22 @@ static int index_file_find(size_t *at, const index_file *f, const char *path)
 	return 0;
 }
 
+/* The directory a tree snapshot looked in last. The rules ask about one
+ * directory's CHANGELOG several times per commit, and without libgit2's
+ * object cache (off on long walks) each git_tree_entry_bypath would read
+ * every tree on the way again. */
+typedef struct {
+	cg_buf dir;
+	git_tree *tree;  /* NULL: no such directory */
+	int valid;
+} dir_memo;
+
 struct cg_snapshot {
 	git_repository *repo;
 	/* at most one of these; none is the empty tree */
 	git_tree *tree;
 	index_file *file;  /* owned */
+	dir_memo *memo;    /* with `tree` */
 };
 
 struct cg_changes {
@@ -425,8 +436,37 @@ int cg_snapshot_from_tree(cg_snapshot **out, git_repository *repo, git_tree *tre
 	cg_snapshot *s = cg_calloc(1, sizeof(*s));
 	s->repo = repo;
 	s->tree = tree;
+	if (tree) {
+		s->memo = cg_calloc(1, sizeof(*s->memo));
+		s->memo->dir = (cg_buf)CG_BUF_INIT;
+	}
 	*out = s;
 	return 0;
+}
+
+/* The tree of directory path[0..len) of a tree snapshot, lent (memo). */
+static int snapshot_dir(git_tree **out, const cg_snapshot *snap, const char *path, size_t len)
+{
+	dir_memo *m = snap->memo;
+	git_tree_entry *e = NULL;
+	int error;
+
+	if (!m->valid || m->dir.size != len || memcmp(m->dir.ptr, path, len)) {
+		git_tree_free(m->tree);
+		m->tree = NULL;
+		cg_buf_clear(&m->dir);
+		cg_buf_put(&m->dir, path, len);
+		error = git_tree_entry_bypath(&e, snap->tree, m->dir.ptr);
+		if (!error && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+		    git_tree_lookup(&m->tree, snap->repo, git_tree_entry_id(e)) < 0)
+			error = -1;
+		git_tree_entry_free(e);
+		m->valid = error == 0 || error == GIT_ENOTFOUND;
+		if (!m->valid)
+			return cg_error_from_git("cannot read tree");
+	}
+	*out = m->tree;
+	return m->tree ? 0 : CG_ENOTFOUND;
 }
 
 int cg_snapshot_lookup(const cg_snapshot *snap, const char *path,
@@ -442,19 +482,18 @@ int cg_snapshot_lookup(const cg_snapshot *snap, const char *path,
 		return 0;
 	}
 	if (snap->tree) {
-		git_tree_entry *e = NULL;
-		int error = git_tree_entry_bypath(&e, snap->tree, path);
-		if (error == GIT_ENOTFOUND)
+		const char *slash = strrchr(path, '/');
+		const git_tree_entry *e;
+		git_tree *dir = snap->tree;
+		int error;
+
+		if (slash && (error = snapshot_dir(&dir, snap, path, (size_t)(slash - path))) < 0)
+			return error;
+		e = git_tree_entry_byname(dir, slash ? slash + 1 : path);
+		if (!e || git_tree_entry_type(e) == GIT_OBJECT_TREE)
 			return CG_ENOTFOUND;
-		if (error < 0)
-			return cg_error_from_git("cannot read tree");
-		if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-			git_tree_entry_free(e);
-			return CG_ENOTFOUND;
-		}
 		git_oid_cpy(oid, git_tree_entry_id(e));
 		*mode = git_tree_entry_filemode(e);
-		git_tree_entry_free(e);
 		return 0;
 	}
 	return CG_ENOTFOUND;
@@ -472,6 +511,11 @@ void cg_snapshot_free(cg_snapshot *snap)
 	if (snap->file)
 		index_file_dispose(snap->file);
 	free(snap->file);
+	if (snap->memo) {
+		git_tree_free(snap->memo->tree);
+		cg_buf_dispose(&snap->memo->dir);
+		free(snap->memo);
+	}
 	free(snap);
 }
 
