@@ -321,11 +321,10 @@ static int parent_snapshots(cg_snapshot ***out, git_tree ***trees, size_t *n,
 	return error;
 }
 
-int cg_check_commit_changes(cg_result **out, cg_changes **changes_out, git_repository *repo,
-                            const cg_policy *policy, git_commit *commit, const char *pusher,
-                            const char *push_skip_reason)
+int cg_check_commit_ext(cg_result **out, git_repository *repo, const cg_policy *policy,
+                        git_commit *commit, const cg_check_commit_opts *opts)
 {
-	cg_trailer_opts opts = CG_TRAILER_OPTS_INIT;
+	cg_trailer_opts topts = CG_TRAILER_OPTS_INIT;
 	cg_rules_input in = { 0 };
 	cg_snapshot **before = NULL, *now = NULL;
 	git_tree **trees = NULL, *tree = NULL;
@@ -336,8 +335,8 @@ int cg_check_commit_changes(cg_result **out, cg_changes **changes_out, git_repos
 	int error;
 
 	*out = NULL;
-	if (changes_out)
-		*changes_out = NULL;
+	if (opts->changes)
+		*opts->changes = NULL;
 	if ((error = parent_snapshots(&before, &trees, &nbefore, repo, commit)) < 0)
 		goto done;
 	if (git_commit_tree(&tree, commit) < 0) {
@@ -347,7 +346,7 @@ int cg_check_commit_changes(cg_result **out, cg_changes **changes_out, git_repos
 	/* The trees just read, not cg_changes_commit: it would read them again. */
 	if ((error = cg_changes_trees(&changes, repo, tree, trees,
 	                              git_commit_parentcount(commit))) < 0 ||
-	    (error = cg_trailers_parse(&trailers, msg, strlen(msg), &opts)) < 0)
+	    (error = cg_trailers_parse(&trailers, msg, strlen(msg), &topts)) < 0)
 		goto done;
 	cg_snapshot_from_tree(&now, repo, tree);
 	in.policy = policy;
@@ -357,10 +356,11 @@ int cg_check_commit_changes(cg_result **out, cg_changes **changes_out, git_repos
 	in.nbefore = nbefore;
 	in.commit_time_ms = (int64_t)git_commit_time(commit) * 1000;
 	in.trailers = trailers;
-	in.pusher = pusher;
-	in.push_skip_reason = push_skip_reason;
-	if ((error = cg_rules_evaluate(out, &in)) == 0 && changes_out) {
-		*changes_out = changes;
+	in.pusher = opts->pusher;
+	in.push_skip_reason = opts->push_skip_reason;
+	in.memo = opts->memo;
+	if ((error = cg_rules_evaluate(out, &in)) == 0 && opts->changes) {
+		*opts->changes = changes;
 		changes = NULL;
 	}
 done:
@@ -380,7 +380,11 @@ done:
 int cg_check_commit(cg_result **out, git_repository *repo, const cg_policy *policy,
                     git_commit *commit, const char *pusher, const char *push_skip_reason)
 {
-	return cg_check_commit_changes(out, NULL, repo, policy, commit, pusher, push_skip_reason);
+	cg_check_commit_opts opts = CG_CHECK_COMMIT_OPTS_INIT;
+
+	opts.pusher = pusher;
+	opts.push_skip_reason = push_skip_reason;
+	return cg_check_commit_ext(out, repo, policy, commit, &opts);
 }
 
 static int peel_oid(git_oid *out, const git_object *obj, const char *arg)

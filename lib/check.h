@@ -49,12 +49,20 @@ int cg_check_record(cg_check *c, const char *hook, const cg_result *r,
 int cg_check_commit(cg_result **out, git_repository *repo, const cg_policy *policy,
                     git_commit *commit, const char *pusher, const char *push_skip_reason);
 
-/* cg_check_commit that also hands out the commit's change set (the caller
- * frees it with cg_changes_free), for a caller that needs it too: computing
- * it again would read the same trees twice. */
-int cg_check_commit_changes(cg_result **out, cg_changes **changes, git_repository *repo,
-                            const cg_policy *policy, git_commit *commit, const char *pusher,
-                            const char *push_skip_reason);
+/* What a walk over many commits gives cg_check_commit_ext. */
+typedef struct {
+	const char *pusher;            /* may be NULL */
+	const char *push_skip_reason;  /* may be NULL */
+	cg_rules_memo *memo;           /* blobs reused from commit to commit; may be NULL */
+	cg_changes **changes;          /* when set, receives the commit's change set, which
+	                                * the caller frees: computing it again would read
+	                                * the same trees twice */
+} cg_check_commit_opts;
+
+#define CG_CHECK_COMMIT_OPTS_INIT { NULL, NULL, NULL, NULL }
+
+int cg_check_commit_ext(cg_result **out, git_repository *repo, const cg_policy *policy,
+                        git_commit *commit, const cg_check_commit_opts *opts);
 
 /* Where runs are recorded: the policy's audit.path, or
  * <git common dir>/changeguard/audit.db. The caller frees the string. */

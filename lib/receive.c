@@ -169,6 +169,7 @@ typedef struct {
 	size_t noptions, aoptions;
 	checked_commit *commits;
 	size_t ncommits, acommits, rejected;
+	cg_rules_memo *memo;       /* CHANGELOG blobs reused along the walk */
 	int64_t start_us, stop_us; /* stop_us: give up checking then; 0 = never */
 	int timed_out;
 } receive;
@@ -585,6 +586,7 @@ static void print_rejected(receive *rc, const checked_commit *c, git_commit *com
 static int check_one(receive *rc, size_t update, const git_oid *oid)
 {
 	int64_t t0 = cg_check_clock_us();
+	cg_check_commit_opts opts = CG_CHECK_COMMIT_OPTS_INIT;
 	git_commit *commit = NULL;
 	cg_result *r = NULL;
 	checked_commit *c;
@@ -601,8 +603,10 @@ static int check_one(receive *rc, size_t update, const git_oid *oid)
 	}
 	if (git_commit_lookup(&commit, rc->repo, oid) < 0)
 		return cg_error_prefix(cg_error_from_git("cannot read the commit"), "%s", hex);
-	if ((error = cg_check_commit(&r, rc->repo, rc->policy, commit, rc->pusher,
-	                             rc->skip_reason)) < 0) {
+	opts.pusher = rc->pusher;
+	opts.push_skip_reason = rc->skip_reason;
+	opts.memo = rc->memo;
+	if ((error = cg_check_commit_ext(&r, rc->repo, rc->policy, commit, &opts)) < 0) {
 		cg_error_prefix(error, "cannot check commit %s", hex);
 		goto done;
 	}
@@ -850,6 +854,7 @@ static void receive_dispose(receive *rc)
 	}
 	free(rc->commits);
 	free(rc->options);
+	cg_rules_memo_free(rc->memo);
 	cg_receive_updates_free(rc->updates, rc->nupdates);
 	cg_policy_free(rc->policy);
 	git_repository_free(rc->repo);
@@ -859,6 +864,7 @@ static int prepare(receive *rc, FILE *in)
 {
 	int error;
 
+	rc->memo = cg_rules_memo_new();
 	if ((error = cg_receive_read(&rc->updates, &rc->nupdates, in)) < 0) {
 		rc->hint = "the hook reads git's '<old-oid> <new-oid> <refname>' lines on standard input";
 		return error;

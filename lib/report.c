@@ -1676,6 +1676,7 @@ typedef struct {
 	cg_buf author, scratch;
 	char **logs;           /* the current commit's CHANGELOGs */
 	size_t nlogs, alogs;
+	cg_rules_memo *memo;
 } history;
 
 static const char *base_name(const char *path)
@@ -1786,6 +1787,7 @@ static int history_commit(history *h, git_repository *repo, git_commit *commit)
 {
 	const git_signature *a = git_commit_author(commit);
 	int64_t when = (int64_t)git_commit_time(commit) * 1000;
+	cg_check_commit_opts opts = CG_CHECK_COMMIT_OPTS_INIT;
 	cg_changes *changes = NULL;
 	cg_result *r = NULL;
 	char time[32];
@@ -1795,7 +1797,9 @@ static int history_commit(history *h, git_repository *repo, git_commit *commit)
 	cg_buf_printf(&h->author, "%s <%s>", a->name, a->email);
 	if (filtered_out(h, when))
 		return 0;
-	if ((error = cg_check_commit_changes(&r, &changes, repo, h->policy, commit, NULL, NULL)) < 0)
+	opts.memo = h->memo;
+	opts.changes = &changes;
+	if ((error = cg_check_commit_ext(&r, repo, h->policy, commit, &opts)) < 0)
 		goto done;
 	cg_timestamp_format(time, when, 0);
 	bad = r->verdict == CG_VERDICT_BLOCKED;
@@ -1958,6 +1962,7 @@ int cg_report_history(size_t *violations, git_repository *repo, const cg_policy 
 	h.opts = opts;
 	h.author = (cg_buf)CG_BUF_INIT;
 	h.scratch = (cg_buf)CG_BUF_INIT;
+	h.memo = cg_rules_memo_new();
 	writer_init(&h.spool, opts, spool);
 	writer_tables(&h.spool, history_tables, ARRAY_SIZE(history_tables));
 	writer_init(&w, opts, opts->out);
@@ -1975,6 +1980,7 @@ int cg_report_history(size_t *violations, git_repository *repo, const cg_policy 
 	cg_buf_dispose(&h.author);
 	cg_buf_dispose(&h.scratch);
 	free(h.logs);
+	cg_rules_memo_free(h.memo);
 	return error;
 }
 

@@ -231,6 +231,29 @@ test_expect_success 'ranges, --since, --until and --author select the commits' '
 	EOF
 '
 
+test_expect_success 'a CHANGELOG set back to an older version and forward again is judged by its content' '
+	git init -q back && (
+		cd back && printf "# Changelog\n\n" >CHANGELOG.md &&
+		at 2026-10-01T10:00:00Z Ann &&
+		entry CHANGELOG.md "2026-10-01T09:59:00Z ann: one" && echo 1 >a.c && commit -m r1 &&
+		cp CHANGELOG.md ../one.md &&
+		at 2026-10-01T10:10:00Z Ann &&
+		entry CHANGELOG.md "2026-10-01T10:09:00Z ann: two" && echo 2 >a.c && commit -m r2 &&
+		cp CHANGELOG.md ../two.md &&
+		at 2026-10-01T10:20:00Z Ann &&
+		cp ../one.md CHANGELOG.md && echo 3 >a.c && commit -m "r3 drops two" &&
+		at 2026-10-01T10:30:00Z Ann &&
+		cp ../two.md CHANGELOG.md && echo 4 >a.c && commit -m "r4 two again" &&
+		test_expect_code 1 changelog-audit history --format json >../back.json
+	) &&
+	python3 - <<-\EOF
+	import json
+	doc = json.load(open("back.json"))
+	assert doc["summary"]["commits"] == 4, doc["summary"]
+	assert sorted({v["subject"] for v in doc["violations"]}) == ["r3 drops two"], doc["violations"]
+	EOF
+'
+
 test_expect_success 'a bad revision is a usage error' '
 	(cd hist && test_expect_code 2 changelog-audit history no-such-rev 2>../err) &&
 	test_grep "bad revision .no-such-rev." err
