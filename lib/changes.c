@@ -387,6 +387,123 @@ static int index_file_find(size_t *at, const index_file *f, const char *path)
 	return 0;
 }
 
+/*
+ * The walk's memo: a ring of objects, oldest out first, with buckets by
+ * the id's first bytes so that a lookup costs a few comparisons.
+ */
+#define MEMO_SLOTS 1024
+#define MEMO_BUCKETS 2048 /* a power of two */
+#define MEMO_BYTES (32u * 1024 * 1024)
+
+struct cg_memo {
+	git_object *obj[MEMO_SLOTS];
+	size_t weight[MEMO_SLOTS];
+	int chain[MEMO_SLOTS];     /* the next slot in the same bucket, -1: none */
+	int bucket[MEMO_BUCKETS];  /* the first slot, -1: none */
+	size_t next, bytes;        /* `next`: the slot to fill, the oldest once full */
+};
+
+cg_memo *cg_memo_new(void)
+{
+	cg_memo *m = cg_calloc(1, sizeof(*m));
+
+	memset(m->chain, 0xff, sizeof(m->chain));
+	memset(m->bucket, 0xff, sizeof(m->bucket));
+	return m;
+}
+
+static size_t bucket_of(const git_oid *oid)
+{
+	return ((size_t)oid->id[0] | (size_t)oid->id[1] << 8) & (MEMO_BUCKETS - 1);
+}
+
+/* About what the object takes in memory, for the bound. */
+static size_t weight_of(git_object *obj)
+{
+	switch (git_object_type(obj)) {
+	case GIT_OBJECT_BLOB:
+		return (size_t)git_blob_rawsize((git_blob *)obj);
+	case GIT_OBJECT_TREE:
+		return 64 * git_tree_entrycount((git_tree *)obj) + 64;
+	case GIT_OBJECT_COMMIT:
+		return strlen(git_commit_message_raw((git_commit *)obj)) + 512;
+	default:
+		return 512;
+	}
+}
+
+static void memo_drop(cg_memo *m, size_t i)
+{
+	int *p;
+
+	if (!m->obj[i])
+		return;
+	for (p = &m->bucket[bucket_of(git_object_id(m->obj[i]))]; *p != (int)i; p = &m->chain[*p])
+		;
+	*p = m->chain[i];
+	m->bytes -= m->weight[i];
+	git_object_free(m->obj[i]);
+	m->obj[i] = NULL;
+}
+
+void cg_memo_free(cg_memo *memo)
+{
+	size_t i;
+
+	if (!memo)
+		return;
+	for (i = 0; i < MEMO_SLOTS; i++)
+		git_object_free(memo->obj[i]);
+	free(memo);
+}
+
+void cg_memo_find(git_object **out, cg_memo *memo, const git_oid *oid)
+{
+	int i;
+
+	*out = NULL;
+	for (i = memo ? memo->bucket[bucket_of(oid)] : -1; i >= 0; i = memo->chain[i])
+		if (git_oid_equal(git_object_id(memo->obj[i]), oid)) {
+			git_object_dup(out, memo->obj[i]);
+			return;
+		}
+}
+
+void cg_memo_keep(cg_memo *memo, git_object *obj)
+{
+	size_t w, i, b;
+
+	if (!memo || (w = weight_of(obj)) > MEMO_BYTES / 4)
+		return;
+	memo_drop(memo, memo->next);
+	for (i = 1; memo->bytes + w > MEMO_BYTES && i < MEMO_SLOTS; i++)
+		memo_drop(memo, (memo->next + i) % MEMO_SLOTS);
+	if (git_object_dup(&memo->obj[memo->next], obj) < 0) {
+		memo->obj[memo->next] = NULL;
+		return;
+	}
+	b = bucket_of(git_object_id(obj));
+	memo->weight[memo->next] = w;
+	memo->bytes += w;
+	memo->chain[memo->next] = memo->bucket[b];
+	memo->bucket[b] = (int)memo->next;
+	memo->next = (memo->next + 1) % MEMO_SLOTS;
+}
+
+int cg_memo_lookup(git_object **out, cg_memo *memo, git_repository *repo,
+                   const git_oid *oid, git_object_t type)
+{
+	int error;
+
+	cg_memo_find(out, memo, oid);
+	if (*out && (type == GIT_OBJECT_ANY || git_object_type(*out) == type))
+		return 0;
+	git_object_free(*out);
+	if ((error = git_object_lookup(out, repo, oid, type)) == 0)
+		cg_memo_keep(memo, *out);
+	return error;
+}
+
 /* The directory a tree snapshot looked in last. The rules ask about one
  * directory's CHANGELOG several times per commit, and without libgit2's
  * object cache (off on long walks) each git_tree_entry_bypath would read
@@ -403,6 +520,7 @@ struct cg_snapshot {
 	git_tree *tree;
 	index_file *file;  /* owned */
 	dir_memo *memo;    /* with `tree` */
+	cg_memo *objects;  /* the walk's, may be NULL */
 };
 
 struct cg_changes {
@@ -444,6 +562,11 @@ int cg_snapshot_from_tree(cg_snapshot **out, git_repository *repo, git_tree *tre
 	return 0;
 }
 
+void cg_snapshot_use_memo(cg_snapshot *snap, cg_memo *memo)
+{
+	snap->objects = memo;
+}
+
 /* The tree of directory path[0..len) of a tree snapshot, lent (memo). */
 static int snapshot_dir(git_tree **out, const cg_snapshot *snap, const char *path, size_t len)
 {
@@ -458,7 +581,8 @@ static int snapshot_dir(git_tree **out, const cg_snapshot *snap, const char *pat
 		cg_buf_put(&m->dir, path, len);
 		error = git_tree_entry_bypath(&e, snap->tree, m->dir.ptr);
 		if (!error && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
-		    git_tree_lookup(&m->tree, snap->repo, git_tree_entry_id(e)) < 0)
+		    cg_memo_lookup((git_object **)&m->tree, snap->objects, snap->repo,
+		                   git_tree_entry_id(e), GIT_OBJECT_TREE) < 0)
 			error = -1;
 		git_tree_entry_free(e);
 		m->valid = error == 0 || error == GIT_ENOTFOUND;
@@ -578,24 +702,35 @@ static int diff_file_cb(const git_diff_delta *d, float progress, void *payload)
  * tree order and a subtree is only entered when its id differs, so the
  * cost follows the size of the change, not the size of the repository.
  */
-static int diff_trees(cg_changes *c, git_repository *repo, cg_buf *prefix,
+typedef struct {
+	git_repository *repo;
+	cg_memo *memo;  /* may be NULL */
+} tree_reader;
+
+static int read_tree(git_tree **out, const tree_reader *rd, const git_tree_entry *e)
+{
+	return cg_memo_lookup((git_object **)out, rd->memo, rd->repo, git_tree_entry_id(e),
+	                      GIT_OBJECT_TREE);
+}
+
+static int diff_trees(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
                       git_tree *a, git_tree *b);
 
-static int add_subtree(cg_changes *c, git_repository *repo, cg_buf *prefix,
+static int add_subtree(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
                        const git_tree_entry *e, int side_is_new)
 {
 	git_tree *t = NULL;
 	int error;
 
-	if (git_tree_lookup(&t, repo, git_tree_entry_id(e)) < 0)
+	if (read_tree(&t, rd, e) < 0)
 		return cg_error_from_git("cannot read tree");
-	error = side_is_new ? diff_trees(c, repo, prefix, NULL, t)
-	                    : diff_trees(c, repo, prefix, t, NULL);
+	error = side_is_new ? diff_trees(c, rd, prefix, NULL, t)
+	                    : diff_trees(c, rd, prefix, t, NULL);
 	git_tree_free(t);
 	return error;
 }
 
-static int entry_changed(cg_changes *c, git_repository *repo, cg_buf *prefix,
+static int entry_changed(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
                          const git_tree_entry *ea, const git_tree_entry *eb)
 {
 	size_t saved = prefix->size;
@@ -607,15 +742,14 @@ static int entry_changed(cg_changes *c, git_repository *repo, cg_buf *prefix,
 		cg_buf_putc(prefix, '/');
 		if (ea && eb) {
 			git_tree *ta = NULL, *tb = NULL;
-			if (git_tree_lookup(&ta, repo, git_tree_entry_id(ea)) < 0 ||
-			    git_tree_lookup(&tb, repo, git_tree_entry_id(eb)) < 0)
+			if (read_tree(&ta, rd, ea) < 0 || read_tree(&tb, rd, eb) < 0)
 				error = cg_error_from_git("cannot read tree");
 			else
-				error = diff_trees(c, repo, prefix, ta, tb);
+				error = diff_trees(c, rd, prefix, ta, tb);
 			git_tree_free(ta);
 			git_tree_free(tb);
 		} else {
-			error = add_subtree(c, repo, prefix, e, eb != NULL);
+			error = add_subtree(c, rd, prefix, e, eb != NULL);
 		}
 	} else {
 		record(c, prefix->ptr, prefix->size,
@@ -627,7 +761,7 @@ static int entry_changed(cg_changes *c, git_repository *repo, cg_buf *prefix,
 	return error;
 }
 
-static int diff_trees(cg_changes *c, git_repository *repo, cg_buf *prefix,
+static int diff_trees(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
                       git_tree *a, git_tree *b)
 {
 	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
@@ -640,15 +774,15 @@ static int diff_trees(cg_changes *c, git_repository *repo, cg_buf *prefix,
 		int cmp = !ea ? 1 : !eb ? -1 : git_tree_entry_cmp(ea, eb);
 
 		if (cmp < 0) {
-			error = entry_changed(c, repo, prefix, ea, NULL);
+			error = entry_changed(c, rd, prefix, ea, NULL);
 			i++;
 		} else if (cmp > 0) {
-			error = entry_changed(c, repo, prefix, NULL, eb);
+			error = entry_changed(c, rd, prefix, NULL, eb);
 			j++;
 		} else {
 			if (git_tree_entry_filemode(ea) != git_tree_entry_filemode(eb) ||
 			    !git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)))
-				error = entry_changed(c, repo, prefix, ea, eb);
+				error = entry_changed(c, rd, prefix, ea, eb);
 			i++;
 			j++;
 		}
@@ -807,7 +941,8 @@ static int walk_dir(walk *w, git_tree *tree, const cache_tree *ct, size_t lo, si
 				strlen(git_tree_entry_name(te)),
 				git_tree_entry_type(te) == GIT_OBJECT_TREE, it.name, it.len, it.is_dir);
 		if (cmp < 0) {
-			error = entry_changed(w->c, w->repo, &w->dir, te, NULL);
+			tree_reader rd = { w->repo, NULL };
+			error = entry_changed(w->c, &rd, &w->dir, te, NULL);
 		} else if (it.is_dir) {
 			error = walk_subdir(w, cmp ? NULL : te, ct, &it, &j, hi);
 		} else {
@@ -856,12 +991,12 @@ static int staged_against(cg_changes **out, git_repository *repo, const staged_s
 	return error;
 }
 
-static int changes_between(cg_changes **out, git_repository *repo,
+static int changes_between(cg_changes **out, const tree_reader *rd,
                            git_tree *old_tree, git_tree *new_tree)
 {
 	cg_changes *c = cg_calloc(1, sizeof(*c));
 	cg_buf prefix = CG_BUF_INIT;
-	int error = diff_trees(c, repo, &prefix, old_tree, new_tree);
+	int error = diff_trees(c, rd, &prefix, old_tree, new_tree);
 
 	cg_buf_dispose(&prefix);
 	if (error < 0) {
@@ -915,7 +1050,7 @@ static int tree_of_parent(git_tree **out, git_commit *commit, unsigned int n)
 
 /* Diffs `now` (a tree, or the index when `staged` is set) against every
  * parent tree and keeps the paths that differ from all of them. */
-static int against_parents(cg_changes **out, git_repository *repo, const staged_side *staged,
+static int against_parents(cg_changes **out, const tree_reader *rd, const staged_side *staged,
                            git_tree *now, git_tree *const *parents, size_t n)
 {
 	cg_changes **each = cg_calloc(n, sizeof(*each));
@@ -924,8 +1059,8 @@ static int against_parents(cg_changes **out, git_repository *repo, const staged_
 
 	*out = NULL;
 	for (k = 0; k < n && !error; k++) {
-		error = staged ? staged_against(&each[k], repo, staged, parents[k])
-		               : changes_between(&each[k], repo, parents[k], now);
+		error = staged ? staged_against(&each[k], rd->repo, staged, parents[k])
+		               : changes_between(&each[k], rd, parents[k], now);
 		if (!error && k > 0 && each[k]->len > 1)
 			qsort(each[k]->items, each[k]->len, sizeof(cg_change), compare_change_path);
 	}
@@ -951,6 +1086,7 @@ int cg_changes_staged(cg_changes **out, git_repository *repo, git_index *index,
                       git_tree *const *parents, size_t nparents)
 {
 	staged_side s = { NULL, index };
+	tree_reader rd = { repo, NULL };
 	index_file f;
 	int error;
 
@@ -959,7 +1095,7 @@ int cg_changes_staged(cg_changes **out, git_repository *repo, git_index *index,
 	    !git_index_has_conflicts(index) && index_file_read(&f, git_index_path(index)) == 0 &&
 	    same_file(&f, index) && !f.conflicted)
 		s.file = &f;
-	error = against_parents(out, repo, &s, NULL, parents, nparents);
+	error = against_parents(out, &rd, &s, NULL, parents, nparents);
 	index_file_dispose(&f);
 	return error;
 }
@@ -968,6 +1104,7 @@ int cg_changes_staged_snapshot(cg_changes **out, const cg_snapshot *staged,
                                git_tree *const *parents, size_t nparents)
 {
 	staged_side s = { staged->file, NULL };
+	tree_reader rd = { staged->repo, NULL };
 	int error;
 
 	*out = NULL;
@@ -978,19 +1115,26 @@ int cg_changes_staged_snapshot(cg_changes **out, const cg_snapshot *staged,
 			return cg_error_from_git("cannot read the index");
 		s.file = NULL;
 	}
-	error = against_parents(out, staged->repo, &s, NULL, parents, nparents);
+	error = against_parents(out, &rd, &s, NULL, parents, nparents);
 	if (!s.file)
 		git_index_free(s.index);
 	return error;
 }
 
+int cg_changes_trees_memo(cg_changes **out, git_repository *repo, cg_memo *memo,
+                          git_tree *tree, git_tree *const *parents, size_t nparents)
+{
+	tree_reader rd = { repo, memo };
+	git_tree *none = NULL;
+
+	return against_parents(out, &rd, NULL, tree, nparents ? parents : &none,
+	                       nparents ? nparents : 1);
+}
+
 int cg_changes_trees(cg_changes **out, git_repository *repo, git_tree *tree,
                      git_tree *const *parents, size_t nparents)
 {
-	git_tree *none = NULL;
-
-	return against_parents(out, repo, NULL, tree, nparents ? parents : &none,
-	                       nparents ? nparents : 1);
+	return cg_changes_trees_memo(out, repo, NULL, tree, parents, nparents);
 }
 
 int cg_changes_commit(cg_changes **out, git_repository *repo, git_commit *commit)

@@ -8,6 +8,26 @@
 #include <git2.h>
 #include <stddef.h>
 
+/* Objects kept along a walk over history for the commits after: a
+ * commit's parent and its root tree are what the previous commit read, its
+ * parent's version of a changed directory and CHANGELOG what an earlier
+ * commit there read. Without libgit2's object cache (off on long walks, see
+ * lib/receive.c) they would be read and inflated again. Bounded in count
+ * and bytes, whatever the walk's length. */
+typedef struct cg_memo cg_memo;
+
+cg_memo *cg_memo_new(void);
+void cg_memo_free(cg_memo *memo);
+
+/* git_object_lookup through `memo` (may be NULL): the caller frees `out`. */
+int cg_memo_lookup(git_object **out, cg_memo *memo, git_repository *repo,
+                   const git_oid *oid, git_object_t type);
+
+/* For a caller that must see an object's header before reading it: the
+ * object when the memo has it (*out NULL otherwise), and keeping one read. */
+void cg_memo_find(git_object **out, cg_memo *memo, const git_oid *oid);
+void cg_memo_keep(cg_memo *memo, git_object *obj);
+
 /* One side of a change: an index file, a tree, or nothing (the empty tree). */
 typedef struct cg_snapshot cg_snapshot;
 
@@ -18,6 +38,8 @@ typedef struct cg_snapshot cg_snapshot;
 int cg_snapshot_from_index_file(cg_snapshot **out, git_repository *repo, const char *path);
 /* `tree` may be NULL for the empty tree; the snapshot does not own it. */
 int cg_snapshot_from_tree(cg_snapshot **out, git_repository *repo, git_tree *tree);
+/* Reads the snapshot's subtrees through `memo`, which must outlive it. */
+void cg_snapshot_use_memo(cg_snapshot *snap, cg_memo *memo);
 
 /* Finds `path` (a file, symlink or gitlink, never a directory). Returns 0,
  * or CG_ENOTFOUND when the side has no such entry. */
@@ -80,6 +102,10 @@ int cg_changes_commit(cg_changes **out, git_repository *repo, git_commit *commit
  * libgit2's object cache off, reading them is most of the cost. */
 int cg_changes_trees(cg_changes **out, git_repository *repo, git_tree *tree,
                      git_tree *const *parents, size_t nparents);
+
+/* cg_changes_trees reading the subtrees through `memo` (may be NULL). */
+int cg_changes_trees_memo(cg_changes **out, git_repository *repo, cg_memo *memo,
+                          git_tree *tree, git_tree *const *parents, size_t nparents);
 
 size_t cg_changes_count(const cg_changes *changes);
 const cg_change *cg_changes_get(const cg_changes *changes, size_t i);

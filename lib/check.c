@@ -299,9 +299,16 @@ static int history_missing(git_repository *repo, const char *what)
 	return cg_error_set(CG_ERROR, "%s: %s; check the repository with: git fsck", what, why);
 }
 
+/* The tree of `commit`, through the walk's memo. */
+static int commit_tree(git_tree **out, git_repository *repo, cg_memo *memo, git_commit *commit)
+{
+	return cg_memo_lookup((git_object **)out, memo, repo, git_commit_tree_id(commit),
+	                      GIT_OBJECT_TREE);
+}
+
 /* The trees of a commit's parents, or one empty side for a root commit. */
 static int parent_snapshots(cg_snapshot ***out, git_tree ***trees, size_t *n,
-                            git_repository *repo, git_commit *commit)
+                            git_repository *repo, cg_memo *memo, git_commit *commit)
 {
 	unsigned int np = git_commit_parentcount(commit), k;
 	int error = 0;
@@ -311,13 +318,16 @@ static int parent_snapshots(cg_snapshot ***out, git_tree ***trees, size_t *n,
 	*trees = cg_calloc(*n, sizeof(**trees));
 	for (k = 0; k < np && !error; k++) {
 		git_commit *parent = NULL;
-		if (git_commit_parent(&parent, commit, k) < 0 ||
-		    git_commit_tree(&(*trees)[k], parent) < 0)
+		if (cg_memo_lookup((git_object **)&parent, memo, repo, git_commit_parent_id(commit, k),
+		                   GIT_OBJECT_COMMIT) < 0 ||
+		    commit_tree(&(*trees)[k], repo, memo, parent) < 0)
 			error = history_missing(repo, "cannot read a parent commit");
 		git_commit_free(parent);
 	}
-	for (k = 0; k < *n; k++)
+	for (k = 0; k < *n; k++) {
 		cg_snapshot_from_tree(&(*out)[k], repo, (*trees)[k]);
+		cg_snapshot_use_memo((*out)[k], memo);
+	}
 	return error;
 }
 
@@ -337,18 +347,19 @@ int cg_check_commit_ext(cg_result **out, git_repository *repo, const cg_policy *
 	*out = NULL;
 	if (opts->changes)
 		*opts->changes = NULL;
-	if ((error = parent_snapshots(&before, &trees, &nbefore, repo, commit)) < 0)
+	if ((error = parent_snapshots(&before, &trees, &nbefore, repo, opts->memo, commit)) < 0)
 		goto done;
-	if (git_commit_tree(&tree, commit) < 0) {
+	if (commit_tree(&tree, repo, opts->memo, commit) < 0) {
 		error = cg_error_from_git("cannot read the commit's tree");
 		goto done;
 	}
 	/* The trees just read, not cg_changes_commit: it would read them again. */
-	if ((error = cg_changes_trees(&changes, repo, tree, trees,
-	                              git_commit_parentcount(commit))) < 0 ||
+	if ((error = cg_changes_trees_memo(&changes, repo, opts->memo, tree, trees,
+	                                   git_commit_parentcount(commit))) < 0 ||
 	    (error = cg_trailers_parse(&trailers, msg, strlen(msg), &topts)) < 0)
 		goto done;
 	cg_snapshot_from_tree(&now, repo, tree);
+	cg_snapshot_use_memo(now, opts->memo);
 	in.policy = policy;
 	in.changes = changes;
 	in.now = now;

@@ -53,7 +53,7 @@ int cg_check_commit(cg_result **out, git_repository *repo, const cg_policy *poli
 typedef struct {
 	const char *pusher;            /* may be NULL */
 	const char *push_skip_reason;  /* may be NULL */
-	cg_rules_memo *memo;           /* blobs reused from commit to commit; may be NULL */
+	cg_memo *memo;                 /* objects reused from commit to commit; may be NULL */
 	cg_changes **changes;          /* when set, receives the commit's change set, which
 	                                * the caller frees: computing it again would read
 	                                * the same trees twice */

@@ -169,7 +169,7 @@ typedef struct {
 	size_t noptions, aoptions;
 	checked_commit *commits;
 	size_t ncommits, acommits, rejected;
-	cg_rules_memo *memo;       /* CHANGELOG blobs reused along the walk */
+	cg_memo *memo;             /* objects reused along the walk */
 	int64_t start_us, stop_us; /* stop_us: give up checking then; 0 = never */
 	int timed_out;
 } receive;
@@ -601,7 +601,7 @@ static int check_one(receive *rc, size_t update, const git_oid *oid)
 		                    "server.deadline (%ds); %zu commits were checked",
 		                    rc->policy->server.deadline, rc->ncommits);
 	}
-	if (git_commit_lookup(&commit, rc->repo, oid) < 0)
+	if (cg_memo_lookup((git_object **)&commit, rc->memo, rc->repo, oid, GIT_OBJECT_COMMIT) < 0)
 		return cg_error_prefix(cg_error_from_git("cannot read the commit"), "%s", hex);
 	opts.pusher = rc->pusher;
 	opts.push_skip_reason = rc->skip_reason;
@@ -854,7 +854,7 @@ static void receive_dispose(receive *rc)
 	}
 	free(rc->commits);
 	free(rc->options);
-	cg_rules_memo_free(rc->memo);
+	cg_memo_free(rc->memo);
 	cg_receive_updates_free(rc->updates, rc->nupdates);
 	cg_policy_free(rc->policy);
 	git_repository_free(rc->repo);
@@ -864,7 +864,7 @@ static int prepare(receive *rc, FILE *in)
 {
 	int error;
 
-	rc->memo = cg_rules_memo_new();
+	rc->memo = cg_memo_new();
 	if ((error = cg_receive_read(&rc->updates, &rc->nupdates, in)) < 0) {
 		rc->hint = "the hook reads git's '<old-oid> <new-oid> <refname>' lines on standard input";
 		return error;

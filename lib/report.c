@@ -1676,7 +1676,7 @@ typedef struct {
 	cg_buf author, scratch;
 	char **logs;           /* the current commit's CHANGELOGs */
 	size_t nlogs, alogs;
-	cg_rules_memo *memo;
+	cg_memo *memo;         /* objects reused along the walk */
 } history;
 
 static const char *base_name(const char *path)
@@ -1962,7 +1962,7 @@ int cg_report_history(size_t *violations, git_repository *repo, const cg_policy 
 	h.opts = opts;
 	h.author = (cg_buf)CG_BUF_INIT;
 	h.scratch = (cg_buf)CG_BUF_INIT;
-	h.memo = cg_rules_memo_new();
+	h.memo = cg_memo_new();
 	writer_init(&h.spool, opts, spool);
 	writer_tables(&h.spool, history_tables, ARRAY_SIZE(history_tables));
 	writer_init(&w, opts, opts->out);
@@ -1980,7 +1980,7 @@ int cg_report_history(size_t *violations, git_repository *repo, const cg_policy 
 	cg_buf_dispose(&h.author);
 	cg_buf_dispose(&h.scratch);
 	free(h.logs);
-	cg_rules_memo_free(h.memo);
+	cg_memo_free(h.memo);
 	return error;
 }
 

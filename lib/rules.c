@@ -194,69 +194,7 @@ static void collect_requirements(evaluation *ev)
 
 /* The blob of `path` on one side, or none; `problem` says why a present
  * file cannot be read as a changelog (and leaves *blob NULL). */
-/* Few: a walk touches the CHANGELOGs of a repository in turn, and what
- * comes back soonest is the version the last commit there wrote. */
-#define MEMO_BLOBS 256
-#define MEMO_BYTES (16u * 1024 * 1024)
-
-struct cg_rules_memo {
-	git_blob *blobs[MEMO_BLOBS]; /* a ring, oldest at `next` once full */
-	size_t next, bytes;
-};
-
-cg_rules_memo *cg_rules_memo_new(void)
-{
-	return cg_calloc(1, sizeof(cg_rules_memo));
-}
-
-void cg_rules_memo_free(cg_rules_memo *memo)
-{
-	size_t i;
-
-	if (!memo)
-		return;
-	for (i = 0; i < MEMO_BLOBS; i++)
-		git_blob_free(memo->blobs[i]);
-	free(memo);
-}
-
-static int memo_find(git_blob **out, cg_rules_memo *memo, const git_oid *oid)
-{
-	size_t i;
-
-	for (i = 0; memo && i < MEMO_BLOBS; i++)
-		if (memo->blobs[i] && git_oid_equal(git_blob_id(memo->blobs[i]), oid))
-			return git_blob_dup(out, memo->blobs[i]) == 0;
-	return 0;
-}
-
-static void memo_drop(cg_rules_memo *memo, size_t i)
-{
-	if (!memo->blobs[i])
-		return;
-	memo->bytes -= (size_t)git_blob_rawsize(memo->blobs[i]);
-	git_blob_free(memo->blobs[i]);
-	memo->blobs[i] = NULL;
-}
-
-/* Keeps `blob` (shared) in the slot of the oldest, and drops the next
- * oldest while the bytes exceed the bound. */
-static void memo_keep(cg_rules_memo *memo, git_blob *blob)
-{
-	size_t size = (size_t)git_blob_rawsize(blob), i;
-
-	if (!memo || size > MEMO_BYTES / 4)
-		return;
-	memo_drop(memo, memo->next);
-	for (i = 1; memo->bytes + size > MEMO_BYTES && i < MEMO_BLOBS; i++)
-		memo_drop(memo, (memo->next + i) % MEMO_BLOBS);
-	if (git_blob_dup(&memo->blobs[memo->next], blob) < 0)
-		return;
-	memo->bytes += size;
-	memo->next = (memo->next + 1) % MEMO_BLOBS;
-}
-
-static int read_side(const cg_snapshot *snap, cg_rules_memo *memo, const char *path,
+static int read_side(const cg_snapshot *snap, cg_memo *memo, const char *path,
                      git_oid *oid, git_blob **blob, const char **problem)
 {
 	git_repository *repo = cg_snapshot_repository(snap);
@@ -272,7 +210,9 @@ static int read_side(const cg_snapshot *snap, cg_rules_memo *memo, const char *p
 		*problem = "is not a regular file, so it can hold no entries";
 		return 0;
 	}
-	if (memo_find(blob, memo, oid))
+	/* On a walk, the parent's version is usually one an earlier commit read. */
+	cg_memo_find((git_object **)blob, memo, oid);
+	if (*blob)
 		return 0;
 	/* The header alone tells the size, so a huge blob is never inflated. */
 	if ((error = git_repository_odb(&odb, repo)) < 0 ||
@@ -293,7 +233,7 @@ static int read_side(const cg_snapshot *snap, cg_rules_memo *memo, const char *p
 		*blob = NULL;
 		return 0;
 	}
-	memo_keep(memo, *blob);
+	cg_memo_keep(memo, (git_object *)*blob);
 	return 0;
 }
 

@@ -44,14 +44,6 @@ typedef struct {
 	cg_verdict verdict;
 } cg_result;
 
-/* CHANGELOG blobs kept from one evaluation for the next on a walk over
- * history, where a commit's parent's CHANGELOG is the one an earlier
- * commit had: bounded in count and bytes, whatever the walk's length. */
-typedef struct cg_rules_memo cg_rules_memo;
-
-cg_rules_memo *cg_rules_memo_new(void);
-void cg_rules_memo_free(cg_rules_memo *memo);
-
 typedef struct {
 	const cg_policy *policy;
 	const cg_policy *base_policy;       /* local: HEAD's, when the staged one differs;
@@ -65,7 +57,7 @@ typedef struct {
 	const char *pusher;                 /* server side; NULL locally */
 	const char *push_skip_reason;       /* server side: changeguard.skip push option */
 	git_repository *worktree;           /* local: look at the work tree for hints */
-	cg_rules_memo *memo;                /* a walk's blobs to reuse; may be NULL */
+	cg_memo *memo;                      /* a walk's CHANGELOG blobs to reuse; may be NULL */
 } cg_rules_input;
 
 int cg_rules_evaluate(cg_result **out, const cg_rules_input *in);

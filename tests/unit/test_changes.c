@@ -501,6 +501,97 @@ static void test_snapshot_lookup(void **state)
 	git_repository_free(repo);
 }
 
+/* A tree snapshot answers as git_tree_entry_bypath does, whichever
+ * directory it looked in last, with and without a walk's memo. */
+static void test_tree_snapshot_lookup(void **state)
+{
+	const char *dir = repo_with("treelookup", BASE "true");
+	static const char *const paths[] = { "a/x", "a/b/c/z", "a/x", "a-b", "a/b/c/z", "top",
+	                                     "a/x/y", "no/such/file", "a/b", "a", "", "a/" };
+	git_repository *repo = NULL;
+	cg_memo *memo = cg_memo_new();
+	git_tree *tree = NULL;
+	cg_snapshot *snap = NULL;
+	git_tree_entry *e = NULL;
+	git_oid id;
+	uint32_t mode;
+	size_t i, round;
+
+	(void)state;
+	assert_int_equal(git_repository_open(&repo, dir), 0);
+	tree_of(&tree, repo, "HEAD^{tree}");
+	assert_non_null(tree);
+	for (round = 0; round < 2; round++) {
+		cg_snapshot_from_tree(&snap, repo, tree);
+		if (round)
+			cg_snapshot_use_memo(snap, memo);
+		for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+			int want = paths[i][0] && git_tree_entry_bypath(&e, tree, paths[i]) == 0 &&
+			           git_tree_entry_type(e) != GIT_OBJECT_TREE;
+			int got = cg_snapshot_lookup(snap, paths[i], &id, &mode);
+
+			if (want) {
+				assert_int_equal(got, 0);
+				assert_true(git_oid_equal(&id, git_tree_entry_id(e)));
+				assert_int_equal(mode, git_tree_entry_filemode(e));
+			} else if (got != CG_ENOTFOUND) {
+				fail_msg("'%s': %d, expected CG_ENOTFOUND", paths[i], got);
+			}
+			git_tree_entry_free(e);
+			e = NULL;
+		}
+		cg_snapshot_free(snap);
+	}
+	git_tree_free(tree);
+	cg_memo_free(memo);
+	git_repository_free(repo);
+}
+
+/* The memo hands out what it keeps, checks the type asked for, and keeps
+ * at most its bound: the oldest go first. */
+static void test_memo(void **state)
+{
+	const char *dir = repo_with("memo", "for i in $(seq 1 1500); do echo $i >f$i; done && "
+	                            "git add . && git commit -q -m many");
+	git_repository *repo = NULL;
+	cg_memo *memo = cg_memo_new();
+	git_object *obj = NULL, *first = NULL;
+	git_tree *tree = NULL;
+	size_t i, n;
+
+	(void)state;
+	assert_int_equal(git_repository_open(&repo, dir), 0);
+	tree_of(&tree, repo, "HEAD^{tree}");
+	n = git_tree_entrycount(tree);
+	assert_int_equal(n, 1500);
+	assert_int_equal(cg_memo_lookup(&first, memo, repo, git_tree_entry_id(git_tree_entry_byindex(tree, 0)),
+	                                GIT_OBJECT_BLOB), 0);
+	cg_memo_find(&obj, memo, git_object_id(first));
+	assert_ptr_equal(obj, first);
+	git_object_free(obj);
+	/* a blob asked for as a tree fails as libgit2 fails, memo or not */
+	assert_true(cg_memo_lookup(&obj, memo, repo, git_object_id(first), GIT_OBJECT_TREE) < 0);
+	assert_null(obj);
+	for (i = 1; i < n; i++) {
+		assert_int_equal(cg_memo_lookup(&obj, memo, repo,
+		                                git_tree_entry_id(git_tree_entry_byindex(tree, i)),
+		                                GIT_OBJECT_BLOB), 0);
+		git_object_free(obj);
+	}
+	cg_memo_find(&obj, memo, git_object_id(first));
+	assert_null(obj);
+	cg_memo_find(&obj, memo, git_tree_entry_id(git_tree_entry_byindex(tree, n - 1)));
+	assert_non_null(obj);
+	git_object_free(obj);
+	/* a NULL memo only reads */
+	assert_int_equal(cg_memo_lookup(&obj, NULL, repo, git_object_id(first), GIT_OBJECT_BLOB), 0);
+	git_object_free(obj);
+	git_object_free(first);
+	git_tree_free(tree);
+	cg_memo_free(memo);
+	git_repository_free(repo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -516,6 +607,8 @@ int main(void)
 		cmocka_unit_test(test_damaged_index),
 		cmocka_unit_test(test_two_cache_trees),
 		cmocka_unit_test(test_snapshot_lookup),
+		cmocka_unit_test(test_tree_snapshot_lookup),
+		cmocka_unit_test(test_memo),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
