@@ -39,11 +39,11 @@ static int64_t now_us(void)
 static void sample_run(cg_audit_run *run, char *commit, size_t size, long i)
 {
 	static const cg_audit_finding findings[] = {
-		{ "changelog", "src/net/socket.c", "no new entry in src/net/CHANGELOG.md" },
-		{ "protect:mcp", ".mcp.json", "needs an MCP-Authorized-By trailer" },
+		{ "changelog", "src/net/socket.c", "no new entry in src/net/CHANGELOG.md", NULL },
+		{ "protect:mcp", ".mcp.json", "needs an MCP-Authorized-By trailer", NULL },
 	};
 	static const cg_audit_waiver waiver = {
-		"changelog", "trailer", "Changelog-Skip", "typo fix", NULL
+		"changelog", "trailer", "Changelog-Skip", "typo fix", NULL, NULL
 	};
 
 	snprintf(commit, size, "bench-%ld-%ld", (long)getpid(), i);
