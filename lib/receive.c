@@ -153,7 +153,6 @@ typedef struct {
 	size_t update;        /* the ref update that brought it first */
 	char *author, *committer;
 	cg_result *result;
-	int64_t duration_us;
 } checked_commit;
 
 typedef struct {
@@ -472,9 +471,6 @@ static void read_push_options(receive *rc)
 	collect_push_options(rc);
 	if (!(reason = skip_option(rc)))
 		return;
-
-	if (!reason)
-		return;
 	if (!rc->policy->server.push_option_waivers)
 		cg_output_message(&rc->out, "warning: push option '" SKIP_OPTION "' ignored: the "
 		                  "server's policy does not allow waivers by push option", NULL);
@@ -617,7 +613,6 @@ static int check_one(receive *rc, size_t update, const git_oid *oid)
 	format_ident(&c->author, git_commit_author(commit));
 	format_ident(&c->committer, git_commit_committer(commit));
 	c->result = r;
-	c->duration_us = cg_check_clock_us() - t0;
 	if (r->verdict == CG_VERDICT_BLOCKED && ++rc->rejected <= SHOWN_MAX)
 		print_rejected(rc, c, commit);
 done:
