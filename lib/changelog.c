@@ -63,10 +63,14 @@ static size_t blanks(const char *s, size_t len)
 
 static const char *find_str(const char *s, size_t len, const char *needle)
 {
-	size_t n = strlen(needle), i;
-	for (i = 0; i + n <= len; i++)
-		if (!memcmp(s + i, needle, n))
-			return s + i;
+	size_t n = strlen(needle);
+	const char *end = s + len;
+
+	while ((size_t)(end - s) >= n && (s = memchr(s, needle[0], (size_t)(end - s) - n + 1))) {
+		if (!memcmp(s, needle, n))
+			return s;
+		s++;
+	}
 	return NULL;
 }
 
@@ -384,12 +388,34 @@ static int same_state(const md_state *x, const md_state *y)
 	       (!x->in_fence || (x->fence_char == y->fence_char && x->fence_len == y->fence_len));
 }
 
+/* Only a fence ("```", "~~~") or a comment ("<!--") changes the state. */
+static int can_hide(const char *s, size_t len)
+{
+	return find_str(s, len, "```") || find_str(s, len, "~~~") || find_str(s, len, "<!--");
+}
+
+static size_t count_lines(const char *s, size_t len)
+{
+	const char *end = s + len, *nl;
+	size_t n = 0;
+
+	for (; (nl = memchr(s, '\n', (size_t)(end - s))) != NULL; s = nl + 1)
+		n++;
+	return n + (s < end);
+}
+
 /* Skips `len` bytes of lines, keeping the Markdown state and the line count:
- * no regex runs, so this is cheap even for a large file. */
+ * no regex runs, so this is cheap even for a large file, and where nothing
+ * can hide a line (most files) only the line ends are counted. */
 static void skip_lines(const char *data, size_t start, size_t end, md_state *st,
                        size_t *lineno)
 {
 	size_t pos = start;
+
+	if (!st->in_fence && !st->in_comment && !can_hide(data + start, end - start)) {
+		*lineno += count_lines(data + start, end - start);
+		return;
+	}
 
 	while (pos < end) {
 		const char *s = data + pos, *nl = memchr(s, '\n', end - pos);

@@ -24,6 +24,17 @@ test_expect_success 'a new branch with a bad commit is refused' '
 	test "$(ref_of ../r2.git topic)" = none
 '
 
+test_expect_success 'rejected commits are shown, and audited, oldest first' '
+	new_pair r20 && cd r20 &&
+	bad_commit x.c "first bad" && good_commit a.c "good" && bad_commit y.c "second bad" &&
+	test_must_fail git push origin main 2>err &&
+	grep "refused: 1 problem" err | sed "s/.*\"\(.*\)\" refused.*/\1/" >shown &&
+	printf "first bad\nsecond bad\n" >expect && test_cmp expect shown &&
+	git rev-list --reverse HEAD~3..HEAD >expect &&
+	audit_query ../r20.git "select commit_oid from push_commits order by seq" >audited &&
+	test_cmp expect audited
+'
+
 test_expect_success 'a deletion is not checked and is accepted' '
 	new_pair r3 && cd r3 &&
 	git checkout -q -b old && bad_commit x.c "bad, pushed before the hook" &&
