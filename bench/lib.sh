@@ -14,6 +14,8 @@ set -eu
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 SRC_DIR=$(dirname "$BENCH_DIR")
 BUILD=${CG_BUILD_DIR:-$SRC_DIR/build-bench}
+# Absolute: the hook is linked into bare repositories elsewhere.
+case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 BENCH_TMP=${CG_BENCH_TMP:-${TMPDIR:-/tmp}/cg-bench}
 RESULTS=${CG_BENCH_RESULTS:-$BENCH_DIR/results.md}
 LIBEXEC=$BUILD/libexec/changeguard

@@ -352,13 +352,38 @@ void cg_changelog_delta_dispose(cg_changelog_delta *delta)
 
 /* --- comparing texts: only the part a change touched ------------------- */
 
+/* Compared a block at a time with memcmp before byte by byte: an entry
+ * added at the top leaves a suffix of nearly the whole file. */
+#define SAME_BLOCK 64
+
+static size_t same_start(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+
+	while (i + SAME_BLOCK <= n && !memcmp(a + i, b + i, SAME_BLOCK))
+		i += SAME_BLOCK;
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/* How many bytes before a_end and b_end are the same, at most n. */
+static size_t same_end(const char *a_end, const char *b_end, size_t n)
+{
+	size_t s = 0;
+
+	while (s + SAME_BLOCK <= n && !memcmp(a_end - s - SAME_BLOCK, b_end - s - SAME_BLOCK, SAME_BLOCK))
+		s += SAME_BLOCK;
+	while (s < n && *(a_end - 1 - s) == *(b_end - 1 - s))
+		s++;
+	return s;
+}
+
 /* Where the common start of a and b ends, moved back to a line start. */
 static size_t common_prefix(const char *a, size_t alen, const char *b, size_t blen)
 {
-	size_t n = alen < blen ? alen : blen, i = 0;
+	size_t i = same_start(a, b, alen < blen ? alen : blen);
 
-	while (i < n && a[i] == b[i])
-		i++;
 	while (i > 0 && a[i - 1] != '\n')
 		i--;
 	return i;
@@ -369,11 +394,9 @@ static size_t common_prefix(const char *a, size_t alen, const char *b, size_t bl
 static size_t common_suffix(const char *a, size_t alen, const char *b, size_t blen,
                             size_t prefix)
 {
-	size_t n = (alen < blen ? alen : blen) - prefix, s = 0;
+	size_t s = same_end(a + alen, b + blen, (alen < blen ? alen : blen) - prefix);
 	const char *nl;
 
-	while (s < n && a[alen - 1 - s] == b[blen - 1 - s])
-		s++;
 	if (s == 0 || ((alen - s == prefix || a[alen - s - 1] == '\n') &&
 	               (blen - s == prefix || b[blen - s - 1] == '\n')))
 		return s;
