@@ -115,3 +115,45 @@ void cg_buf_dispose(cg_buf *buf)
 		free(buf->ptr);
 	*buf = (cg_buf)CG_BUF_INIT;
 }
+
+/* A NULL string is this length, which no real one has. */
+#define FIELD_NULL UINT32_MAX
+
+void cg_buf_put_u32(cg_buf *buf, uint32_t v)
+{
+	cg_buf_put(buf, &v, sizeof(v));
+}
+
+void cg_buf_put_field(cg_buf *buf, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	cg_buf_put_u32(buf, s && n < FIELD_NULL ? (uint32_t)n : FIELD_NULL);
+	if (s && n < FIELD_NULL)
+		cg_buf_put(buf, s, n);
+}
+
+int cg_buf_get_u32(cg_buf_reader *r, uint32_t *v)
+{
+	if (r->left < sizeof(*v))
+		return -1;
+	memcpy(v, r->p, sizeof(*v));
+	r->p += sizeof(*v);
+	r->left -= sizeof(*v);
+	return 0;
+}
+
+int cg_buf_get_field(cg_buf_reader *r, char **out)
+{
+	uint32_t n;
+
+	*out = NULL;
+	if (cg_buf_get_u32(r, &n) < 0 || (n != FIELD_NULL && n > r->left))
+		return -1;
+	if (n == FIELD_NULL)
+		return 0;
+	*out = cg_strndup(r->p, n);
+	r->p += n;
+	r->left -= n;
+	return 0;
+}

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
 	char *ptr;    /* NUL-terminated; "" for an empty buffer */
@@ -28,6 +29,21 @@ void cg_buf_clear(cg_buf *buf);
 /* Hands the memory to the caller (free() it); the buffer is reset. */
 char *cg_buf_detach(cg_buf *buf);
 void cg_buf_dispose(cg_buf *buf);
+
+/* Fields of a record handed from one process to another: numbers, and
+ * strings that may be NULL, each with its length. Reading returns -1 when
+ * the record ends before the field does. */
+void cg_buf_put_u32(cg_buf *buf, uint32_t v);
+void cg_buf_put_field(cg_buf *buf, const char *s);
+
+typedef struct {
+	const char *p;
+	size_t left;
+} cg_buf_reader;
+
+int cg_buf_get_u32(cg_buf_reader *r, uint32_t *v);
+/* *out is a copy (free() it), or NULL for a NULL string. */
+int cg_buf_get_field(cg_buf_reader *r, char **out);
 
 void *cg_malloc(size_t n);
 void *cg_calloc(size_t n, size_t size);

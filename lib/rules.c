@@ -52,8 +52,17 @@ void cg_result_add_finding(cg_result *r, const char *rule, const char *path,
 	f->path = dup_or_null(path);
 	f->detail = cg_strdup(detail);
 	f->hint = dup_or_null(hint);
-	f->waiver = waiver;
+	f->waiver = dup_or_null(waiver);
 	f->needs_entry = 0;
+}
+
+static void free_finding(cg_finding *f)
+{
+	free(f->rule);
+	free(f->path);
+	free(f->detail);
+	free(f->hint);
+	free(f->waiver);
 }
 
 static void add_waiver(cg_result *r, const char *rule, const char *source,
@@ -536,10 +545,7 @@ static size_t settle(cg_result *r, const char *trailer, const char *rule_prefix)
 	for (i = 0; i < r->nfindings; i++) {
 		cg_finding *f = &r->findings[i];
 		if (is_waivable_by(f, trailer) && !strncmp(f->rule, rule_prefix, strlen(rule_prefix))) {
-			free(f->rule);
-			free(f->path);
-			free(f->detail);
-			free(f->hint);
+			free_finding(f);
 			settled++;
 		} else {
 			r->findings[kept++] = *f;
@@ -856,12 +862,8 @@ void cg_result_free(cg_result *r)
 
 	if (!r)
 		return;
-	for (i = 0; i < r->nfindings; i++) {
-		free(r->findings[i].rule);
-		free(r->findings[i].path);
-		free(r->findings[i].detail);
-		free(r->findings[i].hint);
-	}
+	for (i = 0; i < r->nfindings; i++)
+		free_finding(&r->findings[i]);
 	for (i = 0; i < r->nwaivers; i++) {
 		free(r->waivers[i].rule);
 		free(r->waivers[i].source);
@@ -872,4 +874,96 @@ void cg_result_free(cg_result *r)
 	free(r->findings);
 	free(r->waivers);
 	free(r);
+}
+
+void cg_result_encode(cg_buf *out, const cg_result *r)
+{
+	size_t i;
+
+	cg_buf_put_u32(out, (uint32_t)r->verdict);
+	cg_buf_put_u32(out, (uint32_t)r->nfindings);
+	for (i = 0; i < r->nfindings; i++) {
+		const cg_finding *f = &r->findings[i];
+		cg_buf_put_field(out, f->rule);
+		cg_buf_put_field(out, f->path);
+		cg_buf_put_field(out, f->detail);
+		cg_buf_put_field(out, f->hint);
+		cg_buf_put_field(out, f->waiver);
+		cg_buf_put_u32(out, (uint32_t)f->needs_entry);
+	}
+	cg_buf_put_u32(out, (uint32_t)r->nwaivers);
+	for (i = 0; i < r->nwaivers; i++) {
+		const cg_waiver *w = &r->waivers[i];
+		cg_buf_put_field(out, w->rule);
+		cg_buf_put_field(out, w->source);
+		cg_buf_put_field(out, w->name);
+		cg_buf_put_field(out, w->reason);
+		cg_buf_put_field(out, w->authorizer);
+	}
+}
+
+/* The fields are read in order, up to the first that is missing. */
+static int decode_finding(cg_result *r, cg_buf_reader *in)
+{
+	cg_finding f = { 0 };
+	uint32_t needs_entry = 0;
+	int ok = cg_buf_get_field(in, &f.rule) == 0 && cg_buf_get_field(in, &f.path) == 0 &&
+	         cg_buf_get_field(in, &f.detail) == 0 && cg_buf_get_field(in, &f.hint) == 0 &&
+	         cg_buf_get_field(in, &f.waiver) == 0 && cg_buf_get_u32(in, &needs_entry) == 0 &&
+	         f.rule && f.detail;
+
+	if (ok) {
+		cg_result_add_finding(r, f.rule, f.path, f.detail, f.hint, f.waiver);
+		r->findings[r->nfindings - 1].needs_entry = needs_entry != 0;
+	}
+	free(f.rule);
+	free(f.path);
+	free(f.detail);
+	free(f.hint);
+	free(f.waiver);
+	return ok ? 0 : -1;
+}
+
+static int decode_waiver(cg_result *r, cg_buf_reader *in)
+{
+	cg_waiver w = { 0 };
+	int ok = cg_buf_get_field(in, &w.rule) == 0 && cg_buf_get_field(in, &w.source) == 0 &&
+	         cg_buf_get_field(in, &w.name) == 0 && cg_buf_get_field(in, &w.reason) == 0 &&
+	         cg_buf_get_field(in, &w.authorizer) == 0 && w.rule && w.source && w.name;
+
+	if (ok) {
+		r->waivers = cg_array_grow(r->waivers, &r->awaivers, r->nwaivers + 1,
+		                           sizeof(*r->waivers));
+		r->waivers[r->nwaivers++] = w;
+		return 0;
+	}
+	free(w.rule);
+	free(w.source);
+	free(w.name);
+	free(w.reason);
+	free(w.authorizer);
+	return -1;
+}
+
+int cg_result_decode(cg_result **out, cg_buf_reader *in)
+{
+	cg_result *r = cg_calloc(1, sizeof(*r));
+	uint32_t verdict, n, i;
+	int error = cg_buf_get_u32(in, &verdict) < 0 || verdict > CG_VERDICT_BLOCKED ||
+	            cg_buf_get_u32(in, &n) < 0;
+
+	for (i = 0; !error && i < n; i++)
+		error = decode_finding(r, in) < 0;
+	if (!error)
+		error = cg_buf_get_u32(in, &n) < 0;
+	for (i = 0; !error && i < n; i++)
+		error = decode_waiver(r, in) < 0;
+	if (error) {
+		cg_result_free(r);
+		*out = NULL;
+		return cg_error_set(CG_ERROR, "a checked commit's result is damaged");
+	}
+	r->verdict = (cg_verdict)verdict;
+	*out = r;
+	return 0;
 }

@@ -8,6 +8,7 @@
 #include <git2.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "buf.h"
 #include "changes.h"
 #include "policy.h"
 #include "trailers.h"
@@ -17,7 +18,7 @@ typedef struct {
 	char *path;          /* the file it is about: a CHANGELOG or a protected path */
 	char *detail;        /* what is wrong, one line, without the path */
 	char *hint;          /* commands that fix it, one per line; may be NULL */
-	const char *waiver;  /* the trailer that can settle it; NULL when none can */
+	char *waiver;        /* the trailer that can settle it; NULL when none can */
 	int needs_entry;     /* `path` is a CHANGELOG that needs a new entry */
 } cg_finding;
 
@@ -67,6 +68,11 @@ void cg_result_add_finding(cg_result *r, const char *rule, const char *path,
                            const char *detail, const char *hint, const char *waiver);
 
 const char *cg_verdict_name(cg_verdict v);
+
+/* A result as the fields of a record, and back: pre-receive checks a long
+ * push in several processes. Decoding fails (CG_ERROR) on a damaged record. */
+void cg_result_encode(cg_buf *out, const cg_result *r);
+int cg_result_decode(cg_result **out, cg_buf_reader *in);
 
 void cg_result_free(cg_result *r);
 
