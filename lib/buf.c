@@ -102,6 +102,14 @@ void cg_buf_clear(cg_buf *buf)
 		buf->ptr[0] = '\0';
 }
 
+void cg_buf_truncate(cg_buf *buf, size_t len)
+{
+	if (len >= buf->size)
+		return;
+	buf->size = len;
+	buf->ptr[len] = '\0';
+}
+
 char *cg_buf_detach(cg_buf *buf)
 {
 	char *p = buf->asize ? buf->ptr : cg_strdup("");
@@ -124,6 +132,11 @@ void cg_buf_put_u32(cg_buf *buf, uint32_t v)
 	cg_buf_put(buf, &v, sizeof(v));
 }
 
+void cg_buf_put_u64(cg_buf *buf, uint64_t v)
+{
+	cg_buf_put(buf, &v, sizeof(v));
+}
+
 void cg_buf_put_field(cg_buf *buf, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -133,14 +146,24 @@ void cg_buf_put_field(cg_buf *buf, const char *s)
 		cg_buf_put(buf, s, n);
 }
 
+static int get(cg_buf_reader *r, void *v, size_t n)
+{
+	if (r->left < n)
+		return -1;
+	memcpy(v, r->p, n);
+	r->p += n;
+	r->left -= n;
+	return 0;
+}
+
 int cg_buf_get_u32(cg_buf_reader *r, uint32_t *v)
 {
-	if (r->left < sizeof(*v))
-		return -1;
-	memcpy(v, r->p, sizeof(*v));
-	r->p += sizeof(*v);
-	r->left -= sizeof(*v);
-	return 0;
+	return get(r, v, sizeof(*v));
+}
+
+int cg_buf_get_u64(cg_buf_reader *r, uint64_t *v)
+{
+	return get(r, v, sizeof(*v));
 }
 
 int cg_buf_get_field(cg_buf_reader *r, char **out)

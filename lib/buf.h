@@ -26,6 +26,8 @@ void cg_buf_printf(cg_buf *buf, const char *fmt, ...)
 void cg_buf_vprintf(cg_buf *buf, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 void cg_buf_clear(cg_buf *buf);
+/* Keeps the first `len` bytes (no more than there are). */
+void cg_buf_truncate(cg_buf *buf, size_t len);
 /* Hands the memory to the caller (free() it); the buffer is reset. */
 char *cg_buf_detach(cg_buf *buf);
 void cg_buf_dispose(cg_buf *buf);
@@ -34,6 +36,7 @@ void cg_buf_dispose(cg_buf *buf);
  * strings that may be NULL, each with its length. Reading returns -1 when
  * the record ends before the field does. */
 void cg_buf_put_u32(cg_buf *buf, uint32_t v);
+void cg_buf_put_u64(cg_buf *buf, uint64_t v);
 void cg_buf_put_field(cg_buf *buf, const char *s);
 
 typedef struct {
@@ -42,6 +45,7 @@ typedef struct {
 } cg_buf_reader;
 
 int cg_buf_get_u32(cg_buf_reader *r, uint32_t *v);
+int cg_buf_get_u64(cg_buf_reader *r, uint64_t *v);
 /* *out is a copy (free() it), or NULL for a NULL string. */
 int cg_buf_get_field(cg_buf_reader *r, char **out);
 

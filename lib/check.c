@@ -471,23 +471,67 @@ static int walk_failed(git_repository *repo, const git_oid *last)
 	return error;
 }
 
-int cg_check_walk(git_revwalk *walk, git_repository *repo,
-                  int (*fn)(git_commit *commit, void *payload), void *payload)
+int cg_check_walk_ids(git_revwalk *walk, git_repository *repo, size_t batch,
+                      int (*fn)(const git_oid *ids, size_t n, void *payload), void *payload)
 {
-	git_oid oid, last;
+	git_oid *ids = cg_calloc(batch, sizeof(*ids)), last;
+	size_t n = 0;
 	int error = 0, rc, seen = 0;
 
-	while (!error && (rc = git_revwalk_next(&oid, walk)) == 0) {
-		git_commit *commit = NULL;
-		if (git_commit_lookup(&commit, repo, &oid) < 0)
-			return walk_failed(repo, seen ? &last : NULL);
-		error = fn(commit, payload);
-		git_commit_free(commit);
-		git_oid_cpy(&last, &oid);
+	while (!error && (rc = git_revwalk_next(&ids[n], walk)) == 0) {
+		git_oid_cpy(&last, &ids[n]);
 		seen = 1;
+		if (++n == batch) {
+			error = fn(ids, n, payload);
+			n = 0;
+		}
 	}
 	if (!error && rc != GIT_ITEROVER)
 		error = walk_failed(repo, seen ? &last : NULL);
+	if (!error && n)
+		error = fn(ids, n, payload);
+	free(ids);
+	return error;
+}
+
+struct each_commit {
+	git_repository *repo;
+	int (*fn)(git_commit *commit, void *payload);
+	void *payload;
+};
+
+static int each_commit(const git_oid *ids, size_t n, void *payload)
+{
+	struct each_commit *e = payload;
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < n && !error; i++) {
+		git_commit *commit = NULL;
+		if (git_commit_lookup(&commit, e->repo, &ids[i]) < 0)
+			return cg_check_missing(e->repo, &ids[i]);
+		error = e->fn(commit, e->payload);
+		git_commit_free(commit);
+	}
+	return error;
+}
+
+int cg_check_walk(git_revwalk *walk, git_repository *repo,
+                  int (*fn)(git_commit *commit, void *payload), void *payload)
+{
+	struct each_commit e = { repo, fn, payload };
+
+	return cg_check_walk_ids(walk, repo, 256, each_commit, &e);
+}
+
+int cg_check_missing(git_repository *repo, const git_oid *oid)
+{
+	cg_buf what = CG_BUF_INIT;
+	int error;
+
+	cg_buf_printf(&what, "cannot read commit %s", git_oid_tostr_s(oid));
+	error = history_missing(repo, what.ptr);
+	cg_buf_dispose(&what);
 	return error;
 }
 

@@ -81,6 +81,15 @@ int cg_check_push_rev(git_revwalk *walk, git_repository *repo, const char *arg,
 int cg_check_walk(git_revwalk *walk, git_repository *repo,
                   int (*fn)(git_commit *commit, void *payload), void *payload);
 
+/* The same walk, handing `fn` the ids of up to `batch` commits at a time:
+ * for a caller that checks them in several processes (cg_parallel_run). */
+int cg_check_walk_ids(git_revwalk *walk, git_repository *repo, size_t batch,
+                      int (*fn)(const git_oid *ids, size_t n, void *payload), void *payload);
+
+/* The error for a walked commit that cannot be read, saying how to get
+ * the history in a shallow clone. */
+int cg_check_missing(git_repository *repo, const git_oid *oid);
+
 const cg_policy *cg_check_policy(const cg_check *c);
 git_repository *cg_check_repository(const cg_check *c);
 void cg_check_free(cg_check *c);

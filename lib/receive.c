@@ -1,12 +1,9 @@
 #include "receive.h"
 
-#include <errno.h>
 #include <git2.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -14,6 +11,7 @@
 #include "check.h"
 #include "error.h"
 #include "output.h"
+#include "parallel.h"
 #include "policy.h"
 #include "rules.h"
 
@@ -582,6 +580,8 @@ static void print_rejected(receive *rc, const checked_commit *c, git_commit *com
 	cg_buf_dispose(&subject);
 }
 
+/* Checks one walked commit into `c`'s result and identities; a commit
+ * past the deadline stays unchecked and sets rc->timed_out. */
 static int check_one(receive *rc, checked_commit *c)
 {
 	cg_check_commit_opts opts = CG_CHECK_COMMIT_OPTS_INIT;
@@ -591,7 +591,7 @@ static int check_one(receive *rc, checked_commit *c)
 
 	if (rc->stop_us && cg_check_clock_us() >= rc->stop_us) {
 		rc->timed_out = 1;
-		return cg_error_set(CG_ELIMIT, "checking did not finish within server.deadline");
+		return 0;
 	}
 	if (git_oid_fromstr(&oid, c->oid) < 0 ||
 	    cg_memo_lookup((git_object **)&commit, rc->memo, rc->repo, &oid, GIT_OBJECT_COMMIT) < 0)
@@ -609,105 +609,49 @@ static int check_one(receive *rc, checked_commit *c)
 	return error;
 }
 
-static int check_range(receive *rc, size_t from, size_t to)
-{
-	size_t i;
-	int error = 0;
-
-	for (i = from; i < to && !error; i++)
-		error = check_one(rc, &rc->commits[i]);
-	return error;
-}
-
-/* --- long pushes: shares of the commits checked in child processes ----- */
-
-/*
- * Threads would share libgit2's pack locks (taken on every object read:
- * two threads spent a fifth of their time waiting on them), processes do
- * not. A child is a fork of the hook after the walk: it checks a
- * contiguous share (a commit's parent is usually its neighbour, so its memo
- * keeps serving) and writes each result to a file of its own, which the
- * hook reads once the child is gone. Anything amiss with a child refuses
- * the push, as any other failure to check does.
- */
-
-/* Below this many commits one process checks them all: a fork and its
- * file cost a millisecond or two. */
-#define PARALLEL_MIN 128
-#define SHARES_MAX 4
-
+/* A walk's checks, as jobs of cg_parallel_run (a long push is checked in
+ * several processes): job i is rc->commits[from + i]. Its record is the
+ * tag 1, the result and the identities; or the tag 0 for a commit left
+ * unchecked at the deadline, which stops the share. */
 typedef struct {
-	size_t from, to;
-	pid_t pid;       /* 0: checked by the hook itself */
-	FILE *file;      /* the child's results */
-} share;
+	receive *rc;
+	size_t from;
+} walk_jobs;
 
-static size_t shares_for(size_t ncommits)
+static int run_check(size_t i, cg_buf *out, void *payload)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	walk_jobs *j = payload;
+	checked_commit c = j->rc->commits[j->from + i];
+	int error = check_one(j->rc, &c), checked = c.result != NULL;
 
-	if (ncommits < PARALLEL_MIN || cpus < 2)
-		return 1;
-	return cpus < SHARES_MAX ? (size_t)cpus : SHARES_MAX;
-}
-
-/* In the child: a record per commit checked (tag 1, the result, the
- * identities), then the end (tag 0, the error, whether the deadline passed,
- * the error's message). Never returns. */
-static void run_child(receive *rc, const share *s)
-{
-	cg_buf out = CG_BUF_INIT;
-	size_t i;
-	int error = 0;
-
-	for (i = s->from; i < s->to && !error; i++) {
-		checked_commit *c = &rc->commits[i];
-		if ((error = check_one(rc, c)) < 0)
-			break;
-		cg_buf_put_u32(&out, 1);
-		cg_result_encode(&out, c->result);
-		cg_buf_put_field(&out, c->author);
-		cg_buf_put_field(&out, c->committer);
+	if (error < 0)
+		return error;
+	cg_buf_put_u32(out, (uint32_t)checked);
+	if (checked) {
+		cg_result_encode(out, c.result);
+		cg_buf_put_field(out, c.author);
+		cg_buf_put_field(out, c.committer);
 	}
-	cg_buf_put_u32(&out, 0);
-	cg_buf_put_u32(&out, (uint32_t)-error);
-	cg_buf_put_u32(&out, (uint32_t)rc->timed_out);
-	cg_buf_put_field(&out, error ? cg_error_last() : NULL);
-	/* _exit: the hook's own buffers and handles are the parent's to flush and close. */
-	_exit(fwrite(out.ptr, 1, out.size, s->file) == out.size && fflush(s->file) == 0 ? 0 : 1);
+	cg_result_free(c.result);
+	free(c.author);
+	free(c.committer);
+	return checked ? 0 : 1;
 }
 
-static void start_share(receive *rc, share *s)
+static int take_check(size_t i, cg_buf_reader *in, void *payload)
 {
-	if (!(s->file = tmpfile()))
-		return;
-	fflush(NULL);
-	if ((s->pid = fork()) == 0)
-		run_child(rc, s);
-	if (s->pid < 0) {
-		fclose(s->file);
-		s->file = NULL;
-		s->pid = 0;
-	}
-}
-
-static int read_all(cg_buf *out, FILE *f)
-{
-	char chunk[65536];
-	size_t n;
-
-	rewind(f);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		cg_buf_put(out, chunk, n);
-	return ferror(f) ? -1 : 0;
-}
-
-/* One commit's record, taken whole or not at all. */
-static int decode_commit(checked_commit *c, cg_buf_reader *in)
-{
+	walk_jobs *j = payload;
+	checked_commit *c = &j->rc->commits[j->from + i];
 	cg_result *r = NULL;
 	char *author = NULL, *committer = NULL;
+	uint32_t checked;
 
+	if (cg_buf_get_u32(in, &checked) < 0)
+		return cg_error_set(CG_ERROR, "a checked commit's record is damaged");
+	if (!checked) {
+		j->rc->timed_out = 1;
+		return 0;
+	}
 	if (cg_result_decode(&r, in) == 0 && cg_buf_get_field(in, &author) == 0 &&
 	    cg_buf_get_field(in, &committer) == 0 && author && committer) {
 		c->result = r;
@@ -718,59 +662,7 @@ static int decode_commit(checked_commit *c, cg_buf_reader *in)
 	cg_result_free(r);
 	free(author);
 	free(committer);
-	return -1;
-}
-
-/* The results of a child's share, into rc->commits. */
-static int decode_share(receive *rc, const share *s, cg_buf_reader *in)
-{
-	uint32_t tag, code, timed_out;
-	char *message = NULL;
-	size_t i = s->from;
-	int error;
-
-	while (cg_buf_get_u32(in, &tag) == 0 && tag == 1 && i < s->to)
-		if (decode_commit(&rc->commits[i++], in) < 0)
-			return cg_error_set(CG_ERROR, "a checking process's results are damaged");
-	if (tag != 0 || cg_buf_get_u32(in, &code) < 0 || cg_buf_get_u32(in, &timed_out) < 0 ||
-	    cg_buf_get_field(in, &message) < 0 || (code == 0 && i != s->to))
-		return cg_error_set(CG_ERROR, "a checking process's results are damaged");
-	rc->timed_out |= timed_out != 0;
-	error = code ? cg_error_set(-(int)code, "%s", message ? message : "unknown error") : 0;
-	free(message);
-	return error;
-}
-
-/* Waits for a child (killing it first when the push is refused anyway)
- * and takes its results. */
-static int finish_share(receive *rc, share *s, int kill_it)
-{
-	cg_buf data = CG_BUF_INIT;
-	cg_buf_reader in;
-	int status = 0, error = 0;
-
-	if (kill_it)
-		kill(s->pid, SIGKILL);
-	while ((error = waitpid(s->pid, &status, 0) < 0 ? -errno : 0) == -EINTR)
-		;
-	if (kill_it)
-		error = 0;
-	else if (error < 0)
-		error = cg_error_set(CG_ERROR, "cannot wait for a checking process: %s", strerror(-error));
-	else if (WIFSIGNALED(status))
-		error = cg_error_set(CG_ERROR, "a checking process was killed by signal %d", WTERMSIG(status));
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		error = cg_error_set(CG_ERROR, "a checking process could not write its results");
-	else if (read_all(&data, s->file) < 0)
-		error = cg_error_set(CG_ERROR, "cannot read a checking process's results");
-	else {
-		in.p = data.ptr;
-		in.left = data.size;
-		error = decode_share(rc, s, &in);
-	}
-	cg_buf_dispose(&data);
-	fclose(s->file);
-	return error;
+	return cg_error_set(CG_ERROR, "a checked commit's record is damaged");
 }
 
 static size_t count_checked(const receive *rc)
@@ -782,30 +674,13 @@ static size_t count_checked(const receive *rc)
 	return n;
 }
 
-/* Checks rc->commits[from..): the first share here, the others in child
- * processes (or here too when one cannot be started). */
 static int check_walked(receive *rc, size_t from)
 {
-	share shares[SHARES_MAX];
-	size_t n = rc->ncommits - from, nshares = shares_for(n), k;
-	int error = 0;
+	walk_jobs j = { rc, from };
+	cg_parallel_jobs jobs = { run_check, take_check, &j };
+	int error = cg_parallel_run(&jobs, rc->ncommits - from);
 
-	memset(shares, 0, sizeof(shares));
-	for (k = 0; k < nshares; k++) {
-		shares[k].from = from + n * k / nshares;
-		shares[k].to = from + n * (k + 1) / nshares;
-	}
-	for (k = 1; k < nshares; k++)
-		start_share(rc, &shares[k]);
-	for (k = 0; k < nshares && !error; k++)
-		if (!shares[k].pid)
-			error = check_range(rc, shares[k].from, shares[k].to);
-	for (k = 1; k < nshares; k++)
-		if (shares[k].pid) {
-			int e = finish_share(rc, &shares[k], error < 0);
-			error = error < 0 ? error : e;
-		}
-	if (rc->timed_out) {
+	if (!error && rc->timed_out) {
 		rc->hint = "push fewer commits at a time, or raise server.deadline in the server's policy";
 		return cg_error_set(CG_ELIMIT, "push refused: checking did not finish within "
 		                    "server.deadline (%ds); %zu commits were checked",

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "json.h"
 #include "output.h"
+#include "parallel.h"
 #include "rules.h"
 #include "timestamp.h"
 
@@ -1707,17 +1708,13 @@ static int lacks_entry(const cg_result *r, const char *changelog)
 	return 0;
 }
 
-/* A commit belongs to the directory of each CHANGELOG it changed or was
- * found lacking, and violates there when a changelog finding names it. */
-static void count_directories(history *h, const cg_changes *changes, const cg_result *r)
+/* A commit belongs to the directory of each CHANGELOG it changed (in
+ * h->logs already) or was found lacking, and violates there when a
+ * changelog finding names it. */
+static void count_directories(history *h, const cg_result *r)
 {
-	size_t i, n = cg_changes_count(changes);
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		const char *path = cg_changes_get(changes, i)->path;
-		if (!strcmp(base_name(path), h->policy->changelog.file))
-			add_log(h, path);
-	}
 	for (i = 0; i < r->nfindings; i++)
 		if (!strcmp(r->findings[i].rule, "changelog") && r->findings[i].path)
 			add_log(h, r->findings[i].path);
@@ -1759,16 +1756,15 @@ static void count(tally *t, int violating)
 	t->violating += violating;
 }
 
-static void spool_violations(history *h, git_commit *commit, const char *time,
-                             const cg_result *r)
+static void spool_violations(history *h, const char *oid, const char *time,
+                             const char *summary, const cg_result *r)
 {
-	const char *oid = git_oid_tostr_s(git_commit_id(commit));
 	size_t i;
 
 	for (i = 0; i < r->nfindings; i++) {
 		const cg_finding *f = &r->findings[i];
 		cell c[] = { text_cell(oid), text_cell(time), text_cell(h->author.ptr),
-		             text_cell(git_commit_summary(commit)), text_cell(f->rule),
+		             text_cell(summary), text_cell(f->rule),
 		             text_cell(f->path), text_cell(f->detail) };
 		table_row(&h->spool, &history_violations, c);
 	}
@@ -1783,26 +1779,86 @@ static int filtered_out(const history *h, int64_t when)
 	       (f->author && !strstr(h->author.ptr, f->author));
 }
 
-static int history_commit(history *h, git_repository *repo, git_commit *commit)
+/*
+ * The walk's commits are checked in batches, as jobs of cg_parallel_run
+ * (several processes on a long history), and counted here in walk order.
+ * A job's record: the tag 0 for a commit the filters leave out; or the tag
+ * 1, the author, the time, the result, the CHANGELOGs the commit changed,
+ * and its subject when it violates.
+ */
+#define HISTORY_BATCH 4096
+
+typedef struct {
+	history *h;
+	git_repository *repo;
+	const git_oid *ids;
+} history_jobs;
+
+static void put_changed_logs(cg_buf *out, const history *h, const cg_changes *changes)
+{
+	size_t i, n = cg_changes_count(changes), nlogs = 0;
+
+	for (i = 0; i < n; i++)
+		nlogs += !strcmp(base_name(cg_changes_get(changes, i)->path), h->policy->changelog.file);
+	cg_buf_put_u32(out, (uint32_t)nlogs);
+	for (i = 0; i < n; i++) {
+		const char *path = cg_changes_get(changes, i)->path;
+		if (!strcmp(base_name(path), h->policy->changelog.file))
+			cg_buf_put_field(out, path);
+	}
+}
+
+static int check_history_commit(cg_buf *out, history *h, git_repository *repo, git_commit *commit)
 {
 	const git_signature *a = git_commit_author(commit);
 	int64_t when = (int64_t)git_commit_time(commit) * 1000;
 	cg_check_commit_opts opts = CG_CHECK_COMMIT_OPTS_INIT;
 	cg_changes *changes = NULL;
 	cg_result *r = NULL;
-	char time[32];
-	int error, bad;
+	int error;
 
 	cg_buf_clear(&h->author);
 	cg_buf_printf(&h->author, "%s <%s>", a->name, a->email);
-	if (filtered_out(h, when))
+	if (filtered_out(h, when)) {
+		cg_buf_put_u32(out, 0);
 		return 0;
+	}
 	opts.memo = h->memo;
 	opts.changes = &changes;
-	if ((error = cg_check_commit_ext(&r, repo, h->policy, commit, &opts)) < 0)
-		goto done;
+	if ((error = cg_check_commit_ext(&r, repo, h->policy, commit, &opts)) == 0) {
+		cg_buf_put_u32(out, 1);
+		cg_buf_put_field(out, h->author.ptr);
+		cg_buf_put_u64(out, (uint64_t)when);
+		cg_result_encode(out, r);
+		put_changed_logs(out, h, changes);
+		cg_buf_put_field(out, r->verdict == CG_VERDICT_BLOCKED ? git_commit_summary(commit) : NULL);
+	}
+	cg_result_free(r);
+	cg_changes_free(changes);
+	return error;
+}
+
+static int run_history(size_t i, cg_buf *out, void *payload)
+{
+	history_jobs *j = payload;
+	git_commit *commit = NULL;
+	int error;
+
+	if (git_commit_lookup(&commit, j->repo, &j->ids[i]) < 0)
+		return cg_check_missing(j->repo, &j->ids[i]);
+	if ((error = check_history_commit(out, j->h, j->repo, commit)) < 0)
+		cg_error_prefix(error, "commit %s", git_oid_tostr_s(&j->ids[i]));
+	git_commit_free(commit);
+	return error;
+}
+
+static void count_commit(history *h, const git_oid *oid, int64_t when, const cg_result *r,
+                         const char *summary)
+{
+	char time[32];
+	int bad = r->verdict == CG_VERDICT_BLOCKED;
+
 	cg_timestamp_format(time, when, 0);
-	bad = r->verdict == CG_VERDICT_BLOCKED;
 	h->commits++;
 	h->violating += bad;
 	h->waived += r->verdict == CG_VERDICT_WAIVED;
@@ -1810,32 +1866,60 @@ static int history_commit(history *h, git_repository *repo, git_commit *commit)
 	time[7] = '\0';
 	count(tally_at(&h->months, time), bad);
 	time[7] = '-';
-	count_directories(h, changes, r);
+	count_directories(h, r);
 	count_rules(h, r);
 	if (bad)
-		spool_violations(h, commit, time, r);
-done:
-	if (error < 0)
-		cg_error_prefix(error, "commit %s", git_oid_tostr_s(git_commit_id(commit)));
-	cg_result_free(r);
-	cg_changes_free(changes);
-	return error;
+		spool_violations(h, git_oid_tostr_s(oid), time, summary ? summary : "", r);
 }
 
-struct history_step {
-	history *h;
-	git_repository *repo;
-};
-
-static int history_step(git_commit *commit, void *payload)
+static int take_history(size_t i, cg_buf_reader *in, void *payload)
 {
-	struct history_step *step = payload;
-	return history_commit(step->h, step->repo, commit);
+	history_jobs *j = payload;
+	history *h = j->h;
+	cg_result *r = NULL;
+	char *author = NULL, *summary = NULL, *log;
+	uint32_t checked, nlogs, k;
+	uint64_t when;
+	int ok;
+
+	if (cg_buf_get_u32(in, &checked) < 0)
+		return cg_error_set(CG_ERROR, "a checked commit's record is damaged");
+	if (!checked)
+		return 0;
+	ok = cg_buf_get_field(in, &author) == 0 && author && cg_buf_get_u64(in, &when) == 0 &&
+	     cg_result_decode(&r, in) == 0 && cg_buf_get_u32(in, &nlogs) == 0;
+	for (k = 0; ok && k < nlogs; k++) {
+		ok = cg_buf_get_field(in, &log) == 0 && log;
+		if (ok)
+			add_log(h, log);
+		free(log);
+	}
+	if (ok && (ok = cg_buf_get_field(in, &summary) == 0)) {
+		cg_buf_clear(&h->author);
+		cg_buf_puts(&h->author, author);
+		count_commit(h, &j->ids[i], (int64_t)when, r, summary);
+	}
+	for (k = 0; k < h->nlogs; k++)
+		free(h->logs[k]);
+	h->nlogs = 0;
+	cg_result_free(r);
+	free(author);
+	free(summary);
+	return ok ? 0 : cg_error_set(CG_ERROR, "a checked commit's record is damaged");
+}
+
+static int history_batch(const git_oid *ids, size_t n, void *payload)
+{
+	history_jobs *j = payload;
+	cg_parallel_jobs jobs = { run_history, take_history, j };
+
+	j->ids = ids;
+	return cg_parallel_run(&jobs, n);
 }
 
 static int history_walk(history *h, git_repository *repo, char *const *revs, size_t nrevs)
 {
-	struct history_step step = { h, repo };
+	history_jobs jobs = { h, repo, NULL };
 	git_revwalk *walk = NULL;
 	size_t i;
 	int error = 0;
@@ -1849,7 +1933,7 @@ static int history_walk(history *h, git_repository *repo, char *const *revs, siz
 	if (!nrevs && git_repository_head_unborn(repo) != 1 && git_revwalk_push_head(walk) < 0)
 		error = cg_error_from_git("cannot read HEAD");
 	if (!error)
-		error = cg_check_walk(walk, repo, history_step, &step);
+		error = cg_check_walk_ids(walk, repo, HISTORY_BATCH, history_batch, &jobs);
 	git_revwalk_free(walk);
 	return error;
 }

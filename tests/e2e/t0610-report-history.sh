@@ -284,6 +284,41 @@ test_expect_success 'a bad policy at HEAD is exit 2 with its position' '
 	test_grep "HEAD:.changeguard.yml:2:3: " err
 '
 
+# A history of more than CG_PARALLEL_MIN commits is checked in several
+# processes; its parts of fewer commits each in one. Both must agree.
+test_expect_success 'a long history, checked in several processes, counts as in one' '
+	new_repo long && cd long &&
+	long_history 300 40 250 &&
+	echo late >x.c && git add x.c && git commit -q --no-verify -m "late bad" &&
+	test_expect_code 1 changelog-audit history --format json >all.json &&
+	n=0 && for r in HEAD~100..HEAD HEAD~200..HEAD~100 HEAD~301..HEAD~200 HEAD~301; do
+		n=$((n + 1)) &&
+		{ changelog-audit history --format json "$r" >part$n.json || test $? = 1; } || return 1
+	done &&
+	python3 - <<-\EOF
+	import json
+	whole = json.load(open("all.json"))
+	parts = [json.load(open("part%d.json" % n)) for n in range(1, 5)]
+	for key in "commits", "compliant", "waived", "violating":
+	    assert whole["summary"][key] == sum(p["summary"][key] for p in parts), key
+	assert [whole["summary"][k] for k in ("commits", "compliant", "waived", "violating")] == \
+	    [302, 300, 1, 2], whole["summary"]
+	assert whole["violations"] == [v for p in parts for v in p["violations"]]
+	assert [v["subject"] for v in whole["violations"]] == ["late bad", "change 40"]
+	def totals(doc, section, key):
+	    out = {}
+	    for r in doc[section]:
+	        out[r[key]] = [a + b for a, b in zip(out.get(r[key], [0, 0]), [r["commits"], r["violating"]])]
+	    return out
+	for section, key in ("authors", "author"), ("directories", "directory"), ("months", "month"):
+	    summed = {}
+	    for p in parts:
+	        for k, v in totals(p, section, key).items():
+	            summed[k] = [a + b for a, b in zip(summed.get(k, [0, 0]), v)]
+	    assert totals(whole, section, key) == summed, section
+	EOF
+'
+
 test_expect_success 'a clean history exits 0; an empty repository too' '
 	(cd hist && changelog-audit history HEAD~2..HEAD~1 >../clean.txt) &&
 	test_grep "^  Violating        0$" clean.txt &&

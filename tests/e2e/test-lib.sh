@@ -149,6 +149,38 @@ new_repo() {
 	install_hooks "$1"
 }
 
+# long_history N BAD SKIPPED: N commits on main, made with git fast-import
+# (a commit-by-commit loop would take minutes), each changing a.c with the
+# subject "change <i>" and adding a dated entry to CHANGELOG.md, except
+# number BAD, which adds no entry, and number SKIPPED, which adds none and
+# says why with a Changelog-Skip trailer. 0 for neither.
+long_history() {
+	lh_ts=$(now_utc) && lh_now=$(date +%s) && lh_log=$(cat CHANGELOG.md) &&
+	{
+		echo "commit refs/heads/main" &&
+		echo "committer Dev <dev@example.com> $lh_now +0000" &&
+		printf 'data <<END\nchange 1\nEND\nfrom %s\n' "$(git rev-parse HEAD)" &&
+		lh_i=1 &&
+		while test $lh_i -le "$1"; do
+			if test $lh_i -gt 1; then
+				echo "commit refs/heads/main" &&
+				echo "committer Dev <dev@example.com> $lh_now +0000" &&
+				if test $lh_i = "$3"; then
+					printf 'data <<END\nchange %d\n\nChangelog-Skip: a comment only\nEND\n' $lh_i
+				else
+					printf 'data <<END\nchange %d\nEND\n' $lh_i
+				fi
+			fi &&
+			printf 'M 100644 inline a.c\ndata <<END\nline %d\nEND\n' $lh_i &&
+			if test $lh_i != "$2" && test $lh_i != "$3"; then
+				lh_log=$(printf '%s\n- %s dev: change %d' "$lh_log" "$lh_ts" $lh_i) &&
+				printf 'M 100644 inline CHANGELOG.md\ndata <<END\n%s\nEND\n' "$lh_log"
+			fi &&
+			lh_i=$((lh_i + 1)) || return 1
+		done
+	} | git fast-import --quiet && git reset -q --hard main
+}
+
 # Adds an entry at the top of the entry list of a changelog (default ./CHANGELOG.md).
 add_entry() {
 	file=${2:-CHANGELOG.md}
