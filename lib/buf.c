@@ -146,13 +146,24 @@ void cg_buf_put_field(cg_buf *buf, const char *s)
 		cg_buf_put(buf, s, n);
 }
 
-static int get(cg_buf_reader *r, void *v, size_t n)
+/* The next n bytes of the record, in *at; -1 when it has fewer. */
+static int take(cg_buf_reader *r, const char **at, size_t n)
 {
 	if (r->left < n)
 		return -1;
-	memcpy(v, r->p, n);
+	*at = r->p;
 	r->p += n;
 	r->left -= n;
+	return 0;
+}
+
+static int get(cg_buf_reader *r, void *v, size_t n)
+{
+	const char *at;
+
+	if (take(r, &at, n) < 0)
+		return -1;
+	memcpy(v, at, n);
 	return 0;
 }
 
@@ -168,15 +179,16 @@ int cg_buf_get_u64(cg_buf_reader *r, uint64_t *v)
 
 int cg_buf_get_field(cg_buf_reader *r, char **out)
 {
+	const char *at;
 	uint32_t n;
 
 	*out = NULL;
-	if (cg_buf_get_u32(r, &n) < 0 || (n != FIELD_NULL && n > r->left))
+	if (cg_buf_get_u32(r, &n) < 0)
 		return -1;
 	if (n == FIELD_NULL)
 		return 0;
-	*out = cg_strndup(r->p, n);
-	r->p += n;
-	r->left -= n;
+	if (take(r, &at, n) < 0)
+		return -1;
+	*out = cg_strndup(at, n);
 	return 0;
 }

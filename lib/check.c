@@ -458,17 +458,24 @@ done:
 	return error;
 }
 
-static int walk_failed(git_repository *repo, const git_oid *last)
+/* history_missing for `what`, followed by the commit it is about, if any. */
+static int missing_at(git_repository *repo, const char *what, const git_oid *oid)
 {
-	cg_buf what = CG_BUF_INIT;
+	cg_buf msg = CG_BUF_INIT;
 	int error;
 
-	cg_buf_puts(&what, "cannot walk the history");
-	if (last)
-		cg_buf_printf(&what, " past %s", git_oid_tostr_s(last));
-	error = history_missing(repo, what.ptr);
-	cg_buf_dispose(&what);
+	cg_buf_puts(&msg, what);
+	if (oid)
+		cg_buf_printf(&msg, " %s", git_oid_tostr_s(oid));
+	error = history_missing(repo, msg.ptr);
+	cg_buf_dispose(&msg);
 	return error;
+}
+
+static int walk_failed(git_repository *repo, const git_oid *last)
+{
+	return missing_at(repo, last ? "cannot walk the history past" : "cannot walk the history",
+	                  last);
 }
 
 int cg_check_walk_ids(git_revwalk *walk, git_repository *repo, size_t batch,
@@ -526,13 +533,7 @@ int cg_check_walk(git_revwalk *walk, git_repository *repo,
 
 int cg_check_missing(git_repository *repo, const git_oid *oid)
 {
-	cg_buf what = CG_BUF_INIT;
-	int error;
-
-	cg_buf_printf(&what, "cannot read commit %s", git_oid_tostr_s(oid));
-	error = history_missing(repo, what.ptr);
-	cg_buf_dispose(&what);
-	return error;
+	return missing_at(repo, "cannot read commit", oid);
 }
 
 char *cg_check_audit_path(git_repository *repo, const cg_policy *policy)

@@ -1697,6 +1697,15 @@ static void add_log(history *h, const char *path)
 	h->logs[h->nlogs++] = cg_strdup(path);
 }
 
+static void clear_logs(history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nlogs; i++)
+		free(h->logs[i]);
+	h->nlogs = 0;
+}
+
 static int lacks_entry(const cg_result *r, const char *changelog)
 {
 	size_t i;
@@ -1732,9 +1741,7 @@ static void count_directories(history *h, const cg_result *r)
 			t->extra = cg_strdup(log);
 		t->commits++;
 		t->violating += lacks_entry(r, log);
-		free(h->logs[i]);
 	}
-	h->nlogs = 0;
 }
 
 static void count_rules(history *h, const cg_result *r)
@@ -1783,8 +1790,8 @@ static int filtered_out(const history *h, int64_t when)
  * The walk's commits are checked in batches, as jobs of cg_parallel_run
  * (several processes on a long history), and counted here in walk order.
  * A job's record: the tag 0 for a commit the filters leave out; or the tag
- * 1, the author, the time, the result, the CHANGELOGs the commit changed,
- * and its subject when it violates.
+ * 1, the author, the time, the result, the CHANGELOGs the commit changed
+ * (then a NULL field), and its subject when it violates.
  */
 #define HISTORY_BATCH 4096
 
@@ -1796,16 +1803,28 @@ typedef struct {
 
 static void put_changed_logs(cg_buf *out, const history *h, const cg_changes *changes)
 {
-	size_t i, n = cg_changes_count(changes), nlogs = 0;
+	size_t i, n = cg_changes_count(changes);
 
-	for (i = 0; i < n; i++)
-		nlogs += !strcmp(base_name(cg_changes_get(changes, i)->path), h->policy->changelog.file);
-	cg_buf_put_u32(out, (uint32_t)nlogs);
 	for (i = 0; i < n; i++) {
 		const char *path = cg_changes_get(changes, i)->path;
 		if (!strcmp(base_name(path), h->policy->changelog.file))
 			cg_buf_put_field(out, path);
 	}
+	cg_buf_put_field(out, NULL);
+}
+
+/* The CHANGELOGs put_changed_logs wrote, into h->logs. */
+static int get_changed_logs(history *h, cg_buf_reader *in)
+{
+	char *log;
+
+	while (cg_buf_get_field(in, &log) == 0) {
+		if (!log)
+			return 0;
+		add_log(h, log);
+		free(log);
+	}
+	return -1;
 }
 
 static int check_history_commit(cg_buf *out, history *h, git_repository *repo, git_commit *commit)
@@ -1877,8 +1896,8 @@ static int take_history(size_t i, cg_buf_reader *in, void *payload)
 	history_jobs *j = payload;
 	history *h = j->h;
 	cg_result *r = NULL;
-	char *author = NULL, *summary = NULL, *log;
-	uint32_t checked, nlogs, k;
+	char *author = NULL, *summary = NULL;
+	uint32_t checked;
 	uint64_t when;
 	int ok;
 
@@ -1887,21 +1906,14 @@ static int take_history(size_t i, cg_buf_reader *in, void *payload)
 	if (!checked)
 		return 0;
 	ok = cg_buf_get_field(in, &author) == 0 && author && cg_buf_get_u64(in, &when) == 0 &&
-	     cg_result_decode(&r, in) == 0 && cg_buf_get_u32(in, &nlogs) == 0;
-	for (k = 0; ok && k < nlogs; k++) {
-		ok = cg_buf_get_field(in, &log) == 0 && log;
-		if (ok)
-			add_log(h, log);
-		free(log);
-	}
-	if (ok && (ok = cg_buf_get_field(in, &summary) == 0)) {
+	     cg_result_decode(&r, in) == 0 && get_changed_logs(h, in) == 0 &&
+	     cg_buf_get_field(in, &summary) == 0;
+	if (ok) {
 		cg_buf_clear(&h->author);
 		cg_buf_puts(&h->author, author);
 		count_commit(h, &j->ids[i], (int64_t)when, r, summary);
 	}
-	for (k = 0; k < h->nlogs; k++)
-		free(h->logs[k]);
-	h->nlogs = 0;
+	clear_logs(h);
 	cg_result_free(r);
 	free(author);
 	free(summary);

@@ -65,6 +65,15 @@ static void free_finding(cg_finding *f)
 	free(f->waiver);
 }
 
+static void free_waiver(cg_waiver *w)
+{
+	free(w->rule);
+	free(w->source);
+	free(w->name);
+	free(w->reason);
+	free(w->authorizer);
+}
+
 static void add_waiver(cg_result *r, const char *rule, const char *source,
                        const char *name, const char *reason, const char *authorizer)
 {
@@ -864,13 +873,8 @@ void cg_result_free(cg_result *r)
 		return;
 	for (i = 0; i < r->nfindings; i++)
 		free_finding(&r->findings[i]);
-	for (i = 0; i < r->nwaivers; i++) {
-		free(r->waivers[i].rule);
-		free(r->waivers[i].source);
-		free(r->waivers[i].name);
-		free(r->waivers[i].reason);
-		free(r->waivers[i].authorizer);
-	}
+	for (i = 0; i < r->nwaivers; i++)
+		free_waiver(&r->waivers[i]);
 	free(r->findings);
 	free(r->waivers);
 	free(r);
@@ -913,15 +917,14 @@ static int decode_finding(cg_result *r, cg_buf_reader *in)
 	         f.rule && f.detail;
 
 	if (ok) {
-		cg_result_add_finding(r, f.rule, f.path, f.detail, f.hint, f.waiver);
-		r->findings[r->nfindings - 1].needs_entry = needs_entry != 0;
+		f.needs_entry = needs_entry != 0;
+		r->findings = cg_array_grow(r->findings, &r->afindings, r->nfindings + 1,
+		                            sizeof(*r->findings));
+		r->findings[r->nfindings++] = f;
+		return 0;
 	}
-	free(f.rule);
-	free(f.path);
-	free(f.detail);
-	free(f.hint);
-	free(f.waiver);
-	return ok ? 0 : -1;
+	free_finding(&f);
+	return -1;
 }
 
 static int decode_waiver(cg_result *r, cg_buf_reader *in)
@@ -937,11 +940,7 @@ static int decode_waiver(cg_result *r, cg_buf_reader *in)
 		r->waivers[r->nwaivers++] = w;
 		return 0;
 	}
-	free(w.rule);
-	free(w.source);
-	free(w.name);
-	free(w.reason);
-	free(w.authorizer);
+	free_waiver(&w);
 	return -1;
 }
 
