@@ -1459,7 +1459,7 @@ int cg_report_verify(cg_audit *db, const cg_report_opts *opts, int *broken)
 	c[0] = text_cell(opts->source);
 	c[1] = int_cell(!*broken);
 	c[2] = int_cell((int64_t)rows);
-	c[3] = *broken ? int_cell(bad) : null_cell;
+	c[3] = *broken && bad ? int_cell(bad) : null_cell;
 	c[4] = text_cell(*broken ? cg_error_last() : NULL);
 	one_row_table(&w, &verify_table, c);
 	doc_end(&w);

@@ -394,7 +394,7 @@ static void test_json_rejects(void **state)
  * Recording and reading back.
  */
 
-static void assert_schema_v2(const char *db);
+static void assert_schema_current(const char *db);
 
 static void test_record_and_export(void **state)
 {
@@ -443,12 +443,14 @@ static void test_record_and_export(void **state)
 
 	/* the database itself, as a report would query it */
 	assert_string_equal(sql_text(text, sizeof(text), s->db, "PRAGMA journal_mode"), "wal");
-	assert_int_equal(sql_int(s->db, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(s->db, "PRAGMA user_version"), 3);
 	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM findings"), 4);
 	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM waivers WHERE run_id = 1"), 2);
 	assert_int_equal(sql_int(s->db, "SELECT duration_us FROM runs WHERE id = 2"), 1234);
 	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-	                         " AND name LIKE 'runs_%'"), 5);
+	                         " AND name NOT LIKE 'sqlite_autoindex_%'"), 1);
+	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM run_keys"), 2);
+	assert_int_equal(sql_int(s->db, "SELECT sum(runs) FROM daily WHERE rule = ''"), 2);
 	assert_intact(s->db, 2);
 }
 
@@ -743,7 +745,7 @@ static void test_migrate_v1_keeps_verifying(void **state)
 	    "INSERT INTO findings VALUES (1, 1, 'changelog', NULL, '');"
 	    "PRAGMA user_version = 1", "0000000000000000000000000000000000000000000000000000000000000000", hash);
 	write_ok(db, &run, 1);
-	assert_schema_v2(db);
+	assert_schema_current(db);
 	assert_string_equal(sql_text(text, sizeof(text), db,
 	                             "SELECT group_concat(hash_version) FROM runs ORDER BY id"), "1,2");
 	assert_intact(db, 2);
@@ -801,6 +803,31 @@ static void test_verify_swapped_runs(void **state)
 	    " UPDATE findings SET run_id = 3 WHERE run_id = 7;"
 	    " UPDATE findings SET run_id = 7 WHERE run_id = -1");
 	assert_broken_at(s->db, 3, 2, "prev_hash");
+}
+
+/* The report tables are not in the chain; verify recomputes them, and the
+ * rebuild its message gives restores them. */
+static void test_verify_edited_summaries(void **state)
+{
+	scratch *s = *state;
+
+	write_numbered(s->db, 1, 10);
+	sql(s->db, "UPDATE run_keys SET verdict = 'allowed'");
+	assert_broken_at(s->db, 1, 10, "run 1: its report summary does not match it");
+	sql(s->db, "UPDATE run_keys SET verdict = 'waived'");
+	assert_intact(s->db, 10);
+
+	sql(s->db, "DELETE FROM keyed_runs WHERE run_id = 4");
+	assert_broken_at(s->db, 4, 10, "run 4: its report summary");
+	sql(s->db, "DELETE FROM daily; DELETE FROM keyed_runs; DELETE FROM run_keys");
+	write_numbered(s->db, 11, 1);
+	assert_intact(s->db, 11);
+	assert_int_equal(sql_int(s->db, "SELECT sum(runs) FROM daily WHERE rule = ''"), 11);
+
+	sql(s->db, "UPDATE daily SET waivers = waivers + 1 WHERE rule = 'changelog'");
+	assert_broken_at(s->db, 0, 11, "the report counts of 2026-11-24 do not match its runs");
+	if (!strstr(cg_error_last(), "DELETE FROM daily; DELETE FROM keyed_runs; DELETE FROM run_keys"))
+		fail_msg("no rebuild hint: %s", cg_error_last());
 }
 
 static void test_readonly(void **state)
@@ -1092,12 +1119,16 @@ static void test_fallback_imported_once(void **state)
  * Schema versions.
  */
 
-static void assert_schema_v2(const char *db)
+static void assert_schema_current(const char *db)
 {
-	assert_int_equal(sql_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(db, "PRAGMA user_version"), 3);
 	assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 	                         " AND name IN ('runs', 'findings', 'waivers', 'fallback_imports',"
-	                         " 'push_commits', 'push_refs', 'push_options')"), 7);
+	                         " 'push_commits', 'push_refs', 'push_options', 'run_keys',"
+	                         " 'keyed_runs', 'daily')"), 10);
+	/* the report tables hold every run */
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM keyed_runs"),
+	                 sql_int(db, "SELECT count(*) FROM runs"));
 }
 
 static void test_migrate_empty_file(void **state)
@@ -1112,7 +1143,7 @@ static void test_migrate_empty_file(void **state)
 	assert_non_null(strstr(cg_error_last(), "schema version 0"));
 	assert_int_equal(cg_audit_open(&a, db), 0);
 	cg_audit_close(a);
-	assert_schema_v2(db);
+	assert_schema_current(db);
 	write_numbered(db, 1, 2);
 	assert_intact(db, 2);
 }
@@ -1125,7 +1156,7 @@ static void test_migrate_v0_database(void **state)
 	snprintf(db, sizeof(db), "%s/audit.db", s->dir);
 	sql(db, "CREATE TABLE notes (x); INSERT INTO notes VALUES ('kept')");
 	write_numbered(db, 1, 1);
-	assert_schema_v2(db);
+	assert_schema_current(db);
 	assert_int_equal(sql_int(db, "SELECT count(*) FROM notes"), 1);
 	assert_intact(db, 1);
 }
@@ -1301,6 +1332,7 @@ int main(void)
 		T(test_verify_deleted_run),
 		T(test_verify_deleted_first_run),
 		T(test_verify_swapped_runs),
+		T(test_verify_edited_summaries),
 		T(test_readonly),
 		T(test_invalid_runs_refused),
 		T(test_unwritable_falls_back_then_imports),
