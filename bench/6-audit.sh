@@ -2,7 +2,8 @@
 # Benchmark 6: the audit database. Latency of one hook's record
 # (cg_audit_write: open, one transaction, close) with 1 writer and with 8
 # writing at once; the database's size per 100,000 runs; and
-# changelog-audit report on a database of 1,000,000 runs.
+# changelog-audit report on a database of 1,000,000 runs, unfiltered and
+# with each filter.
 . "$(dirname "$0")/lib.sh"
 need_build
 bench=$(tool audit-bench)
@@ -48,3 +49,18 @@ hf "$json" --warmup 1 --runs "$(runs 5)" \
 	"sh $BENCH_DIR/expect-status.sh $status $audit report --db $big --format json"
 report "6b. changelog-audit report on 1,000,000 runs ($(( $(stat -c %s "$big") / 1048576 )) MiB)" "$json" - \
 	"report (text)" "report --format json"
+
+# Each filter of the report, the unselective ones (a third to two thirds
+# of the runs) as well as one that selects nothing: none may read the runs.
+filters="--since=2026-11-01 --hook=commit-msg --verdict=blocked --ref=refs/heads/topic
+--author=ada@example.com --author=Alice --rule=protect:mcp --rule=changelog
+--since=2026-06-01T12:34:56Z,--until=2026-09-01T01:00:00Z,--rule=changelog"
+json="$BENCH_TMP/6-filters.json"
+set --
+for f in $filters; do
+	set -- "$@" "sh $BENCH_DIR/expect-status.sh 0 $audit report --db $big $(echo "$f" | tr , ' ')"
+done
+hf "$json" --warmup 1 --runs "$(runs 5)" "$@" "sh $BENCH_DIR/expect-status.sh 0 $audit report --db $big"
+# shellcheck disable=SC2086 # the labels are the filters, one word each
+report "6c. changelog-audit report on 1,000,000 runs, filtered (ratio to the unfiltered report)" \
+	"$json" - $filters "report (no filter)"

@@ -50,6 +50,7 @@ static void sample_run(cg_audit_run *run, char *commit, size_t size, long i)
 	memset(run, 0, sizeof(*run));
 	run->hook = i % 5 ? "pre-commit" : "commit-msg";
 	run->repository = "/home/dev/src/project";
+	run->ref = i % 4 ? "refs/heads/main" : "refs/heads/topic";
 	run->commit = commit;
 	run->author = i % 3 ? "Ada Lovelace <ada@example.com>" : "Alan Turing <alan@example.com>";
 	run->committer = run->author;
