@@ -135,18 +135,21 @@ int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n);
  * cg_audit_record) or when even the fallback failed. */
 int cg_audit_write(const char *path, const cg_audit_run *runs, size_t n, int *fell_back);
 
-/* Walks the chain in id order, recomputing each run's hash. Returns 0 when
+/* Walks the chain in id order, recomputing each run's hash, then, when it
+ * holds, recomputes the report tables from the runs. Returns 0 when
  * intact, 1 when broken (and sets the message saying how: content edited,
  * or a run deleted, inserted or reordered, which shows at the first run
- * whose prev_hash no longer matches), or a negative error. *first_bad_id is
- * the first broken run's id (0 when intact); *rows_checked counts the runs
- * found intact before it. Removing the newest runs leaves a shorter valid
- * chain: keep the last hash elsewhere (export) to detect that. */
+ * whose prev_hash no longer matches; or the report tables edited, with the
+ * command that rebuilds them), or a negative error. *first_bad_id is the
+ * first broken run's id (0 when intact, or when only a day's report counts
+ * are wrong); *rows_checked counts the runs found intact before it.
+ * Removing the newest runs leaves a shorter valid chain: keep the last
+ * hash elsewhere (export) to detect that. */
 int cg_audit_verify(cg_audit *db, int64_t *first_bad_id, size_t *rows_checked);
 
 /* Calls `cb` for each run `filter` selects (NULL: all), in id order, all
- * from one snapshot while hooks go on writing. Filters on time, hook,
- * verdict, author and ref are served by indexes. */
+ * from one snapshot while hooks go on writing. Every filter is answered
+ * from the report tables (lib/audit.c, "Report tables"). */
 int cg_audit_query(cg_audit *db, const cg_audit_filter *filter,
                    cg_audit_entry_cb cb, void *payload);
 
@@ -173,7 +176,7 @@ typedef struct {
 typedef int (*cg_audit_group_cb)(const cg_audit_group *group, void *payload);
 
 /* Counts the runs `filter` selects (NULL: all) per group, in key order,
- * with aggregate SQL over the indexes: no run is loaded. */
+ * from the report tables' daily counts: no run is loaded. */
 int cg_audit_summary(cg_audit *db, const cg_audit_filter *filter, cg_audit_grouping by,
                      cg_audit_group_cb cb, void *payload);
 

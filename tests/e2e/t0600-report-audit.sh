@@ -274,6 +274,65 @@ test_expect_success 'verify: a deleted run breaks the chain at the next one' '
 	EOF
 '
 
+# add_c REPO: one more commit through the hooks (runs 11 and 12).
+add_c() {
+	(cd "$1" && echo c >c.c && add_entry "add c" && git add -A && git commit -q -m "add c")
+}
+
+test_expect_success 'verify: edited report summaries are found; the rebuild it gives works' '
+	cp -R local summaries && db=summaries/.git/changeguard/audit.db &&
+	sqlite3 $db "UPDATE run_keys SET verdict = '\''allowed'\'' WHERE verdict = '\''blocked'\''" &&
+	test_expect_code 1 changelog-audit verify --db $db --format json >verify.json &&
+	check_json verify.json <<-\EOF &&
+	chain = doc["chain"]
+	assert chain["intact"] is False and chain["runs_checked"] == 10, chain
+	assert chain["first_bad_id"] == 4, chain
+	assert "run 4: its report summary does not match it" in chain["problem"], chain
+	EOF
+	sqlite3 $db "UPDATE run_keys SET verdict = '\''blocked'\'' WHERE id IN (SELECT key_id FROM keyed_runs WHERE run_id IN (4, 8));
+		UPDATE daily SET findings = findings + 1 WHERE rule = '\''protect:mcp'\''" &&
+	test_expect_code 1 changelog-audit verify --db $db --format json >verify.json &&
+	check_json verify.json <<-\EOF &&
+	chain = doc["chain"]
+	assert chain["first_bad_id"] is None, chain
+	assert "the report counts of " in chain["problem"], chain
+	assert "DELETE FROM daily; DELETE FROM keyed_runs; DELETE FROM run_keys" in chain["problem"]
+	EOF
+	sqlite3 $db "DELETE FROM daily; DELETE FROM keyed_runs; DELETE FROM run_keys" &&
+	add_c summaries &&
+	changelog-audit verify --db $db >verify.txt &&
+	test_grep "^  Runs intact *12$" verify.txt
+'
+
+test_expect_success 'a schema 2 database: reports wait, the next hook run migrates it' '
+	cp -R local old && db=old/.git/changeguard/audit.db &&
+	sqlite3 $db "DROP TABLE daily; DROP TABLE keyed_runs; DROP TABLE run_keys;
+		CREATE INDEX runs_time ON runs (time, verdict);
+		CREATE INDEX runs_author ON runs (author, time);
+		CREATE INDEX findings_rule ON findings (rule, run_id);
+		PRAGMA user_version = 2" &&
+	test_expect_code 3 changelog-audit --db $db 2>err &&
+	test_grep "schema version 2, not 3 (the next recorded run migrates it)" err &&
+	add_c old &&
+	test "$(sqlite3 $db "PRAGMA user_version")" = 3 &&
+	test "$(sqlite3 $db "SELECT count(*) FROM sqlite_master WHERE name IN
+		('\''runs_time'\'', '\''runs_author'\'', '\''findings_rule'\'')")" = 0 &&
+	changelog-audit verify --db $db >/dev/null &&
+	(cd old && changelog-audit --format json >../old.json) &&
+	(cd summaries && changelog-audit --format json >../rebuilt.json) &&
+	python3 - old.json rebuilt.json <<-\EOF
+	import json, sys
+	old, rebuilt = (json.load(open(f)) for f in sys.argv[1:])
+	for doc in (old, rebuilt):
+	    del doc["parameters"]["database"], doc["generated"]
+	    for section in ("blocked", "waivers", "protected"):
+	        for row in doc[section]:
+	            del row["time"]
+	assert old == rebuilt, (old, rebuilt)
+	assert old["summary"] == {"runs": 12, "allowed": 9, "waived": 1, "blocked": 2, "error": 0}
+	EOF
+'
+
 test_expect_success 'export: JSON lines by default, filtered, or a table' '
 	changelog-audit export --db stress.db >export.jsonl &&
 	test_line_count() { test "$(wc -l <"$2")" -eq "$1"; } &&

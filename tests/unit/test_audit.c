@@ -26,6 +26,7 @@
 #include "hash.h"
 #include "json.h"
 #include "timestamp.h"
+#include "scratch.h"
 
 #define T0 1795489200123LL /* 2026-11-24T03:00:00.123Z */
 
@@ -38,10 +39,8 @@ typedef struct {
 static int setup(void **state)
 {
 	scratch *s = calloc(1, sizeof(*s));
-	const char *tmp = getenv("TMPDIR");
 
-	snprintf(s->dir, sizeof(s->dir), "%s/cg-audit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!s->dir[0] || !mkdtemp(s->dir))
+	if (scratch_make(s->dir, sizeof(s->dir), "audit") < 0)
 		return -1;
 	snprintf(s->db, sizeof(s->db), "%s/repo.git/changeguard/audit.db", s->dir);
 	snprintf(s->fallback, sizeof(s->fallback), "%s.fallback.jsonl", s->db);
@@ -49,30 +48,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static int make_writable(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)ftw;
-	if (flag == FTW_D || flag == FTW_DNR)
-		chmod(path, 0755);
-	else if (S_ISREG(st->st_mode))
-		chmod(path, 0644);
-	return 0;
-}
-
 static int teardown(void **state)
 {
 	scratch *s = *state;
 
-	chmod(s->dir, 0755);
-	nftw(s->dir, make_writable, 16, FTW_PHYS);
-	nftw(s->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(s->dir);
 	free(s);
 	cg_audit__set_busy_timeout(10000);
 	return 0;

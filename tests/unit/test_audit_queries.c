@@ -21,6 +21,7 @@
 #include "audit.h"
 #include "error.h"
 #include "timestamp.h"
+#include "scratch.h"
 
 #define DAY 86400000LL
 #define T0 1795132800000LL /* 2026-11-20T00:00:00Z */
@@ -63,10 +64,8 @@ static uint64_t next(world *s)
 static int setup(void **state)
 {
 	world *s = calloc(1, sizeof(*s));
-	const char *tmp = getenv("TMPDIR");
 
-	snprintf(s->dir, sizeof(s->dir), "%s/cg-queries-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(s->dir))
+	if (scratch_make(s->dir, sizeof(s->dir), "queries") < 0)
 		return -1;
 	snprintf(s->db, sizeof(s->db), "%s/audit.db", s->dir);
 	s->rng = 0x9e3779b97f4a7c15ULL;
@@ -74,18 +73,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int teardown(void **state)
 {
 	world *s = *state;
 
-	nftw(s->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(s->dir);
 	free(s);
 	return 0;
 }
@@ -181,21 +173,22 @@ static int selected(const cg_audit_run *r, const cg_audit_filter *f)
 	       (!f->rule || has_rule(r, f->rule));
 }
 
-/* A summary as rows "key runs blocked findings waivers", in key order. */
+/* What a query answered, a line per row or item, compared as text. A
+ * summary's rows are "key runs blocked findings waivers", in key order. */
 typedef struct {
-	char rows[MAX_ROWS][96];
-	size_t n;
-} table;
+	char v[MAX_ROWS][96];
+	size_t n, limit;
+} lines;
 
-static void add_row(table *t, const char *key, int64_t runs, int64_t blocked,
+static void add_row(lines *t, const char *key, int64_t runs, int64_t blocked,
                     int64_t findings, int64_t waivers)
 {
 	assert_true(t->n < MAX_ROWS);
-	snprintf(t->rows[t->n++], sizeof(t->rows[0]), "%s %lld %lld %lld %lld", key,
+	snprintf(t->v[t->n++], sizeof(t->v[0]), "%s %lld %lld %lld %lld", key,
 	         (long long)runs, (long long)blocked, (long long)findings, (long long)waivers);
 }
 
-static void expect_verdicts(table *t, const world *s, const cg_audit_filter *f)
+static void expect_verdicts(lines *t, const world *s, const cg_audit_filter *f)
 {
 	size_t v, i;
 
@@ -209,7 +202,7 @@ static void expect_verdicts(table *t, const world *s, const cg_audit_filter *f)
 	}
 }
 
-static void expect_days(table *t, const world *s, const cg_audit_filter *f)
+static void expect_days(lines *t, const world *s, const cg_audit_filter *f)
 {
 	char day[32], last[32] = "";
 	int64_t runs = 0, blocked = 0;
@@ -235,7 +228,7 @@ static void expect_days(table *t, const world *s, const cg_audit_filter *f)
 	}
 }
 
-static void expect_rules(table *t, const world *s, const cg_audit_filter *f)
+static void expect_rules(lines *t, const world *s, const cg_audit_filter *f)
 {
 	size_t r, i, k;
 
@@ -260,22 +253,17 @@ static void expect_rules(table *t, const world *s, const cg_audit_filter *f)
 	}
 }
 
-/* Newest first: "id" for a run; "id:f" or "id:w" then the rule for a
- * finding or a waiver (a run's items differ only in their rules). */
-typedef struct {
-	char ids[MAX_ROWS][40];
-	size_t n, limit;
-} list;
-
-/* `kind` NULL: a run. */
-static int list_add(list *l, long long id, const char *kind, const char *rule)
+/* A list's items, newest first, at most l->limit: "id" for a run; "id:f"
+ * or "id:w" then the rule for a finding or a waiver (`kind` "f" or "w"; a
+ * run's items differ only in their rules). */
+static int list_add(lines *l, long long id, const char *kind, const char *rule)
 {
 	if (l->n == l->limit)
 		return 1;
 	if (kind)
-		snprintf(l->ids[l->n++], sizeof(l->ids[0]), "%lld:%s:%s", id, kind, rule);
+		snprintf(l->v[l->n++], sizeof(l->v[0]), "%lld:%s:%s", id, kind, rule);
 	else
-		snprintf(l->ids[l->n++], sizeof(l->ids[0]), "%lld", id);
+		snprintf(l->v[l->n++], sizeof(l->v[0]), "%lld", id);
 	return 0;
 }
 
@@ -284,7 +272,7 @@ static int is_protect(const char *rule)
 	return !strncmp(rule, "protect:", 8);
 }
 
-static void expect_list(list *l, const world *s, const cg_audit_filter *f, int which)
+static void expect_list(lines *l, const world *s, const cg_audit_filter *f, int which)
 {
 	size_t i, k;
 	int full = 0;
@@ -367,28 +355,16 @@ static void describe(char *out, size_t size, const cg_audit_filter *f)
 	         f->author ? f->author : "-", f->ref ? f->ref : "-");
 }
 
-static void assert_same_table(const table *want, const table *got, const char *what,
-                              const char *filter)
+static void assert_same(const lines *want, const lines *got, const char *what,
+                        const char *filter)
 {
 	size_t i;
 
 	for (i = 0; i < want->n || i < got->n; i++)
-		if (i >= want->n || i >= got->n || strcmp(want->rows[i], got->rows[i]))
-			fail_msg("%s, row %zu: want '%s', got '%s' (%s)", what, i,
-			         i < want->n ? want->rows[i] : "(none)",
-			         i < got->n ? got->rows[i] : "(none)", filter);
-}
-
-static void assert_same_list(const list *want, const list *got, const char *what,
-                             const char *filter)
-{
-	size_t i;
-
-	for (i = 0; i < want->n || i < got->n; i++)
-		if (i >= want->n || i >= got->n || strcmp(want->ids[i], got->ids[i]))
-			fail_msg("%s, item %zu: want '%s', got '%s' (%s)", what, i,
-			         i < want->n ? want->ids[i] : "(none)",
-			         i < got->n ? got->ids[i] : "(none)", filter);
+		if (i >= want->n || i >= got->n || strcmp(want->v[i], got->v[i]))
+			fail_msg("%s, line %zu: want '%s', got '%s' (%s)", what, i,
+			         i < want->n ? want->v[i] : "(none)",
+			         i < got->n ? got->v[i] : "(none)", filter);
 }
 
 /* `f` NULL: the database is asked with no filter, the oracle with an empty one. */
@@ -396,13 +372,13 @@ static void compare_summaries(cg_audit *db, const world *s, const cg_audit_filte
                               const char *name)
 {
 	static const cg_audit_filter none = { 0 };
-	static void (*const expect[])(table *, const world *, const cg_audit_filter *) = {
+	static void (*const expect[])(lines *, const world *, const cg_audit_filter *) = {
 		[CG_AUDIT_BY_VERDICT] = expect_verdicts,
 		[CG_AUDIT_BY_RULE] = expect_rules,
 		[CG_AUDIT_BY_DAY] = expect_days,
 	};
 	static const char *const what[] = { "by verdict", "by rule", "by day" };
-	table want, got;
+	lines want, got;
 	int by;
 
 	for (by = CG_AUDIT_BY_VERDICT; by <= CG_AUDIT_BY_DAY; by++) {
@@ -411,7 +387,7 @@ static void compare_summaries(cg_audit *db, const world *s, const cg_audit_filte
 		expect[by](&want, s, f ? f : &none);
 		if (cg_audit_summary(db, f, (cg_audit_grouping)by, keep_group, &got) < 0)
 			fail_msg("summary: %s", cg_error_last());
-		assert_same_table(&want, &got, what[by], name);
+		assert_same(&want, &got, what[by], name);
 	}
 }
 
@@ -419,7 +395,7 @@ static void compare_lists(cg_audit *db, const world *s, const cg_audit_filter *f
                           size_t limit, const char *name)
 {
 	static const char *const what[] = { "newest runs", "waivers", "protected" };
-	list want, got;
+	lines want, got;
 	int which, rc;
 
 	for (which = 0; which < 3; which++) {
@@ -432,7 +408,7 @@ static void compare_lists(cg_audit *db, const world *s, const cg_audit_filter *f
 			               CG_AUDIT_ITEMS_PROTECTED, limit, keep_item, &got);
 		if (rc < 0)
 			fail_msg("%s: %s", what[which], cg_error_last());
-		assert_same_list(&want, &got, what[which], name);
+		assert_same(&want, &got, what[which], name);
 	}
 }
 

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "changes.h"
 #include "error.h"
+#include "scratch.h"
 
 /* What a scenario expects beyond "every method agrees with git". */
 enum {
@@ -33,12 +34,10 @@ static char root[256];
 
 static int setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
 	char home[320];
 
 	(void)state;
-	snprintf(root, sizeof(root), "%s/cg-changes-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(root))
+	if (scratch_make(root, sizeof(root), "changes") < 0)
 		return -1;
 	snprintf(home, sizeof(home), "%s/home", root);
 	mkdir(home, 0777);
@@ -56,19 +55,12 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int teardown(void **state)
 {
 	(void)state;
 	cg_changes__set_method(CG_CHANGES__AUTO);
 	git_libgit2_shutdown();
-	return nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return scratch_remove(root);
 }
 
 /* Runs `script` with sh in a new repository `name`; returns its path. */

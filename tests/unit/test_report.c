@@ -26,6 +26,7 @@
 #include "policy.h"
 #include "report.h"
 #include "timestamp.h"
+#include "scratch.h"
 
 #define DAY 86400000LL
 #define NOV20 1795132800000LL /* 2026-11-20T00:00:00Z */
@@ -39,10 +40,8 @@ typedef struct {
 static int setup(void **state)
 {
 	scratch *s = calloc(1, sizeof(*s));
-	const char *tmp = getenv("TMPDIR");
 
-	snprintf(s->dir, sizeof(s->dir), "%s/cg-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(s->dir))
+	if (scratch_make(s->dir, sizeof(s->dir), "report") < 0)
 		return -1;
 	snprintf(s->db, sizeof(s->db), "%s/audit.db", s->dir);
 	git_libgit2_init();
@@ -50,18 +49,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int teardown(void **state)
 {
 	scratch *s = *state;
 
-	nftw(s->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(s->dir);
 	free(s);
 	git_libgit2_shutdown();
 	return 0;
