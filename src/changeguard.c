@@ -10,6 +10,7 @@
 
 #include <git2.h>
 
+#include "args.h"
 #include "buf.h"
 #include "check.h"
 #include "entry.h"
@@ -23,38 +24,31 @@
 /* Per command, not counting --help; the table ends with an empty entry. */
 #define MAX_OPTIONS 5
 
-typedef struct {
-	const char *name;  /* "--format" */
-	const char *arg;   /* its value's name ("text|json"); NULL for a flag */
-	const char *help;
-} option;
-
-/* What the command line said: values[i] belongs to options[i] (NULL when
- * not given, "" for a flag that was), then the other arguments. */
-typedef struct {
-	const char *values[MAX_OPTIONS];
-	char **args;
-	int nargs;
-} parsed;
-
 typedef struct command command;
 struct command {
 	const char *name;
 	const char *synopsis;   /* what follows "changeguard <name>" */
 	const char *summary;
 	const char *details;    /* more for --help; may be NULL */
-	option options[MAX_OPTIONS + 1];
+	cg_args_option options[MAX_OPTIONS + 1];
 	int min_args, max_args;
-	int (*run)(const parsed *p);
+	int (*run)(const cg_args *p);
 	const command *subcommands;
 };
 
 /* --- options ------------------------------------------------------------- */
 
+static cg_args_spec spec_of(const command *cmd)
+{
+	cg_args_spec spec = { cmd->options, ~0u, cmd->min_args, cmd->max_args };
+
+	return spec;
+}
+
 static void usage(FILE *fp, const char *prefix, const command *cmd)
 {
+	cg_args_spec spec = spec_of(cmd);
 	const command *sub;
-	const option *o;
 
 	fprintf(fp, "usage: %s %s\n\n%s\n", prefix, cmd->synopsis, cmd->summary);
 	if (cmd->details)
@@ -64,12 +58,7 @@ static void usage(FILE *fp, const char *prefix, const command *cmd)
 	for (sub = cmd->subcommands; sub && sub->name; sub++)
 		fprintf(fp, "   %-10s %s\n", sub->name, sub->summary);
 	fputc('\n', fp);
-	for (o = cmd->options; o->name; o++) {
-		char left[40];
-		snprintf(left, sizeof(left), "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-		fprintf(fp, "    %-22s %s\n", left, o->help);
-	}
-	fprintf(fp, "    %-22s %s\n", "-h, --help", "show this help");
+	cg_args_print_options(fp, &spec, 22);
 	if (cmd->subcommands)
 		fprintf(fp, "\nSee '%s <command> --help' for what each command takes.\n", prefix);
 }
@@ -90,58 +79,13 @@ static int usage_error(const char *prefix, const command *cmd, const char *fmt, 
 	return CG_EXIT_USAGE;
 }
 
-static const option *find_option(const command *cmd, const char *arg, size_t len)
-{
-	const option *o;
-
-	for (o = cmd->options; o->name; o++)
-		if (strlen(o->name) == len && !strncmp(o->name, arg, len))
-			return o;
-	return NULL;
-}
-
-/* Returns -1 when the command should run, else the exit code. */
-static int parse(parsed *p, const char *prefix, const command *cmd, int argc, char **argv)
-{
-	int i, only_args = 0;
-
-	memset(p, 0, sizeof(*p));
-	p->args = cg_calloc((size_t)argc + 1, sizeof(*p->args));
-	for (i = 0; i < argc; i++) {
-		const char *arg = argv[i], *eq = strchr(arg, '=');
-		const option *o;
-		if (only_args || arg[0] != '-' || !arg[1]) {
-			p->args[p->nargs++] = argv[i];
-			continue;
-		}
-		if (!strcmp(arg, "--")) {
-			only_args = 1;
-		} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			usage(stdout, prefix, cmd);
-			return CG_EXIT_OK;
-		} else if (!(o = find_option(cmd, arg, eq ? (size_t)(eq - arg) : strlen(arg)))) {
-			return usage_error(prefix, cmd, "unknown option '%s'", arg);
-		} else if (!o->arg && eq) {
-			return usage_error(prefix, cmd, "option '%s' takes no value", o->name);
-		} else if (o->arg && !eq && i + 1 >= argc) {
-			return usage_error(prefix, cmd, "option '%s' needs a value", o->name);
-		} else {
-			p->values[o - cmd->options] = !o->arg ? "" : eq ? eq + 1 : argv[++i];
-		}
-	}
-	if (p->nargs < cmd->min_args)
-		return usage_error(prefix, cmd, "%s", "too few arguments");
-	if (cmd->max_args >= 0 && p->nargs > cmd->max_args)
-		return usage_error(prefix, cmd, "unexpected argument '%s'", p->args[cmd->max_args]);
-	return -1;
-}
-
 /* Runs `cmd` or, when it has subcommands, the one argv[0] names. */
 static int dispatch(const char *prefix, const command *cmd, int argc, char **argv)
 {
 	const command *sub;
+	cg_args_spec spec = spec_of(cmd);
 	cg_buf name = CG_BUF_INIT;
-	parsed p;
+	cg_args p;
 	int code;
 
 	if (cmd->subcommands && argc > 0 && argv[0][0] != '-') {
@@ -154,9 +98,18 @@ static int dispatch(const char *prefix, const command *cmd, int argc, char **arg
 		cg_buf_dispose(&name);
 		return code;
 	}
-	if ((code = parse(&p, prefix, cmd, argc, argv)) < 0)
+	switch (cg_args_parse(&p, &spec, argc, argv)) {
+	case 0:
 		code = cmd->run ? cmd->run(&p) : usage_error(prefix, cmd, "%s", "a command is needed");
-	free(p.args);
+		break;
+	case CG_ARGS_HELP:
+		usage(stdout, prefix, cmd);
+		code = CG_EXIT_OK;
+		break;
+	default:
+		code = usage_error(prefix, cmd, "%s", cg_error_last());
+	}
+	cg_args_dispose(&p);
 	return code;
 }
 
@@ -240,7 +193,7 @@ static void print_server_help(const char *libexec)
 	       libexec, libexec);
 }
 
-static int cmd_install(const parsed *p)
+static int cmd_install(const cg_args *p)
 {
 	cg_buf libexec = CG_BUF_INIT;
 	git_repository *repo = NULL;
@@ -262,7 +215,7 @@ static int cmd_install(const parsed *p)
 	return error ? fail(error, NULL) : CG_EXIT_OK;
 }
 
-static int cmd_uninstall(const parsed *p)
+static int cmd_uninstall(const cg_args *p)
 {
 	git_repository *repo = NULL;
 	cg_install_report r = { 0 };
@@ -281,7 +234,7 @@ static int cmd_uninstall(const parsed *p)
 
 /* --- init, entry --------------------------------------------------------- */
 
-static int cmd_init(const parsed *p)
+static int cmd_init(const cg_args *p)
 {
 	git_repository *repo = NULL;
 	cg_init_result r = { 0 };
@@ -305,7 +258,7 @@ static int cmd_init(const parsed *p)
 	return error ? fail(error, NULL) : CG_EXIT_OK;
 }
 
-static int cmd_entry(const parsed *p)
+static int cmd_entry(const cg_args *p)
 {
 	cg_entry_opts opts = CG_ENTRY_OPTS_INIT;
 	cg_entry_written w = { 0 };
@@ -582,7 +535,7 @@ static int check_commits(check_run *run, git_repository *repo, git_revwalk *walk
 }
 
 static int check_range(check_run *run, cg_policy **policy, git_repository **repo,
-                       const parsed *p)
+                       const cg_args *p)
 {
 	git_revwalk *walk = NULL;
 	git_oid base;
@@ -603,7 +556,7 @@ static int check_range(check_run *run, cg_policy **policy, git_repository **repo
 	return error;
 }
 
-static int cmd_check(const parsed *p)
+static int cmd_check(const cg_args *p)
 {
 	const char *format = p->values[1] ? p->values[1] : "text";
 	int staged = p->values[0] != NULL || !p->nargs, error;
@@ -639,7 +592,7 @@ static int cmd_check(const parsed *p)
 
 /* --- policy, doctor --------------------------------------------------------- */
 
-static int cmd_policy_show(const parsed *p)
+static int cmd_policy_show(const cg_args *p)
 {
 	git_repository *repo = NULL;
 	cg_policy *defaults = NULL;
@@ -668,7 +621,7 @@ static int cmd_policy_show(const parsed *p)
 	             : CG_EXIT_OK;
 }
 
-static int cmd_policy_validate(const parsed *p)
+static int cmd_policy_validate(const cg_args *p)
 {
 	git_repository *repo = NULL;
 	cg_buf path = CG_BUF_INIT;
@@ -698,7 +651,7 @@ static int cmd_policy_validate(const parsed *p)
 	return error;
 }
 
-static int cmd_doctor(const parsed *p)
+static int cmd_doctor(const cg_args *p)
 {
 	cg_buf libexec = CG_BUF_INIT;
 	cg_doctor_report r = { 0 };
@@ -730,7 +683,7 @@ static int cmd_doctor(const parsed *p)
 
 /* --- the table ---------------------------------------------------------------- */
 
-static int cmd_help(const parsed *p);
+static int cmd_help(const cg_args *p);
 
 static const command policy_commands[] = {
 	{ "show", "", "print the effective policy (the staged .changeguard.yml, else the defaults) with every key",
@@ -789,7 +742,7 @@ static const command changeguard = {
 	NULL, { { "--version", NULL, "print the version" } }, 0, -1, NULL, commands
 };
 
-static int cmd_help(const parsed *p)
+static int cmd_help(const cg_args *p)
 {
 	char *argv[2] = { p->nargs ? p->args[0] : NULL, (char *)"--help" };
 

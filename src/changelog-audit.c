@@ -11,6 +11,7 @@
 
 #include <git2.h>
 
+#include "args.h"
 #include "audit.h"
 #include "buf.h"
 #include "check.h"
@@ -24,13 +25,7 @@ enum {
 	O_LIMIT, O_FORMAT, O_OUTPUT, O__COUNT
 };
 
-typedef struct {
-	const char *name;
-	const char *arg;
-	const char *help;
-} option;
-
-static const option options[O__COUNT] = {
+static const cg_args_option options[O__COUNT + 1] = {
 	[O_DB] = { "--db", "PATH", "the audit database (default: the repository's)" },
 	[O_SINCE] = { "--since", "TIME", "from this UTC time or date on" },
 	[O_UNTIL] = { "--until", "TIME", "before this UTC time, or up to this date included" },
@@ -50,37 +45,31 @@ static const option options[O__COUNT] = {
 #define OUTPUT (BIT(O_FORMAT) | BIT(O_OUTPUT))
 
 typedef struct {
-	const char *values[O__COUNT];
-	char **args;
-	size_t nargs;
-} parsed;
-
-typedef struct {
 	const char *name;
 	const char *synopsis;
 	const char *summary;
-	unsigned accepts;      /* BIT(O_...) */
-	int takes_args;
+	cg_args_spec spec;        /* its options: options[] with BIT(O_...) */
 	cg_report_format format; /* without --format */
-	int (*run)(const parsed *p, cg_report_opts *opts);
+	int (*run)(const cg_args *p, cg_report_opts *opts);
 } command;
 
-static int cmd_report(const parsed *p, cg_report_opts *opts);
-static int cmd_history(const parsed *p, cg_report_opts *opts);
-static int cmd_verify(const parsed *p, cg_report_opts *opts);
-static int cmd_export(const parsed *p, cg_report_opts *opts);
+static int cmd_report(const cg_args *p, cg_report_opts *opts);
+static int cmd_history(const cg_args *p, cg_report_opts *opts);
+static int cmd_verify(const cg_args *p, cg_report_opts *opts);
+static int cmd_export(const cg_args *p, cg_report_opts *opts);
 
 static const command commands[] = {
 	{ "report", "[report] [OPTIONS]",
 	  "totals per verdict and rule, blocked runs, waivers, protected-path changes",
-	  BIT(O_DB) | FILTERS | BIT(O_LIMIT) | OUTPUT, 0, CG_REPORT_TEXT, cmd_report },
+	  { options, BIT(O_DB) | FILTERS | BIT(O_LIMIT) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_report },
 	{ "history", "history [REV-RANGE...] [OPTIONS]",
 	  "evaluate the policy at HEAD over existing commits; exit 1 on violations",
-	  BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_AUTHOR) | OUTPUT, 1, CG_REPORT_TEXT, cmd_history },
+	  { options, BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_AUTHOR) | OUTPUT, 0, -1 }, CG_REPORT_TEXT,
+	  cmd_history },
 	{ "verify", "verify [OPTIONS]", "check the audit hash chain; exit 1 when it is broken",
-	  BIT(O_DB) | OUTPUT, 0, CG_REPORT_TEXT, cmd_verify },
+	  { options, BIT(O_DB) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_verify },
 	{ "export", "export [OPTIONS]", "every run, oldest first, as JSON lines (or a table)",
-	  BIT(O_DB) | FILTERS | OUTPUT, 0, CG_REPORT_JSON, cmd_export },
+	  { options, BIT(O_DB) | FILTERS | OUTPUT, 0, 0 }, CG_REPORT_JSON, cmd_export },
 };
 
 static void usage(FILE *fp, const command *cmd)
@@ -99,14 +88,7 @@ static void usage(FILE *fp, const command *cmd)
 		return;
 	}
 	fprintf(fp, "usage: changelog-audit %s\n\n%s\n\n", cmd->synopsis, cmd->summary);
-	for (i = 0; i < O__COUNT; i++) {
-		char left[32];
-		if (!(cmd->accepts & BIT(i)))
-			continue;
-		snprintf(left, sizeof(left), "%s %s", options[i].name, options[i].arg);
-		fprintf(fp, "    %-18s %s\n", left, options[i].help);
-	}
-	fprintf(fp, "    %-18s %s\n", "-h, --help", "show this help");
+	cg_args_print_options(fp, &cmd->spec, 18);
 }
 
 static int usage_error(const command *cmd, const char *fmt, ...)
@@ -123,43 +105,6 @@ static int usage_error(const command *cmd, const char *fmt, ...)
 	fputs("\n\n", stderr);
 	usage(stderr, cmd);
 	return CG_EXIT_USAGE;
-}
-
-/* Returns -1 when the command should run, else the exit code. */
-static int parse(parsed *p, const command *cmd, int argc, char **argv)
-{
-	int i, only_args = 0;
-	size_t o;
-
-	for (i = 0; i < argc; i++) {
-		const char *arg = argv[i], *eq = strchr(arg, '=');
-		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-
-		if (only_args || arg[0] != '-' || !arg[1]) {
-			if (!cmd->takes_args)
-				return usage_error(cmd, "unexpected argument '%s'", arg);
-			p->args[p->nargs++] = argv[i];
-			continue;
-		}
-		if (!strcmp(arg, "--")) {
-			only_args = 1;
-			continue;
-		}
-		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			usage(stdout, cmd);
-			return CG_EXIT_OK;
-		}
-		for (o = 0; o < O__COUNT; o++)
-			if ((cmd->accepts & BIT(o)) && strlen(options[o].name) == len &&
-			    !strncmp(options[o].name, arg, len))
-				break;
-		if (o == O__COUNT)
-			return usage_error(cmd, "unknown option '%s'", arg);
-		if (!eq && i + 1 >= argc)
-			return usage_error(cmd, "option '%s' needs a value", options[o].name);
-		p->values[o] = eq ? eq + 1 : argv[++i];
-	}
-	return -1;
 }
 
 /* Prints the last error as git does its own; returns the exit code. */
@@ -186,7 +131,7 @@ static int parse_limit(size_t *out, const char *value)
 }
 
 /* The options every command shares, into `opts`. */
-static int read_options(cg_report_opts *opts, const parsed *p)
+static int read_options(cg_report_opts *opts, const cg_args *p)
 {
 	const char *epoch = getenv("SOURCE_DATE_EPOCH");
 	cg_audit_filter *f = &opts->filter;
@@ -222,7 +167,7 @@ static int open_repo(git_repository **out)
 }
 
 /* --db, else the database of the repository here, as its policy at HEAD names it. */
-static int open_db(cg_audit **db, char **path, const parsed *p)
+static int open_db(cg_audit **db, char **path, const cg_args *p)
 {
 	git_repository *repo = NULL;
 	cg_policy *policy = NULL;
@@ -265,7 +210,7 @@ static int run_export(cg_audit *db, const cg_report_opts *opts, int *violations)
 }
 
 /* Opens the database, runs `report`, maps the outcome to the exit code. */
-static int with_db(const parsed *p, cg_report_opts *opts, db_report report)
+static int with_db(const cg_args *p, cg_report_opts *opts, db_report report)
 {
 	cg_audit *db = NULL;
 	char *path = NULL;
@@ -282,22 +227,22 @@ static int with_db(const parsed *p, cg_report_opts *opts, db_report report)
 	return violations ? CG_EXIT_BLOCKED : CG_EXIT_OK;
 }
 
-static int cmd_report(const parsed *p, cg_report_opts *opts)
+static int cmd_report(const cg_args *p, cg_report_opts *opts)
 {
 	return with_db(p, opts, run_audit);
 }
 
-static int cmd_verify(const parsed *p, cg_report_opts *opts)
+static int cmd_verify(const cg_args *p, cg_report_opts *opts)
 {
 	return with_db(p, opts, run_verify);
 }
 
-static int cmd_export(const parsed *p, cg_report_opts *opts)
+static int cmd_export(const cg_args *p, cg_report_opts *opts)
 {
 	return with_db(p, opts, run_export);
 }
 
-static int cmd_history(const parsed *p, cg_report_opts *opts)
+static int cmd_history(const cg_args *p, cg_report_opts *opts)
 {
 	git_repository *repo = NULL;
 	cg_policy *policy = NULL;
@@ -306,7 +251,7 @@ static int cmd_history(const parsed *p, cg_report_opts *opts)
 
 	if ((error = open_repo(&repo)) == 0 &&
 	    (error = cg_report_head_policy(&policy, repo)) == 0)
-		error = cg_report_history(&violations, repo, policy, p->args, p->nargs, opts);
+		error = cg_report_history(&violations, repo, policy, p->args, (size_t)p->nargs, opts);
 	cg_policy_free(policy);
 	git_repository_free(repo);
 	if (error < 0)
@@ -315,7 +260,7 @@ static int cmd_history(const parsed *p, cg_report_opts *opts)
 }
 
 /* Runs the command on the output --output names; a failed report leaves no file. */
-static int run(const command *cmd, const parsed *p)
+static int run(const command *cmd, const cg_args *p)
 {
 	cg_report_opts opts = CG_REPORT_OPTS_INIT;
 	const char *file = p->values[O_OUTPUT];
@@ -345,7 +290,7 @@ static int run(const command *cmd, const parsed *p)
 int main(int argc, char **argv)
 {
 	const command *cmd = &commands[0];
-	parsed p = { { 0 }, NULL, 0 };
+	cg_args p;
 	size_t i;
 	int code;
 
@@ -367,7 +312,6 @@ int main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	p.args = cg_calloc((size_t)argc + 1, sizeof(*p.args));
 	git_libgit2_init();
 	/* history reads each commit and tree about once: without libgit2's
 	 * object cache its memory stays flat on long histories, and it is
@@ -378,9 +322,18 @@ int main(int argc, char **argv)
 	 * git fsck is the check for a damaged store. That was 37% of the
 	 * work of history; a damaged object still fails to inflate or parse. */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	if ((code = parse(&p, cmd, argc - 1, argv + 1)) < 0)
+	switch (cg_args_parse(&p, &cmd->spec, argc - 1, argv + 1)) {
+	case 0:
 		code = run(cmd, &p);
+		break;
+	case CG_ARGS_HELP:
+		usage(stdout, cmd);
+		code = CG_EXIT_OK;
+		break;
+	default:
+		code = usage_error(cmd, "%s", cg_error_last());
+	}
 	git_libgit2_shutdown();
-	free(p.args);
+	cg_args_dispose(&p);
 	return code;
 }
