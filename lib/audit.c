@@ -208,18 +208,21 @@ static const field option_fields[] = {
  */
 
 /* Each run after :lo with its key. The arrays are sorted so that equal
- * sets are equal text: SQLite aggregates in the order of the subquery. */
+ * sets are equal text: SQLite aggregates in the order of the subquery.
+ * Values are cast to text, since a BLOB (written by hand) would stop
+ * json_group_array, and with it every hook run. */
 #define NEW_KEYS \
 	"new_keys AS (SELECT id AS run_id, time, hook, verdict," \
-	" (SELECT json_group_array(v) FROM (SELECT runs.ref AS v WHERE runs.ref IS NOT NULL" \
-	"  UNION SELECT ref FROM push_refs WHERE run_id = runs.id ORDER BY 1)) AS refs," \
-	" (SELECT json_group_array(v) FROM (SELECT runs.author AS v WHERE runs.author IS NOT NULL" \
-	"  UNION SELECT author FROM push_commits WHERE run_id = runs.id AND author IS NOT NULL" \
-	"  ORDER BY 1)) AS authors," \
-	" (SELECT json_group_array(rule) FROM (SELECT DISTINCT rule FROM findings" \
-	"  WHERE run_id = runs.id ORDER BY 1)) AS finding_rules," \
-	" (SELECT json_group_array(rule) FROM (SELECT DISTINCT rule FROM waivers" \
-	"  WHERE run_id = runs.id ORDER BY 1)) AS waiver_rules" \
+	" (SELECT json_group_array(v) FROM (SELECT CAST(runs.ref AS TEXT) AS v" \
+	"  WHERE runs.ref IS NOT NULL UNION SELECT CAST(ref AS TEXT) FROM push_refs" \
+	"  WHERE run_id = runs.id ORDER BY 1)) AS refs," \
+	" (SELECT json_group_array(v) FROM (SELECT CAST(runs.author AS TEXT) AS v" \
+	"  WHERE runs.author IS NOT NULL UNION SELECT CAST(author AS TEXT) FROM push_commits" \
+	"  WHERE run_id = runs.id AND author IS NOT NULL ORDER BY 1)) AS authors," \
+	" (SELECT json_group_array(v) FROM (SELECT DISTINCT CAST(rule AS TEXT) AS v" \
+	"  FROM findings WHERE run_id = runs.id ORDER BY 1)) AS finding_rules," \
+	" (SELECT json_group_array(v) FROM (SELECT DISTINCT CAST(rule AS TEXT) AS v" \
+	"  FROM waivers WHERE run_id = runs.id ORDER BY 1)) AS waiver_rules" \
 	" FROM runs WHERE id > :lo)"
 #define KEY_COLUMNS "hook, verdict, refs, authors, finding_rules, waiver_rules"
 
@@ -902,9 +905,14 @@ static int validate_run(const cg_audit_run *run)
 		if (n && !items)
 			return invalid(kinds[k].name, "missing array");
 		for (i = 0; i < n; i++)
-			for (j = 0; j < kinds[k].required; j++)
-				if (!get_text(item_at(items, &kinds[k], i), &kinds[k].fields[j]))
-					return invalid(kinds[k].fields[j].name, NULL);
+			for (j = 0; j < kinds[k].required; j++) {
+				const field *f = &kinds[k].fields[j];
+				const char *value = get_text(item_at(items, &kinds[k], i), f);
+
+				/* the report tables count a run under rule '' */
+				if (!value || (!*value && !strcmp(f->name, "rule")))
+					return invalid(f->name, value);
+			}
 	}
 	return 0;
 }
@@ -1188,6 +1196,12 @@ typedef struct {
 
 #define DAY_MS 86400000LL
 
+/* The start of the UTC day of `ms`, before 1970 too. */
+static int64_t day_start(int64_t ms)
+{
+	return (ms >= 0 ? ms : ms - DAY_MS + 1) / DAY_MS * DAY_MS;
+}
+
 static void format_day(char out[32], int64_t ms)
 {
 	cg_timestamp_format(out, ms, 1);
@@ -1198,7 +1212,7 @@ static void window_of(window *w, const cg_audit_filter *f)
 {
 	int64_t since = f->since_ms < MAX_TIME_MS ? f->since_ms : MAX_TIME_MS;
 	int64_t until = f->until_ms < MAX_TIME_MS ? f->until_ms : MAX_TIME_MS;
-	int64_t first = (since + DAY_MS - 1) / DAY_MS * DAY_MS;
+	int64_t first = day_start(since) < since ? day_start(since) + DAY_MS : since;
 
 	strcpy(w->since, "");
 	strcpy(w->until, "~");
@@ -1213,7 +1227,7 @@ static void window_of(window *w, const cg_audit_filter *f)
 	}
 	if (f->until_ms) {
 		cg_timestamp_format(w->until, until, 1);
-		format_day(w->end_day, until / DAY_MS * DAY_MS);
+		format_day(w->end_day, day_start(until));
 	}
 	if (strcmp(w->first_day, w->end_day) >= 0) {
 		strcpy(w->first_day, w->until);
@@ -1605,7 +1619,8 @@ static int first_value(char *out, size_t size, cg_audit *db, const char *sql)
 /* Every recorded run brings the report tables up to date from the last run
  * they have, so emptying them has the next one rebuild them whole. */
 #define REBUILD_HINT " (the summaries were edited; the runs are intact); rebuild them: " \
-	"sqlite3 %s 'DELETE FROM daily; DELETE FROM keyed_runs; DELETE FROM run_keys', " \
+	"sqlite3 %s 'BEGIN IMMEDIATE; DELETE FROM daily; DELETE FROM keyed_runs; " \
+	"DELETE FROM run_keys; COMMIT', " \
 	"then the next hook run adds every run to them again"
 
 /* The report tables against the runs (the chain covers only the runs):

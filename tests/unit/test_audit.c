@@ -810,6 +810,20 @@ static void test_verify_edited_summaries(void **state)
 		fail_msg("no rebuild hint: %s", cg_error_last());
 }
 
+/* A value written by hand as a BLOB is indexed as text, rather than
+ * failing every later record. */
+static void test_blob_still_indexed(void **state)
+{
+	scratch *s = *state;
+
+	write_numbered(s->db, 1, 2);
+	sql(s->db, "UPDATE runs SET author = CAST('Bob' AS BLOB) WHERE id = 1;"
+	    " BEGIN; DELETE FROM daily; DELETE FROM keyed_runs; DELETE FROM run_keys; COMMIT");
+	write_numbered(s->db, 3, 1);
+	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM keyed_runs"), 3);
+	assert_broken_at(s->db, 1, 0, "content does not match its hash");
+}
+
 static void test_readonly(void **state)
 {
 	scratch *s = *state;
@@ -834,10 +848,11 @@ static void test_invalid_runs_refused(void **state)
 	scratch *s = *state;
 	cg_audit_finding no_rule = { NULL, "p", "d" };
 	cg_audit_waiver no_source = { "changelog", NULL, "Changelog-Skip", "why", NULL };
-	cg_audit_run runs[4];
+	cg_audit_waiver empty_rule = { "", "trailer", "Changelog-Skip", "why", NULL };
+	cg_audit_run runs[5];
 	int fell_back, i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		runs[i] = sample_run(T0, "c");
 	runs[0].verdict = "maybe";
 	runs[1].hook = NULL;
@@ -845,7 +860,9 @@ static void test_invalid_runs_refused(void **state)
 	runs[2].nfindings = 1;
 	runs[3].waivers = &no_source;
 	runs[3].nwaivers = 1;
-	for (i = 0; i < 4; i++) {
+	runs[4].waivers = &empty_rule;
+	runs[4].nwaivers = 1;
+	for (i = 0; i < 5; i++) {
 		fell_back = -1;
 		assert_int_equal(cg_audit_write(s->db, &runs[i], 1, &fell_back), CG_ERROR);
 		assert_int_equal(fell_back, 0);
@@ -1313,6 +1330,7 @@ int main(void)
 		T(test_verify_deleted_first_run),
 		T(test_verify_swapped_runs),
 		T(test_verify_edited_summaries),
+		T(test_blob_still_indexed),
 		T(test_readonly),
 		T(test_invalid_runs_refused),
 		T(test_unwritable_falls_back_then_imports),
