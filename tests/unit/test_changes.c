@@ -34,23 +34,10 @@ static char root[256];
 
 static int setup(void **state)
 {
-	char home[320];
-
 	(void)state;
 	if (scratch_make(root, sizeof(root), "changes") < 0)
 		return -1;
-	snprintf(home, sizeof(home), "%s/home", root);
-	mkdir(home, 0777);
-	setenv("HOME", home, 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "A U Thor", 1);
-	setenv("GIT_AUTHOR_EMAIL", "author@example.com", 1);
-	setenv("GIT_COMMITTER_NAME", "C O Mitter", 1);
-	setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
-	setenv("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z", 1);
-	setenv("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z", 1);
-	unsetenv("GIT_DIR");
-	unsetenv("GIT_INDEX_FILE");
+	scratch_git_env(root, NULL);
 	git_libgit2_init();
 	return 0;
 }
@@ -67,14 +54,9 @@ static int teardown(void **state)
 static const char *repo_with(const char *name, const char *script)
 {
 	static char dir[512];
-	cg_buf cmd = CG_BUF_INIT;
 
-	snprintf(dir, sizeof(dir), "%s/%s", root, name);
-	cg_buf_printf(&cmd, "git init -q -b main '%s' && cd '%s' && git config core.symlinks true && "
-	              "{ %s\n} >/dev/null 2>&1", dir, dir, script);
-	if (system(cmd.ptr) != 0)
+	if (scratch_repo(dir, sizeof(dir), root, name, script) < 0)
 		fail_msg("scenario '%s' failed to build: %s", name, script);
-	cg_buf_dispose(&cmd);
 	return dir;
 }
 
