@@ -49,6 +49,23 @@ static int scratch_remove(const char *dir)
 	return nftw(dir, scratch_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The whole file as a NUL-terminated string (free() it); NULL when it
+ * cannot be read. */
+static inline char *scratch_read(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char *data = NULL;
+	long n;
+
+	if (fp && fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0) {
+		data = malloc((size_t)n + 1);
+		data[fread(data, 1, (size_t)n, fp)] = '\0';
+	}
+	if (fp)
+		fclose(fp);
+	return data;
+}
+
 /* The environment of git-style tests, for the git CLI and libgit2 alike:
  * a scratch HOME under `dir`, no system configuration, fixed identities
  * and dates (2026-01-01T00:00:00Z unless `date` says otherwise). */
