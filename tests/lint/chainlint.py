@@ -108,17 +108,7 @@ class Lexer:
             j = self.i
             if c == "<" and self.peekc(1) == "<":
                 self.heredoc_start()
-            elif c == "\\":
-                self.i += 2
-            elif c == "'":
-                self.skip_single()
-            elif c == '"':
-                self.skip_double()
-            elif c == "`":
-                self.skip_backquote()
-            elif c == "$" and self.peekc(1) in "({":
-                self.skip_dollar()
-            else:
+            elif not self.skip_quoted("'\""):
                 self.i += 1
             raw.extend((s[k], self.line_at(k)) for k in range(j, min(self.i, len(s))))
         return Token("word", s[start:self.i], self.line_at(self.i - 1), raw)
@@ -126,6 +116,24 @@ class Lexer:
     def expect_more(self, what):
         if self.i >= len(self.s):
             raise ParseError("unterminated " + what)
+
+    def skip_quoted(self, quotes):
+        """Skips what starts here when it is an escaped character, a quoted
+        string (of the kinds in `quotes`), a backquote or a $ expansion."""
+        c = self.peekc()
+        if c == "\\":
+            self.i += 2
+        elif c == "'" and c in quotes:
+            self.skip_single()
+        elif c == '"' and c in quotes:
+            self.skip_double()
+        elif c == "`":
+            self.skip_backquote()
+        elif c == "$" and self.peekc(1) in "({":
+            self.skip_dollar()
+        else:
+            return False
+        return True
 
     def skip_single(self):
         self.i += 1
@@ -138,14 +146,7 @@ class Lexer:
         self.i += 1
         while self.peekc() != '"':
             self.expect_more("double quote")
-            c = self.peekc()
-            if c == "\\":
-                self.i += 2
-            elif c == "`":
-                self.skip_backquote()
-            elif c == "$" and self.peekc(1) in "({":
-                self.skip_dollar()
-            else:
+            if not self.skip_quoted(""):
                 self.i += 1
         self.i += 1
 
@@ -164,18 +165,8 @@ class Lexer:
         depth = 1
         while depth:
             self.expect_more("$" + open_)
-            c = self.peekc()
-            if c == "\\":
-                self.i += 2
-            elif c == "'" and close == ")":
-                self.skip_single()
-            elif c == '"':
-                self.skip_double()
-            elif c == "`":
-                self.skip_backquote()
-            elif c == "$" and self.peekc(1) in "({":
-                self.skip_dollar()
-            else:
+            if not self.skip_quoted("'\"" if close == ")" else '"'):
+                c = self.peekc()
                 depth += (c == open_) - (c == close)
                 self.i += 1
 

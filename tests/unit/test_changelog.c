@@ -111,16 +111,24 @@ static void test_binary_detection(void **state)
 	assert_false(cg_changelog_is_binary("plain text\n", 11));
 }
 
+/* Compared with `before`, `now` shows `nadded` new lines and `nremoved` gone. */
+static void assert_delta(const cg_changelog *now, const cg_changelog *before, size_t nadded,
+                         size_t nremoved)
+{
+	const cg_changelog *bs[1] = { before };
+	cg_changelog_delta delta;
+
+	assert_int_equal(cg_changelog_compare(&delta, now, bs, 1), 0);
+	assert_int_equal(delta.nadded, nadded);
+	assert_int_equal(delta.nremoved, nremoved);
+	cg_changelog_delta_dispose(&delta);
+}
+
 static void compare(const char *before, const char *now, size_t nadded, size_t nremoved)
 {
 	cg_changelog *b = parse(before), *n = parse(now);
-	const cg_changelog *bs[1] = { b };
-	cg_changelog_delta d;
 
-	assert_int_equal(cg_changelog_compare(&d, n, bs, 1), 0);
-	assert_int_equal(d.nadded, nadded);
-	assert_int_equal(d.nremoved, nremoved);
-	cg_changelog_delta_dispose(&d);
+	assert_delta(n, b, nadded, nremoved);
 	cg_changelog_free(b);
 	cg_changelog_free(n);
 }
@@ -204,19 +212,6 @@ static cg_changelog *parse_with(const cg_pattern *p, const char *data, size_t le
 
 	assert_int_equal(cg_changelog_parse(&cl, data, len, p), 0);
 	return cl;
-}
-
-/* Compared with `before`, `now` shows `nadded` new lines and `nremoved` gone. */
-static void assert_delta(const cg_changelog *now, const cg_changelog *before, size_t nadded,
-                         size_t nremoved)
-{
-	const cg_changelog *bs[1] = { before };
-	cg_changelog_delta delta;
-
-	assert_int_equal(cg_changelog_compare(&delta, now, bs, 1), 0);
-	assert_int_equal(delta.nadded, nadded);
-	assert_int_equal(delta.nremoved, nremoved);
-	cg_changelog_delta_dispose(&delta);
 }
 
 /* Parsing gives the expected lines; compared with itself the file shows no
