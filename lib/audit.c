@@ -25,7 +25,6 @@
 #define REJECTED_SUFFIX ".rejected"
 /* Far above any real run; a longer line is damage, not a record. */
 #define MAX_FALLBACK_LINE ((size_t)64 << 20)
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* 9999-12-31T23:59:59.999Z: beyond it times lose their fixed width, which
  * text comparison and the fallback reader rely on. */
 #define MAX_TIME_MS 253402300799999LL

@@ -54,6 +54,8 @@ void *cg_calloc(size_t n, size_t size);
 void *cg_realloc(void *p, size_t n);
 /* Grows an array of `elem` bytes to hold at least `need` items. */
 void *cg_array_grow(void *p, size_t *alloc, size_t need, size_t elem);
+/* The number of items of an array (not of a pointer). */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 char *cg_strdup(const char *s);
 char *cg_strndup(const char *s, size_t n);
 
