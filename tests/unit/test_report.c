@@ -1,5 +1,5 @@
 /* Unit tests of the reports (lib/report.c, lib/report_history.c, lib/render.c,
- * and the report queries of lib/audit.c) on a real audit database and a
+ * and the report queries of lib/audit_query.c) on a real audit database and a
  * real repository in scratch directories; every format's output is read
  * back as data. sqlite3 is used directly only to tamper with the database as
  * an attacker would. */
