@@ -9,6 +9,7 @@
 #include "check.h"
 #include "error.h"
 #include "install.h"
+#include "message.h"
 #include "output.h"
 
 static const struct {

@@ -16,6 +16,7 @@
 #include "entry.h"
 #include "error.h"
 #include "install.h"
+#include "message.h"
 #include "json.h"
 #include "output.h"
 #include "policy.h"

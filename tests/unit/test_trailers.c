@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "message.h"
 #include "trailers.h"
 
 /* ---- corpus --------------------------------------------------------------- */
