@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "error.h"
+#include "fs.h"
 #include "hash.h"
 #include "json.h"
 #include "spool.h"
@@ -383,37 +384,20 @@ static int open_handle(cg_audit **out, const char *path, int flags)
 	return 0;
 }
 
-static int make_dir(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0777) == 0 ||
-	    (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
-		return 0;
-	if (errno == EEXIST)
-		errno = ENOTDIR;
-	return -1;
-}
-
 /* mkdir -p of the directory that holds `path`. */
 static int make_parents(const char *path)
 {
-	char *dir = cg_strdup(path), *slash = strrchr(dir, '/'), *p;
-	int error = 0;
+	const char *slash = strrchr(path, '/');
+	cg_buf why = CG_BUF_INIT;
+	char *dir;
+	int error;
 
-	if (slash && slash != dir) {
-		*slash = '\0';
-		for (p = dir + 1; error == 0 && p <= slash; p++) {
-			if (*p != '/' && *p != '\0')
-				continue;
-			*p = '\0';
-			if (make_dir(dir) < 0)
-				error = cg_error_set(CG_ERROR, "cannot create directory '%s' "
-				                     "for audit database '%s': %s",
-				                     dir, path, strerror(errno));
-			*p = p == slash ? '\0' : '/';
-		}
-	}
+	if (!slash || slash == path)
+		return 0;
+	dir = cg_strndup(path, (size_t)(slash - path));
+	cg_buf_printf(&why, "for audit database '%s'", path);
+	error = cg_fs_mkdir_p(dir, why.ptr);
+	cg_buf_dispose(&why);
 	free(dir);
 	return error;
 }

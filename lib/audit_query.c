@@ -184,12 +184,10 @@ typedef struct {
 	char since[32], until[32], first_day[32], end_day[32];
 } window;
 
-#define DAY_MS 86400000LL
-
 /* The start of the UTC day of `ms`, before 1970 too. */
 static int64_t day_start(int64_t ms)
 {
-	return (ms >= 0 ? ms : ms - DAY_MS + 1) / DAY_MS * DAY_MS;
+	return (ms >= 0 ? ms : ms - CG_MS_PER_DAY + 1) / CG_MS_PER_DAY * CG_MS_PER_DAY;
 }
 
 static void format_day(char out[32], int64_t ms)
@@ -202,7 +200,7 @@ static void window_of(window *w, const cg_audit_filter *f)
 {
 	int64_t since = f->since_ms < MAX_TIME_MS ? f->since_ms : MAX_TIME_MS;
 	int64_t until = f->until_ms < MAX_TIME_MS ? f->until_ms : MAX_TIME_MS;
-	int64_t first = day_start(since) < since ? day_start(since) + DAY_MS : since;
+	int64_t first = day_start(since) < since ? day_start(since) + CG_MS_PER_DAY : since;
 
 	strcpy(w->since, "");
 	strcpy(w->until, "~");

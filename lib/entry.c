@@ -1,6 +1,5 @@
 #include "entry.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,25 +215,6 @@ static void insert_entry(cg_buf *out, const char *data, size_t len, const cg_cha
 
 /* --- files ------------------------------------------------------------------ */
 
-static int read_file(cg_buf *out, const char *path)
-{
-	char chunk[65536];
-	FILE *fp = fopen(path, "rb");
-	size_t n;
-	int error = 0;
-
-	if (!fp)
-		return cg_error_set(CG_ERROR, "cannot read '%s': %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && out->size <= CG_CHANGELOG_MAX_BYTES)
-		cg_buf_put(out, chunk, n);
-	if (ferror(fp))
-		error = cg_error_set(CG_ERROR, "cannot read '%s': %s", path, strerror(errno));
-	else if (out->size > CG_CHANGELOG_MAX_BYTES)
-		error = cg_error_set(CG_ERROR, "'%s' is larger than 32 MiB", path);
-	fclose(fp);
-	return error;
-}
-
 /* --- changeguard entry ----------------------------------------------------- */
 
 static void add_target(target **targets, size_t *n, size_t *alloc, const char *path)
@@ -318,7 +298,7 @@ static int prepare(target *t, git_repository *repo, const cg_policy *p, const ch
 	t->mode = st.st_mode;
 	if (!S_ISREG(st.st_mode))
 		return cg_error_set(CG_EPOLICY, "'%s' is not a regular file", t->path);
-	if ((error = read_file(&old, t->full.ptr)) == 0 &&
+	if ((error = cg_fs_read(&old, t->full.ptr, CG_CHANGELOG_MAX_BYTES)) == 0 &&
 	    cg_changelog_is_binary(old.ptr, old.size))
 		error = cg_error_set(CG_EPOLICY, "'%s' is a binary file", t->path);
 	if (!error && (error = cg_changelog_parse(&cl, old.ptr, old.size,

@@ -10,16 +10,10 @@
 #include "output.h"
 #include "timestamp.h"
 
-
 /* Text output fits a classic terminal. */
 #define TEXT_WIDTH 80
 #define TEXT_GAP 2
 #define BELOW_INDENT 4
-
-#define BOLD "\033[1m"
-#define RED "\033[31m"
-#define RESET "\033[m"
-
 
 void cg_render_init(cg_render *w, const cg_report_opts *opts, FILE *out)
 {
@@ -177,7 +171,7 @@ static void text_fit(cg_buf *out, const char *s, size_t width, int right, const 
 	if (cut)
 		cg_buf_puts(out, "...");
 	if (color)
-		cg_buf_puts(out, RESET);
+		cg_buf_puts(out, CG_COLOR_RESET);
 	if (!right)
 		cg_buf_printf(out, "%*s", (int)(width - n), "");
 	cg_buf_dispose(&esc);
@@ -210,7 +204,7 @@ static void text_wrap(cg_render *w, const char *first, size_t indent, const char
 			fputs(first, w->out);
 		else
 			fprintf(w->out, "%*s", (int)indent, "");
-		fprintf(w->out, "%s%.*s%s\n", color ? color : "", (int)cut, s, color ? RESET : "");
+		fprintf(w->out, "%s%.*s%s\n", color ? color : "", (int)cut, s, color ? CG_COLOR_RESET : "");
 		s += cut;
 		while (*s == ' ')
 			s++;
@@ -222,12 +216,12 @@ static const char *alert_color(const cg_render *w, const cg_render_column *c,
 {
 	if (!w->color || !c->alert || v->null)
 		return NULL;
-	return (c->type == CG_COL_TEXT ? 1 : v->n != 0) ? RED : NULL;
+	return (c->type == CG_COL_TEXT ? 1 : v->n != 0) ? CG_COLOR_RED : NULL;
 }
 
 static void text_heading(cg_render *w, const char *title)
 {
-	fprintf(w->out, "\n%s%s%s\n", w->color ? BOLD : "", title, w->color ? RESET : "");
+	fprintf(w->out, "\n%s%s%s\n", w->color ? CG_COLOR_BOLD : "", title, w->color ? CG_COLOR_RESET : "");
 }
 
 static void text_table_begin(cg_render *w, const cg_render_table *t)
@@ -752,8 +746,8 @@ void cg_render_doc_begin(cg_render *w, const char *kind, const char *title, int6
 	cg_timestamp_format(generated, generated_ms ? generated_ms : cg_timestamp_now_ms(), 0);
 	switch (w->format) {
 	case CG_REPORT_TEXT:
-		fprintf(w->out, "%s%s%s (%s)\n", w->color ? BOLD : "", title,
-		        w->color ? RESET : "", generated);
+		fprintf(w->out, "%s%s%s (%s)\n", w->color ? CG_COLOR_BOLD : "", title,
+		        w->color ? CG_COLOR_RESET : "", generated);
 		break;
 	case CG_REPORT_JSON:
 		fprintf(w->out, "{\"format\":\"%s\",\"report\":\"%s\",\"generated\":\"%s\","

@@ -16,7 +16,6 @@
 #include "render.h"
 #include "timestamp.h"
 
-#define MS_PER_DAY 86400000LL
 /* More timeline buckets than this are folded into months, then years. */
 #define MAX_BUCKETS 92
 
@@ -55,7 +54,7 @@ int cg_report_parse_time(int64_t *out_ms, const char *value, int until)
 	if (len == 10) {
 		snprintf(midnight, sizeof(midnight), "%sT00:00:00Z", value);
 		if ((st = cg_timestamp_parse(midnight, 20, out_ms)) == CG_TS_OK) {
-			*out_ms += until ? MS_PER_DAY : 0;
+			*out_ms += until ? CG_MS_PER_DAY : 0;
 			return 0;
 		}
 	} else if ((st = cg_timestamp_parse(value, len, out_ms)) == CG_TS_OK) {
@@ -115,7 +114,6 @@ static void buckets_fold(buckets *b)
 /*
  * The audit report.
  */
-
 
 static const cg_render_column audit_param_cols[] = {
 	CG_COL("database", "Database", CG_COL_TEXT, 0),

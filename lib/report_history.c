@@ -102,24 +102,14 @@ typedef struct {
 
 static tally *tally_at(tallies *t, const char *key)
 {
-	size_t lo = 0, hi = t->n;
+	int found;
+	size_t at = cg_array_find(t->v, t->n, sizeof(*t->v), offsetof(tally, key), key, &found);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(t->v[mid].key, key);
-		if (!c)
-			return &t->v[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!found) {
+		t->v = cg_array_insert(t->v, &t->n, &t->alloc, at, sizeof(*t->v));
+		t->v[at].key = cg_strdup(key);
 	}
-	t->v = cg_array_grow(t->v, &t->alloc, t->n + 1, sizeof(*t->v));
-	memmove(&t->v[lo + 1], &t->v[lo], (t->n - lo) * sizeof(*t->v));
-	t->n++;
-	memset(&t->v[lo], 0, sizeof(*t->v));
-	t->v[lo].key = cg_strdup(key);
-	return &t->v[lo];
+	return &t->v[at];
 }
 
 static void tallies_dispose(tallies *t)

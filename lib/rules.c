@@ -105,26 +105,15 @@ static int needs_entry(const cg_policy *p, const char *path)
 
 static requirement *find_or_add_requirement(evaluation *ev, const char *changelog)
 {
-	size_t lo = 0, hi = ev->nreqs;
-	requirement *r;
+	int found;
+	size_t at = cg_array_find(ev->reqs, ev->nreqs, sizeof(*ev->reqs),
+	                          offsetof(requirement, path), changelog, &found);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(ev->reqs[mid].path, changelog);
-		if (!c)
-			return &ev->reqs[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!found) {
+		ev->reqs = cg_array_insert(ev->reqs, &ev->nreqs, &ev->areqs, at, sizeof(*ev->reqs));
+		ev->reqs[at].path = cg_strdup(changelog);
 	}
-	ev->reqs = cg_array_grow(ev->reqs, &ev->areqs, ev->nreqs + 1, sizeof(*ev->reqs));
-	memmove(&ev->reqs[lo + 1], &ev->reqs[lo], (ev->nreqs - lo) * sizeof(*ev->reqs));
-	ev->nreqs++;
-	r = &ev->reqs[lo];
-	memset(r, 0, sizeof(*r));
-	r->path = cg_strdup(changelog);
-	return r;
+	return &ev->reqs[at];
 }
 
 static void collect_requirements(evaluation *ev)
