@@ -873,30 +873,6 @@ int cg_audit_verify(cg_audit *db, int64_t *first_bad_id, size_t *rows_checked)
 	return error == 0 ? verify_report_tables(db, first_bad_id) : error;
 }
 
-typedef struct {
-	cg_audit_export_cb cb;
-	void *payload;
-	cg_buf line;
-} export_state;
-
-static int export_row(const row *r, void *payload)
-{
-	export_state *es = payload;
-
-	cg_buf_clear(&es->line);
-	cg_audit_entry_json(&es->line, r);
-	return es->cb(es->line.ptr, es->line.size, es->payload);
-}
-
-int cg_audit_export(cg_audit *db, cg_audit_export_cb cb, void *payload)
-{
-	export_state es = { cb, payload, CG_BUF_INIT };
-	int error = cg_audit__for_each_row(db, NULL, 0, export_row, &es);
-
-	cg_buf_dispose(&es.line);
-	return error;
-}
-
 /*
  * The fallback file.
  */

@@ -39,8 +39,10 @@ static int is_one_line(const char *s)
 	return visible;
 }
 
-int cg_entry_format(cg_buf *out, const cg_pattern *pattern, int64_t now_ms,
-                    const char *author, const char *message)
+/* The entry line (no line end), checked against `pattern`: CG_EPOLICY when
+ * the policy's entry_pattern would not accept it. */
+static int entry_format(cg_buf *out, const cg_pattern *pattern, int64_t now_ms,
+                        const char *author, const char *message)
 {
 	char ts[32];
 	size_t start = 0, len = 0, at;
@@ -64,7 +66,10 @@ int cg_entry_format(cg_buf *out, const cg_pattern *pattern, int64_t now_ms,
 	return 0;
 }
 
-int cg_entry_author(cg_buf *out, git_repository *repo)
+/* Who entries are by: GIT_AUTHOR_NAME, else user.name from `repo`'s
+ * configuration (the global one when `repo` is NULL). CG_EPOLICY with a
+ * message naming the fix when neither is set. */
+static int entry_author(cg_buf *out, git_repository *repo)
 {
 	const char *env = getenv("GIT_AUTHOR_NAME");
 	git_config *cfg = NULL;
@@ -318,7 +323,7 @@ static int write_and_stage(cg_entry_written *out, target *t, size_t n, git_index
 	out->created = cg_calloc(n, sizeof(*out->created));
 	for (i = 0; i < n && !error; i++) {
 		if ((error = cg_fs_write_atomic(t[i].full.ptr, t[i].content.ptr,
-		                              t[i].content.size, t[i].mode)) < 0)
+		                                t[i].content.size, t[i].mode)) < 0)
 			break;
 		out->paths[out->n] = cg_strdup(t[i].path);
 		out->created[out->n++] = !t[i].mode;
@@ -348,9 +353,9 @@ int cg_entry_add(cg_entry_written *out, cg_check *c, const char *message,
 	/* first, so that the unstaged-changes check compares with the index
 	 * the entry is staged into */
 	if ((error = cg_check_index(&index, c)) < 0 ||
-	    (error = cg_entry_author(&author, repo)) < 0 ||
-	    (error = cg_entry_format(&line, p->changelog.entry_pattern, now, author.ptr,
-	                             message)) < 0)
+	    (error = entry_author(&author, repo)) < 0 ||
+	    (error = entry_format(&line, p->changelog.entry_pattern, now, author.ptr,
+	                          message)) < 0)
 		goto done;
 	error = opts->dir ? dir_target(&t, &n, git_repository_workdir(repo), opts->dir,
 	                               p->changelog.file)
@@ -409,9 +414,9 @@ int cg_entry_init(cg_init_result *out, const char *dir, git_repository *repo)
 	cg_buf_printf(&log_path, "%s/%s", dir, p->changelog.file);
 	out->wrote_changelog = !exists(log_path.ptr);
 	if (out->wrote_changelog &&
-	    ((error = cg_entry_author(&author, repo)) < 0 ||
-	     (error = cg_entry_format(&line, p->changelog.entry_pattern, cg_timestamp_now_ms(),
-	                              author.ptr, "start of the changelog (changeguard init)")) < 0))
+	    ((error = entry_author(&author, repo)) < 0 ||
+	     (error = entry_format(&line, p->changelog.entry_pattern, cg_timestamp_now_ms(),
+	                           author.ptr, "start of the changelog (changeguard init)")) < 0))
 		goto done;
 	cg_buf_printf(&content, NEW_CHANGELOG "%s\n", line.ptr);
 	if (out->wrote_policy) {
