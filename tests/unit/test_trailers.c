@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "fixtures.h"
+#include "message.h"
 #include "trailers.h"
 
 /* ---- corpus --------------------------------------------------------------- */
