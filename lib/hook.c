@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "clock.h"
 #include "error.h"
 #include "install.h"
 #include "output.h"
@@ -186,7 +187,7 @@ static int fail(const cg_output *o, cg_check *c, cg_hook_kind kind, int error,
 	else
 		cg_output_message(o, msg, warn ? "on_error is 'warn': the commit goes ahead unchecked" : NULL);
 	if (c)
-		cg_check_record(c, hooks[kind].name, NULL, msg, cg_check_clock_us() - start);
+		cg_check_record(c, hooks[kind].name, NULL, msg, cg_clock_now_us() - start);
 	free(msg);
 	return warn ? CG_EXIT_OK : cg_error_exit_code(error);
 }
@@ -196,7 +197,7 @@ static int record(const cg_output *o, cg_check *c, cg_hook_kind kind,
 {
 	const cg_policy *p = cg_check_policy(c);
 
-	if (cg_check_record(c, hooks[kind].name, r, NULL, cg_check_clock_us() - start) == 0)
+	if (cg_check_record(c, hooks[kind].name, r, NULL, cg_clock_now_us() - start) == 0)
 		return code;
 	if (p->audit.on_error_warn) {
 		cg_output_message(o, cg_error_last(), "on_error is 'warn': the commit goes ahead");
@@ -209,7 +210,7 @@ static int record(const cg_output *o, cg_check *c, cg_hook_kind kind,
 
 int cg_hook_run(cg_hook_kind kind, int argc, char **argv)
 {
-	int64_t start = cg_check_clock_us();
+	int64_t start = cg_clock_now_us();
 	const char *msgfile = argc > 1 ? argv[1] : NULL;
 	const char *source = argc > 2 ? argv[2] : "";
 	cg_check *c = NULL;

@@ -8,7 +8,9 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "clock.h"
 #include "check.h"
+#include "walk.h"
 #include "error.h"
 #include "output.h"
 #include "parallel.h"
@@ -584,12 +586,12 @@ static void print_rejected(receive *rc, const checked_commit *c, git_commit *com
  * past the deadline stays unchecked and sets rc->timed_out. */
 static int check_one(receive *rc, checked_commit *c)
 {
-	cg_check_commit_opts opts = CG_CHECK_COMMIT_OPTS_INIT;
+	cg_walk_commit_opts opts = CG_WALK_COMMIT_OPTS_INIT;
 	git_commit *commit = NULL;
 	git_oid oid;
 	int error;
 
-	if (rc->stop_us && cg_check_clock_us() >= rc->stop_us) {
+	if (rc->stop_us && cg_clock_now_us() >= rc->stop_us) {
 		rc->timed_out = 1;
 		return 0;
 	}
@@ -599,7 +601,7 @@ static int check_one(receive *rc, checked_commit *c)
 	opts.pusher = rc->pusher;
 	opts.push_skip_reason = rc->skip_reason;
 	opts.memo = rc->memo;
-	if ((error = cg_check_commit_ext(&c->result, rc->repo, rc->policy, commit, &opts)) < 0) {
+	if ((error = cg_walk_commit_ext(&c->result, rc->repo, rc->policy, commit, &opts)) < 0) {
 		cg_error_prefix(error, "cannot check commit %s", c->oid);
 	} else {
 		format_ident(&c->author, git_commit_author(commit));
@@ -936,7 +938,7 @@ static int record(receive *rc, const char *failure)
 	p.run.pusher = rc->pusher && rc->pusher[0] ? rc->pusher : NULL;
 	p.run.policy_sha256 = rc->policy ? rc->policy->sha256 : NULL;
 	p.run.verdict = push_verdict(rc, failure);
-	p.run.duration_us = cg_check_clock_us() - rc->start_us;
+	p.run.duration_us = cg_clock_now_us() - rc->start_us;
 	error = cg_audit_write(path, &p.run, 1, &fell_back);
 	free(p.findings);
 	free(p.waivers);
@@ -1006,7 +1008,7 @@ int cg_receive_run(FILE *in, FILE *err)
 	char *failure = NULL;
 	int error, code;
 
-	rc.start_us = cg_check_clock_us();
+	rc.start_us = cg_clock_now_us();
 	output_init(&rc.out, err);
 	git_libgit2_init();
 	/* No object cache: libgit2's keeps up to 256 MiB by default, so a

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "buf.h"
 #include "check.h"
+#include "walk.h"
 #include "entry.h"
 #include "error.h"
 #include "install.h"
@@ -516,7 +517,7 @@ static int check_step(git_commit *commit, void *payload)
 	cg_result *r = NULL;
 	int error;
 
-	if ((error = cg_check_commit(&r, step->repo, step->run->policy, commit, NULL, NULL)) < 0)
+	if ((error = cg_walk_commit(&r, step->repo, step->run->policy, commit, NULL, NULL)) < 0)
 		return error;
 	cg_buf_clear(&step->author);
 	cg_buf_printf(&step->author, "%s <%s>", a->name, a->email);
@@ -528,7 +529,7 @@ static int check_step(git_commit *commit, void *payload)
 static int check_commits(check_run *run, git_repository *repo, git_revwalk *walk)
 {
 	struct check_step step = { run, repo, CG_BUF_INIT };
-	int error = cg_check_walk(walk, repo, check_step, &step);
+	int error = cg_walk_commits(walk, repo, check_step, &step);
 
 	cg_buf_dispose(&step.author);
 	return error;
@@ -547,7 +548,7 @@ static int check_range(check_run *run, cg_policy **policy, git_repository **repo
 		return cg_error_from_git("cannot walk the history");
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
 	for (i = 0; i < p->nargs && !error; i++)
-		error = cg_check_push_rev(walk, *repo, p->args[i], &base, &has_base);
+		error = cg_walk_push_rev(walk, *repo, p->args[i], &base, &has_base);
 	if (!error && (error = range_policy(policy, *repo, p->values[2], has_base ? &base : NULL)) == 0) {
 		run->policy = *policy;
 		error = check_commits(run, *repo, walk);
