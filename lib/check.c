@@ -5,7 +5,6 @@
 
 #include <git2/sys/repository.h>
 
-#include "audit.h"
 #include "buf.h"
 #include "error.h"
 #include "timestamp.h"
@@ -276,87 +275,6 @@ int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t 
 	error = evaluate_with_hints(out, c, &in);
 	cg_trailers_free(trailers);
 	return error;
-}
-
-char *cg_check_audit_path(git_repository *repo, const cg_policy *policy)
-{
-	/* A relative audit.path is taken from where git runs hooks: the work
-	 * tree's root, or the repository itself when it is bare. */
-	const char *base = git_repository_workdir(repo);
-	cg_buf path = CG_BUF_INIT;
-
-	if (!base)
-		base = git_repository_path(repo);
-	if (policy && policy->audit.path[0] == '/')
-		cg_buf_puts(&path, policy->audit.path);
-	else if (policy && policy->audit.path[0])
-		cg_buf_printf(&path, "%s%s", base, policy->audit.path);
-	else
-		cg_buf_printf(&path, "%schangeguard/audit.db", git_repository_commondir(repo));
-	return cg_buf_detach(&path);
-}
-
-static void ident_from_env(cg_buf *out, const char *name_var, const char *email_var,
-                           git_repository *repo)
-{
-	const char *name = getenv(name_var), *email = getenv(email_var);
-	git_signature *sig = NULL;
-
-	if (name && email) {
-		cg_buf_printf(out, "%s <%s>", name, email);
-	} else if (git_signature_default(&sig, repo) == 0) {
-		cg_buf_printf(out, "%s <%s>", sig->name, sig->email);
-		git_signature_free(sig);
-	}
-}
-
-static const char *audit_verdict(const cg_result *r)
-{
-	return !r ? "error" : r->verdict == CG_VERDICT_DEFERRED ? "allowed" : cg_verdict_name(r->verdict);
-}
-
-int cg_check_record(cg_check *c, const char *hook, const cg_result *r,
-                    const char *error, int64_t duration_us)
-{
-	cg_audit_run run = { 0 };
-	cg_audit_finding *f = cg_calloc(r ? r->nfindings + 1 : 1, sizeof(*f));
-	cg_audit_waiver *w = cg_calloc(r ? r->nwaivers + 1 : 1, sizeof(*w));
-	cg_buf author = CG_BUF_INIT, committer = CG_BUF_INIT;
-	char *path = cg_check_audit_path(c->repo, c->policy);
-	const char *workdir = git_repository_workdir(c->repo);
-	int fell_back = 0, rc;
-	size_t i;
-
-	ident_from_env(&author, "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", c->repo);
-	ident_from_env(&committer, "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", c->repo);
-	for (i = 0; r && i < r->nfindings; i++)
-		f[i] = (cg_audit_finding){ r->findings[i].rule, r->findings[i].path,
-		                           r->findings[i].detail };
-	for (i = 0; r && i < r->nwaivers; i++)
-		w[i] = (cg_audit_waiver){ r->waivers[i].rule, r->waivers[i].source,
-		                          r->waivers[i].name, r->waivers[i].reason,
-		                          r->waivers[i].authorizer };
-	if (!r)
-		f[0] = (cg_audit_finding){ "error", NULL, error };
-	run.hook = hook;
-	run.repository = workdir ? workdir : git_repository_path(c->repo);
-	run.commit = "staged";
-	run.author = author.ptr;
-	run.committer = committer.ptr;
-	run.verdict = audit_verdict(r);
-	run.findings = f;
-	run.nfindings = r ? r->nfindings : 1;
-	run.waivers = w;
-	run.nwaivers = r ? r->nwaivers : 0;
-	run.policy_sha256 = c->policy ? c->policy->sha256 : NULL;
-	run.duration_us = duration_us;
-	rc = cg_audit_write(path, &run, 1, &fell_back);
-	free(path);
-	free(f);
-	free(w);
-	cg_buf_dispose(&author);
-	cg_buf_dispose(&committer);
-	return rc;
 }
 
 const cg_policy *cg_check_policy(const cg_check *c)

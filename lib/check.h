@@ -37,16 +37,6 @@ void cg_check_trailer_opts(cg_check *c, cg_trailer_opts *opts);
 /* Evaluates the rules. `message` (cleaned) may be NULL before it is written. */
 int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t len);
 
-/* Records the run in the audit database. `r` may be NULL for a run that
- * failed before it had a result (verdict "error", with `error` as its finding).
- * Returns CG_ERROR when the database could not be written. */
-int cg_check_record(cg_check *c, const char *hook, const cg_result *r,
-                    const char *error, int64_t duration_us);
-
-/* Where runs are recorded: the policy's audit.path, or
- * <git common dir>/changeguard/audit.db. The caller frees the string. */
-char *cg_check_audit_path(git_repository *repo, const cg_policy *policy);
-
 const cg_policy *cg_check_policy(const cg_check *c);
 git_repository *cg_check_repository(const cg_check *c);
 void cg_check_free(cg_check *c);

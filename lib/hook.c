@@ -11,6 +11,7 @@
 #include "error.h"
 #include "install.h"
 #include "output.h"
+#include "record.h"
 
 static const struct {
 	const char *name;
@@ -174,6 +175,23 @@ static int exit_code_for(const cg_result *r)
 	return r->verdict == CG_VERDICT_BLOCKED ? CG_EXIT_BLOCKED : CG_EXIT_OK;
 }
 
+/* The run as the audit keeps it: the staged change's result, or the
+ * failure before there was one. */
+static cg_record *staged_record(cg_check *c, cg_hook_kind kind, const cg_result *r,
+                                const char *failure)
+{
+	git_repository *repo = cg_check_repository(c);
+	const char *workdir = git_repository_workdir(repo);
+	cg_record *rec = cg_record_new(hooks[kind].name, repo,
+	                               workdir ? workdir : git_repository_path(repo),
+	                               cg_check_policy(c));
+
+	cg_record_staged(rec, r);
+	if (failure)
+		cg_record_fail(rec, failure);
+	return rec;
+}
+
 /* A failure before a verdict: fail closed unless the policy says warn. */
 static int fail(const cg_output *o, cg_check *c, cg_hook_kind kind, int error,
                 int64_t start)
@@ -181,13 +199,17 @@ static int fail(const cg_output *o, cg_check *c, cg_hook_kind kind, int error,
 	const cg_policy *p = c ? cg_check_policy(c) : NULL;
 	int warn = error != CG_EPOLICY && p && p->audit.on_error_warn;
 	char *msg = cg_strdup(cg_error_last());
+	cg_record *rec;
 
 	if (error == CG_EPOLICY)
 		cg_output_message(o, msg, "fix the policy, then check it with: changeguard policy validate .changeguard.yml");
 	else
 		cg_output_message(o, msg, warn ? "on_error is 'warn': the commit goes ahead unchecked" : NULL);
-	if (c)
-		cg_check_record(c, hooks[kind].name, NULL, msg, cg_clock_now_us() - start);
+	if (c) {
+		rec = staged_record(c, kind, NULL, msg);
+		cg_record_write(rec, cg_clock_now_us() - start);
+		cg_record_free(rec);
+	}
 	free(msg);
 	return warn ? CG_EXIT_OK : cg_error_exit_code(error);
 }
@@ -195,17 +217,12 @@ static int fail(const cg_output *o, cg_check *c, cg_hook_kind kind, int error,
 static int record(const cg_output *o, cg_check *c, cg_hook_kind kind,
                   const cg_result *r, int64_t start, int code)
 {
-	const cg_policy *p = cg_check_policy(c);
+	cg_record *rec = staged_record(c, kind, r, NULL);
+	int error = cg_record_write_or_warn(rec, cg_clock_now_us() - start, o, "the commit",
+	                                    ".changeguard.yml");
 
-	if (cg_check_record(c, hooks[kind].name, r, NULL, cg_clock_now_us() - start) == 0)
-		return code;
-	if (p->audit.on_error_warn) {
-		cg_output_message(o, cg_error_last(), "on_error is 'warn': the commit goes ahead");
-		return code;
-	}
-	cg_output_message(o, cg_error_last(),
-	                  "make the audit database writable, or set audit.on_error: warn in .changeguard.yml");
-	return CG_EXIT_RUNTIME;
+	cg_record_free(rec);
+	return error < 0 ? CG_EXIT_RUNTIME : code;
 }
 
 int cg_hook_run(cg_hook_kind kind, int argc, char **argv)

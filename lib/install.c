@@ -13,6 +13,7 @@
 #include "fs.h"
 #include "error.h"
 #include "policy.h"
+#include "record.h"
 
 static const char *const local_hooks[] = { "pre-commit", "prepare-commit-msg", "commit-msg" };
 static const char *const server_hooks[] = { "pre-receive" };
@@ -659,7 +660,7 @@ static void doctor_audit(cg_doctor_report *r, git_repository *repo, const cg_pol
 {
 	cg_buf path = CG_BUF_INIT, dir = CG_BUF_INIT;
 	const char *fix = "make it writable for the users who commit, or set audit.path in .changeguard.yml";
-	char *where = cg_check_audit_path(repo, p);
+	char *where = cg_record_audit_path(repo, p);
 
 	cg_buf_puts(&path, where);
 	free(where);

@@ -14,7 +14,7 @@
 #include "args.h"
 #include "audit.h"
 #include "buf.h"
-#include "check.h"
+#include "record.h"
 #include "error.h"
 #include "output.h"
 #include "policy.h"
@@ -181,7 +181,7 @@ static int open_db(cg_audit **db, char **path, const cg_args *p)
 			git_repository_free(repo);
 			return error;
 		}
-		*path = cg_check_audit_path(repo, policy);
+		*path = cg_record_audit_path(repo, policy);
 		cg_policy_free(policy);
 		git_repository_free(repo);
 	}
