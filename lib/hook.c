@@ -13,21 +13,10 @@
 #include "output.h"
 #include "record.h"
 
-static const struct {
-	const char *name;
-	const char *usage;
-} hooks[] = {
-	[CG_HOOK_PRE_COMMIT] = { "pre-commit",
-		"usage: pre-commit\n"
-		"Run by git before a commit: checks the staged change against the policy.\n"
-		"Findings a trailer can settle are left to commit-msg.\n" },
-	[CG_HOOK_PREPARE_COMMIT_MSG] = { "prepare-commit-msg",
-		"usage: prepare-commit-msg <message-file> [<source> [<commit>]]\n"
-		"Run by git before the editor opens: adds comment lines saying what the\n"
-		"commit still needs (a changelog entry, a sign-off trailer).\n" },
-	[CG_HOOK_COMMIT_MSG] = { "commit-msg",
-		"usage: commit-msg <message-file>\n"
-		"Run by git after the message is written: the final local decision.\n" },
+static const char *const names[] = {
+	[CG_HOOK_PRE_COMMIT] = "pre-commit",
+	[CG_HOOK_PREPARE_COMMIT_MSG] = "prepare-commit-msg",
+	[CG_HOOK_COMMIT_MSG] = "commit-msg",
 };
 
 /* Messages larger than this are not commit messages. */
@@ -47,25 +36,6 @@ static int read_file(cg_buf *out, const char *path)
 	if (out->size > MAX_MESSAGE)
 		return cg_error_set(CG_ELIMIT, "the message in '%s' is larger than 16 MiB", path);
 	return 0;
-}
-
-static int standard_options(cg_hook_kind kind, int argc, char **argv)
-{
-	int need = kind == CG_HOOK_PRE_COMMIT ? 1 : 2;
-
-	if (argc > 1 && !strcmp(argv[1], "--help")) {
-		fputs(hooks[kind].usage, stdout);
-		return CG_EXIT_OK;
-	}
-	if (argc > 1 && !strcmp(argv[1], "--version")) {
-		printf("%s (changeguard) %s\n", hooks[kind].name, CG_VERSION);
-		return CG_EXIT_OK;
-	}
-	if (argc < need || (kind != CG_HOOK_PREPARE_COMMIT_MSG && argc > need) || argc > 4) {
-		fputs(hooks[kind].usage, stderr);
-		return CG_EXIT_USAGE;
-	}
-	return -1;
 }
 
 /* Writes the guidance as comment lines before the scissors line of
@@ -120,22 +90,11 @@ done:
 static int commit_msg_will_run(git_repository *repo)
 {
 	cg_buf path = CG_BUF_INIT;
-	char head[4096], *real;
-	size_t n = 0;
-	FILE *fp;
 	int ours = 0;
 
-	if (cg_install_hooks_dir(&path, repo) == 0)
+	if (cg_install_hooks_dir(&path, repo) == 0) {
 		cg_buf_puts(&path, "/commit-msg");
-	if (path.size && access(path.ptr, X_OK) == 0 && (real = realpath(path.ptr, NULL)) != NULL) {
-		ours = strstr(real, "/changeguard/commit-msg") != NULL;
-		free(real);
-		if (!ours && (fp = fopen(path.ptr, "rb")) != NULL) {
-			n = fread(head, 1, sizeof(head) - 1, fp);
-			head[n] = '\0';
-			ours = strstr(head, "changeguard") != NULL;
-			fclose(fp);
-		}
+		ours = access(path.ptr, X_OK) == 0 && cg_install_is_ours(path.ptr, "commit-msg");
 	}
 	cg_buf_dispose(&path);
 	return ours;
@@ -182,7 +141,7 @@ static cg_record *staged_record(cg_check *c, cg_hook_kind kind, const cg_result 
 {
 	git_repository *repo = cg_check_repository(c);
 	const char *workdir = git_repository_workdir(repo);
-	cg_record *rec = cg_record_new(hooks[kind].name, repo,
+	cg_record *rec = cg_record_new(names[kind], repo,
 	                               workdir ? workdir : git_repository_path(repo),
 	                               cg_check_policy(c));
 
@@ -225,24 +184,19 @@ static int record(const cg_output *o, cg_check *c, cg_hook_kind kind,
 	return error < 0 ? CG_EXIT_RUNTIME : code;
 }
 
-int cg_hook_run(cg_hook_kind kind, int argc, char **argv)
+int cg_hook_run(cg_hook_kind kind, const char *msgfile, const char *source)
 {
 	int64_t start = cg_clock_now_us();
-	const char *msgfile = argc > 1 ? argv[1] : NULL;
-	const char *source = argc > 2 ? argv[2] : "";
 	cg_check *c = NULL;
 	cg_result *r = NULL;
 	cg_trailer_opts opts;
 	cg_output o;
-	int code = standard_options(kind, argc, argv), error;
+	int code, error;
 
-	if (code >= 0)
-		return code;
 	/* With -m or -F no editor opens: comment lines would stay in the message. */
-	if (kind == CG_HOOK_PREPARE_COMMIT_MSG && !strcmp(source, "message"))
+	if (kind == CG_HOOK_PREPARE_COMMIT_MSG && source && !strcmp(source, "message"))
 		return CG_EXIT_OK;
 	cg_output_init(&o, stderr);
-	git_libgit2_init();
 	if ((error = cg_check_open_staged(&c)) < 0 ||
 	    (error = cg_check_load_policy(c)) < 0 ||
 	    (error = evaluate(&r, c, kind, msgfile)) < 0) {
@@ -261,6 +215,5 @@ int cg_hook_run(cg_hook_kind kind, int argc, char **argv)
 done:
 	cg_result_free(r);
 	cg_check_free(c);
-	git_libgit2_shutdown();
 	return code;
 }

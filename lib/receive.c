@@ -925,20 +925,6 @@ int cg_receive_run(FILE *in, FILE *err)
 
 	rc.start_us = cg_clock_now_us();
 	output_init(&rc.out, err);
-	git_libgit2_init();
-	/* No object cache: libgit2's keeps up to 256 MiB by default, so a
-	 * push of many thousand commits would grow with it, and a capped one
-	 * spends its time evicting (each eviction walks the cache's hash map
-	 * from its start) and still misses. Measured on a push of 20,000
-	 * commits: a 4 MiB cap was slower than none, and only caps that let
-	 * the hook grow past git's own largest process were faster. The
-	 * reads that matter are reused explicitly (cg_snapshot_lookup). */
-	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
-	/* git index-pack (or unpack-objects) hashed every pushed object as it
-	 * arrived, before this hook runs, and refuses the push on a mismatch;
-	 * hashing each again on every read was a fifth of the hook's time. A
-	 * damaged object still fails to inflate or to parse. */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	if ((error = prepare(&rc, in)) < 0 || (error = check_updates(&rc)) < 0) {
 		failure = cg_strdup(cg_error_last());
 		code = fail(&rc, error);
@@ -948,6 +934,5 @@ int cg_receive_run(FILE *in, FILE *err)
 	code = record_or_refuse(&rc, failure, code);
 	free(failure);
 	receive_dispose(&rc);
-	git_libgit2_shutdown();
 	return code;
 }

@@ -25,6 +25,13 @@
 /* Per command, not counting --help; the table ends with an empty entry. */
 #define MAX_OPTIONS 5
 
+/* Every command's options, each bound to its member by the tables below. */
+typedef struct {
+	const char *server, *dir, *force, *staged, *format, *policy, *message, *version;
+} options;
+
+#define FIELD(member) CG_ARGS_FIELD(options, member)
+
 typedef struct command command;
 struct command {
 	const char *name;
@@ -33,7 +40,7 @@ struct command {
 	const char *details;    /* more for --help; may be NULL */
 	cg_args_option options[MAX_OPTIONS + 1];
 	int min_args, max_args;
-	int (*run)(const cg_args *p);
+	int (*run)(const cg_args *p, const options *o);
 	const command *subcommands;
 };
 
@@ -86,6 +93,7 @@ static int dispatch(const char *prefix, const command *cmd, int argc, char **arg
 	const command *sub;
 	cg_args_spec spec = spec_of(cmd);
 	cg_buf name = CG_BUF_INIT;
+	options o = { 0 };
 	cg_args p;
 	int code;
 
@@ -99,9 +107,9 @@ static int dispatch(const char *prefix, const command *cmd, int argc, char **arg
 		cg_buf_dispose(&name);
 		return code;
 	}
-	switch (cg_args_parse(&p, &spec, argc, argv)) {
+	switch (cg_args_parse(&p, &spec, &o, argc, argv)) {
 	case 0:
-		code = cmd->run ? cmd->run(&p) : usage_error(prefix, cmd, "%s", "a command is needed");
+		code = cmd->run ? cmd->run(&p, &o) : usage_error(prefix, cmd, "%s", "a command is needed");
 		break;
 	case CG_ARGS_HELP:
 		usage(stdout, prefix, cmd);
@@ -194,12 +202,12 @@ static void print_server_help(const char *libexec)
 	       libexec, libexec);
 }
 
-static int cmd_install(const cg_args *p)
+static int cmd_install(const cg_args *p, const options *o)
 {
 	cg_buf libexec = CG_BUF_INIT;
 	git_repository *repo = NULL;
 	cg_install_report r = { 0 };
-	int server = p->values[0] != NULL, error;
+	int server = o->server != NULL, error;
 
 	if ((error = cg_install_libexec_dir(&libexec)) == 0 &&
 	    (error = open_repo(&repo, p->nargs ? p->args[0] : NULL)) == 0)
@@ -216,12 +224,13 @@ static int cmd_install(const cg_args *p)
 	return error ? fail(error, NULL) : CG_EXIT_OK;
 }
 
-static int cmd_uninstall(const cg_args *p)
+static int cmd_uninstall(const cg_args *p, const options *o)
 {
 	git_repository *repo = NULL;
 	cg_install_report r = { 0 };
 	int error;
 
+	(void)o;
 	if ((error = open_repo(&repo, p->nargs ? p->args[0] : NULL)) == 0)
 		error = cg_uninstall(&r, repo);
 	if (print_steps(&r) == 0 && !error)
@@ -235,13 +244,14 @@ static int cmd_uninstall(const cg_args *p)
 
 /* --- init, entry --------------------------------------------------------- */
 
-static int cmd_init(const cg_args *p)
+static int cmd_init(const cg_args *p, const options *o)
 {
 	git_repository *repo = NULL;
 	cg_init_result r = { 0 };
 	const char *dir = p->nargs ? p->args[0] : NULL;
 	int error;
 
+	(void)o;
 	/* Without DIR, the files go to the work tree's root, where hooks look. */
 	if (open_repo(&repo, dir) == 0 && !dir)
 		dir = git_repository_workdir(repo);
@@ -259,7 +269,7 @@ static int cmd_init(const cg_args *p)
 	return error ? fail(error, NULL) : CG_EXIT_OK;
 }
 
-static int cmd_entry(const cg_args *p)
+static int cmd_entry(const cg_args *p, const options *o)
 {
 	cg_entry_opts opts = CG_ENTRY_OPTS_INIT;
 	cg_entry_written w = { 0 };
@@ -267,8 +277,8 @@ static int cmd_entry(const cg_args *p)
 	size_t i;
 	int error;
 
-	opts.dir = p->values[0];
-	opts.force = p->values[1] != NULL;
+	opts.dir = o->dir;
+	opts.force = o->force != NULL;
 	if ((error = open_staged(&c)) == 0)
 		error = cg_entry_add(&w, c, p->args[0], &opts);
 	for (i = 0; i < w.n; i++)
@@ -536,7 +546,7 @@ static int check_commits(check_run *run, git_repository *repo, git_revwalk *walk
 }
 
 static int check_range(check_run *run, cg_policy **policy, git_repository **repo,
-                       const cg_args *p)
+                       const cg_args *p, const char *policy_file)
 {
 	git_revwalk *walk = NULL;
 	git_oid base;
@@ -549,7 +559,7 @@ static int check_range(check_run *run, cg_policy **policy, git_repository **repo
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
 	for (i = 0; i < p->nargs && !error; i++)
 		error = cg_walk_push_rev(walk, *repo, p->args[i], &base, &has_base);
-	if (!error && (error = range_policy(policy, *repo, p->values[2], has_base ? &base : NULL)) == 0) {
+	if (!error && (error = range_policy(policy, *repo, policy_file, has_base ? &base : NULL)) == 0) {
 		run->policy = *policy;
 		error = check_commits(run, *repo, walk);
 	}
@@ -557,10 +567,10 @@ static int check_range(check_run *run, cg_policy **policy, git_repository **repo
 	return error;
 }
 
-static int cmd_check(const cg_args *p)
+static int cmd_check(const cg_args *p, const options *o)
 {
-	const char *format = p->values[1] ? p->values[1] : "text";
-	int staged = p->values[0] != NULL || !p->nargs, error;
+	const char *format = o->format ? o->format : "text";
+	int staged = o->staged != NULL || !p->nargs, error;
 	git_repository *repo = NULL;
 	cg_policy *policy = NULL;
 	check_run run = { 0 };
@@ -570,12 +580,12 @@ static int cmd_check(const cg_args *p)
 		fprintf(stderr, "error: --format must be text or json, not '%s'\n", format);
 		return CG_EXIT_USAGE;
 	}
-	if ((p->values[0] || p->values[3]) && (p->nargs || p->values[2])) {
+	if ((o->staged || o->message) && (p->nargs || o->policy)) {
 		fprintf(stderr, "error: --staged and --message take neither revisions nor --policy\n");
 		return CG_EXIT_USAGE;
 	}
-	error = staged ? check_staged(&run, &c, p->values[3])
-	               : check_range(&run, &policy, &repo, p);
+	error = staged ? check_staged(&run, &c, o->message)
+	               : check_range(&run, &policy, &repo, p, o->policy);
 	if (!error && !strcmp(format, "json"))
 		print_json(&run, staged ? "staged" : "range");
 	else if (!error)
@@ -593,7 +603,7 @@ static int cmd_check(const cg_args *p)
 
 /* --- policy, doctor --------------------------------------------------------- */
 
-static int cmd_policy_show(const cg_args *p)
+static int cmd_policy_show(const cg_args *p, const options *o)
 {
 	git_repository *repo = NULL;
 	cg_policy *defaults = NULL;
@@ -602,6 +612,7 @@ static int cmd_policy_show(const cg_args *p)
 	int error;
 
 	(void)p;
+	(void)o;
 	/* Outside a repository, the built-in defaults are what would apply. */
 	if (open_repo(&repo, NULL) < 0)
 		error = cg_policy_default(&defaults);
@@ -622,13 +633,14 @@ static int cmd_policy_show(const cg_args *p)
 	             : CG_EXIT_OK;
 }
 
-static int cmd_policy_validate(const cg_args *p)
+static int cmd_policy_validate(const cg_args *p, const options *o)
 {
 	git_repository *repo = NULL;
 	cg_buf path = CG_BUF_INIT;
 	cg_policy *policy = NULL;
 	int error;
 
+	(void)o;
 	if (p->nargs)
 		cg_buf_puts(&path, p->args[0]);
 	else if (open_repo(&repo, NULL) == 0 && git_repository_workdir(repo))
@@ -652,7 +664,7 @@ static int cmd_policy_validate(const cg_args *p)
 	return error;
 }
 
-static int cmd_doctor(const cg_args *p)
+static int cmd_doctor(const cg_args *p, const options *o)
 {
 	cg_buf libexec = CG_BUF_INIT;
 	cg_doctor_report r = { 0 };
@@ -661,6 +673,7 @@ static int cmd_doctor(const cg_args *p)
 	int found = cg_install_libexec_dir(&libexec) == 0, error;
 
 	(void)p;
+	(void)o;
 	if ((error = cg_check_open_staged(&c)) < 0) {
 		cg_buf_dispose(&libexec);
 		return fail(error, NULL);
@@ -684,7 +697,7 @@ static int cmd_doctor(const cg_args *p)
 
 /* --- the table ---------------------------------------------------------------- */
 
-static int cmd_help(const cg_args *p);
+static int cmd_help(const cg_args *p, const options *o);
 
 static const command policy_commands[] = {
 	{ "show", "", "print the effective policy (the staged .changeguard.yml, else the defaults) with every key",
@@ -701,7 +714,7 @@ static const command commands[] = {
 	  "git uses (core.hooksPath, or the common directory's hooks/ in a worktree) as\n"
 	  "small wrappers around the hooks beside this changeguard. A hook already there\n"
 	  "is kept as <hook>" CG_INSTALL_CHAINED_SUFFIX " and runs after changeguard's.\n",
-	  { { "--server", NULL, "install pre-receive into a bare (server) repository" } },
+	  { { "--server", NULL, "install pre-receive into a bare (server) repository", FIELD(server) } },
 	  0, 1, cmd_install, NULL },
 	{ "uninstall", "[REPO]", "remove changeguard's hooks, putting back the ones they chained",
 	  NULL, { { 0 } }, 0, 1, cmd_uninstall, NULL },
@@ -713,8 +726,9 @@ static const command commands[] = {
 	  "add a dated entry to each CHANGELOG the staged change needs, and stage it",
 	  "The entry is '- <UTC time> <git author>: MESSAGE', placed where the file's\n"
 	  "entries go (newest first unless the file runs oldest first).\n",
-	  { { "--dir", "DIR", "write DIR's CHANGELOG instead" },
-	    { "--force", NULL, "write even into a CHANGELOG with unstaged changes (staging them)" } },
+	  { { "--dir", "DIR", "write DIR's CHANGELOG instead", FIELD(dir) },
+	    { "--force", NULL, "write even into a CHANGELOG with unstaged changes (staging them)",
+	      FIELD(force) } },
 	  1, 1, cmd_entry, NULL },
 	{ "check", "[--staged [--message FILE] | REVISION...] [--format text|json] [--policy FILE]",
 	  "evaluate the policy without committing, for CI",
@@ -723,10 +737,11 @@ static const command commands[] = {
 	  "git rev-list reads them (origin/main..HEAD, A...B, ^A B); each commit is\n"
 	  "checked as the server checks it, under the policy of the range's base.\n"
 	  "Exit status: 0 allowed, 1 a change is refused, 2 usage, 3 runtime error.\n",
-	  { { "--staged", NULL, "check the staged change (the default)" },
-	    { "--format", "text|json", "output format (default text)" },
-	    { "--policy", "FILE", "judge a range by this policy file" },
-	    { "--message", "FILE", "the commit message, whose trailers count (commit-msg)" } },
+	  { { "--staged", NULL, "check the staged change (the default)", FIELD(staged) },
+	    { "--format", "text|json", "output format (default text)", FIELD(format) },
+	    { "--policy", "FILE", "judge a range by this policy file", FIELD(policy) },
+	    { "--message", "FILE", "the commit message, whose trailers count (commit-msg)",
+	      FIELD(message) } },
 	  0, -1, cmd_check, NULL },
 	{ "policy", "<command>", "show or validate the policy", NULL, { { 0 } }, 0, 0, NULL,
 	  policy_commands },
@@ -740,13 +755,14 @@ static const command commands[] = {
 static const command changeguard = {
 	"changeguard", "[--version] <command> [<args>]",
 	"Enforces dated CHANGELOG entries and sign-off for protected paths in git.",
-	NULL, { { "--version", NULL, "print the version" } }, 0, -1, NULL, commands
+	NULL, { { "--version", NULL, "print the version", FIELD(version) } }, 0, -1, NULL, commands
 };
 
-static int cmd_help(const cg_args *p)
+static int cmd_help(const cg_args *p, const options *o)
 {
 	char *argv[2] = { p->nargs ? p->args[0] : NULL, (char *)"--help" };
 
+	(void)o;
 	if (!p->nargs) {
 		usage(stdout, "changeguard", &changeguard);
 		return CG_EXIT_OK;
