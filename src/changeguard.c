@@ -13,14 +13,13 @@
 #include "args.h"
 #include "buf.h"
 #include "check.h"
-#include "walk.h"
+#include "checklist.h"
 #include "entry.h"
 #include "error.h"
 #include "install.h"
-#include "json.h"
 #include "output.h"
 #include "policy.h"
-#include "trailers.h"
+#include "walk.h"
 
 /* Per command, not counting --help; the table ends with an empty entry. */
 #define MAX_OPTIONS 5
@@ -294,191 +293,6 @@ static int cmd_entry(const cg_args *p, const options *o)
 
 /* --- check ----------------------------------------------------------------- */
 
-/* One evaluated change: a commit, or the staged change. */
-typedef struct {
-	char *commit;   /* oid, or "staged" */
-	char *subject;  /* NULL for the staged change */
-	char *author;
-	cg_result *result;
-} checked;
-
-typedef struct {
-	checked *items;
-	size_t n, alloc;
-	const cg_policy *policy;
-} check_run;
-
-static void add_checked(check_run *run, const char *commit, const char *subject,
-                        const char *author, cg_result *r)
-{
-	checked *c;
-
-	run->items = cg_array_grow(run->items, &run->alloc, run->n + 1, sizeof(*run->items));
-	c = &run->items[run->n++];
-	c->commit = cg_strdup(commit);
-	c->subject = subject ? cg_strdup(subject) : NULL;
-	c->author = author ? cg_strdup(author) : NULL;
-	c->result = r;
-}
-
-static void check_run_dispose(check_run *run)
-{
-	size_t i;
-
-	for (i = 0; i < run->n; i++) {
-		free(run->items[i].commit);
-		free(run->items[i].subject);
-		free(run->items[i].author);
-		cg_result_free(run->items[i].result);
-	}
-	free(run->items);
-}
-
-static size_t count_verdict(const check_run *run, cg_verdict v)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < run->n; i++)
-		n += run->items[i].result->verdict == v;
-	return n;
-}
-
-static void json_key(cg_buf *b, const char *key, const char *value, int comma)
-{
-	cg_buf_printf(b, "%s\"%s\":", comma ? "," : "", key);
-	cg_json_put_string(b, value);
-}
-
-static void json_result(cg_buf *b, const checked *c)
-{
-	const cg_result *r = c->result;
-	size_t i;
-
-	json_key(b, "commit", c->commit, 0);
-	json_key(b, "subject", c->subject, 1);
-	json_key(b, "author", c->author, 1);
-	json_key(b, "verdict", cg_verdict_name(r->verdict), 1);
-	cg_buf_puts(b, ",\"findings\":[");
-	for (i = 0; i < r->nfindings; i++) {
-		const cg_finding *f = &r->findings[i];
-		cg_buf_puts(b, i ? ",{" : "{");
-		json_key(b, "rule", f->rule, 0);
-		json_key(b, "path", f->path, 1);
-		json_key(b, "detail", f->detail, 1);
-		json_key(b, "hint", f->hint, 1);
-		json_key(b, "waiver", f->waiver, 1);
-		cg_buf_putc(b, '}');
-	}
-	cg_buf_puts(b, "],\"waivers\":[");
-	for (i = 0; i < r->nwaivers; i++) {
-		const cg_waiver *w = &r->waivers[i];
-		cg_buf_puts(b, i ? ",{" : "{");
-		json_key(b, "rule", w->rule, 0);
-		json_key(b, "source", w->source, 1);
-		json_key(b, "name", w->name, 1);
-		json_key(b, "reason", w->reason, 1);
-		json_key(b, "authorizer", w->authorizer, 1);
-		cg_buf_putc(b, '}');
-	}
-	cg_buf_puts(b, "]");
-}
-
-/* The shape is documented in docs/cli.md and changeguard(1). */
-static void print_json(const check_run *run, const char *target)
-{
-	size_t blocked = count_verdict(run, CG_VERDICT_BLOCKED), i;
-	size_t waived = count_verdict(run, CG_VERDICT_WAIVED);
-	cg_buf b = CG_BUF_INIT;
-
-	cg_buf_puts(&b, "{\"version\":1");
-	json_key(&b, "target", target, 1);
-	cg_buf_puts(&b, ",\"policy\":{");
-	json_key(&b, "source", run->policy->source, 0);
-	json_key(&b, "sha256", run->policy->sha256, 1);
-	cg_buf_puts(&b, "}");
-	json_key(&b, "verdict", blocked ? "blocked" : waived ? "waived" : "allowed", 1);
-	cg_buf_printf(&b, ",\"counts\":{\"checked\":%zu,\"allowed\":%zu,\"waived\":%zu,\"blocked\":%zu}",
-	              run->n, run->n - blocked - waived, waived, blocked);
-	cg_buf_puts(&b, ",\"results\":[");
-	for (i = 0; i < run->n; i++) {
-		cg_buf_puts(&b, i ? ",{" : "{");
-		json_result(&b, &run->items[i]);
-		cg_buf_putc(&b, '}');
-	}
-	cg_buf_puts(&b, "]}\n");
-	fwrite(b.ptr, 1, b.size, stdout);
-	cg_buf_dispose(&b);
-}
-
-static void print_text(const check_run *run)
-{
-	size_t blocked = count_verdict(run, CG_VERDICT_BLOCKED), i;
-	cg_buf subject = CG_BUF_INIT;
-	cg_output o;
-
-	cg_output_init(&o, stdout);
-	for (i = 0; i < run->n; i++) {
-		const checked *c = &run->items[i];
-		cg_buf_clear(&subject);
-		if (c->subject)
-			cg_buf_printf(&subject, "commit %.12s '%s'", c->commit, c->subject);
-		else
-			cg_buf_puts(&subject, "the staged change");
-		cg_output_result(&o, c->result, subject.ptr);
-	}
-	if (run->n == 1 && !run->items[0].subject)
-		printf("changeguard: the staged change is %s\n", cg_verdict_name(run->items[0].result->verdict));
-	else
-		printf("changeguard: %zu commit%s checked, %zu refused\n", run->n,
-		       run->n == 1 ? "" : "s", blocked);
-	cg_buf_dispose(&subject);
-}
-
-/* Commit messages larger than this are not commit messages. */
-#define MAX_MESSAGE (16u * 1024 * 1024)
-
-/* The message as git will store it, for its trailers. */
-static int read_message(cg_buf *out, cg_check *c, const char *path)
-{
-	cg_buf raw = CG_BUF_INIT;
-	cg_trailer_opts opts;
-	char chunk[65536];
-	FILE *fp = fopen(path, "rb");
-	size_t n;
-	int error = 0;
-
-	if (!fp)
-		return cg_error_set(CG_EPOLICY, "cannot read '%s'", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && raw.size <= MAX_MESSAGE)
-		cg_buf_put(&raw, chunk, n);
-	fclose(fp);
-	if (raw.size > MAX_MESSAGE) {
-		error = cg_error_set(CG_ELIMIT, "the message in '%s' is larger than 16 MiB", path);
-	} else {
-		cg_check_trailer_opts(c, &opts);
-		cg_message_clean(out, raw.ptr, raw.size, &opts);
-	}
-	cg_buf_dispose(&raw);
-	return error;
-}
-
-/* Without a message none will follow: every finding is final, as in CI. */
-static int check_staged(check_run *run, cg_check **c, const char *message_file)
-{
-	cg_buf message = CG_BUF_INIT;
-	cg_result *r = NULL;
-	int error;
-
-	if ((error = open_staged(c)) == 0 &&
-	    (!message_file || (error = read_message(&message, *c, message_file)) == 0) &&
-	    (error = cg_check_evaluate(&r, *c, message.ptr, message.size)) == 0) {
-		run->policy = cg_check_policy(*c);
-		add_checked(run, "staged", NULL, NULL, r);
-	}
-	cg_buf_dispose(&message);
-	return error;
-}
-
 /* The policy the range is judged by: --policy FILE, else the one in the
  * range's base (a change cannot vote on its own rules, as on the server),
  * else HEAD's, else the defaults. */
@@ -514,38 +328,7 @@ static int range_policy(cg_policy **out, git_repository *repo, const char *file,
 	return error;
 }
 
-struct check_step {
-	check_run *run;
-	git_repository *repo;
-	cg_buf author;
-};
-
-static int check_step(git_commit *commit, void *payload)
-{
-	struct check_step *step = payload;
-	const git_signature *a = git_commit_author(commit);
-	cg_result *r = NULL;
-	int error;
-
-	if ((error = cg_walk_commit(&r, step->repo, step->run->policy, commit, NULL, NULL)) < 0)
-		return error;
-	cg_buf_clear(&step->author);
-	cg_buf_printf(&step->author, "%s <%s>", a->name, a->email);
-	add_checked(step->run, git_oid_tostr_s(git_commit_id(commit)), git_commit_summary(commit),
-	            step->author.ptr, r);
-	return 0;
-}
-
-static int check_commits(check_run *run, git_repository *repo, git_revwalk *walk)
-{
-	struct check_step step = { run, repo, CG_BUF_INIT };
-	int error = cg_walk_commits(walk, repo, check_step, &step);
-
-	cg_buf_dispose(&step.author);
-	return error;
-}
-
-static int check_range(check_run *run, cg_policy **policy, git_repository **repo,
+static int check_range(cg_checklist *run, cg_policy **policy, git_repository **repo,
                        const cg_args *p, const char *policy_file)
 {
 	git_revwalk *walk = NULL;
@@ -559,10 +342,8 @@ static int check_range(check_run *run, cg_policy **policy, git_repository **repo
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
 	for (i = 0; i < p->nargs && !error; i++)
 		error = cg_walk_push_rev(walk, *repo, p->args[i], &base, &has_base);
-	if (!error && (error = range_policy(policy, *repo, policy_file, has_base ? &base : NULL)) == 0) {
-		run->policy = *policy;
-		error = check_commits(run, *repo, walk);
-	}
+	if (!error && (error = range_policy(policy, *repo, policy_file, has_base ? &base : NULL)) == 0)
+		error = cg_checklist_commits(run, *repo, *policy, walk);
 	git_revwalk_free(walk);
 	return error;
 }
@@ -573,7 +354,7 @@ static int cmd_check(const cg_args *p, const options *o)
 	int staged = o->staged != NULL || !p->nargs, error;
 	git_repository *repo = NULL;
 	cg_policy *policy = NULL;
-	check_run run = { 0 };
+	cg_checklist *run = cg_checklist_new();
 	cg_check *c = NULL;
 
 	if (strcmp(format, "text") && strcmp(format, "json")) {
@@ -584,17 +365,19 @@ static int cmd_check(const cg_args *p, const options *o)
 		fprintf(stderr, "error: --staged and --message take neither revisions nor --policy\n");
 		return CG_EXIT_USAGE;
 	}
-	error = staged ? check_staged(&run, &c, o->message)
-	               : check_range(&run, &policy, &repo, p, o->policy);
+	if (staged && (error = open_staged(&c)) == 0)
+		error = cg_checklist_staged(run, c, o->message);
+	else if (!staged)
+		error = check_range(run, &policy, &repo, p, o->policy);
 	if (!error && !strcmp(format, "json"))
-		print_json(&run, staged ? "staged" : "range");
+		cg_checklist_print_json(run, stdout, staged ? "staged" : "range");
 	else if (!error)
-		print_text(&run);
+		cg_checklist_print_text(run, stdout);
 	if (!error)
-		error = count_verdict(&run, CG_VERDICT_BLOCKED) ? CG_EXIT_BLOCKED : CG_EXIT_OK;
+		error = cg_checklist_blocked(run) ? CG_EXIT_BLOCKED : CG_EXIT_OK;
 	else
 		error = fail(error, NULL);
-	check_run_dispose(&run);
+	cg_checklist_free(run);
 	cg_policy_free(policy);
 	cg_check_free(c);
 	git_repository_free(repo);
