@@ -725,10 +725,7 @@ static int is_link(uint32_t mode)
 	return mode == GIT_FILEMODE_LINK || mode == GIT_FILEMODE_COMMIT;
 }
 
-/* What is wrong with an unsigned change to `c` under group `g`, or NULL
- * when the group does not cover it. A symlink or submodule stands for the
- * files git shows through it, which no change of this repository shows. */
-static const char *unsigned_change(const cg_protect_group *g, const cg_change *c)
+const char *cg_rules_protected_change(const cg_protect_group *g, const cg_change *c)
 {
 	if (cg_globset_match(g->paths, c->path))
 		return "protected path changed without sign-off";
@@ -779,7 +776,7 @@ static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths
 	}
 	for (i = 0; i < n; i++) {
 		const cg_change *c = cg_changes_get(in->changes, i);
-		if ((problem = unsigned_change(g, c)) == NULL)
+		if ((problem = cg_rules_protected_change(g, c)) == NULL)
 			continue;
 		cg_buf_printf(paths, "%s%s", paths->size ? ", " : "", c->path);
 		if (!ok && !has_finding(ev->result, rule.ptr, c->path))

@@ -69,6 +69,11 @@ void cg_result_add_finding(cg_result *r, const char *rule, const char *path,
 
 const char *cg_verdict_name(cg_verdict v);
 
+/* What is wrong with an unsigned change `c` under group `g`, or NULL when
+ * the group does not cover it. A symlink or submodule stands for the files
+ * git shows through it, which no change of this repository shows. */
+const char *cg_rules_protected_change(const cg_protect_group *g, const cg_change *c);
+
 /* A result as the fields of a record, and back: pre-receive checks a long
  * push in several processes. Decoding fails (CG_ERROR) on a damaged record. */
 void cg_result_encode(cg_buf *out, const cg_result *r);
