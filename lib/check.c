@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "error.h"
 #include "timestamp.h"
+#include "update.h"
 
 #define POLICY_PATH ".changeguard.yml"
 
@@ -19,6 +20,8 @@ struct cg_check {
 	int index_set;          /* the repository's index is index_file's */
 	git_tree **parents;     /* HEAD's tree (NULL when unborn), then MERGE_HEADs' */
 	size_t nparents;
+	git_oid *parent_ids;    /* their commits, while a merge is concluded */
+	cg_changes *first_parent; /* a merge's change against HEAD */
 	cg_policy *policy;
 	cg_policy *base_policy; /* HEAD's, when the staged one differs (see rules.h) */
 	cg_changes *changes;
@@ -94,6 +97,8 @@ static int add_merge_head(const git_oid *oid, void *payload)
 	if (git_commit_lookup(&commit, c->repo, oid) < 0)
 		return cg_error_from_git("cannot read MERGE_HEAD");
 	c->parents = cg_realloc(c->parents, (c->nparents + 1) * sizeof(*c->parents));
+	c->parent_ids = cg_realloc(c->parent_ids, (c->nparents + 1) * sizeof(*c->parent_ids));
+	git_oid_cpy(&c->parent_ids[c->nparents], oid);
 	error = git_commit_tree(&c->parents[c->nparents], commit);
 	git_commit_free(commit);
 	if (error < 0)
@@ -112,8 +117,11 @@ static int staged_parents(cg_check *c)
 	c->nparents = 1;
 	if ((error = head_tree(&c->parents[0], c->repo)) < 0)
 		return error;
-	if (git_repository_state(c->repo) != GIT_REPOSITORY_STATE_MERGE)
+	if (git_repository_state(c->repo) != GIT_REPOSITORY_STATE_MERGE || !c->parents[0])
 		return 0;
+	c->parent_ids = cg_calloc(1, sizeof(*c->parent_ids));
+	if (git_reference_name_to_id(&c->parent_ids[0], c->repo, "HEAD") < 0)
+		return cg_error_from_git("cannot read HEAD");
 	error = git_repository_mergehead_foreach(c->repo, add_merge_head, c);
 	return error == GIT_ENOTFOUND ? 0 : error < 0 ? CG_ERROR : 0;
 }
@@ -129,7 +137,9 @@ int cg_check_open_staged(cg_check **out)
 	    (error = staged_parents(c)) < 0 ||
 	    (error = cg_snapshot_from_index_file(&c->now, c->repo, c->index_file)) < 0 ||
 	    (error = cg_changes_staged_snapshot(&c->changes, c->now, c->parents,
-	                                        c->nparents)) < 0)
+	                                        c->nparents)) < 0 ||
+	    (c->nparents > 1 &&
+	     (error = cg_changes_staged_snapshot(&c->first_parent, c->now, c->parents, 1)) < 0))
 		goto fail;
 	c->before = cg_calloc(c->nparents, sizeof(*c->before));
 	for (k = 0; k < c->nparents; k++)
@@ -261,8 +271,25 @@ static int evaluate_with_hints(cg_result **out, cg_check *c, cg_rules_input *in)
 	return cg_rules_evaluate(out, in);
 }
 
+/* A merge's other parents, where a signed change it brings may come from. */
+typedef struct {
+	cg_update_opts opts;
+	const git_oid *base, *tips;
+	size_t ntips;
+	git_oid *ids;       /* a merge commit's parents, owned */
+} merge_sides;
+
+static int merged_side_signed(int *authorized, const cg_protect_group *g, const cg_change *c,
+                              void *payload)
+{
+	const merge_sides *m = payload;
+
+	return cg_update_chain(authorized, &m->opts, g, c, m->base, m->tips, m->ntips);
+}
+
 int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t len)
 {
+	merge_sides sides = { { 0 }, NULL, NULL, 0, NULL };
 	cg_rules_input in = { 0 };
 	cg_trailers *trailers = NULL;
 	cg_trailer_opts opts;
@@ -281,6 +308,16 @@ int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t 
 	in.nbefore = c->nparents;
 	in.commit_time_ms = cg_timestamp_now_ms();
 	in.trailers = trailers;
+	if (c->first_parent) {
+		sides.opts.repo = c->repo;
+		sides.opts.policy = c->policy;
+		sides.base = &c->parent_ids[0];
+		sides.tips = &c->parent_ids[1];
+		sides.ntips = c->nparents - 1;
+		in.first_parent = c->first_parent;
+		in.merge_authorized = merged_side_signed;
+		in.merge_payload = &sides;
+	}
 	error = evaluate_with_hints(out, c, &in);
 	cg_trailers_free(trailers);
 	return error;
@@ -331,9 +368,38 @@ static int parent_snapshots(cg_snapshot ***out, git_tree ***trees, size_t *n,
 	return error;
 }
 
+/* A merge commit is judged on what it brings to its first parent's branch,
+ * the signed changes of its other parents counting as its own. */
+static int merge_input(cg_rules_input *in, merge_sides *sides, cg_changes **first,
+                       git_repository *repo, const cg_policy *policy, git_commit *commit,
+                       const cg_check_commit_opts *opts, git_tree *tree, git_tree **trees)
+{
+	unsigned int np = git_commit_parentcount(commit), k;
+	int error;
+
+	if ((error = cg_changes_trees_memo(first, repo, opts->memo, tree, trees, 1)) < 0)
+		return error;
+	sides->opts.repo = repo;
+	sides->opts.policy = policy;
+	sides->opts.pusher = opts->pusher;
+	sides->opts.memo = opts->memo;
+	sides->ids = cg_calloc(np, sizeof(*sides->ids));
+	for (k = 0; k < np; k++)
+		git_oid_cpy(&sides->ids[k], git_commit_parent_id(commit, k));
+	sides->base = &sides->ids[0];
+	sides->tips = &sides->ids[1];
+	sides->ntips = np - 1;
+	in->first_parent = *first;
+	in->merge_authorized = merged_side_signed;
+	in->merge_payload = sides;
+	return 0;
+}
+
 int cg_check_commit_ext(cg_result **out, git_repository *repo, const cg_policy *policy,
                         git_commit *commit, const cg_check_commit_opts *opts)
 {
+	merge_sides sides = { { 0 }, NULL, NULL, 0, NULL };
+	cg_changes *first = NULL;
 	cg_trailer_opts topts = CG_TRAILER_OPTS_INIT;
 	cg_rules_input in = { 0 };
 	cg_snapshot **before = NULL, *now = NULL;
@@ -370,6 +436,9 @@ int cg_check_commit_ext(cg_result **out, git_repository *repo, const cg_policy *
 	in.pusher = opts->pusher;
 	in.push_skip_reason = opts->push_skip_reason;
 	in.memo = opts->memo;
+	if (nbefore > 1 && (error = merge_input(&in, &sides, &first, repo, policy, commit, opts,
+	                                        tree, trees)) < 0)
+		goto done;
 	if ((error = cg_rules_evaluate(out, &in)) == 0 && opts->changes) {
 		*opts->changes = changes;
 		changes = NULL;
@@ -384,6 +453,8 @@ done:
 	cg_snapshot_free(now);
 	git_tree_free(tree);
 	cg_changes_free(changes);
+	cg_changes_free(first);
+	free(sides.ids);
 	cg_trailers_free(trailers);
 	return error;
 }
@@ -639,6 +710,8 @@ void cg_check_free(cg_check *c)
 	}
 	free(c->before);
 	free(c->parents);
+	free(c->parent_ids);
+	cg_changes_free(c->first_parent);
 	cg_snapshot_free(c->now);
 	cg_changes_free(c->changes);
 	cg_policy_free(c->policy);

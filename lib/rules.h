@@ -45,6 +45,11 @@ typedef struct {
 	cg_verdict verdict;
 } cg_result;
 
+/* For a merge: sets *authorized when the change `c` it brings to its first
+ * parent is one the merged side made with a sign-off for `g`. */
+typedef int (*cg_rules_merge_fn)(int *authorized, const cg_protect_group *g,
+                                 const cg_change *c, void *payload);
+
 typedef struct {
 	const cg_policy *policy;
 	const cg_policy *base_policy;       /* local: HEAD's, when the staged one differs;
@@ -59,6 +64,12 @@ typedef struct {
 	const char *push_skip_reason;       /* server side: changeguard.skip push option */
 	git_repository *worktree;           /* local: look at the work tree for hints */
 	cg_memo *memo;                      /* a walk's CHANGELOG blobs to reuse; may be NULL */
+	const cg_changes *first_parent;     /* a merge's change against before[0], what it brings
+	                                       to the branch it lands on: protected paths and
+	                                       dropped entries are judged on it. NULL otherwise */
+	cg_rules_merge_fn merge_authorized; /* may be NULL: a merge's protected change then
+	                                       needs its own sign-off */
+	void *merge_payload;
 } cg_rules_input;
 
 int cg_rules_evaluate(cg_result **out, const cg_rules_input *in);

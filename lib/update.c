@@ -35,6 +35,8 @@ typedef struct {
 	const cg_update_opts *o;
 	const char *ref;
 	const git_oid *old_tip, *new_tip;
+	const git_oid *tips;    /* the range searched: from these, hiding old_tip */
+	size_t ntips;
 	cg_result *result;
 	protected_change *pending;
 	size_t npending, apending;
@@ -289,9 +291,13 @@ static int collect_edges(judgement *j)
 	git_oid oid;
 	int error = 0, next = 0;
 
-	if (git_revwalk_new(&w, j->o->repo) < 0 || git_revwalk_push(w, j->new_tip) < 0 ||
-	    git_revwalk_hide(w, j->old_tip) < 0)
+	size_t k;
+
+	if (git_revwalk_new(&w, j->o->repo) < 0 || git_revwalk_hide(w, j->old_tip) < 0)
 		error = cg_error_from_git("cannot walk the update's commits");
+	for (k = 0; k < j->ntips && !error; k++)
+		if (git_revwalk_push(w, &j->tips[k]) < 0)
+			error = cg_error_from_git("cannot walk the update's commits");
 	while (!error && (next = git_revwalk_next(&oid, w)) == 0) {
 		git_commit *commit = NULL;
 		if ((error = past_deadline(j)) < 0)
@@ -442,30 +448,66 @@ done:
 	return error;
 }
 
+static void judgement_init(judgement *j, const cg_update_opts *opts, const char *ref,
+                           const git_oid *old_tip, const git_oid *tips, size_t ntips)
+{
+	char old_hex[8], new_hex[8];
+
+	memset(j, 0, sizeof(*j));
+	j->o = opts;
+	j->ref = ref;
+	j->old_tip = old_tip;
+	j->new_tip = &tips[0];
+	j->tips = tips;
+	j->ntips = ntips;
+	j->result = cg_calloc(1, sizeof(cg_result));
+	j->scratch = (cg_buf)CG_BUF_INIT;
+	git_oid_tostr(old_hex, sizeof(old_hex), old_tip);
+	git_oid_tostr(new_hex, sizeof(new_hex), j->new_tip);
+	snprintf(j->range, sizeof(j->range), "%s..%s", old_hex, new_hex);
+}
+
+static void judgement_dispose(judgement *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->npending; i++) {
+		free(j->pending[i].path);
+		free(j->pending[i].edges);
+	}
+	free(j->pending);
+	cg_buf_dispose(&j->scratch);
+	cg_result_free(j->result);
+}
+
 int cg_update_judge(cg_result **out, const cg_update_opts *opts, const char *ref,
                     const git_oid *old_tip, const git_oid *new_tip)
 {
-	judgement j = { opts, ref, old_tip, new_tip, cg_calloc(1, sizeof(cg_result)), NULL, 0, 0, 0,
-	                { 0 }, CG_BUF_INIT };
-	char old_hex[8], new_hex[8];
-	size_t i;
+	judgement j;
 	int error;
 
-	git_oid_tostr(old_hex, sizeof(old_hex), old_tip);
-	git_oid_tostr(new_hex, sizeof(new_hex), new_tip);
-	snprintf(j.range, sizeof(j.range), "%s..%s", old_hex, new_hex);
-	error = judge(&j);
-	j.result->verdict = j.result->nfindings ? CG_VERDICT_BLOCKED : CG_VERDICT_ALLOWED;
-	for (i = 0; i < j.npending; i++) {
-		free(j.pending[i].path);
-		free(j.pending[i].edges);
-	}
-	free(j.pending);
-	cg_buf_dispose(&j.scratch);
-	if (error < 0) {
-		cg_result_free(j.result);
+	judgement_init(&j, opts, ref, old_tip, new_tip, 1);
+	if ((error = judge(&j)) == 0) {
+		j.result->verdict = j.result->nfindings ? CG_VERDICT_BLOCKED : CG_VERDICT_ALLOWED;
+		*out = j.result;
 		j.result = NULL;
+	} else {
+		*out = NULL;
 	}
-	*out = j.result;
+	judgement_dispose(&j);
+	return error;
+}
+
+int cg_update_chain(int *found, const cg_update_opts *opts, const cg_protect_group *g,
+                    const cg_change *c, const git_oid *base, const git_oid *tips, size_t ntips)
+{
+	judgement j;
+	int error;
+
+	judgement_init(&j, opts, "a merge", base, tips, ntips);
+	add_pending(&j, g, c);
+	error = collect_edges(&j);
+	*found = !error && has_chain(&j.pending[0]);
+	judgement_dispose(&j);
 	return error;
 }

@@ -40,4 +40,12 @@ typedef struct {
 int cg_update_judge(cg_result **out, const cg_update_opts *opts, const char *ref,
                     const git_oid *old_tip, const git_oid *new_tip);
 
+/* Sets *found when commits reachable from `tips` and not from `base`
+ * change `c->path` from its old content (c->old_*) to its new one
+ * (c->new_*) through changes signed off for `g`, each against its first
+ * parent: a merge's change to its first parent (`base`) that its other
+ * parents (`tips`) made with a sign-off needs none of its own. */
+int cg_update_chain(int *found, const cg_update_opts *opts, const cg_protect_group *g,
+                    const cg_change *c, const git_oid *base, const git_oid *tips, size_t ntips);
+
 #endif
