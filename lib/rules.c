@@ -356,7 +356,7 @@ static int unchanged_everywhere(const cg_rules_input *in, const char *path)
 	return 1;
 }
 
-static cg_changelog_text text_of(const git_blob *blob)
+cg_changelog_text cg_rules_blob_text(const git_blob *blob)
 {
 	cg_changelog_text t = { "", 0 };
 	if (blob) {
@@ -389,10 +389,10 @@ static int load_changelog(evaluation *ev, changelog_state *cs)
 		return 0;
 	}
 	/* An absent side compares as an empty file. */
-	now = text_of(cs->blobs[0]);
+	now = cg_rules_blob_text(cs->blobs[0]);
 	before = cg_calloc(in->nbefore ? in->nbefore : 1, sizeof(*before));
 	for (k = 0; k < in->nbefore; k++)
-		before[k] = text_of(cs->blobs[k + 1]);
+		before[k] = cg_rules_blob_text(cs->blobs[k + 1]);
 	error = cg_changelog_diff(&cs->delta, &now, before, in->nbefore,
 	                          in->policy->changelog.entry_pattern);
 	free(before);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
+#include "changelog.h"
 #include "changes.h"
 #include "policy.h"
 #include "trailers.h"
@@ -84,6 +85,10 @@ const char *cg_verdict_name(cg_verdict v);
  * the group does not cover it. A symlink or submodule stands for the files
  * git shows through it, which no change of this repository shows. */
 const char *cg_rules_protected_change(const cg_protect_group *g, const cg_change *c);
+
+/* A CHANGELOG blob's text, lent from the blob; "" for NULL (an absent side
+ * compares as an empty file). */
+cg_changelog_text cg_rules_blob_text(const git_blob *blob);
 
 /* A result as the fields of a record, and back: pre-receive checks a long
  * push in several processes. Decoding fails (CG_ERROR) on a damaged record. */

@@ -103,17 +103,6 @@ static int read_text(git_blob **out, const judgement *j, const git_oid *oid, uin
 	return error;
 }
 
-static cg_changelog_text text_of(const git_blob *blob)
-{
-	cg_changelog_text t = { "", 0 };
-
-	if (blob) {
-		t.data = git_blob_rawcontent(blob);
-		t.len = (size_t)git_blob_rawsize(blob);
-	}
-	return t;
-}
-
 static void report_dropped(judgement *j, const char *path, const cg_changelog_delta *d)
 {
 	size_t i;
@@ -153,8 +142,8 @@ static int judge_changelog(judgement *j, const cg_change *c)
 		j->dropped++;
 		error = 0;
 	} else if (!error) {
-		now = text_of(new_blob);
-		before = text_of(old_blob);
+		now = cg_rules_blob_text(new_blob);
+		before = cg_rules_blob_text(old_blob);
 		if ((error = cg_changelog_diff(&delta, &now, &before, 1,
 		                               j->o->policy->changelog.entry_pattern)) == 0)
 			report_dropped(j, c->path, &delta);
