@@ -1,6 +1,7 @@
 #include "receive.h"
 
 #include <git2.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "check.h"
+#include "oidmap.h"
 #include "walk.h"
 #include "error.h"
 #include "output.h"
@@ -16,6 +18,7 @@
 #include "record.h"
 #include "policy.h"
 #include "rules.h"
+#include "update.h"
 
 #define HOOK_NAME "pre-receive"
 #define POLICY_BLOB ".changeguard.yml"
@@ -518,29 +521,51 @@ typedef struct {
 	size_t n, alloc;
 } commit_list;
 
-static void commit_list_add(commit_list *l, const git_oid *id)
+/* Adds `id` unless `seen` has it, and notes its place there: a thousand
+ * refs at one commit hide or push it once. */
+static void commit_list_add(commit_list *l, cg_oidmap *seen, const git_oid *id)
 {
+	if (cg_oidmap_get(seen, id, NULL))
+		return;
+	cg_oidmap_put(seen, id, l->n);
 	l->ids = cg_array_grow(l->ids, &l->alloc, l->n + 1, sizeof(*l->ids));
 	git_oid_cpy(&l->ids[l->n++], id);
 }
 
-static int add_existing_tip(commit_list *tips, receive *rc, const git_reference *ref)
+/* CG_ELIMIT once the share of server.deadline for checking is spent: the
+ * refs, the walks and the updates count, not only the commits' checks. */
+static int past_deadline(receive *rc)
+{
+	if (!rc->stop_us || cg_clock_now_us() < rc->stop_us)
+		return 0;
+	rc->timed_out = 1;
+	rc->hint = "push fewer refs and commits at a time, or raise server.deadline in the server's policy";
+	return cg_error_set(CG_ELIMIT, "push refused: checking did not finish within "
+	                    "server.deadline (%ds)", rc->policy->server.deadline);
+}
+
+static int add_existing_tip(commit_list *tips, cg_oidmap *seen, receive *rc,
+                            const git_reference *ref)
 {
 	const char *name = git_reference_name(ref);
+	const git_oid *target = git_reference_target(ref);
 	git_oid oid;
 	int error;
 
 	/* A symbolic ref points at another ref, which is listed too. */
-	if (git_reference_type(ref) != GIT_REFERENCE_DIRECT || !covered(rc, name))
+	if (git_reference_type(ref) != GIT_REFERENCE_DIRECT || !covered(rc, name) ||
+	    cg_oidmap_get(seen, target, NULL))
 		return 0;
-	if ((error = peel_to_commit(&oid, rc->repo, git_reference_target(ref), name)) == 0)
-		commit_list_add(tips, &oid);
+	if ((error = peel_to_commit(&oid, rc->repo, target, name)) == 0) {
+		commit_list_add(tips, seen, &oid);
+		cg_oidmap_put(seen, target, 0); /* a tag: peeled once */
+	}
 	return error == CG_ENOTFOUND ? 0 : error;
 }
 
-/* The commits of every covered ref as it is before the push: what is
- * reachable from them was checked when it arrived. */
-static int existing_tips(commit_list *tips, receive *rc)
+/* The commits of every covered ref as it is before the push, each once:
+ * what is reachable from them was checked when it arrived. */
+static int existing_tips(commit_list *tips, cg_oidmap *seen, receive *rc)
 {
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
@@ -548,8 +573,8 @@ static int existing_tips(commit_list *tips, receive *rc)
 
 	if (git_reference_iterator_new(&it, rc->repo) < 0)
 		return cg_error_from_git("cannot list the refs");
-	while (!error && (next = git_reference_next(&ref, it)) == 0) {
-		error = add_existing_tip(tips, rc, ref);
+	while (!error && !(error = past_deadline(rc)) && (next = git_reference_next(&ref, it)) == 0) {
+		error = add_existing_tip(tips, seen, rc, ref);
 		git_reference_free(ref);
 	}
 	if (!error && next != GIT_ITEROVER)
@@ -702,19 +727,23 @@ static void drop_unchecked(receive *rc, size_t from)
 	rc->ncommits = kept;
 }
 
-/* Puts the commits one walk checked, rc->commits[from..), oldest first, as
- * a pusher reads them and the audit keeps them, and prints the first
- * rejected ones. */
-static void report_walked(receive *rc, size_t from)
+/* Puts the commits each update brought, rc->commits[0..nwalked), oldest
+ * first, as a pusher reads them and the audit keeps them, and prints the
+ * first rejected records. */
+static void report_checked(receive *rc, size_t nwalked)
 {
-	size_t i, j;
+	size_t i, j, run, end;
 
-	for (i = from, j = rc->ncommits; i + 1 < j; i++, j--) {
-		checked_commit tmp = rc->commits[i];
-		rc->commits[i] = rc->commits[j - 1];
-		rc->commits[j - 1] = tmp;
+	for (run = 0; run < nwalked; run = end) {
+		for (end = run + 1; end < nwalked && rc->commits[end].update == rc->commits[run].update;)
+			end++;
+		for (i = run, j = end; i + 1 < j; i++, j--) {
+			checked_commit tmp = rc->commits[i];
+			rc->commits[i] = rc->commits[j - 1];
+			rc->commits[j - 1] = tmp;
+		}
 	}
-	for (i = from; i < rc->ncommits; i++) {
+	for (i = 0; i < rc->ncommits; i++) {
 		const checked_commit *c = &rc->commits[i];
 		git_commit *commit = NULL;
 		git_oid oid;
@@ -727,7 +756,7 @@ static void report_walked(receive *rc, size_t from)
 	}
 }
 
-static void add_walked(receive *rc, size_t update, const git_oid *oid)
+static checked_commit *add_walked(receive *rc, size_t update, const git_oid *oid)
 {
 	checked_commit *c;
 
@@ -736,72 +765,244 @@ static void add_walked(receive *rc, size_t update, const git_oid *oid)
 	memset(c, 0, sizeof(*c));
 	git_oid_tostr(c->oid, sizeof(c->oid), oid);
 	c->update = update;
+	return c;
 }
 
-/* Lists, then checks, the commits `tip` brings that no hidden commit
- * reaches, newest first: a pack keeps the newest version of a file whole
- * and the older ones as deltas leading back from it, so reading in that
- * order resolves each delta against a base just read (15% less CPU on a
- * 20,000-commit push than oldest first). */
-static int walk(receive *rc, size_t update, const git_oid *tip, const commit_list *hidden)
+/* The commit each covered update's new tip is; a zero id for an update
+ * that brings nothing to check (a deletion, a ref outside server.refs, a
+ * tag of a tree). */
+static int new_tips(git_oid *tips, receive *rc)
 {
-	git_revwalk *w = NULL;
-	git_oid oid;
-	size_t k, from = rc->ncommits;
-	int error = 0, next = 0;
+	size_t i;
+	int error = 0;
 
-	if (git_revwalk_new(&w, rc->repo) < 0 ||
-	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL) < 0)
-		error = cg_error_from_git("cannot walk the pushed commits");
-	for (k = 0; k < hidden->n && !error; k++)
-		if (git_revwalk_hide(w, &hidden->ids[k]) < 0)
-			error = cg_error_from_git("cannot walk the existing history");
-	if (!error && git_revwalk_push(w, tip) < 0)
-		error = cg_error_from_git("cannot walk the pushed commits");
-	while (!error && (next = git_revwalk_next(&oid, w)) == 0)
-		add_walked(rc, update, &oid);
-	if (!error && next != GIT_ITEROVER)
-		error = cg_error_from_git("cannot walk the pushed commits");
-	git_revwalk_free(w);
-	if (!error)
-		error = check_walked(rc, from);
-	drop_unchecked(rc, from);
-	report_walked(rc, from);
+	for (i = 0; i < rc->nupdates && !error; i++) {
+		const cg_receive_update *u = &rc->updates[i];
+		git_oid id;
+
+		if (cg_receive_oid_is_zero(u->new_oid) || !covered(rc, u->ref) || (error = past_deadline(rc)) < 0)
+			continue;
+		if (git_oid_fromstr(&id, u->new_oid) < 0)
+			return cg_error_from_git("bad object id");
+		if ((error = peel_to_commit(&tips[i], rc->repo, &id, u->ref)) == CG_ENOTFOUND)
+			error = 0;
+	}
 	return error;
 }
 
 /*
- * Each covered ref update is walked in turn, hiding the covered refs as they
- * were before the push and the tips walked already: every commit is checked
- * once, under the first ref that brings it, and shared history is never
- * diffed twice. Deleted refs and refs outside server.refs bring nothing.
+ * Lists the commits the push brings, reachable from a new tip and from no
+ * covered ref as it was, in one walk, newest first: a pack keeps the
+ * newest version of a file whole and the older ones as deltas leading back
+ * from it, so reading in that order resolves each delta against a base just
+ * read (15% less CPU on a 20,000-commit push than oldest first). `index`
+ * gets each one's place in `fresh`.
  */
-static int check_update(receive *rc, size_t i, commit_list *hidden)
+static int list_new(commit_list *fresh, cg_oidmap *index, receive *rc, const commit_list *hidden,
+                    const cg_oidmap *existing, const git_oid *tips)
 {
-	const cg_receive_update *u = &rc->updates[i];
-	git_oid id, tip;
-	int error;
+	git_revwalk *w = NULL;
+	cg_oidmap *pushed = cg_oidmap_new();
+	git_oid oid;
+	size_t k;
+	int error = 0, next = GIT_ITEROVER;
 
-	if (cg_receive_oid_is_zero(u->new_oid) || !covered(rc, u->ref))
-		return 0;
-	if (git_oid_fromstr(&id, u->new_oid) < 0)
-		return cg_error_from_git("bad object id");
-	if ((error = peel_to_commit(&tip, rc->repo, &id, u->ref)) < 0)
-		return error == CG_ENOTFOUND ? 0 : error;
-	if ((error = walk(rc, i, &tip, hidden)) == 0)
-		commit_list_add(hidden, &tip);
+	if (git_revwalk_new(&w, rc->repo) < 0 || git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL) < 0)
+		error = cg_error_from_git("cannot walk the pushed commits");
+	for (k = 0; k < rc->nupdates && !error; k++) {
+		if (git_oid_is_zero(&tips[k]) || cg_oidmap_get(existing, &tips[k], NULL) ||
+		    cg_oidmap_get(pushed, &tips[k], NULL))
+			continue;
+		cg_oidmap_put(pushed, &tips[k], k);
+		if (git_revwalk_push(w, &tips[k]) < 0)
+			error = cg_error_from_git("cannot walk the pushed commits");
+	}
+	for (k = 0; k < hidden->n && !error && cg_oidmap_count(pushed); k++)
+		if (git_revwalk_hide(w, &hidden->ids[k]) < 0)
+			error = cg_error_from_git("cannot walk the existing history");
+	while (!error && cg_oidmap_count(pushed) && !(error = past_deadline(rc)) &&
+	       (next = git_revwalk_next(&oid, w)) == 0)
+		commit_list_add(fresh, index, &oid);
+	if (!error && next != GIT_ITEROVER)
+		error = cg_error_from_git("cannot walk the pushed commits");
+	git_revwalk_free(w);
+	cg_oidmap_free(pushed);
 	return error;
 }
 
+/* Marks, from fresh->ids[k], the new commits it reaches that no update
+ * before has: owner[] of each becomes `update`. */
+static int claim(size_t *owner, size_t *stack, receive *rc, const commit_list *fresh,
+                 const cg_oidmap *index, size_t k, size_t update)
+{
+	size_t depth = 0, p;
+	unsigned int n;
+	int error = 0;
+
+	owner[k] = update;
+	stack[depth++] = k;
+	while (depth && !error && !(error = past_deadline(rc))) {
+		git_commit *commit = NULL;
+		k = stack[--depth];
+		if (cg_memo_lookup((git_object **)&commit, rc->memo, rc->repo, &fresh->ids[k],
+		                   GIT_OBJECT_COMMIT) < 0)
+			return cg_walk_missing(rc->repo, &fresh->ids[k]);
+		for (n = 0; n < git_commit_parentcount(commit); n++)
+			if (cg_oidmap_get(index, git_commit_parent_id(commit, n), &p) && owner[p] == SIZE_MAX) {
+				owner[p] = update;
+				stack[depth++] = p;
+			}
+		git_commit_free(commit);
+	}
+	return error;
+}
+
+/*
+ * Which update brings each new commit: the first, in input order, whose
+ * tip reaches it, as when each update was walked in turn hiding the tips
+ * before it; but every new commit is read once, however many refs there
+ * are. Then rc->commits gets them grouped by update, each group newest
+ * first.
+ */
+static int group_by_update(receive *rc, const commit_list *fresh, const cg_oidmap *index,
+                           const git_oid *tips)
+{
+	size_t *owner = cg_malloc((fresh->n + 1) * sizeof(*owner));
+	size_t *stack = cg_malloc((fresh->n + 1) * sizeof(*stack));
+	size_t *start = cg_calloc(rc->nupdates + 1, sizeof(*start)), i, k;
+	int error = 0;
+
+	for (k = 0; k < fresh->n; k++)
+		owner[k] = SIZE_MAX;
+	for (i = 0; i < rc->nupdates && !error; i++)
+		if (!git_oid_is_zero(&tips[i]) && cg_oidmap_get(index, &tips[i], &k) && owner[k] == SIZE_MAX)
+			error = claim(owner, stack, rc, fresh, index, k, i);
+	for (k = 0; k < fresh->n && !error; k++)
+		if (owner[k] == SIZE_MAX)
+			error = cg_error_set(CG_ERROR, "cannot tell which ref brings commit %s",
+			                     git_oid_tostr_s(&fresh->ids[k]));
+		else
+			start[owner[k] + 1]++;
+	for (i = 1; i <= rc->nupdates && !error; i++)
+		start[i] += start[i - 1];
+	if (!error) {
+		rc->commits = cg_array_grow(rc->commits, &rc->acommits, fresh->n + 1, sizeof(*rc->commits));
+		for (k = 0; k < fresh->n; k++) {
+			checked_commit *c = &rc->commits[start[owner[k]]++];
+			memset(c, 0, sizeof(*c));
+			git_oid_tostr(c->oid, sizeof(c->oid), &fresh->ids[k]);
+			c->update = owner[k];
+		}
+		rc->ncommits = fresh->n;
+	}
+	free(owner);
+	free(stack);
+	free(start);
+	return error;
+}
+
+/* Adds an update's findings to the record of its new tip: the tip's own
+ * check when the push brought it, else a record of its own (a force push
+ * to an older commit brings none). `at` maps records' ids to places. */
+static void attach(receive *rc, cg_oidmap *at, size_t update, const git_oid *tip, cg_result *r)
+{
+	checked_commit *c;
+	git_commit *commit = NULL;
+	size_t k;
+
+	if (cg_oidmap_get(at, tip, &k)) {
+		c = &rc->commits[k];
+		for (k = 0; k < r->nfindings; k++)
+			cg_result_add_finding(c->result, r->findings[k].rule, r->findings[k].path,
+			                      r->findings[k].detail, r->findings[k].hint, r->findings[k].waiver);
+		c->result->verdict = CG_VERDICT_BLOCKED;
+		cg_result_free(r);
+		return;
+	}
+	cg_oidmap_put(at, tip, rc->ncommits);
+	c = add_walked(rc, update, tip);
+	c->result = r;
+	if (git_commit_lookup(&commit, rc->repo, tip) == 0) {
+		format_ident(&c->author, git_commit_author(commit));
+		format_ident(&c->committer, git_commit_committer(commit));
+	} else {
+		c->author = cg_strdup("");
+		c->committer = cg_strdup("");
+	}
+	git_commit_free(commit);
+}
+
+/* Judges what each covered update of an existing ref does to its content
+ * (lib/update.c): the commits' checks alone miss a merge that takes the
+ * other side's files and a force push to an older commit. */
+static int judge_updates(receive *rc, const git_oid *tips)
+{
+	cg_update_opts o = { rc->repo, rc->policy, rc->pusher, rc->memo, rc->stop_us };
+	cg_oidmap *at = cg_oidmap_new();
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < rc->ncommits; i++) {
+		git_oid oid;
+		if (git_oid_fromstr(&oid, rc->commits[i].oid) == 0)
+			cg_oidmap_put(at, &oid, i);
+	}
+	for (i = 0; i < rc->nupdates && !error; i++) {
+		const cg_receive_update *u = &rc->updates[i];
+		cg_result *r = NULL;
+		git_oid id, old;
+
+		if (git_oid_is_zero(&tips[i]) || cg_receive_oid_is_zero(u->old_oid))
+			continue;
+		if ((error = past_deadline(rc)) < 0)
+			break;
+		if (git_oid_fromstr(&id, u->old_oid) < 0)
+			error = cg_error_from_git("bad object id");
+		else if ((error = peel_to_commit(&old, rc->repo, &id, u->ref)) == CG_ENOTFOUND)
+			error = 0;
+		else if (!error && (error = cg_update_judge(&r, &o, u->ref, &old, &tips[i])) == 0 &&
+		         r->nfindings)
+			attach(rc, at, i, &tips[i], r);
+		else
+			cg_result_free(r);
+	}
+	if (error == CG_ELIMIT)
+		past_deadline(rc);
+	cg_oidmap_free(at);
+	return error;
+}
+
+/*
+ * Every commit the push brings is checked once, under the first ref that
+ * brings it, and shared history is never diffed twice; then every update
+ * of an existing ref is judged by its content before and after. Deleted
+ * refs and refs outside server.refs bring nothing. Each step is linear in
+ * the refs and the commits, and all of them count against the deadline.
+ */
 static int check_updates(receive *rc)
 {
-	commit_list hidden = { NULL, 0, 0 };
-	size_t i;
-	int error = existing_tips(&hidden, rc);
+	commit_list hidden = { NULL, 0, 0 }, fresh = { NULL, 0, 0 };
+	cg_oidmap *existing = cg_oidmap_new(), *index = cg_oidmap_new();
+	git_oid *tips = cg_calloc(rc->nupdates + 1, sizeof(*tips));
+	size_t nwalked = 0;
+	int error;
 
-	for (i = 0; i < rc->nupdates && !error; i++)
-		error = check_update(rc, i, &hidden);
+	if ((error = existing_tips(&hidden, existing, rc)) == 0 &&
+	    (error = new_tips(tips, rc)) == 0 &&
+	    (error = list_new(&fresh, index, rc, &hidden, existing, tips)) == 0 &&
+	    (error = group_by_update(rc, &fresh, index, tips)) == 0) {
+		error = check_walked(rc, 0);
+		drop_unchecked(rc, 0);
+		nwalked = rc->ncommits;
+		if (!error)
+			error = judge_updates(rc, tips);
+	}
+	report_checked(rc, nwalked);
 	free(hidden.ids);
+	free(fresh.ids);
+	free(tips);
+	cg_oidmap_free(existing);
+	cg_oidmap_free(index);
 	return error;
 }
 

@@ -291,7 +291,7 @@ static int unchanged_everywhere(const cg_rules_input *in, const char *path)
 	return 1;
 }
 
-static cg_changelog_text text_of(const git_blob *blob)
+cg_changelog_text cg_rules_blob_text(const git_blob *blob)
 {
 	cg_changelog_text t = { "", 0 };
 	if (blob) {
@@ -324,10 +324,10 @@ static int load_changelog(evaluation *ev, changelog_state *cs)
 		return 0;
 	}
 	/* An absent side compares as an empty file. */
-	now = text_of(cs->blobs[0]);
+	now = cg_rules_blob_text(cs->blobs[0]);
 	before = cg_calloc(in->nbefore ? in->nbefore : 1, sizeof(*before));
 	for (k = 0; k < in->nbefore; k++)
-		before[k] = text_of(cs->blobs[k + 1]);
+		before[k] = cg_rules_blob_text(cs->blobs[k + 1]);
 	error = cg_changelog_diff(&cs->delta, &now, before, in->nbefore,
 	                          in->policy->changelog.entry_pattern);
 	free(before);
@@ -468,6 +468,14 @@ static int check_changelogs(evaluation *ev)
 	 * bad new entries and rewritten old ones are findings anywhere. */
 	for (i = 0; i < n && !error; i++) {
 		const char *path = cg_changes_get(ev->in->changes, i)->path;
+		if (is_changelog(ev->in->policy, path))
+			error = get_changelog(ev, path, &cs);
+	}
+	/* A merge also for what it changes on its first parent's branch: one
+	 * that takes the other side's CHANGELOG drops this side's entries. */
+	n = ev->in->first_parent ? cg_changes_count(ev->in->first_parent) : 0;
+	for (i = 0; i < n && !error; i++) {
+		const char *path = cg_changes_get(ev->in->first_parent, i)->path;
 		if (is_changelog(ev->in->policy, path))
 			error = get_changelog(ev, path, &cs);
 	}
@@ -660,10 +668,7 @@ static int is_link(uint32_t mode)
 	return mode == GIT_FILEMODE_LINK || mode == GIT_FILEMODE_COMMIT;
 }
 
-/* What is wrong with an unsigned change to `c` under group `g`, or NULL
- * when the group does not cover it. A symlink or submodule stands for the
- * files git shows through it, which no change of this repository shows. */
-static const char *unsigned_change(const cg_protect_group *g, const cg_change *c)
+const char *cg_rules_protected_change(const cg_protect_group *g, const cg_change *c)
 {
 	if (cg_globset_match(g->paths, c->path))
 		return "protected path changed without sign-off";
@@ -695,11 +700,22 @@ static int has_waiver(const cg_result *r, const char *rule, const char *reason,
 
 /* Checks one group; a group of the same name from the policy in force
  * (see check_protected) may come through here twice, hence no duplicates. */
+/* Whether the merged side made this change of a merge with a sign-off. */
+static int merged_signed(const cg_rules_input *in, const cg_protect_group *g, const cg_change *c)
+{
+	int authorized = 0;
+
+	return in->first_parent && in->merge_authorized &&
+	       in->merge_authorized(&authorized, g, c, in->merge_payload) == 0 && authorized;
+}
+
 static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths)
 {
 	const cg_rules_input *in = ev->in;
+	/* A merge brings its first parent's branch what differs from it there. */
+	const cg_changes *changes = in->first_parent ? in->first_parent : in->changes;
 	cg_buf rule = CG_BUF_INIT, why = CG_BUF_INIT;
-	size_t i, n = cg_changes_count(in->changes);
+	size_t i, n = cg_changes_count(changes);
 	const cg_trailer *ok = NULL;
 	const char *problem;
 
@@ -713,8 +729,8 @@ static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths
 		ok = NULL;
 	}
 	for (i = 0; i < n; i++) {
-		const cg_change *c = cg_changes_get(in->changes, i);
-		if ((problem = unsigned_change(g, c)) == NULL)
+		const cg_change *c = cg_changes_get(changes, i);
+		if ((problem = cg_rules_protected_change(g, c)) == NULL || (!ok && merged_signed(in, g, c)))
 			continue;
 		cg_buf_printf(paths, "%s%s", paths->size ? ", " : "", c->path);
 		if (!ok && !has_finding(ev->result, rule.ptr, c->path))
