@@ -256,9 +256,10 @@ static int read_side(const cg_snapshot *snap, cg_memo *memo, const char *path,
 }
 
 /* Why an added line is not a valid entry, in `why`; 0 when it is one.
- * Returns 1 for a malformed entry, which must be fixed, and 2 for one whose
- * time lies outside the window: an entry copied by a cherry-pick or merged
- * in late is real but old, so like a missing entry it can be waived. */
+ * Returns 1 for an entry that must be fixed: malformed, or dated beyond
+ * max_skew in the future, which no waiver lets in; and 2 for one older than
+ * max_age: an entry copied by a cherry-pick or merged in late is real but
+ * old, so like a missing entry it can be waived. */
 static int entry_problem(const evaluation *ev, const cg_changelog_line *l, cg_buf *why)
 {
 	const cg_policy *p = ev->in->policy;
@@ -282,7 +283,7 @@ static int entry_problem(const evaluation *ev, const cg_changelog_line *l, cg_bu
 	if (l->ts_ms > t + p->changelog.max_skew_ms) {
 		cg_duration_format(limit, sizeof(limit), p->changelog.max_skew_ms);
 		cg_buf_printf(why, "lies more than max_skew (%s) after the commit time", limit);
-		return 2;
+		return 1;
 	}
 	/* A pushed commit's time is what its author says: one dated ahead with
 	 * its entry would fit any window. The clock here is not theirs. */
@@ -290,7 +291,7 @@ static int entry_problem(const evaluation *ev, const cg_changelog_line *l, cg_bu
 		cg_duration_format(limit, sizeof(limit), p->changelog.max_skew_ms);
 		cg_buf_printf(why, "lies more than max_skew (%s) in the future by this "
 		              "machine's clock (check the author's clock: date -u)", limit);
-		return 2;
+		return 1;
 	}
 	return 0;
 }

@@ -1,0 +1,77 @@
+#!/bin/sh
+test_description='CHANGELOG tricks: entries in code or raw HTML, copies of old entries, waived entries from the future; refused locally and on the server'
+. "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
+. "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"
+
+# refused_both MSG [git-commit options]: what is staged is refused by the
+# local hooks, and, committed past them, by the server with main unmoved.
+# Stderr in $TRASH_DIRECTORY/local and $TRASH_DIRECTORY/err.
+refused_both() {
+	rb_msg=$1 && shift &&
+	test_must_fail git commit -q -m "$rb_msg" "$@" 2>"$TRASH_DIRECTORY/local" &&
+	git commit -q --no-verify -m "$rb_msg" "$@" &&
+	rb_before=$(ref_of "../$pair.git" refs/heads/main) &&
+	test_must_fail git push -q origin main 2>"$TRASH_DIRECTORY/err" &&
+	test_grep "pre-receive hook declined" "$TRASH_DIRECTORY/err" &&
+	test "$(ref_of "../$pair.git" refs/heads/main)" = "$rb_before"
+}
+
+# setup NAME: a pair with the local hooks and a file a.txt to change.
+setup() {
+	new_pair "$1" && cd "$1" && install_hooks . &&
+	echo a >a.txt && add_entry "a file" && git add a.txt CHANGELOG.md &&
+	git commit -q -m "a file" && git push -q origin main &&
+	old=$(sed -n 3p CHANGELOG.md) && echo change >>a.txt && git add a.txt
+}
+
+test_expect_success 'an entry in an indented code block is no entry' '
+	setup c1 &&
+	printf "# Changelog\n\n    - %s tester: in a code block\n\n%s\n" "$(now_utc)" "$(sed 1,2d CHANGELOG.md)" \
+		>CHANGELOG.md && git add CHANGELOG.md &&
+	refused_both code &&
+	test_grep "needs a new entry" "$TRASH_DIRECTORY/local" &&
+	test_grep "needs a new entry" "$TRASH_DIRECTORY/err"
+'
+
+test_expect_success 'old entries wrapped in <details> or <script> are removed' '
+	setup c2 &&
+	for tag in details script; do
+		git checkout -q CHANGELOG.md &&
+		printf "# Changelog\n\n- %s tester: new\n<%s>\n\n%s\n\n</%s>\n" \
+			"$(now_utc)" $tag "$(sed 1,2d CHANGELOG.md)" $tag >CHANGELOG.md &&
+		git add CHANGELOG.md &&
+		test_must_fail git commit -q -m "wrap $tag" 2>"$TRASH_DIRECTORY/local" &&
+		test_grep "existing entry was removed" "$TRASH_DIRECTORY/local" || return 1
+	done &&
+	refused_both wrap &&
+	test_grep "existing entry was removed" "$TRASH_DIRECTORY/err"
+'
+
+test_expect_success 'a copy of an existing entry is no new entry' '
+	setup c3 &&
+	add_entry x && { sed -n 1,2p CHANGELOG.md && echo "$old" && sed 1,3d CHANGELOG.md; } >cl.new &&
+	mv cl.new CHANGELOG.md && test "$(grep -c -F -x -e "$old" CHANGELOG.md)" = 2 &&
+	git add CHANGELOG.md &&
+	refused_both copy &&
+	test_grep "needs a new entry" "$TRASH_DIRECTORY/local" &&
+	test_grep "needs a new entry" "$TRASH_DIRECTORY/err"
+'
+
+test_expect_success 'Changelog-Skip lets in no entry dated beyond max_skew' '
+	setup c4 &&
+	{ sed -n 1,2p CHANGELOG.md && echo "- 2099-01-01T00:00:00Z tester: from the future" &&
+		sed 1,2d CHANGELOG.md; } >cl.new && mv cl.new CHANGELOG.md && git add CHANGELOG.md &&
+	refused_both future --trailer "Changelog-Skip: nothing to say" &&
+	test_grep "2099-01-01T00:00:00Z.*max_skew" "$TRASH_DIRECTORY/local" &&
+	test_grep "2099-01-01T00:00:00Z.*max_skew" "$TRASH_DIRECTORY/err"
+'
+
+test_expect_success 'Changelog-Skip lets in no malformed entry' '
+	setup c5 &&
+	{ sed -n 1,2p CHANGELOG.md && echo "- 2026-13-45T99:00:00Z tester: no such day" &&
+		sed 1,2d CHANGELOG.md; } >cl.new && mv cl.new CHANGELOG.md && git add CHANGELOG.md &&
+	refused_both malformed --trailer "Changelog-Skip: nothing to say" &&
+	test_grep "2026-13-45" "$TRASH_DIRECTORY/err"
+'
+
+test_done
