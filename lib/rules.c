@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "changelog.h"
 #include "error.h"
+#include "glob.h"
 #include "timestamp.h"
 
 /* A CHANGELOG that the change needs an entry in, and the paths that need it. */
@@ -100,6 +101,25 @@ static const char *basename_of(const char *path)
 static int is_changelog(const cg_policy *p, const char *path)
 {
 	return !strcmp(basename_of(path), p->changelog.file);
+}
+
+/* A name some file system opens as the changelog (CHANGELOG.md. on NTFS,
+ * changelog.md where case is ignored, CHANGELOG.m\u200Cd on HFS+) that is
+ * not it: the entries it holds would escape every changelog rule. */
+static int is_changelog_lookalike(const cg_policy *p, const char *path)
+{
+	const char *base = basename_of(path);
+	cg_buf a = CG_BUF_INIT, b = CG_BUF_INIT;
+	int same;
+
+	if (!strcmp(base, p->changelog.file))
+		return 0;
+	cg_glob_fs_key(&a, base, 1);
+	cg_glob_fs_key(&b, p->changelog.file, 1);
+	same = !strcmp(a.ptr, b.ptr);
+	cg_buf_dispose(&a);
+	cg_buf_dispose(&b);
+	return same;
 }
 
 static int is_regular(uint32_t mode)
@@ -533,9 +553,14 @@ static int check_changelogs(evaluation *ev)
 	/* Every changelog the change touches is checked, needed or not:
 	 * bad new entries and rewritten old ones are findings anywhere. */
 	for (i = 0; i < n && !error; i++) {
-		const char *path = cg_changes_get(ev->in->changes, i)->path;
+		const cg_change *c = cg_changes_get(ev->in->changes, i);
+		const char *path = c->path;
 		if (is_changelog(ev->in->policy, path))
 			error = get_changelog(ev, path, &cs);
+		else if (c->new_mode && is_changelog_lookalike(ev->in->policy, path))
+			cg_result_add_finding(ev->result, "changelog", path,
+			                      "a name that some file systems open as the changelog; "
+			                      "rename it", NULL, NULL);
 	}
 	return error;
 }

@@ -3,19 +3,6 @@ test_description='CHANGELOG tricks: entries in code or raw HTML, copies of old e
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 . "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"
 
-# refused_both MSG [git-commit options]: what is staged is refused by the
-# local hooks, and, committed past them, by the server with main unmoved.
-# Stderr in $TRASH_DIRECTORY/local and $TRASH_DIRECTORY/err.
-refused_both() {
-	rb_msg=$1 && shift &&
-	test_must_fail git commit -q -m "$rb_msg" "$@" 2>"$TRASH_DIRECTORY/local" &&
-	git commit -q --no-verify -m "$rb_msg" "$@" &&
-	rb_before=$(ref_of "../$pair.git" refs/heads/main) &&
-	test_must_fail git push -q origin main 2>"$TRASH_DIRECTORY/err" &&
-	test_grep "pre-receive hook declined" "$TRASH_DIRECTORY/err" &&
-	test "$(ref_of "../$pair.git" refs/heads/main)" = "$rb_before"
-}
-
 # setup NAME: a pair with the local hooks and a file a.txt to change.
 setup() {
 	new_pair "$1" && cd "$1" && install_hooks . &&
