@@ -127,11 +127,15 @@ static int is_regular(uint32_t mode)
 	return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE;
 }
 
+/* A lookup that fails for another reason than "no such file" counts as
+ * present: reading the file then reports the error, never "absent". */
 static int exists_in(const cg_snapshot *snap, const char *path)
 {
 	git_oid oid;
 	uint32_t mode;
-	return cg_snapshot_lookup(snap, path, &oid, &mode) == 0 && is_regular(mode);
+	int error = cg_snapshot_lookup(snap, path, &oid, &mode);
+
+	return error == CG_ENOTFOUND ? 0 : error < 0 || is_regular(mode);
 }
 
 /* Sets `out` to dir + "/" + file ("file" for the root). */
@@ -240,10 +244,12 @@ static int read_side(const cg_snapshot *snap, cg_memo *memo, const char *path,
 	uint32_t mode;
 	size_t size;
 	git_object_t type;
-	int error;
+	int error = cg_snapshot_lookup(snap, path, oid, &mode);
 
-	if (cg_snapshot_lookup(snap, path, oid, &mode) < 0)
+	if (error == CG_ENOTFOUND)
 		return 0;
+	if (error < 0)
+		return error;
 	if (!is_regular(mode)) {
 		*problem = "is not a regular file, so it can hold no entries";
 		return 0;

@@ -44,21 +44,25 @@ test_expect_success 'a copy of an existing entry is no new entry' '
 	test_grep "needs a new entry" "$TRASH_DIRECTORY/err"
 '
 
+# waived_entry NAME LINE: LINE at the top of the entry list, committed with
+# a Changelog-Skip waiver: refused locally and on the server all the same,
+# each naming the line's timestamp.
+waived_entry() {
+	setup "$1" &&
+	{ sed -n 1,2p CHANGELOG.md && echo "$2" && sed 1,2d CHANGELOG.md; } >cl.new &&
+	mv cl.new CHANGELOG.md && git add CHANGELOG.md &&
+	refused_both waived --trailer "Changelog-Skip: nothing to say" &&
+	test_grep -F "${2#- }" "$TRASH_DIRECTORY/local" &&
+	test_grep -F "${2#- }" "$TRASH_DIRECTORY/err"
+}
+
 test_expect_success 'Changelog-Skip lets in no entry dated beyond max_skew' '
-	setup c4 &&
-	{ sed -n 1,2p CHANGELOG.md && echo "- 2099-01-01T00:00:00Z tester: from the future" &&
-		sed 1,2d CHANGELOG.md; } >cl.new && mv cl.new CHANGELOG.md && git add CHANGELOG.md &&
-	refused_both future --trailer "Changelog-Skip: nothing to say" &&
-	test_grep "2099-01-01T00:00:00Z.*max_skew" "$TRASH_DIRECTORY/local" &&
-	test_grep "2099-01-01T00:00:00Z.*max_skew" "$TRASH_DIRECTORY/err"
+	waived_entry c4 "- 2099-01-01T00:00:00Z tester: from the future" &&
+	test_grep "max_skew" "$TRASH_DIRECTORY/err"
 '
 
 test_expect_success 'Changelog-Skip lets in no malformed entry' '
-	setup c5 &&
-	{ sed -n 1,2p CHANGELOG.md && echo "- 2026-13-45T99:00:00Z tester: no such day" &&
-		sed 1,2d CHANGELOG.md; } >cl.new && mv cl.new CHANGELOG.md && git add CHANGELOG.md &&
-	refused_both malformed --trailer "Changelog-Skip: nothing to say" &&
-	test_grep "2026-13-45" "$TRASH_DIRECTORY/err"
+	waived_entry c5 "- 2026-13-45T99:00:00Z tester: no such day"
 '
 
 test_done
