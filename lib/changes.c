@@ -513,6 +513,7 @@ typedef struct {
 	cg_buf dir;
 	git_tree *tree;  /* NULL: no such directory */
 	int valid;
+	int root_checked;  /* cg_tree_check passed on the snapshot's tree */
 } dir_memo;
 
 struct cg_snapshot {
@@ -568,13 +569,22 @@ void cg_snapshot_use_memo(cg_snapshot *snap, cg_memo *memo)
 	snap->objects = memo;
 }
 
+/* The root tree is checked once per snapshot: its lookups are many. */
+static int check_root(const cg_snapshot *snap)
+{
+	int error = snap->memo->root_checked ? 0 : cg_tree_check(snap->tree, "");
+
+	snap->memo->root_checked = !error;
+	return error;
+}
+
 /* The subtree `dir` of `root` (*out NULL: none), checking every tree on
  * the way, where git_tree_entry_bypath would trust their order. */
 static int subtree_bypath(git_tree **out, const cg_snapshot *snap, const char *dir)
 {
 	git_tree *cur = NULL;
 	const char *at = dir;
-	int error = cg_tree_check(snap->tree, "");
+	int error = check_root(snap);
 
 	*out = NULL;
 	while (!error) {
@@ -649,7 +659,7 @@ int cg_snapshot_lookup(const cg_snapshot *snap, const char *path,
 
 		if (slash && (error = snapshot_dir(&dir, snap, path, (size_t)(slash - path))) < 0)
 			return error;
-		if (!slash && (error = cg_tree_check(dir, "")) < 0)
+		if (!slash && (error = check_root(snap)) < 0)
 			return error;
 		e = git_tree_entry_byname(dir, slash ? slash + 1 : path);
 		if (!e || git_tree_entry_type(e) == GIT_OBJECT_TREE)
