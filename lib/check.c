@@ -150,6 +150,9 @@ static int load_base_policy(cg_check *c, const git_oid *staged)
 	git_blob *blob = NULL;
 	int error;
 
+	/* An unsorted tree could hide the policy from the lookup by name. */
+	if (c->parents[0] && (error = cg_tree_check(c->parents[0], "")) < 0)
+		return error;
 	if (c->parents[0] && git_tree_entry_bypath(&te, c->parents[0], POLICY_PATH) == 0 &&
 	    staged && git_oid_equal(git_tree_entry_id(te), staged)) {
 		git_tree_entry_free(te);

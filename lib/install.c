@@ -373,6 +373,20 @@ static int start_report(cg_install_report *out, git_repository *repo)
 	return error;
 }
 
+/* A server keeps out the trees git fsck refuses (unsorted, duplicate
+ * names, '.git'), which the hook refuses too, but git checks them first. */
+static int enable_fsck(git_repository *repo)
+{
+	git_config *cfg = NULL;
+	int error = 0;
+
+	if (git_repository_config(&cfg, repo) < 0 ||
+	    git_config_set_bool(cfg, "receive.fsckObjects", 1) < 0)
+		error = cg_error_from_git("cannot set receive.fsckObjects");
+	git_config_free(cfg);
+	return error;
+}
+
 int cg_install(cg_install_report *out, git_repository *repo, const char *libexec, int server)
 {
 	const char *const *names = server ? server_hooks : local_hooks;
@@ -394,7 +408,7 @@ int cg_install(cg_install_report *out, git_repository *repo, const char *libexec
 		error = install_one(&out->steps[i].action, out->hooks_dir, names[i], libexec);
 		out->nsteps = i + 1;
 	}
-	return error;
+	return error || !server ? error : enable_fsck(repo);
 }
 
 static int uninstall_one(cg_install_action *action, const char *dir, const char *name)
@@ -555,7 +569,7 @@ static void doctor_server_policy(cg_doctor_report *r, git_repository *repo)
 	git_config *cfg = NULL;
 	git_buf value = GIT_BUF_INIT;
 	cg_buf path = CG_BUF_INIT;
-	int found = 0;
+	int found = 0, fsck = 0;
 
 	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
 	    git_config_get_path(&value, cfg, "changeguard.policy") == 0) {
@@ -570,6 +584,9 @@ static void doctor_server_policy(cg_doctor_report *r, git_repository *repo)
 	if (!found)
 		note(r, 1, NULL, "no server policy file: the .changeguard.yml on HEAD's branch, "
 		     "else the built-in defaults, apply");
+	if (cfg && (git_config_get_bool(&fsck, cfg, "receive.fsckObjects") < 0 || !fsck))
+		note(r, 0, "run: git config receive.fsckObjects true",
+		     "receive.fsckObjects is off: git accepts trees that git fsck refuses");
 	git_buf_dispose(&value);
 	git_config_free(cfg);
 	cg_buf_dispose(&path);

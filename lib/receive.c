@@ -376,6 +376,9 @@ static int policy_from_head(cg_policy **out, git_repository *repo)
 		error = cg_error_from_git("cannot read HEAD's branch");
 		goto done;
 	}
+	/* An unsorted tree could hide the policy from the lookup by name. */
+	if ((error = cg_tree_check((git_tree *)tree, "")) < 0)
+		goto done;
 	error = git_tree_entry_bypath(&e, (git_tree *)tree, POLICY_BLOB);
 	if (error == GIT_ENOTFOUND || (!error && git_tree_entry_type(e) != GIT_OBJECT_BLOB))
 		error = CG_ENOTFOUND;

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "changelog.h"
 #include "error.h"
+#include "glob.h"
 #include "timestamp.h"
 
 /* A CHANGELOG that the change needs an entry in, and the paths that need it. */
@@ -48,16 +49,39 @@ static int is_changelog(const cg_policy *p, const char *path)
 	return !strcmp(basename_of(path), p->changelog.file);
 }
 
+/* A name some file system opens as the changelog (CHANGELOG.md. on NTFS,
+ * changelog.md where case is ignored, CHANGELOG.m\u200Cd on HFS+) that is
+ * not it: the entries it holds would escape every changelog rule. */
+static int is_changelog_lookalike(const cg_policy *p, const char *path)
+{
+	const char *base = basename_of(path);
+	cg_buf a = CG_BUF_INIT, b = CG_BUF_INIT;
+	int same;
+
+	if (!strcmp(base, p->changelog.file))
+		return 0;
+	cg_glob_fs_key(&a, base, 1);
+	cg_glob_fs_key(&b, p->changelog.file, 1);
+	same = !strcmp(a.ptr, b.ptr);
+	cg_buf_dispose(&a);
+	cg_buf_dispose(&b);
+	return same;
+}
+
 static int is_regular(uint32_t mode)
 {
 	return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE;
 }
 
+/* A lookup that fails for another reason than "no such file" counts as
+ * present: reading the file then reports the error, never "absent". */
 static int exists_in(const cg_snapshot *snap, const char *path)
 {
 	git_oid oid;
 	uint32_t mode;
-	return cg_snapshot_lookup(snap, path, &oid, &mode) == 0 && is_regular(mode);
+	int error = cg_snapshot_lookup(snap, path, &oid, &mode);
+
+	return error == CG_ENOTFOUND ? 0 : error < 0 || is_regular(mode);
 }
 
 /* Sets `out` to dir + "/" + file ("file" for the root). */
@@ -155,10 +179,12 @@ static int read_side(const cg_snapshot *snap, cg_memo *memo, const char *path,
 	uint32_t mode;
 	size_t size;
 	git_object_t type;
-	int error;
+	int error = cg_snapshot_lookup(snap, path, oid, &mode);
 
-	if (cg_snapshot_lookup(snap, path, oid, &mode) < 0)
+	if (error == CG_ENOTFOUND)
 		return 0;
+	if (error < 0)
+		return error;
 	if (!is_regular(mode)) {
 		*problem = "is not a regular file, so it can hold no entries";
 		return 0;
@@ -191,9 +217,10 @@ static int read_side(const cg_snapshot *snap, cg_memo *memo, const char *path,
 }
 
 /* Why an added line is not a valid entry, in `why`; 0 when it is one.
- * Returns 1 for a malformed entry, which must be fixed, and 2 for one whose
- * time lies outside the window: an entry copied by a cherry-pick or merged
- * in late is real but old, so like a missing entry it can be waived. */
+ * Returns 1 for an entry that must be fixed: malformed, or dated beyond
+ * max_skew in the future, which no waiver lets in; and 2 for one older than
+ * max_age: an entry copied by a cherry-pick or merged in late is real but
+ * old, so like a missing entry it can be waived. */
 static int entry_problem(const evaluation *ev, const cg_changelog_line *l, cg_buf *why)
 {
 	const cg_policy *p = ev->in->policy;
@@ -217,7 +244,7 @@ static int entry_problem(const evaluation *ev, const cg_changelog_line *l, cg_bu
 	if (l->ts_ms > t + p->changelog.max_skew_ms) {
 		cg_duration_format(limit, sizeof(limit), p->changelog.max_skew_ms);
 		cg_buf_printf(why, "lies more than max_skew (%s) after the commit time", limit);
-		return 2;
+		return 1;
 	}
 	/* A pushed commit's time is what its author says: one dated ahead with
 	 * its entry would fit any window. The clock here is not theirs. */
@@ -225,7 +252,7 @@ static int entry_problem(const evaluation *ev, const cg_changelog_line *l, cg_bu
 		cg_duration_format(limit, sizeof(limit), p->changelog.max_skew_ms);
 		cg_buf_printf(why, "lies more than max_skew (%s) in the future by this "
 		              "machine's clock (check the author's clock: date -u)", limit);
-		return 2;
+		return 1;
 	}
 	return 0;
 }
@@ -467,9 +494,14 @@ static int check_changelogs(evaluation *ev)
 	/* Every changelog the change touches is checked, needed or not:
 	 * bad new entries and rewritten old ones are findings anywhere. */
 	for (i = 0; i < n && !error; i++) {
-		const char *path = cg_changes_get(ev->in->changes, i)->path;
+		const cg_change *c = cg_changes_get(ev->in->changes, i);
+		const char *path = c->path;
 		if (is_changelog(ev->in->policy, path))
 			error = get_changelog(ev, path, &cs);
+		else if (c->new_mode && is_changelog_lookalike(ev->in->policy, path))
+			cg_result_add_finding(ev->result, "changelog", path,
+			                      "a name that some file systems open as the changelog; "
+			                      "rename it", NULL, NULL);
 	}
 	/* A merge also for what it changes on its first parent's branch: one
 	 * that takes the other side's CHANGELOG drops this side's entries. */

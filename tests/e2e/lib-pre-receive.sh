@@ -84,3 +84,16 @@ commit_all() {
 	ca_msg=$1 && shift && add_entry "$ca_msg" && git add CHANGELOG.md &&
 	git commit -q --no-verify -m "$ca_msg" "$@"
 }
+
+# refused_both MSG [git-commit options]: what is staged is refused by the
+# local hooks, and, committed past them, by the server with main unmoved.
+# Stderr in $TRASH_DIRECTORY/local and $TRASH_DIRECTORY/err.
+refused_both() {
+	rb_msg=$1 && shift &&
+	test_must_fail git commit -q -m "$rb_msg" "$@" 2>"$TRASH_DIRECTORY/local" &&
+	git commit -q --no-verify -m "$rb_msg" "$@" &&
+	rb_before=$(ref_of "../$pair.git" refs/heads/main) &&
+	test_must_fail git push -q origin main 2>"$TRASH_DIRECTORY/err" &&
+	test_grep "pre-receive hook declined" "$TRASH_DIRECTORY/err" &&
+	test "$(ref_of "../$pair.git" refs/heads/main)" = "$rb_before"
+}
