@@ -35,8 +35,8 @@ typedef struct {
  * entries go: before the first one when they are newest first (and when
  * there is nothing to tell), after the last one when they are oldest first.
  * Nothing is written when any of the files has unstaged changes and
- * `force` is off (CG_EPOLICY) or when the message is not one line
- * (CG_EPOLICY); when the change needs no entry, out->n is 0. Dispose of
+ * `force` is off (CG_EUSAGE) or when the message is not one line
+ * (CG_EUSAGE); when the change needs no entry, out->n is 0. Dispose of
  * `out` with cg_entry_written_dispose. */
 int cg_entry_add(cg_entry_written *out, cg_check *c, const char *message,
                  const cg_entry_opts *opts);
@@ -44,11 +44,11 @@ int cg_entry_add(cg_entry_written *out, cg_check *c, const char *message,
 void cg_entry_written_dispose(cg_entry_written *w);
 
 /* Who entries are by: GIT_AUTHOR_NAME, else user.name from `repo`'s
- * configuration (the global one when `repo` is NULL). CG_EPOLICY with a
+ * configuration (the global one when `repo` is NULL). CG_EUSAGE with a
  * message naming the fix when neither is set. */
 int cg_entry_author(cg_buf *out, git_repository *repo);
 
-/* The entry line (no line end), checked against `pattern`: CG_EPOLICY when
+/* The entry line (no line end), checked against `pattern`: CG_EUSAGE when
  * the policy's entry_pattern would not accept it. */
 int cg_entry_format(cg_buf *out, const cg_pattern *pattern, int64_t now_ms,
                     const char *author, const char *message);

@@ -973,8 +973,12 @@ int cg_policy_load_buffer(cg_policy **out, const char *data, size_t len, const c
 
 int cg_policy_default(cg_policy **out)
 {
-	return cg_policy_load_buffer(out, cg_policy_default_yaml, strlen(cg_policy_default_yaml),
-	                             DEFAULTS_LABEL);
+	int error = cg_policy_load_buffer(out, cg_policy_default_yaml,
+	                                  strlen(cg_policy_default_yaml), DEFAULTS_LABEL);
+
+	if (!error)
+		(*out)->builtin = 1;
+	return error;
 }
 
 /* Reads at most one byte past the limit: enough to say the file is too large. */
@@ -1016,6 +1020,30 @@ int cg_policy_load_file(cg_policy **out, const char *path)
 void cg_policy_format(cg_buf *out, const cg_policy *policy)
 {
 	format_fields(out, top_fields, policy, 0, 0);
+}
+
+static void format_server_settings(cg_buf *out, const cg_policy *p)
+{
+	format_fields(out, audit_fields, p, 0, 0);
+	format_fields(out, server_fields, p, 0, 0);
+}
+
+int cg_policy_swap_server_settings(cg_policy *p, cg_policy *server)
+{
+	cg_buf mine = CG_BUF_INIT, theirs = CG_BUF_INIT;
+	cg_policy was = *p;
+	int differ;
+
+	format_server_settings(&mine, p);
+	format_server_settings(&theirs, server);
+	differ = strcmp(mine.ptr, theirs.ptr) != 0;
+	p->audit = server->audit;
+	p->server = server->server;
+	server->audit = was.audit;
+	server->server = was.server;
+	cg_buf_dispose(&mine);
+	cg_buf_dispose(&theirs);
+	return differ;
 }
 
 void cg_policy_free(cg_policy *p)

@@ -13,11 +13,10 @@
 #include "output.h"
 #include "parallel.h"
 #include "policy.h"
+#include "policy_find.h"
 #include "rules.h"
 
 #define HOOK_NAME "pre-receive"
-#define POLICY_BLOB ".changeguard.yml"
-#define POLICY_IN_GITDIR "changeguard.yml"
 #define SKIP_OPTION "changeguard.skip"
 
 /* More push options than git would ever pass is a broken environment. */
@@ -49,11 +48,11 @@ static int malformed(const char *line, size_t len, size_t lineno, const char *wh
 	char *copy = cg_strndup(line, len < 200 ? len : 200);
 
 	cg_output_escape(&esc, copy, 0);
-	cg_error_set(CG_EPOLICY, "malformed input line %zu '%s%s': %s", lineno, esc.ptr,
+	cg_error_set(CG_EUSAGE, "malformed input line %zu '%s%s': %s", lineno, esc.ptr,
 	             len > 200 ? "..." : "", why);
 	cg_buf_dispose(&esc);
 	free(copy);
-	return CG_EPOLICY;
+	return CG_EUSAGE;
 }
 
 static int valid_refname(const char *ref)
@@ -103,7 +102,7 @@ static int read_line(cg_buf *line, FILE *in, size_t lineno)
 	cg_buf_clear(line);
 	while ((c = getc(in)) != EOF && c != '\n') {
 		if (line->size >= CG_RECEIVE_LINE_MAX)
-			return cg_error_set(CG_EPOLICY, "input line %zu is longer than %d bytes",
+			return cg_error_set(CG_EUSAGE, "input line %zu is longer than %d bytes",
 			                    lineno, CG_RECEIVE_LINE_MAX);
 		cg_buf_putc(line, (char)c);
 	}
@@ -161,6 +160,8 @@ typedef struct {
 	const char *hint;          /* what to do about the failure, set where it happens */
 	git_repository *repo;
 	cg_policy *policy;
+	int policy_is_server_own;  /* else committed, or the defaults */
+	int warned_settings;
 	cg_receive_update *updates;
 	size_t nupdates;
 	const char *pusher;        /* "" when no pusher_env variable is set */
@@ -293,115 +294,74 @@ static int open_quarantined(receive *rc)
 	return add_quoted_alternates(rc->repo);
 }
 
-/* --- which policy applies (SPEC 6.3) ----------------------------------- */
+/* --- which policy applies (SPEC 6.3, docs/server.md) --------------------- */
 
-static int policy_from_config(cg_policy **out, git_repository *repo)
+/* The policy one update is judged by (cg_policy_find_server); with no
+ * update, a new ref's. */
+static int policy_for(cg_policy **out, receive *rc, const cg_receive_update *u)
 {
-	git_config *cfg = NULL;
-	git_buf value = GIT_BUF_INIT;
-	cg_buf path = CG_BUF_INIT;
+	cg_policy_server_opts opts = { 0 };
+	git_oid old;
 	int error;
 
-	if (git_repository_config_snapshot(&cfg, repo) < 0)
-		return cg_error_from_git("cannot read the repository's configuration");
-	error = git_config_get_path(&value, cfg, "changeguard.policy");
-	if (error == GIT_ENOTFOUND) {
-		error = CG_ENOTFOUND;
-	} else if (error < 0) {
-		error = cg_error_from_git("cannot read changeguard.policy");
-	} else {
-		/* Relative to the repository, where git runs the hook. */
-		if (value.ptr[0] != '/')
-			cg_buf_puts(&path, git_repository_path(repo));
-		cg_buf_puts(&path, value.ptr);
-		if ((error = cg_policy_load_file(out, path.ptr)) == CG_ENOTFOUND)
-			error = cg_error_set(CG_EPOLICY, "changeguard.policy names '%s', which does not exist",
-			                     path.ptr);
+	opts.refname = u ? u->ref : "HEAD";
+	opts.head = "HEAD";
+	if (u && !cg_receive_oid_is_zero(u->old_oid)) {
+		if (git_oid_fromstr(&old, u->old_oid) < 0)
+			return cg_error_from_git("bad object id");
+		opts.old = &old;
 	}
-	git_buf_dispose(&value);
-	git_config_free(cfg);
-	cg_buf_dispose(&path);
-	return error;
+	if ((error = cg_policy_find_server(out, rc->repo, &opts)) < 0)
+		return error;
+	rc->policy_is_server_own = opts.from_server;
+	if (opts.ignored_settings && !rc->warned_settings++)
+		cg_output_message(&rc->out, "warning: the committed " CG_POLICY_FILE " sets audit or "
+		                  "server settings; the server ignores them and keeps its own",
+		                  "set them in the server's policy: $GIT_DIR/" CG_POLICY_SERVER_FILE);
+	return 0;
 }
 
-static int policy_from_gitdir(cg_policy **out, git_repository *repo)
+/* Whether the update's policy is the same as the first's. New refs all
+ * take HEAD's branch's, found once. */
+static int same_policy(receive *rc, const cg_receive_update *u, int *new_seen)
 {
-	cg_buf path = CG_BUF_INIT;
+	cg_policy *p = NULL;
 	int error;
 
-	cg_buf_printf(&path, "%s" POLICY_IN_GITDIR, git_repository_path(repo));
-	error = cg_policy_load_file(out, path.ptr);
-	cg_buf_dispose(&path);
-	return error;
-}
-
-static int load_blob_policy(cg_policy **out, git_repository *repo, const git_tree_entry *e,
-                            const char *refname)
-{
-	cg_buf label = CG_BUF_INIT;
-	git_blob *blob = NULL;
-	int error;
-
-	if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0)
-		return cg_error_from_git("cannot read " POLICY_BLOB " of HEAD's branch");
-	cg_buf_printf(&label, "%s:" POLICY_BLOB, refname);
-	if (git_blob_rawsize(blob) > CG_POLICY_MAX_SIZE)
-		error = cg_error_set(CG_EPOLICY, "%s is larger than %d bytes", label.ptr,
-		                     CG_POLICY_MAX_SIZE);
-	else
-		error = cg_policy_load_buffer(out, git_blob_rawcontent(blob),
-		                              (size_t)git_blob_rawsize(blob), label.ptr);
-	git_blob_free(blob);
-	cg_buf_dispose(&label);
-	return error;
-}
-
-/* The policy committed on HEAD's branch as it is before the push: refs are
- * only updated after this hook, so the pushed commits cannot change it. */
-static int policy_from_head(cg_policy **out, git_repository *repo)
-{
-	git_reference *head = NULL;
-	git_object *tree = NULL;
-	git_tree_entry *e = NULL;
-	int error = git_repository_head(&head, repo);
-
-	if (error == GIT_EUNBORNBRANCH || error == GIT_ENOTFOUND)
-		return CG_ENOTFOUND;
-	if (error < 0 || git_reference_peel(&tree, head, GIT_OBJECT_TREE) < 0) {
-		error = cg_error_from_git("cannot read HEAD's branch");
-		goto done;
+	if (cg_receive_oid_is_zero(u->old_oid) && (*new_seen)++)
+		return 0;
+	if ((error = policy_for(&p, rc, u)) < 0)
+		return error;
+	if (strcmp(p->sha256, rc->policy->sha256)) {
+		rc->hint = "push the refs one at a time";
+		error = cg_error_set(CG_EPOLICY, "push refused: '%s' and '%s' hold different %s "
+		                     "policies, and one push is judged by one", rc->policy->source,
+		                     p->source, CG_POLICY_FILE);
 	}
-	error = git_tree_entry_bypath(&e, (git_tree *)tree, POLICY_BLOB);
-	if (error == GIT_ENOTFOUND || (!error && git_tree_entry_type(e) != GIT_OBJECT_BLOB))
-		error = CG_ENOTFOUND;
-	else if (error < 0)
-		error = cg_error_from_git("cannot read HEAD's tree");
-	else
-		error = load_blob_policy(out, repo, e, git_reference_name(head));
-done:
-	git_tree_entry_free(e);
-	git_object_free(tree);
-	git_reference_free(head);
+	cg_policy_free(p);
 	return error;
 }
 
-/* Never the policy the pushed commits carry: the server's own settings
- * first, then what HEAD's branch holds before the push, then the defaults. */
+/*
+ * Never the policy the pushed commits carry: the server's own settings
+ * first; then what the updated refs hold before the push (a new ref: HEAD's
+ * branch), which must be one policy for the whole push; then the defaults.
+ */
 static int load_policy(receive *rc)
 {
-	int (*const sources[])(cg_policy **, git_repository *) = {
-		policy_from_config, policy_from_gitdir, policy_from_head
-	};
-	size_t i;
-	int error;
+	size_t i, first = 0;
+	int error, new_seen = 0;
 
-	for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
-		if ((error = sources[i](&rc->policy, rc->repo)) != CG_ENOTFOUND)
-			break;
-	}
-	if (error == CG_ENOTFOUND)
-		error = cg_policy_default(&rc->policy);
-	if (error == CG_EPOLICY)
+	while (first + 1 < rc->nupdates && cg_receive_oid_is_zero(rc->updates[first].new_oid))
+		first++; /* a deletion brings nothing to judge */
+	if (!rc->nupdates)
+		return policy_for(&rc->policy, rc, NULL);
+	error = policy_for(&rc->policy, rc, &rc->updates[first]);
+	new_seen = !error && cg_receive_oid_is_zero(rc->updates[first].old_oid);
+	for (i = first + 1; !error && !rc->policy_is_server_own && i < rc->nupdates; i++)
+		if (!cg_receive_oid_is_zero(rc->updates[i].new_oid))
+			error = same_policy(rc, &rc->updates[i], &new_seen);
+	if (error == CG_EPOLICY && !rc->hint)
 		rc->hint = "every push is refused until the server's policy loads; check it with:\n"
 		           "changeguard policy validate <file>";
 	return error;

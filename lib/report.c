@@ -997,7 +997,7 @@ int cg_report_format_parse(cg_report_format *out, const char *name)
 			*out = names[i].format;
 			return 0;
 		}
-	return cg_error_set(CG_EPOLICY, "unknown format '%s'; use text, json, csv, markdown or html",
+	return cg_error_set(CG_EUSAGE, "unknown format '%s'; use text, json, csv, markdown or html",
 	                    name);
 }
 
@@ -1017,8 +1017,8 @@ int cg_report_parse_time(int64_t *out_ms, const char *value, int until)
 		return 0;
 	}
 	if (st == CG_TS_NOT_UTC)
-		return cg_error_set(CG_EPOLICY, "'%s' must be UTC, ending in Z", value);
-	return cg_error_set(CG_EPOLICY, "'%s' is neither a UTC time (RFC 3339, such as "
+		return cg_error_set(CG_EUSAGE, "'%s' must be UTC, ending in Z", value);
+	return cg_error_set(CG_EUSAGE, "'%s' is neither a UTC time (RFC 3339, such as "
 	                    "2026-11-24T03:00:00Z) nor a date (YYYY-MM-DD)", value);
 }
 
@@ -2077,24 +2077,5 @@ int cg_report_history(size_t *violations, git_repository *repo, const cg_policy 
 	cg_buf_dispose(&h.scratch);
 	free(h.logs);
 	cg_memo_free(h.memo);
-	return error;
-}
-
-int cg_report_head_policy(cg_policy **out, git_repository *repo)
-{
-	git_object *obj = NULL;
-	git_blob *blob;
-	int error;
-
-	*out = NULL;
-	if (git_revparse_single(&obj, repo, "HEAD:.changeguard.yml") < 0 ||
-	    git_object_type(obj) != GIT_OBJECT_BLOB) {
-		git_object_free(obj);
-		return cg_policy_default(out);
-	}
-	blob = (git_blob *)obj;
-	error = cg_policy_load_buffer(out, git_blob_rawcontent(blob),
-	                              (size_t)git_blob_rawsize(blob), "HEAD:.changeguard.yml");
-	git_object_free(obj);
 	return error;
 }

@@ -36,7 +36,7 @@ test_expect_success 'a push that changes the policy needs Policy-Authorized-By' 
 	test "$(audit_query ../p2.git "select authorizer from waivers where rule = '\''protect:policy'\''")" = "Lead <lead@example.com>"
 '
 
-test_expect_success 'the policy on HEAD'\''s branch before the push applies to the next push' '
+test_expect_success 'the policy on the ref before the push applies to the next push; a new ref takes HEAD'\''s' '
 	new_pair p3 && cd p3 &&
 	narrow_policy &&
 	git push -q origin main &&
@@ -47,8 +47,9 @@ test_expect_success 'the policy on HEAD'\''s branch before the push applies to t
 	git -C ../p3.git branch plain HEAD~2 &&
 	git -C ../p3.git symbolic-ref HEAD refs/heads/plain &&
 	git reset -q --hard HEAD~1 && bad_commit other2.c "outside src again" &&
-	test_must_fail git push origin main 2>err &&
-	test_grep "needs a new entry (for other2.c)" err
+	test_must_fail git push origin HEAD:refs/heads/topic 2>err &&
+	test_grep "needs a new entry (for other2.c)" err &&
+	git push origin main
 '
 
 test_expect_success '$GIT_DIR/changeguard.yml wins over the branch, git config changeguard.policy over both' '
