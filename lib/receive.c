@@ -162,6 +162,8 @@ typedef struct {
 	cg_policy *policy;
 	int policy_is_server_own;  /* else committed, or the defaults */
 	int warned_settings;
+	cg_buf namespace;          /* GIT_NAMESPACE's ref prefix, "" without one */
+	cg_buf head;               /* the namespace's HEAD */
 	cg_receive_update *updates;
 	size_t nupdates;
 	const char *pusher;        /* "" when no pusher_env variable is set */
@@ -278,11 +280,31 @@ static int owned_by_another_user(void)
 	return stat(dir && dir[0] ? dir : ".", &st) == 0 && st.st_uid != geteuid();
 }
 
-/* Opens the repository as git's environment describes it, so the pushed
- * objects waiting in the quarantine directory are visible. */
+/*
+ * Opens the repository as git's environment describes it, so the pushed
+ * objects waiting in the quarantine directory are visible. Without
+ * GIT_NAMESPACE: libgit2 1.5.1 would prefix the targets of the namespace's
+ * symbolic refs, already full names, a second time; the hook names refs in
+ * full itself (resolve_refs).
+ */
+static int open_repository(git_repository **out)
+{
+	const char *ns = getenv("GIT_NAMESPACE");
+	char *saved = ns ? cg_strdup(ns) : NULL;
+	int error;
+
+	if (saved)
+		unsetenv("GIT_NAMESPACE");
+	error = git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	if (saved)
+		setenv("GIT_NAMESPACE", saved, 1);
+	free(saved);
+	return error;
+}
+
 static int open_quarantined(receive *rc)
 {
-	if (git_repository_open_ext(&rc->repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL) < 0) {
+	if (open_repository(&rc->repo) < 0) {
 		if (!owned_by_another_user())
 			return cg_error_from_git("cannot open the repository");
 		rc->hint = "as the user the hook runs as, run:\n"
@@ -292,6 +314,99 @@ static int open_quarantined(receive *rc)
 		                       (unsigned)geteuid());
 	}
 	return add_quoted_alternates(rc->repo);
+}
+
+/* --- which ref moves (docs/server.md) ----------------------------------- */
+
+/* Symbolic refs followed before giving up, as git's own limit. */
+#define SYMREF_DEPTH_MAX 5
+
+#define REPLACE_REFS "refs/replace/"
+
+/* What GIT_NAMESPACE puts before every ref ("a/b": "refs/namespaces/a/
+ * refs/namespaces/b/"), as git's expand_namespace does; "" without one. */
+static void namespace_prefix(cg_buf *out)
+{
+	const char *ns = getenv("GIT_NAMESPACE"), *end;
+
+	for (; ns && *ns; ns = *end ? end + 1 : end) {
+		end = ns + strcspn(ns, "/");
+		if (end > ns)
+			cg_buf_printf(out, "refs/namespaces/%.*s/", (int)(end - ns), ns);
+	}
+}
+
+/* `full` followed through symbolic refs: the ref an update of it moves. */
+static int follow_symrefs(cg_buf *full, git_repository *repo)
+{
+	git_reference *ref = NULL;
+	int depth, error = 0;
+
+	for (depth = 0; depth <= SYMREF_DEPTH_MAX; depth++) {
+		error = git_reference_lookup(&ref, repo, full->ptr);
+		if (error == GIT_ENOTFOUND)
+			return 0; /* a new ref, or a symref's unborn target */
+		if (error < 0)
+			return cg_error_prefix(cg_error_from_git("libgit2"), "cannot read '%s'", full->ptr);
+		if (git_reference_type(ref) != GIT_REFERENCE_SYMBOLIC) {
+			git_reference_free(ref);
+			return 0;
+		}
+		cg_buf_clear(full);
+		cg_buf_puts(full, git_reference_symbolic_target(ref));
+		git_reference_free(ref);
+	}
+	return cg_error_set(CG_ERROR, "'%s': more than %d symbolic refs in a chain", full->ptr,
+	                    SYMREF_DEPTH_MAX);
+}
+
+/*
+ * Names the ref an update moves as git's receive-pack will: the pushed
+ * name in the namespace, followed through symbolic refs (a push to a symref
+ * moves its target), then without the namespace again, as server.refs and
+ * the audit name refs. A ref outside the namespace keeps its full name.
+ */
+static int resolve_ref(char **name, git_repository *repo, const char *prefix)
+{
+	cg_buf full = CG_BUF_INIT;
+	size_t len = strlen(prefix);
+	int error;
+
+	cg_buf_printf(&full, "%s%s", prefix, *name);
+	if ((error = follow_symrefs(&full, repo)) == 0) {
+		free(*name);
+		*name = cg_strdup(strncmp(full.ptr, prefix, len) ? full.ptr : full.ptr + len);
+	}
+	cg_buf_dispose(&full);
+	return error;
+}
+
+/* A replace ref makes every reader of the repository (server-side git, deploy
+ * hooks, mirror clones) see another object in place of one already judged,
+ * whatever the covered refs say: refused, as no commit check can judge it. */
+static int refuse_replace_ref(receive *rc, const cg_receive_update *u)
+{
+	if (strncmp(u->ref, REPLACE_REFS, sizeof(REPLACE_REFS) - 1) ||
+	    cg_receive_oid_is_zero(u->new_oid))
+		return 0;
+	rc->hint = "a replace ref can only be made on the server, by its administrator "
+	           "(git replace, in the repository); deleting one is allowed";
+	return cg_error_set(CG_EUSAGE, "push refused: %s: a replace ref changes what git shows "
+	                    "for an object already checked", u->ref);
+}
+
+/* Every update named by the ref that moves; replace refs refused. */
+static int resolve_refs(receive *rc)
+{
+	size_t i;
+	int error = 0;
+
+	namespace_prefix(&rc->namespace);
+	cg_buf_printf(&rc->head, "%sHEAD", rc->namespace.ptr);
+	for (i = 0; i < rc->nupdates && !error; i++)
+		if ((error = resolve_ref(&rc->updates[i].ref, rc->repo, rc->namespace.ptr)) == 0)
+			error = refuse_replace_ref(rc, &rc->updates[i]);
+	return error;
 }
 
 /* --- which policy applies (SPEC 6.3, docs/server.md) --------------------- */
@@ -305,7 +420,7 @@ static int policy_for(cg_policy **out, receive *rc, const cg_receive_update *u)
 	int error;
 
 	opts.refname = u ? u->ref : "HEAD";
-	opts.head = "HEAD";
+	opts.head = rc->head.ptr;
 	if (u && !cg_receive_oid_is_zero(u->old_oid)) {
 		if (git_oid_fromstr(&old, u->old_oid) < 0)
 			return cg_error_from_git("bad object id");
@@ -936,6 +1051,8 @@ static void receive_dispose(receive *rc)
 	cg_memo_free(rc->memo);
 	cg_receive_updates_free(rc->updates, rc->nupdates);
 	cg_policy_free(rc->policy);
+	cg_buf_dispose(&rc->namespace);
+	cg_buf_dispose(&rc->head);
 	git_repository_free(rc->repo);
 }
 
@@ -950,6 +1067,7 @@ static int prepare(receive *rc, FILE *in)
 	}
 	if ((error = require_sha1(rc)) < 0 ||
 	    (error = open_quarantined(rc)) < 0 ||
+	    (error = resolve_refs(rc)) < 0 ||
 	    (error = load_policy(rc)) < 0)
 		return error;
 	if (rc->policy->server.deadline > 0)
@@ -966,6 +1084,8 @@ int cg_receive_run(FILE *in, FILE *err)
 	char *failure = NULL;
 	int error, code;
 
+	rc.namespace = (cg_buf)CG_BUF_INIT;
+	rc.head = (cg_buf)CG_BUF_INIT;
 	rc.start_us = cg_check_clock_us();
 	output_init(&rc.out, err);
 	git_libgit2_init();
