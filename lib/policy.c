@@ -65,7 +65,7 @@ const char cg_policy_default_yaml[] =
 	"server:                    # the pre-receive hook\n"
 	"  policy: \"\"               # server policy path; see 6.3\n"
 	"  refs: [\"refs/heads/**\"]  # refs the policy applies to\n"
-	"  pusher_env: [GL_USERNAME, GITEA_PUSHER_NAME, GITHUB_USER_LOGIN, REMOTE_USER, USER]   # first non-empty names the pusher\n"
+	"  pusher_env: [GL_USERNAME, GITEA_PUSHER_NAME, GITHUB_USER_LOGIN, REMOTE_USER, USER]   # names the pusher; set ones that disagree refuse the push\n"
 	"  push_option_waivers: false   # also take waivers from git push -o changeguard.skip=REASON\n"
 	"  deadline: 0              # seconds; >0: decide (refuse) before a host's hook timeout\n";
 
@@ -1044,6 +1044,20 @@ int cg_policy_swap_server_settings(cg_policy *p, cg_policy *server)
 	cg_buf_dispose(&mine);
 	cg_buf_dispose(&theirs);
 	return differ;
+}
+
+size_t cg_policy_require_authorizers(cg_policy *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->protect_len; i++) {
+		cg_protect_group *g = &p->protect[i];
+		if (g->authorizers_len || !g->trailer[0] || !cg_globset_match(g->paths, CG_POLICY_FILE))
+			continue;
+		g->trailer[0] = '\0';
+		n++;
+	}
+	return n;
 }
 
 void cg_policy_free(cg_policy *p)

@@ -92,6 +92,11 @@ void cg_policy_format(cg_buf *out, const cg_policy *policy);
  * Returns 1 when the two differed, 0 when they were the same. */
 int cg_policy_swap_server_settings(cg_policy *p, cg_policy *server);
 
+/* Makes every protect group that covers the policy file and lists no
+ * authorizers refuse every change (trailer ""): on the server, "any named
+ * sign-off" would let anyone rewrite the rules. Returns how many it changed. */
+size_t cg_policy_require_authorizers(cg_policy *p);
+
 void cg_policy_free(cg_policy *policy);
 
 /* The default YAML text with a comment on every key (`changeguard init`). */

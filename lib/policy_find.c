@@ -187,12 +187,11 @@ int cg_policy_find_server(cg_policy **out, git_repository *repo, cg_policy_serve
 
 	opts->from_server = error == 0;
 	opts->ignored_settings = 0;
-	if (error != CG_ENOTFOUND)
-		return error;
-	if ((error = find_committed(out, repo, opts)) < 0 || (error = cg_policy_default(&server)) < 0)
-		goto done;
-	opts->ignored_settings = cg_policy_swap_server_settings(*out, server);
-done:
+	if (error == CG_ENOTFOUND && (error = find_committed(out, repo, opts)) == 0 &&
+	    (error = cg_policy_default(&server)) == 0)
+		opts->ignored_settings = cg_policy_swap_server_settings(*out, server);
+	if (!error)
+		cg_policy_require_authorizers(*out);
 	cg_policy_free(server);
 	return error;
 }

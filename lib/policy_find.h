@@ -51,7 +51,9 @@ typedef struct {
  * else the one committed on the ref before the push (the pushed commits
  * cannot vote on their own rules); else the one on HEAD's branch; else the
  * defaults. A committed policy keeps the server's audit.* and server.*
- * settings, which only the server may set.
+ * settings, which only the server may set. A protect group that covers the
+ * policy file without listing authorizers refuses every change to it
+ * (cg_policy_require_authorizers).
  */
 int cg_policy_find_server(cg_policy **out, git_repository *repo, cg_policy_server_opts *opts);
 

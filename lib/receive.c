@@ -484,19 +484,37 @@ static int load_policy(receive *rc)
 
 /* --- who pushes, and with which options -------------------------------- */
 
-static void find_pusher(receive *rc)
+/*
+ * The pusher, from server.pusher_env: identity comes from one variable.
+ * When several are set and disagree, which one the host set cannot be told
+ * from the ones a pusher may set beside it (GL_USERNAME next to REMOTE_USER):
+ * the push is refused, naming them.
+ */
+static int find_pusher(receive *rc)
 {
 	const cg_policy *p = rc->policy;
 	cg_buf msg = CG_BUF_INIT;
-	size_t i;
+	size_t i, first = 0;
+	int error = 0;
 
-	for (i = 0; i < p->server.pusher_env_len; i++) {
+	rc->pusher = NULL;
+	for (i = 0; i < p->server.pusher_env_len && !error; i++) {
 		const char *v = getenv(p->server.pusher_env[i]);
-		if (v && v[0]) {
+		if (!v || !v[0] || (rc->pusher && !strcmp(v, rc->pusher)))
+			continue;
+		if (!rc->pusher) {
 			rc->pusher = v;
-			return;
+			first = i;
+			continue;
 		}
+		rc->hint = "list only the variable your git host sets in server.pusher_env, "
+		           "in the server's policy ($GIT_DIR/" CG_POLICY_SERVER_FILE ")";
+		error = cg_error_set(CG_EPOLICY, "push refused: the pusher is ambiguous: %s is '%s' "
+		                     "but %s is '%s'", p->server.pusher_env[first], rc->pusher,
+		                     p->server.pusher_env[i], v);
 	}
+	if (rc->pusher)
+		return error;
 	/* Not NULL: an unknown pusher must not pass a `verify: pusher` check. */
 	rc->pusher = "";
 	cg_buf_puts(&msg, "warning: the pusher is unknown: none of");
@@ -505,6 +523,7 @@ static void find_pusher(receive *rc)
 	cg_buf_puts(&msg, " is set");
 	cg_output_message(&rc->out, msg.ptr, "set server.pusher_env to the variable your git host sets");
 	cg_buf_dispose(&msg);
+	return 0;
 }
 
 /* The push options git passes (GIT_PUSH_OPTION_<n>), for the audit. */
@@ -1073,7 +1092,8 @@ static int prepare(receive *rc, FILE *in)
 	if (rc->policy->server.deadline > 0)
 		/* Stop at 80%: the rest is for the audit transaction and the reply. */
 		rc->stop_us = rc->start_us + (int64_t)rc->policy->server.deadline * 800000;
-	find_pusher(rc);
+	if ((error = find_pusher(rc)) < 0)
+		return error;
 	read_push_options(rc);
 	return 0;
 }
