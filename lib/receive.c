@@ -449,7 +449,7 @@ static int same_policy(receive *rc, const cg_receive_update *u, int *new_seen)
 		return error;
 	if (strcmp(p->sha256, rc->policy->sha256)) {
 		rc->hint = "push the refs one at a time";
-		error = cg_error_set(CG_EPOLICY, "push refused: '%s' and '%s' hold different %s "
+		error = cg_error_set(CG_EUSAGE, "push refused: '%s' and '%s' hold different %s "
 		                     "policies, and one push is judged by one", rc->policy->source,
 		                     p->source, CG_POLICY_FILE);
 	}

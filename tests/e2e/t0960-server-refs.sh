@@ -3,17 +3,6 @@ test_description='pre-receive resolves refs as git will: replace refs, symrefs, 
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 . "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"
 
-# refused_push ARGS...: the push must be refused and the server's refs stay
-# as they were. Stderr in $TRASH_DIRECTORY/err.
-refused_push() {
-	srv=$(git remote get-url origin) &&
-	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.before" &&
-	test_must_fail git push "$@" 2>"$TRASH_DIRECTORY/err" &&
-	test_grep "pre-receive hook declined" "$TRASH_DIRECTORY/err" &&
-	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.after" &&
-	test_cmp "$TRASH_DIRECTORY/refs.before" "$TRASH_DIRECTORY/refs.after"
-}
-
 # A committed policy under which only alice may sign an MCP change.
 alice_policy() {
 	cat >.changeguard.yml <<-\EOF
@@ -81,6 +70,18 @@ test_expect_success 'an unborn HEAD: the ref'\''s own policy applies, not the de
 	self_signed_mcp &&
 	refused_push origin main &&
 	test_grep "protect:mcp: .mcp.json" "$TRASH_DIRECTORY/err"
+'
+
+test_expect_success 'one push is judged by one policy: refs that hold different ones are refused together' '
+	new_pair r5 && cd r5 &&
+	alice_policy && push_unchecked main &&
+	git checkout -q -b plain HEAD~1 && printf "changelog:\n  mode: root\n" >.changeguard.yml &&
+	git add .changeguard.yml && git commit -q --no-verify -m "root mode" && push_unchecked plain &&
+	git checkout -q main && good_commit a.c "code" &&
+	refused_push origin HEAD:main +HEAD:plain &&
+	test_grep "hold different .changeguard.yml policies, and one push is judged by one" "$TRASH_DIRECTORY/err" &&
+	test_grep "hint: push the refs one at a time" "$TRASH_DIRECTORY/err" &&
+	git push -q origin HEAD:main
 '
 
 test_done

@@ -3,17 +3,6 @@ test_description='pre-receive takes its settings and the pusher only from the se
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 . "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"
 
-# refused_push ARGS...: the push must be refused and the server's refs stay
-# as they were. Stderr in $TRASH_DIRECTORY/err.
-refused_push() {
-	srv=$(git remote get-url origin) &&
-	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.before" &&
-	test_must_fail git push "$@" 2>"$TRASH_DIRECTORY/err" &&
-	test_grep "pre-receive hook declined" "$TRASH_DIRECTORY/err" &&
-	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.after" &&
-	test_cmp "$TRASH_DIRECTORY/refs.before" "$TRASH_DIRECTORY/refs.after"
-}
-
 test_expect_success 'a committed policy cannot set audit or server settings on the server' '
 	new_pair s1 && cd s1 &&
 	cat >.changeguard.yml <<-EOF &&
