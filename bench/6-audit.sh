@@ -34,7 +34,7 @@ bytes=$(( $(stat -c %s "$size_db") + $(stat -c %s "$size_db-wal" 2>/dev/null || 
 audit="$BUILD/bin/changelog-audit"
 test -x "$audit" || skip "6b. changelog-audit report on 1,000,000 runs" "$audit is not built yet"
 big="$BENCH_TMP/audit/million.db"
-stamp=$(cat "$SRC_DIR/lib/audit.c" "$BENCH_DIR/audit-bench.c" | sha256sum | cut -c1-16)
+stamp=$(cat "$SRC_DIR"/lib/audit*.[ch] "$BENCH_DIR/audit-bench.c" | sha256sum | cut -c1-16)
 if ! test -f "$big.stamp" || test "$(cat "$big.stamp")" != "$stamp"; then
 	rm -f "$big" "$big-wal" "$big-shm" "$big.stamp"
 	echo "bench: filling $big with 1,000,000 runs" >&2

@@ -1,4 +1,4 @@
-#include "audit.h"
+#include "audit_db.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "error.h"
+#include "fs.h"
 #include "hash.h"
 #include "json.h"
+#include "spool.h"
 #include "timestamp.h"
 
 #define SCHEMA_VERSION 3
@@ -25,10 +27,6 @@
 #define REJECTED_SUFFIX ".rejected"
 /* Far above any real run; a longer line is damage, not a record. */
 #define MAX_FALLBACK_LINE ((size_t)64 << 20)
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-/* 9999-12-31T23:59:59.999Z: beyond it times lose their fixed width, which
- * text comparison and the fallback reader rely on. */
-#define MAX_TIME_MS 253402300799999LL
 
 static int busy_timeout_ms = 10000;
 
@@ -125,68 +123,6 @@ static const char *const migrations[] = {
 };
 _Static_assert(ARRAY_SIZE(migrations) == SCHEMA_VERSION, "one migration per version");
 
-/* A run as stored: the caller's fields plus what recording adds. While it
- * is being recorded, run.time_ms is not used: time is what counts. */
-typedef cg_audit_entry row;
-
-/* A string member of a struct, by name (column and JSON member). */
-typedef struct {
-	const char *name;
-	size_t offset;
-	int since;  /* the first hash version that covers it; 0: all */
-} field;
-
-/* The text columns of runs between id and duration_us, in column order. */
-static const field run_fields[] = {
-	{ "time", offsetof(row, time) },
-	{ "hook", offsetof(row, run.hook) },
-	{ "repository", offsetof(row, run.repository) },
-	{ "ref", offsetof(row, run.ref) },
-	{ "old_oid", offsetof(row, run.old_oid) },
-	{ "new_oid", offsetof(row, run.new_oid) },
-	{ "commit_oid", offsetof(row, run.commit) },
-	{ "author", offsetof(row, run.author) },
-	{ "committer", offsetof(row, run.committer) },
-	{ "pusher", offsetof(row, run.pusher) },
-	{ "verdict", offsetof(row, run.verdict) },
-	{ "policy_sha256", offsetof(row, run.policy_sha256) },
-	{ "tool_version", offsetof(row, tool_version) },
-};
-
-static const field finding_fields[] = {
-	{ "rule", offsetof(cg_audit_finding, rule) },
-	{ "path", offsetof(cg_audit_finding, path) },
-	{ "detail", offsetof(cg_audit_finding, detail) },
-	{ "commit", offsetof(cg_audit_finding, commit), 2 },
-};
-
-static const field waiver_fields[] = {
-	{ "rule", offsetof(cg_audit_waiver, rule) },
-	{ "source", offsetof(cg_audit_waiver, source) },
-	{ "name", offsetof(cg_audit_waiver, name) },
-	{ "reason", offsetof(cg_audit_waiver, reason) },
-	{ "authorizer", offsetof(cg_audit_waiver, authorizer) },
-	{ "commit", offsetof(cg_audit_waiver, commit), 2 },
-};
-
-static const field commit_fields[] = {
-	{ "commit", offsetof(cg_audit_commit, commit) },
-	{ "verdict", offsetof(cg_audit_commit, verdict) },
-	{ "ref", offsetof(cg_audit_commit, ref) },
-	{ "author", offsetof(cg_audit_commit, author) },
-	{ "committer", offsetof(cg_audit_commit, committer) },
-};
-
-static const field ref_fields[] = {
-	{ "ref", offsetof(cg_audit_ref, ref) },
-	{ "old_oid", offsetof(cg_audit_ref, old_oid) },
-	{ "new_oid", offsetof(cg_audit_ref, new_oid) },
-};
-
-static const field option_fields[] = {
-	{ "value", offsetof(cg_audit_push_option, value) },
-};
-
 /*
  * Report tables (schema version 3), written in the transaction that
  * records the runs, so that a report on a million runs reads a few
@@ -226,32 +162,9 @@ static const field option_fields[] = {
 	" FROM runs WHERE id > :lo)"
 #define KEY_COLUMNS "hook, verdict, refs, authors, finding_rules, waiver_rules"
 
-/* The daily rows of the runs in scope(run_id, key_id, day). */
-#define DAILY_OF_SCOPE \
-	"SELECT key_id, day, rule, sum(runs), sum(findings), sum(waivers) FROM (" \
-	" SELECT key_id, day, '' AS rule, count(*) AS runs, 0 AS findings, 0 AS waivers" \
-	"  FROM scope GROUP BY key_id, day" \
-	" UNION ALL SELECT key_id, day, f.rule, count(DISTINCT f.run_id), count(*), 0" \
-	"  FROM scope JOIN findings AS f USING (run_id) GROUP BY key_id, day, f.rule" \
-	" UNION ALL SELECT key_id, day, w.rule, 0, 0, count(*)" \
-	"  FROM scope JOIN waivers AS w USING (run_id) GROUP BY key_id, day, w.rule)" \
-	" WHERE 1 GROUP BY key_id, day, rule"
 #define SCOPE_AFTER_LO \
 	"scope AS (SELECT run_id, key_id, substr(time, 1, 10) AS day FROM keyed_runs" \
 	" WHERE run_id > :lo)"
-
-enum {
-	ST_TAIL, ST_INSERT_RUN, ST_INSERT_FINDING, ST_INSERT_WAIVER, ST_INSERT_COMMIT,
-	ST_INSERT_REF, ST_INSERT_OPTION, ST_IMPORTED, ST_INSERT_IMPORTED, ST_FINDINGS,
-	ST_WAIVERS, ST_COMMITS, ST_REFS, ST_OPTIONS, ST_COMMIT_OF, ST_USER_VERSION,
-	ST_INDEXED, ST_INDEX_KEYS, ST_INDEX_RUNS, ST_INDEX_DAILY, ST__COUNT
-};
-
-#define RUN_COLUMNS "id, time, hook, repository, ref, old_oid, new_oid, commit_oid," \
-	" author, committer, pusher, verdict, policy_sha256, tool_version," \
-	" duration_us, prev_hash, hash, hash_version"
-/* Columns of a result row after the RUN_COLUMNS. */
-#define RUN_COLUMN_COUNT 18
 
 static const char *const statements[ST__COUNT] = {
 	[ST_TAIL] = "SELECT id, hash FROM runs ORDER BY id DESC LIMIT 1",
@@ -291,46 +204,6 @@ static const char *const statements[ST__COUNT] = {
 		" runs = runs + excluded.runs, findings = findings + excluded.findings,"
 		" waivers = waivers + excluded.waivers",
 };
-
-/* Findings, waivers, a push's commits, refs and options: arrays of structs
- * in cg_audit_run, child tables in the database, arrays of objects in
- * JSON, all handled by the same code. */
-typedef struct {
-	const char *name;     /* JSON member */
-	const field *fields;  /* the first `required` may not be NULL */
-	size_t nfields, required;
-	size_t size;          /* of one struct */
-	size_t array, count;  /* offsets in cg_audit_run */
-	int select, insert;   /* statements */
-	int since;            /* the first hash version that covers it; 0: all */
-} item_kind;
-
-#define KIND(name, fields, required, type, array, count, select, insert, since) \
-	{ name, fields, ARRAY_SIZE(fields), required, sizeof(type), \
-	  offsetof(cg_audit_run, array), offsetof(cg_audit_run, count), select, insert, since }
-
-static const item_kind kinds[] = {
-	KIND("findings", finding_fields, 1, cg_audit_finding, findings, nfindings,
-	     ST_FINDINGS, ST_INSERT_FINDING, 0),
-	KIND("waivers", waiver_fields, 2, cg_audit_waiver, waivers, nwaivers,
-	     ST_WAIVERS, ST_INSERT_WAIVER, 0),
-	KIND("commits", commit_fields, 2, cg_audit_commit, commits, ncommits,
-	     ST_COMMITS, ST_INSERT_COMMIT, 2),
-	KIND("refs", ref_fields, 1, cg_audit_ref, refs, nrefs, ST_REFS, ST_INSERT_REF, 2),
-	KIND("push_options", option_fields, 1, cg_audit_push_option, push_options,
-	     npush_options, ST_OPTIONS, ST_INSERT_OPTION, 2),
-};
-#define KIND_COMMITS 2
-
-struct cg_audit {
-	sqlite3 *db;
-	char *path;
-	int readonly;
-	int wal_frames;  /* in the WAL after the last commit */
-	int64_t busy_since_ms;  /* when the current wait for a lock began */
-	sqlite3_stmt *stmts[ST__COUNT];
-};
-
 /* The newest run, which the next one chains to. */
 typedef struct {
 	int64_t id;
@@ -338,66 +211,40 @@ typedef struct {
 } chain_tail;
 
 void cg_audit__set_busy_timeout(int ms) { busy_timeout_ms = ms; }
-
-static const char *get_text(const void *base, const field *f)
-{
-	return *(const char *const *)((const char *)base + f->offset);
-}
-
-static void set_text(void *base, const field *f, const char *value)
-{
-	*(const char **)((char *)base + f->offset) = value;
-}
-
-/* memcpy, since the array members are typed pointers, not void *. */
-static const void *items_of(const cg_audit_run *run, const item_kind *k, size_t *n)
-{
-	const void *items;
-
-	memcpy(n, (const char *)run + k->count, sizeof(*n));
-	memcpy(&items, (const char *)run + k->array, sizeof(items));
-	return items;
-}
-
-static const void *item_at(const void *items, const item_kind *k, size_t i)
-{
-	return (const char *)items + i * k->size;
-}
-
 /*
  * Database plumbing.
  */
 
-static int db_fail(cg_audit *db)
+int cg_audit__fail(cg_audit *db)
 {
 	return cg_error_set(CG_ERROR, "audit database '%s': %s", db->path,
 	                    sqlite3_errmsg(db->db));
 }
 
-static int exec(cg_audit *db, const char *sql)
+int cg_audit__exec(cg_audit *db, const char *sql)
 {
 	if (sqlite3_exec(db->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db);
+		return cg_audit__fail(db);
 	return 0;
 }
 
 /* Commits when `error` is 0, otherwise (or when the commit fails) rolls
  * back without touching the message of the first failure. */
-static int finish(cg_audit *db, int error)
+int cg_audit__finish(cg_audit *db, int error)
 {
 	if (error == 0)
-		error = exec(db, "COMMIT");
+		error = cg_audit__exec(db, "COMMIT");
 	if (error < 0 && !sqlite3_get_autocommit(db->db))
 		sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
 	return error;
 }
 
-static int stmt(sqlite3_stmt **out, cg_audit *db, int which)
+int cg_audit__stmt(sqlite3_stmt **out, cg_audit *db, int which)
 {
 	if (!db->stmts[which] &&
 	    sqlite3_prepare_v3(db->db, statements[which], -1, SQLITE_PREPARE_PERSISTENT,
 	                       &db->stmts[which], NULL) != SQLITE_OK)
-		return db_fail(db);
+		return cg_audit__fail(db);
 	*out = db->stmts[which];
 	sqlite3_reset(*out);
 	sqlite3_clear_bindings(*out);
@@ -407,14 +254,14 @@ static int stmt(sqlite3_stmt **out, cg_audit *db, int which)
 /* Steps a statement that returns no rows; `st` is reset either way. */
 static int step_done(cg_audit *db, sqlite3_stmt *st)
 {
-	int error = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(db);
+	int error = sqlite3_step(st) == SQLITE_DONE ? 0 : cg_audit__fail(db);
 
 	sqlite3_reset(st);
 	return error;
 }
 
 /* Text bound by reference: every caller steps before the string goes away. */
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
+void cg_audit__bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
@@ -424,12 +271,12 @@ static int user_version(int *out, cg_audit *db)
 	sqlite3_stmt *st = NULL;
 	int error;
 
-	if ((error = stmt(&st, db, ST_USER_VERSION)) < 0)
+	if ((error = cg_audit__stmt(&st, db, ST_USER_VERSION)) < 0)
 		return error;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*out = sqlite3_column_int(st, 0);
 	else
-		error = db_fail(db);
+		error = cg_audit__fail(db);
 	sqlite3_reset(st);
 	return error;
 }
@@ -450,15 +297,15 @@ static int index_runs(cg_audit *db)
 	int64_t lo = 0;
 	int error, i;
 
-	if ((error = stmt(&st, db, ST_INDEXED)) < 0)
+	if ((error = cg_audit__stmt(&st, db, ST_INDEXED)) < 0)
 		return error;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		lo = sqlite3_column_int64(st, 0);
 	else
-		error = db_fail(db);
+		error = cg_audit__fail(db);
 	sqlite3_reset(st);
 	for (i = ST_INDEX_KEYS; error == 0 && i <= ST_INDEX_DAILY; i++)
-		if ((error = stmt(&st, db, i)) == 0) {
+		if ((error = cg_audit__stmt(&st, db, i)) == 0) {
 			sqlite3_bind_int64(st, 1, lo);
 			error = step_done(db, st);
 		}
@@ -472,7 +319,7 @@ static int migrate(cg_audit *db)
 	if ((error = user_version(&version, db)) < 0 || version == SCHEMA_VERSION)
 		return error;
 	if ((error = check_version(db, version)) < 0 ||
-	    (error = exec(db, "BEGIN IMMEDIATE")) < 0)
+	    (error = cg_audit__exec(db, "BEGIN IMMEDIATE")) < 0)
 		return error;
 	/* Another process may have migrated while this one waited for the lock. */
 	if ((error = user_version(&version, db)) == 0)
@@ -481,12 +328,12 @@ static int migrate(cg_audit *db)
 		char sql[64];
 
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
-		if ((error = exec(db, migrations[version])) == 0)
-			error = exec(db, sql);
+		if ((error = cg_audit__exec(db, migrations[version])) == 0)
+			error = cg_audit__exec(db, sql);
 	}
 	if (error == 0)
 		error = index_runs(db);
-	return finish(db, error);
+	return cg_audit__finish(db, error);
 }
 
 static int64_t monotonic_ms(void)
@@ -523,11 +370,11 @@ static int open_handle(cg_audit **out, const char *path, int flags)
 	db->path = cg_strdup(path);
 	db->readonly = !(flags & SQLITE_OPEN_READWRITE);
 	if (sqlite3_open_v2(path, &db->db, flags, NULL) != SQLITE_OK)
-		error = db->db ? db_fail(db) : cg_error_set(CG_ERROR,
-			"audit database '%s': out of memory", path);
+		error = db->db ? cg_audit__fail(db) : cg_error_set(CG_ERROR,
+		                                                   "audit database '%s': out of memory", path);
 	/* The temporary b-trees of the report tables' GROUP BYs, DISTINCTs and
 	 * IN lists: in files, creating them cost a hook's record 0.7 ms. */
-	else if ((error = exec(db, "PRAGMA temp_store = MEMORY")) == 0)
+	else if ((error = cg_audit__exec(db, "PRAGMA temp_store = MEMORY")) == 0)
 		sqlite3_busy_handler(db->db, busy_wait, db);
 	if (error < 0) {
 		cg_audit_close(db);
@@ -537,37 +384,20 @@ static int open_handle(cg_audit **out, const char *path, int flags)
 	return 0;
 }
 
-static int make_dir(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0755) == 0 ||
-	    (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
-		return 0;
-	if (errno == EEXIST)
-		errno = ENOTDIR;
-	return -1;
-}
-
 /* mkdir -p of the directory that holds `path`. */
 static int make_parents(const char *path)
 {
-	char *dir = cg_strdup(path), *slash = strrchr(dir, '/'), *p;
-	int error = 0;
+	const char *slash = strrchr(path, '/');
+	cg_buf why = CG_BUF_INIT;
+	char *dir;
+	int error;
 
-	if (slash && slash != dir) {
-		*slash = '\0';
-		for (p = dir + 1; error == 0 && p <= slash; p++) {
-			if (*p != '/' && *p != '\0')
-				continue;
-			*p = '\0';
-			if (make_dir(dir) < 0)
-				error = cg_error_set(CG_ERROR, "cannot create directory '%s' "
-				                     "for audit database '%s': %s",
-				                     dir, path, strerror(errno));
-			*p = p == slash ? '\0' : '/';
-		}
-	}
+	if (!slash || slash == path)
+		return 0;
+	dir = cg_strndup(path, (size_t)(slash - path));
+	cg_buf_printf(&why, "for audit database '%s'", path);
+	error = cg_fs_mkdir_p(dir, why.ptr);
+	cg_buf_dispose(&why);
 	free(dir);
 	return error;
 }
@@ -687,7 +517,7 @@ static int use_wal(cg_audit *db)
 	while (((rc = sqlite3_exec(db->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)) & 0xff) ==
 	       SQLITE_BUSY && busy_wait(db, count++))
 		;
-	return rc == SQLITE_OK ? 0 : db_fail(db);
+	return rc == SQLITE_OK ? 0 : cg_audit__fail(db);
 }
 
 int cg_audit_open(cg_audit **out, const char *path)
@@ -721,7 +551,7 @@ int cg_audit_open(cg_audit **out, const char *path)
 	sqlite3_db_config(db->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	sqlite3_wal_hook(db->db, note_wal_size, db);
 	if ((error = use_wal(db)) < 0 ||
-	    (error = exec(db, "PRAGMA synchronous = NORMAL")) < 0 ||
+	    (error = cg_audit__exec(db, "PRAGMA synchronous = NORMAL")) < 0 ||
 	    (error = migrate(db)) < 0) {
 		cg_audit_close(db);
 		return error;
@@ -845,7 +675,7 @@ static int read_tail(chain_tail *t, cg_audit *db)
 	sqlite3_stmt *st = NULL;
 	int error, rc;
 
-	if ((error = stmt(&st, db, ST_TAIL)) < 0)
+	if ((error = cg_audit__stmt(&st, db, ST_TAIL)) < 0)
 		return error;
 	t->id = 0;
 	snprintf(t->hash, sizeof(t->hash), "%s", ZERO_HASH);
@@ -855,7 +685,7 @@ static int read_tail(chain_tail *t, cg_audit *db)
 		t->id = sqlite3_column_int64(st, 0);
 		snprintf(t->hash, sizeof(t->hash), "%s", hash ? (const char *)hash : "");
 	} else if (rc != SQLITE_DONE) {
-		error = db_fail(db);
+		error = cg_audit__fail(db);
 	}
 	sqlite3_reset(st);
 	return error;
@@ -869,12 +699,12 @@ static int insert_items(cg_audit *db, const row *r, const item_kind *k)
 	int error = 0;
 
 	for (i = 0; error == 0 && i < n; i++) {
-		if ((error = stmt(&st, db, k->insert)) < 0)
+		if ((error = cg_audit__stmt(&st, db, k->insert)) < 0)
 			break;
 		sqlite3_bind_int64(st, 1, r->id);
 		sqlite3_bind_int64(st, 2, (int64_t)i + 1);
 		for (j = 0; j < k->nfields; j++)
-			bind_text(st, 3 + (int)j, get_text(item_at(items, k, i), &k->fields[j]));
+			cg_audit__bind_text(st, 3 + (int)j, get_text(item_at(items, k, i), &k->fields[j]));
 		error = step_done(db, st);
 	}
 	return error;
@@ -892,13 +722,13 @@ static int insert_row(cg_audit *db, row *r, chain_tail *t)
 	r->prev_hash = t->hash;
 	r->hash_version = HASH_VERSION;
 	row_hash(hash, r);
-	if ((error = stmt(&st, db, ST_INSERT_RUN)) == 0) {
+	if ((error = cg_audit__stmt(&st, db, ST_INSERT_RUN)) == 0) {
 		sqlite3_bind_int64(st, 1, r->id);
 		for (i = 0; i < ARRAY_SIZE(run_fields); i++)
-			bind_text(st, 2 + (int)i, get_text(r, &run_fields[i]));
+			cg_audit__bind_text(st, 2 + (int)i, get_text(r, &run_fields[i]));
 		sqlite3_bind_int64(st, 15, r->run.duration_us);
-		bind_text(st, 16, r->prev_hash);
-		bind_text(st, 17, hash);
+		cg_audit__bind_text(st, 16, r->prev_hash);
+		cg_audit__bind_text(st, 17, hash);
 		sqlite3_bind_int(st, 18, r->hash_version);
 		error = step_done(db, st);
 	}
@@ -913,7 +743,7 @@ static int insert_row(cg_audit *db, row *r, chain_tail *t)
 	return 0;
 }
 
-static int invalid(const char *what, const char *value)
+int cg_audit__invalid(const char *what, const char *value)
 {
 	return cg_error_set(CG_ERROR, "invalid audit run: %s '%s'", what,
 	                    value ? value : "(null)");
@@ -930,24 +760,24 @@ static int is_verdict(const char *s)
 	return 0;
 }
 
-static int validate_run(const cg_audit_run *run)
+int cg_audit__validate_run(const cg_audit_run *run)
 {
 	size_t i, j, k, n;
 
 	if (!run->hook || !*run->hook)
-		return invalid("hook", run->hook);
+		return cg_audit__invalid("hook", run->hook);
 	if (!is_verdict(run->verdict))
-		return invalid("verdict", run->verdict);
+		return cg_audit__invalid("verdict", run->verdict);
 	for (i = 0; i < run->ncommits && run->commits; i++)
 		if (!is_verdict(run->commits[i].verdict))
-			return invalid("commit verdict", run->commits[i].verdict);
+			return cg_audit__invalid("commit verdict", run->commits[i].verdict);
 	if (run->duration_us < 0 || run->time_ms < 0 || run->time_ms > MAX_TIME_MS)
 		return cg_error_set(CG_ERROR, "invalid audit run: time or duration out of range");
 	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
 		const void *items = items_of(run, &kinds[k], &n);
 
 		if (n && !items)
-			return invalid(kinds[k].name, "missing array");
+			return cg_audit__invalid(kinds[k].name, "missing array");
 		for (i = 0; i < n; i++)
 			for (j = 0; j < kinds[k].required; j++) {
 				const field *f = &kinds[k].fields[j];
@@ -955,7 +785,7 @@ static int validate_run(const cg_audit_run *run)
 
 				/* the report tables count a run under rule '' */
 				if (!value || (!*value && !strcmp(f->name, "rule")))
-					return invalid(f->name, value);
+					return cg_audit__invalid(f->name, value);
 			}
 	}
 	return 0;
@@ -967,7 +797,7 @@ static int validate_runs(const cg_audit_run *runs, size_t n)
 	int error = 0;
 
 	for (i = 0; error == 0 && i < n; i++)
-		error = validate_run(&runs[i]);
+		error = cg_audit__validate_run(&runs[i]);
 	return error;
 }
 
@@ -979,175 +809,6 @@ static void row_init(row *r, char stamp[32], const cg_audit_run *run)
 	cg_timestamp_format(stamp, run->time_ms ? run->time_ms : cg_timestamp_now_ms(), 1);
 	r->time = stamp;
 	r->tool_version = CG_VERSION;
-}
-
-/*
- * JSON: the export and the fallback file share one encoding.
- */
-
-static void json_fields(cg_buf *b, const void *base, const field *f, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		cg_buf_printf(b, "%s\"%s\":", i ? "," : "", f[i].name);
-		cg_json_put_string(b, get_text(base, &f[i]));
-	}
-}
-
-static void json_items(cg_buf *b, const cg_audit_run *run, const item_kind *k)
-{
-	size_t i, n;
-	const void *items = items_of(run, k, &n);
-
-	cg_buf_printf(b, ",\"%s\":[", k->name);
-	for (i = 0; i < n; i++) {
-		cg_buf_puts(b, i ? ",{" : "{");
-		json_fields(b, item_at(items, k, i), k->fields, k->nfields);
-		cg_buf_putc(b, '}');
-	}
-	cg_buf_putc(b, ']');
-}
-
-/* A stored run for the export, or with `fallback_id` a run not yet stored
- * (no id or hashes) for the fallback file. One line, newline included. */
-static void row_json(cg_buf *b, const row *r, const char *fallback_id)
-{
-	size_t k;
-
-	if (fallback_id)
-		cg_buf_printf(b, "{\"fallback_id\":\"%s\",", fallback_id);
-	else
-		cg_buf_printf(b, "{\"id\":%" PRId64 ",", r->id);
-	json_fields(b, r, run_fields, ARRAY_SIZE(run_fields));
-
-	cg_buf_printf(b, ",\"duration_us\":%" PRId64, r->run.duration_us);
-	for (k = 0; k < ARRAY_SIZE(kinds); k++)
-		json_items(b, &r->run, &kinds[k]);
-	if (!fallback_id) {
-		cg_buf_puts(b, ",\"prev_hash\":");
-		cg_json_put_string(b, r->prev_hash);
-		cg_buf_puts(b, ",\"hash\":");
-		cg_json_put_string(b, r->hash);
-		cg_buf_printf(b, ",\"hash_version\":%d", r->hash_version);
-	}
-	cg_buf_puts(b, "}\n");
-}
-
-void cg_audit_entry_json(cg_buf *out, const cg_audit_entry *entry)
-{
-	row_json(out, entry, NULL);
-}
-
-/*
- * Rows read back, from the database or a fallback line, with the memory
- * behind their pointers.
- */
-
-typedef struct {
-	row r;
-	void *items[ARRAY_SIZE(kinds)];
-	size_t alloc[ARRAY_SIZE(kinds)];
-	char **strings;
-	size_t nstrings, strings_alloc;
-} loaded_row;
-
-static const char *keep(loaded_row *l, const unsigned char *s)
-{
-	if (!s)
-		return NULL;
-	l->strings = cg_array_grow(l->strings, &l->strings_alloc, l->nstrings + 1,
-	                           sizeof(*l->strings));
-	return l->strings[l->nstrings++] = cg_strdup((const char *)s);
-}
-
-static void loaded_clear(loaded_row *l)
-{
-	while (l->nstrings)
-		free(l->strings[--l->nstrings]);
-	memset(&l->r, 0, sizeof(l->r));
-}
-
-static void loaded_dispose(loaded_row *l)
-{
-	size_t k;
-
-	loaded_clear(l);
-	free(l->strings);
-	for (k = 0; k < ARRAY_SIZE(kinds); k++)
-		free(l->items[k]);
-}
-
-/* Room for item `i` of kind `k`, zeroed, with the run pointing at the array. */
-static void *loaded_item(loaded_row *l, size_t k, size_t i)
-{
-	char *run = (char *)&l->r.run;
-	size_t count = i + 1;
-	void *item;
-
-	l->items[k] = cg_array_grow(l->items[k], &l->alloc[k], count, kinds[k].size);
-	item = (char *)l->items[k] + i * kinds[k].size;
-	memset(item, 0, kinds[k].size);
-	memcpy(run + kinds[k].array, &l->items[k], sizeof(l->items[k]));
-	memcpy(run + kinds[k].count, &count, sizeof(count));
-	return item;
-}
-
-static const char *column(loaded_row *l, sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL :
-		keep(l, sqlite3_column_text(st, i));
-}
-
-static int load_items(loaded_row *l, cg_audit *db, size_t k)
-{
-	const item_kind *kind = &kinds[k];
-	sqlite3_stmt *st = NULL;
-	size_t i, j;
-	int error, rc;
-
-	if ((error = stmt(&st, db, kind->select)) < 0)
-		return error;
-	sqlite3_bind_int64(st, 1, l->r.id);
-	for (i = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; i++) {
-		void *item = loaded_item(l, k, i);
-
-		for (j = 0; j < kind->nfields; j++)
-			set_text(item, &kind->fields[j], column(l, st, (int)j));
-	}
-	if (rc != SQLITE_DONE)
-		error = db_fail(db);
-	sqlite3_reset(st);
-	return error;
-}
-
-/* The RUN_COLUMNS at the start of a result row, without findings and waivers. */
-static void load_columns(loaded_row *l, sqlite3_stmt *st)
-{
-	size_t i;
-
-	loaded_clear(l);
-	l->r.id = sqlite3_column_int64(st, 0);
-	for (i = 0; i < ARRAY_SIZE(run_fields); i++)
-		set_text(&l->r, &run_fields[i], column(l, st, 1 + (int)i));
-	if (!l->r.time || cg_timestamp_parse(l->r.time, strlen(l->r.time),
-	                                     &l->r.run.time_ms) != CG_TS_OK)
-		l->r.run.time_ms = 0;
-	l->r.run.duration_us = sqlite3_column_int64(st, 14);
-	l->r.prev_hash = column(l, st, 15);
-	l->r.hash = column(l, st, 16);
-	l->r.hash_version = sqlite3_column_int(st, 17);
-}
-
-static int load_row(loaded_row *l, cg_audit *db, sqlite3_stmt *st)
-{
-	size_t i;
-	int error = 0;
-
-	load_columns(l, st);
-	for (i = 0; error == 0 && i < ARRAY_SIZE(kinds); i++)
-		error = load_items(l, db, i);
-	return error;
 }
 
 /* The first run whose stored key or time is not what its content gives,
@@ -1165,452 +826,6 @@ static const char check_daily_sql[] =
 	"WITH " SCOPE_AFTER_LO ", recount AS (" DAILY_OF_SCOPE ")"
 	" SELECT min(day) FROM (SELECT day FROM (SELECT * FROM daily EXCEPT SELECT * FROM recount)"
 	" UNION ALL SELECT day FROM (SELECT * FROM recount EXCEPT SELECT * FROM daily))";
-
-/* The filters that are conditions on run_keys: a member of
- * cg_audit_filter, its SQL, its parameter. */
-static const struct {
-	size_t offset;
-	const char *sql, *param;
-} key_filters[] = {
-	{ offsetof(cg_audit_filter, hook), " AND hook = :hook", ":hook" },
-	{ offsetof(cg_audit_filter, verdict), " AND verdict = :verdict", ":verdict" },
-	{ offsetof(cg_audit_filter, ref),
-	  " AND EXISTS (SELECT 1 FROM json_each(refs) WHERE value = :ref)", ":ref" },
-	{ offsetof(cg_audit_filter, author),
-	  " AND EXISTS (SELECT 1 FROM json_each(authors) WHERE instr(value, :author) > 0)",
-	  ":author" },
-	{ offsetof(cg_audit_filter, rule),
-	  " AND (EXISTS (SELECT 1 FROM json_each(finding_rules) WHERE value = :rule)"
-	  " OR EXISTS (SELECT 1 FROM json_each(waiver_rules) WHERE value = :rule))", ":rule" },
-};
-
-static const char *filter_text(const cg_audit_filter *f, size_t i)
-{
-	const char *value = NULL;
-
-	memcpy(&value, (const char *)f + key_filters[i].offset, sizeof(value));
-	return value;
-}
-
-static int selects_all(const cg_audit_filter *f)
-{
-	size_t i;
-
-	for (i = 0; f && i < ARRAY_SIZE(key_filters); i++)
-		if (filter_text(f, i))
-			return 0;
-	return !f || (!f->since_ms && !f->until_ms);
-}
-
-/* The ids of the keys `f` (NULL: none) selects that also meet `extra`,
- * a condition on run_keys (" AND ...", or ""). */
-static void keys_sql(cg_buf *sql, const cg_audit_filter *f, const char *extra)
-{
-	size_t i;
-
-	cg_buf_puts(sql, "SELECT id FROM run_keys WHERE 1");
-	for (i = 0; f && i < ARRAY_SIZE(key_filters); i++)
-		if (filter_text(f, i))
-			cg_buf_puts(sql, key_filters[i].sql);
-	cg_buf_puts(sql, extra);
-}
-
-/* The ids of the runs `f` selects whose key meets `extra`; with `newest`,
- * only the :limit newest. */
-static void selection_sql(cg_buf *sql, const cg_audit_filter *f, const char *extra, int newest)
-{
-	cg_buf_puts(sql, "SELECT run_id FROM keyed_runs WHERE key_id IN (");
-	keys_sql(sql, f, extra);
-	cg_buf_puts(sql, ") AND time >= :since AND time < :until");
-	if (newest)
-		cg_buf_puts(sql, " ORDER BY run_id DESC LIMIT :limit");
-}
-
-/*
- * The time window as text to compare stored times with (one fixed format,
- * so text order is time order; '' and '~' sort before and after them all),
- * and within it the whole UTC days, [first_day, end_day), which daily
- * counts. A date sorts before every time of its day. Without a whole day,
- * first_day and end_day are both `until`: the part-days at either end,
- * [since, first_day) and [end_day, until), are then the whole window.
- */
-typedef struct {
-	char since[32], until[32], first_day[32], end_day[32];
-} window;
-
-#define DAY_MS 86400000LL
-
-/* The start of the UTC day of `ms`, before 1970 too. */
-static int64_t day_start(int64_t ms)
-{
-	return (ms >= 0 ? ms : ms - DAY_MS + 1) / DAY_MS * DAY_MS;
-}
-
-static void format_day(char out[32], int64_t ms)
-{
-	cg_timestamp_format(out, ms, 1);
-	out[10] = '\0';
-}
-
-static void window_of(window *w, const cg_audit_filter *f)
-{
-	int64_t since = f->since_ms < MAX_TIME_MS ? f->since_ms : MAX_TIME_MS;
-	int64_t until = f->until_ms < MAX_TIME_MS ? f->until_ms : MAX_TIME_MS;
-	int64_t first = day_start(since) < since ? day_start(since) + DAY_MS : since;
-
-	strcpy(w->since, "");
-	strcpy(w->until, "~");
-	strcpy(w->first_day, "");
-	strcpy(w->end_day, "~");
-	if (f->since_ms) {
-		cg_timestamp_format(w->since, since, 1);
-		if (first <= MAX_TIME_MS)
-			format_day(w->first_day, first);
-		else
-			strcpy(w->first_day, "~");
-	}
-	if (f->until_ms) {
-		cg_timestamp_format(w->until, until, 1);
-		format_day(w->end_day, day_start(until));
-	}
-	if (strcmp(w->first_day, w->end_day) >= 0) {
-		strcpy(w->first_day, w->until);
-		strcpy(w->end_day, w->until);
-	}
-}
-
-/* Prepares `sql`, binding the window, the filters' parameters and :limit
- * (`limit` 0: no limit). A parameter the SQL lacks has index 0: binding
- * it is a no-op error. */
-static int prepare_filtered(sqlite3_stmt **out, cg_audit *db, const char *sql,
-                            const cg_audit_filter *f, size_t limit)
-{
-	static const cg_audit_filter none = { 0 };
-	window w;
-	size_t i;
-
-	f = f ? f : &none;
-	window_of(&w, f);
-	if (sqlite3_prepare_v2(db->db, sql, -1, out, NULL) != SQLITE_OK)
-		return db_fail(db);
-	sqlite3_bind_text(*out, sqlite3_bind_parameter_index(*out, ":since"), w.since, -1,
-	                  SQLITE_TRANSIENT);
-	sqlite3_bind_text(*out, sqlite3_bind_parameter_index(*out, ":until"), w.until, -1,
-	                  SQLITE_TRANSIENT);
-	sqlite3_bind_text(*out, sqlite3_bind_parameter_index(*out, ":first_day"), w.first_day, -1,
-	                  SQLITE_TRANSIENT);
-	sqlite3_bind_text(*out, sqlite3_bind_parameter_index(*out, ":end_day"), w.end_day, -1,
-	                  SQLITE_TRANSIENT);
-	for (i = 0; i < ARRAY_SIZE(key_filters); i++)
-		sqlite3_bind_text(*out, sqlite3_bind_parameter_index(*out, key_filters[i].param),
-		                  filter_text(f, i), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(*out, sqlite3_bind_parameter_index(*out, ":limit"),
-	                   limit ? (sqlite3_int64)limit : -1);
-	return 0;
-}
-
-/* The runs a filter selects, in id order, or newest first when `limit`
- * is given (at most that many). */
-static int prepare_filter(sqlite3_stmt **out, cg_audit *db, const cg_audit_filter *f,
-                          size_t limit)
-{
-	cg_buf sql = CG_BUF_INIT;
-	int error;
-
-	cg_buf_puts(&sql, "SELECT " RUN_COLUMNS " FROM runs");
-	if (!selects_all(f)) {
-		cg_buf_puts(&sql, " WHERE id IN (");
-		selection_sql(&sql, f, "", limit != 0);
-		cg_buf_puts(&sql, ")");
-	}
-	cg_buf_puts(&sql, limit ? " ORDER BY id DESC LIMIT :limit" : " ORDER BY id");
-	error = prepare_filtered(out, db, sql.ptr, f, limit);
-	cg_buf_dispose(&sql);
-	return error;
-}
-
-/* Steps `st` to its end, calling `each` per row; a non-zero return stops. */
-static int step_all(cg_audit *db, sqlite3_stmt *st,
-                    int (*each)(cg_audit *db, sqlite3_stmt *st, void *payload), void *payload)
-{
-	int error = 0, rc;
-
-	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		error = each(db, st, payload);
-	if (error == 0 && rc != SQLITE_DONE)
-		error = db_fail(db);
-	return error;
-}
-
-/* Steps `st` in one read transaction, so that the walk sees one snapshot
- * while hooks keep writing, calling `each` for every row. A non-zero return
- * of `each` stops the walk and is returned. `st` is finalized. */
-static int walk_rows(cg_audit *db, sqlite3_stmt *st,
-                     int (*each)(cg_audit *db, sqlite3_stmt *st, void *payload),
-                     void *payload)
-{
-	int error = step_all(db, st, each, payload), end;
-
-	sqlite3_finalize(st);
-	end = finish(db, error < 0 ? error : 0);
-	return end < 0 ? end : error;
-}
-
-/* Runs `sql` (prepare_filtered's parameters bound) in a read transaction. */
-static int walk_filtered(cg_audit *db, const char *sql, const cg_audit_filter *f,
-                         size_t limit,
-                         int (*each)(cg_audit *db, sqlite3_stmt *st, void *payload),
-                         void *payload)
-{
-	sqlite3_stmt *st = NULL;
-	int error;
-
-	if ((error = exec(db, "BEGIN")) < 0)
-		return error;
-	if ((error = prepare_filtered(&st, db, sql, f, limit)) < 0)
-		return finish(db, error);
-	return walk_rows(db, st, each, payload);
-}
-
-typedef struct {
-	loaded_row l;
-	cg_audit_entry_cb cb;
-	void *payload;
-} row_walk;
-
-static int each_row(cg_audit *db, sqlite3_stmt *st, void *payload)
-{
-	row_walk *w = payload;
-	int error = load_row(&w->l, db, st);
-
-	return error ? error : w->cb(&w->l.r, w->payload);
-}
-
-/* Calls `cb` for every selected run in id order (newest first with a
- * `limit`), from one snapshot. */
-static int for_each_row(cg_audit *db, const cg_audit_filter *filter, size_t limit,
-                        cg_audit_entry_cb cb, void *payload)
-{
-	row_walk w = { .cb = cb, .payload = payload };
-	sqlite3_stmt *st = NULL;
-	int error;
-
-	if ((error = exec(db, "BEGIN")) < 0)
-		return error;
-	if ((error = prepare_filter(&st, db, filter, limit)) < 0)
-		error = finish(db, error);
-	else
-		error = walk_rows(db, st, each_row, &w);
-	loaded_dispose(&w.l);
-	return error;
-}
-
-int cg_audit_query(cg_audit *db, const cg_audit_filter *filter,
-                   cg_audit_entry_cb cb, void *payload)
-{
-	return for_each_row(db, filter, 0, cb, payload);
-}
-
-int cg_audit_recent(cg_audit *db, const cg_audit_filter *filter, size_t limit,
-                    cg_audit_entry_cb cb, void *payload)
-{
-	/* without a limit, the newest first are still all of them */
-	return for_each_row(db, filter, limit ? limit : SIZE_MAX / 2, cb, payload);
-}
-
-/*
- * Reports: counts from the report tables and item lists of the newest
- * selected runs, so that a report on a million runs reads neither every
- * run nor every finding.
- */
-
-/* src(key_id, day, rule, runs, findings, waivers): daily over the whole
- * days, counted from the runs for the part-days at either end. "%s" is
- * the selected keys. */
-static const char summary_source_sql[] =
-	"WITH sel(id) AS MATERIALIZED (%s),"
-	" scope(run_id, key_id, day) AS ("
-	"  SELECT run_id, key_id, substr(time, 1, 10) FROM keyed_runs"
-	"   WHERE key_id IN sel AND time >= :since AND time < :first_day"
-	"  UNION ALL SELECT run_id, key_id, substr(time, 1, 10) FROM keyed_runs"
-	"   WHERE key_id IN sel AND time >= :end_day AND time < :until),"
-	" src(key_id, day, rule, runs, findings, waivers) AS ("
-	"  SELECT key_id, day, rule, runs, findings, waivers FROM daily"
-	"   WHERE key_id IN sel AND day >= :first_day AND day < :end_day"
-	"  UNION ALL " DAILY_OF_SCOPE ") ";
-
-/* The group key is column 0, then runs, blocked, findings, waivers. */
-static const char *const summary_select_sql[] = {
-	[CG_AUDIT_BY_VERDICT] = "SELECT k.verdict, sum(runs),"
-		" CASE k.verdict WHEN 'blocked' THEN sum(runs) ELSE 0 END, 0, 0"
-		" FROM src JOIN run_keys AS k ON k.id = src.key_id WHERE rule = ''"
-		" GROUP BY k.verdict ORDER BY k.verdict",
-	[CG_AUDIT_BY_RULE] = "SELECT rule, sum(runs), 0, sum(findings), sum(waivers)"
-		" FROM src WHERE rule <> '' GROUP BY rule ORDER BY rule",
-	[CG_AUDIT_BY_DAY] = "SELECT day, sum(runs),"
-		" sum(CASE k.verdict WHEN 'blocked' THEN runs ELSE 0 END), 0, 0"
-		" FROM src JOIN run_keys AS k ON k.id = src.key_id WHERE rule = ''"
-		" GROUP BY day ORDER BY day",
-};
-
-/* Appends `tmpl` with each "%s" replaced by `text`: not printf, since the
- * templates are not literals at the call. */
-static void expand(cg_buf *out, const char *tmpl, const char *text)
-{
-	const char *at;
-
-	while ((at = strstr(tmpl, "%s")) != NULL) {
-		cg_buf_put(out, tmpl, (size_t)(at - tmpl));
-		cg_buf_puts(out, text);
-		tmpl = at + 2;
-	}
-	cg_buf_puts(out, tmpl);
-}
-
-typedef struct {
-	cg_audit_group_cb cb;
-	void *payload;
-} group_walk;
-
-static int each_group(cg_audit *db, sqlite3_stmt *st, void *payload)
-{
-	group_walk *w = payload;
-	cg_audit_group g;
-
-	(void)db;
-	g.key = (const char *)sqlite3_column_text(st, 0);
-	g.runs = sqlite3_column_int64(st, 1);
-	g.blocked = sqlite3_column_int64(st, 2);
-	g.findings = sqlite3_column_int64(st, 3);
-	g.waivers = sqlite3_column_int64(st, 4);
-	return g.key ? w->cb(&g, w->payload) : 0;
-}
-
-int cg_audit_summary(cg_audit *db, const cg_audit_filter *filter, cg_audit_grouping by,
-                     cg_audit_group_cb cb, void *payload)
-{
-	group_walk w = { cb, payload };
-	cg_buf keys = CG_BUF_INIT, sql = CG_BUF_INIT;
-	int error;
-
-	keys_sql(&keys, filter, "");
-	expand(&sql, summary_source_sql, keys.ptr);
-	cg_buf_puts(&sql, summary_select_sql[by]);
-	error = walk_filtered(db, sql.ptr, filter, 0, each_group, &w);
-	cg_buf_dispose(&keys);
-	cg_buf_dispose(&sql);
-	return error;
-}
-
-#define QUALIFIED_RUN_COLUMNS "runs.id, time, hook, repository, ref, old_oid, new_oid," \
-	" runs.commit_oid, author, committer, pusher, verdict, policy_sha256, tool_version," \
-	" duration_us, prev_hash, hash, hash_version"
-
-/*
- * Item lists: the items of the :limit newest selected runs that have one
- * (each such run gives at least one, so no older run can be among the
- * first :limit items), newest run first. After the run columns: 0 for a
- * finding (rule, path, detail) or 1 for a waiver (rule, source, name,
- * reason, authorizer), then those five, then the pushed commit it is
- * about. "%s" is the picked runs.
- */
-static const struct {
-	const char *has;  /* the keys of the runs that have such items */
-	const char *sql;
-} item_lists[] = {
-	[CG_AUDIT_ITEMS_WAIVERS] = {
-		" AND EXISTS (SELECT 1 FROM json_each(waiver_rules)"
-		" WHERE NOT (value GLOB 'protect:*'))",
-		"WITH picked(id) AS MATERIALIZED (%s)"
-		" SELECT " QUALIFIED_RUN_COLUMNS ", 1, w.rule, w.source, w.name, w.reason,"
-		" w.authorizer, w.commit_oid FROM waivers AS w JOIN runs ON runs.id = w.run_id"
-		" WHERE w.run_id IN picked AND NOT (w.rule GLOB 'protect:*')"
-		" ORDER BY w.run_id DESC, w.seq LIMIT :limit" },
-	[CG_AUDIT_ITEMS_PROTECTED] = {
-		" AND (EXISTS (SELECT 1 FROM json_each(finding_rules) WHERE value GLOB 'protect:*')"
-		" OR EXISTS (SELECT 1 FROM json_each(waiver_rules) WHERE value GLOB 'protect:*'))",
-		"WITH picked(id) AS MATERIALIZED (%s)"
-		" SELECT " QUALIFIED_RUN_COLUMNS ", 0 AS kind, f.rule, f.path, f.detail, NULL, NULL,"
-		" f.commit_oid, f.seq AS seq FROM findings AS f JOIN runs ON runs.id = f.run_id"
-		" WHERE f.run_id IN picked AND f.rule GLOB 'protect:*'"
-		" UNION ALL SELECT " QUALIFIED_RUN_COLUMNS ", 1, w.rule, w.source, w.name, w.reason,"
-		" w.authorizer, w.commit_oid, w.seq FROM waivers AS w JOIN runs ON runs.id = w.run_id"
-		" WHERE w.run_id IN picked AND w.rule GLOB 'protect:*'"
-		" ORDER BY 1 DESC, kind, seq LIMIT :limit" },
-};
-
-typedef struct {
-	loaded_row l;
-	cg_audit_item_cb cb;
-	void *payload;
-} item_walk;
-
-/* The pushed commit `oid` of the run `l` holds, into `out`; 0 when found,
- * 1 when the run has no such commit. */
-static int commit_of(cg_audit_commit *out, loaded_row *l, cg_audit *db, const char *oid)
-{
-	sqlite3_stmt *st = NULL;
-	size_t j;
-	int error, rc;
-
-	if ((error = stmt(&st, db, ST_COMMIT_OF)) < 0)
-		return error;
-	sqlite3_bind_int64(st, 1, l->r.id);
-	bind_text(st, 2, oid);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		for (j = 0; j < ARRAY_SIZE(commit_fields); j++)
-			set_text(out, &commit_fields[j], column(l, st, (int)j));
-	error = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : db_fail(db);
-	sqlite3_reset(st);
-	return error;
-}
-
-static int each_item(cg_audit *db, sqlite3_stmt *st, void *payload)
-{
-	item_walk *w = payload;
-	cg_audit_finding f;
-	cg_audit_waiver v;
-	cg_audit_commit pushed;
-	cg_audit_item item = { &w->l.r, NULL, NULL, NULL };
-	const int c = RUN_COLUMN_COUNT;
-	const char *commit;
-	int error;
-
-	load_columns(&w->l, st);
-	commit = column(&w->l, st, c + 6);
-	if (sqlite3_column_int(st, c) == 0) {
-		f = (cg_audit_finding){ column(&w->l, st, c + 1), column(&w->l, st, c + 2),
-		                        column(&w->l, st, c + 3), commit };
-		item.finding = &f;
-	} else {
-		v = (cg_audit_waiver){ column(&w->l, st, c + 1), column(&w->l, st, c + 2),
-		                       column(&w->l, st, c + 3), column(&w->l, st, c + 4),
-		                       column(&w->l, st, c + 5), commit };
-		item.waiver = &v;
-	}
-	if (commit && (error = commit_of(&pushed, &w->l, db, commit)) <= 0) {
-		if (error < 0)
-			return error;
-		item.commit = &pushed;
-	}
-	return w->cb(&item, w->payload);
-}
-
-int cg_audit_items(cg_audit *db, const cg_audit_filter *filter, cg_audit_item_kind kind,
-                   size_t limit, cg_audit_item_cb cb, void *payload)
-{
-	item_walk w = { .cb = cb, .payload = payload };
-	cg_buf picked = CG_BUF_INIT, sql = CG_BUF_INIT;
-	int error;
-
-	selection_sql(&picked, filter, item_lists[kind].has, 1);
-	expand(&sql, item_lists[kind].sql, picked.ptr);
-	error = walk_filtered(db, sql.ptr, filter, limit, each_item, &w);
-	loaded_dispose(&w.l);
-	cg_buf_dispose(&picked);
-	cg_buf_dispose(&sql);
-	return error;
-}
 
 typedef struct {
 	char prev[CG_SHA256_HEX_LEN + 1];
@@ -1649,13 +864,13 @@ static int first_value(char *out, size_t size, cg_audit *db, const char *sql)
 	int error = 0;
 
 	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(db);
+		return cg_audit__fail(db);
 	sqlite3_bind_int64(st, 1, 0);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		snprintf(out, size, "%s", sqlite3_column_type(st, 0) == SQLITE_NULL ? "" :
 		         (const char *)sqlite3_column_text(st, 0));
 	else
-		error = db_fail(db);
+		error = cg_audit__fail(db);
 	sqlite3_finalize(st);
 	return error;
 }
@@ -1675,11 +890,11 @@ static int verify_report_tables(cg_audit *db, int64_t *bad_id)
 	char run[32], day[32];
 	int error;
 
-	if ((error = exec(db, "BEGIN")) < 0)
+	if ((error = cg_audit__exec(db, "BEGIN")) < 0)
 		return error;
 	if ((error = first_value(run, sizeof(run), db, check_keys_sql)) == 0 && !*run)
 		error = first_value(day, sizeof(day), db, check_daily_sql);
-	if ((error = finish(db, error)) < 0)
+	if ((error = cg_audit__finish(db, error)) < 0)
 		return error;
 	if (*run) {
 		*bad_id = strtoll(run, NULL, 10);
@@ -1695,35 +910,11 @@ static int verify_report_tables(cg_audit *db, int64_t *bad_id)
 int cg_audit_verify(cg_audit *db, int64_t *first_bad_id, size_t *rows_checked)
 {
 	verify_state vs = { ZERO_HASH, 0, 0 };
-	int error = for_each_row(db, NULL, 0, verify_row, &vs);
+	int error = cg_audit__for_each_row(db, NULL, 0, verify_row, &vs);
 
 	*first_bad_id = vs.bad_id;
 	*rows_checked = vs.checked;
 	return error == 0 ? verify_report_tables(db, first_bad_id) : error;
-}
-
-typedef struct {
-	cg_audit_export_cb cb;
-	void *payload;
-	cg_buf line;
-} export_state;
-
-static int export_row(const row *r, void *payload)
-{
-	export_state *es = payload;
-
-	cg_buf_clear(&es->line);
-	cg_audit_entry_json(&es->line, r);
-	return es->cb(es->line.ptr, es->line.size, es->payload);
-}
-
-int cg_audit_export(cg_audit *db, cg_audit_export_cb cb, void *payload)
-{
-	export_state es = { cb, payload, CG_BUF_INIT };
-	int error = for_each_row(db, NULL, 0, export_row, &es);
-
-	cg_buf_dispose(&es.line);
-	return error;
 }
 
 /*
@@ -1739,100 +930,6 @@ static char *suffixed(const char *path, const char *suffix)
 	return cg_buf_detach(&b);
 }
 
-/* flock with a deadline, since a plain LOCK_EX could wait forever. */
-static int lock_file(int fd, int timeout_ms)
-{
-	const struct timespec pause = { 0, 5 * 1000 * 1000 };
-	int waited;
-
-	for (waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 5) {
-		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= timeout_ms)
-			return -1;
-		nanosleep(&pause, NULL);
-	}
-	return 0;
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* A new file's name survives a crash only once its directory is synced.
- * Best effort: the data itself is already synced. */
-static void sync_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? cg_strndup(path, slash == path ? 1 : (size_t)(slash - path)) :
-		cg_strdup(".");
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
-/* Appends under an exclusive flock and syncs. A line left without its
- * newline by an earlier failure is ended first, so it spoils only itself;
- * a failed write is cut off again for the same reason. */
-static int append_file(const char *path, const char *data, size_t len)
-{
-	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-	struct stat st;
-	char last = '\n';
-	int error = 0;
-
-	if (fd < 0)
-		return cg_error_set(CG_ERROR, "cannot open '%s': %s", path, strerror(errno));
-	if (lock_file(fd, busy_timeout_ms) < 0 || fstat(fd, &st) < 0 ||
-	    (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)) {
-		error = cg_error_set(CG_ERROR, "cannot lock '%s': %s", path, strerror(errno));
-	} else if ((last != '\n' && write_all(fd, "\n", 1) < 0) ||
-	           write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		error = cg_error_set(CG_ERROR, "cannot write '%s': %s", path, strerror(errno));
-		if (ftruncate(fd, st.st_size) < 0) {
-			/* then the next append ends the partial line */
-		}
-	} else if (st.st_size == 0) {
-		sync_parent(path);
-	}
-	close(fd);
-	return error;
-}
-
-/* Unique per line, so the database can tell which lines it has imported. */
-static void new_fallback_id(char out[33])
-{
-	static unsigned int counter;
-	unsigned char seed[16];
-	char hex[CG_SHA256_HEX_LEN + 1];
-	struct timespec ts;
-	cg_buf b = CG_BUF_INIT;
-
-	if (getentropy(seed, sizeof(seed)) < 0)
-		memset(seed, 0, sizeof(seed)); /* pid, clock and counter still differ */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	cg_buf_printf(&b, "%ld %lld %ld %u ", (long)getpid(), (long long)ts.tv_sec,
-	              ts.tv_nsec, counter++);
-	cg_buf_put(&b, seed, sizeof(seed));
-	cg_hash_sha256_hex(hex, b.ptr, b.size);
-	memcpy(out, hex, 32);
-	out[32] = '\0';
-	cg_buf_dispose(&b);
-}
-
 static int append_fallback(const char *fallback, const cg_audit_run *runs, size_t n)
 {
 	cg_buf b = CG_BUF_INIT;
@@ -1843,105 +940,12 @@ static int append_fallback(const char *fallback, const cg_audit_run *runs, size_
 
 	for (i = 0; i < n; i++) {
 		row_init(&r, stamp, &runs[i]);
-		new_fallback_id(id);
-		row_json(&b, &r, id);
+		cg_spool_new_id(id);
+		cg_audit__row_json(&b, &r, id);
 	}
-	error = append_file(fallback, b.ptr, b.size);
+	error = cg_spool_append(fallback, b.ptr, b.size, busy_timeout_ms);
 	cg_buf_dispose(&b);
 	return error;
-}
-
-static int json_text(const char **out, const cg_json *obj, const char *key)
-{
-	const cg_json *v = cg_json_get(obj, key);
-
-	if (!v || (cg_json_type_of(v) != CG_JSON_NULL && cg_json_type_of(v) != CG_JSON_STRING))
-		return cg_error_set(CG_ERROR, "member '%s' is missing or not a string", key);
-	*out = cg_json_string(v);
-	return 0;
-}
-
-/* Exactly the members `f` names, strings or null, into `base`; a line
- * of an older build lacks the members newer hash versions added. */
-static int json_struct(void *base, const cg_json *obj, const field *f, size_t n, size_t extra)
-{
-	const char *value = NULL;
-	size_t i, found = extra;
-	int error = 0;
-
-	if (cg_json_type_of(obj) != CG_JSON_OBJECT)
-		return cg_error_set(CG_ERROR, "not an object with the expected members");
-	for (i = 0; error == 0 && i < n; i++) {
-		if (f[i].since && !cg_json_get(obj, f[i].name))
-			continue;
-		if ((error = json_text(&value, obj, f[i].name)) == 0)
-			set_text(base, &f[i], value);
-		found++;
-	}
-	if (!error && cg_json_size(obj) != found)
-		return cg_error_set(CG_ERROR, "not an object with the expected members");
-	return error;
-}
-
-/* An array of kind `k`; one that a line of an older build lacks is empty. */
-static int json_items_in(loaded_row *l, const cg_json *obj, size_t k)
-{
-	const cg_json *array = cg_json_get(obj, kinds[k].name);
-	size_t i, n = cg_json_size(array);
-	int error = 0;
-
-	if (!array && kinds[k].since)
-		return 0;
-	if (!array || cg_json_type_of(array) != CG_JSON_ARRAY)
-		return cg_error_set(CG_ERROR, "member '%s' is not an array", kinds[k].name);
-	for (i = 0; error == 0 && i < n; i++)
-		error = json_struct(loaded_item(l, k, i), cg_json_at(array, i),
-		                    kinds[k].fields, kinds[k].nfields, 0);
-	return error;
-}
-
-static int json_items_in_all(loaded_row *l, const cg_json *obj)
-{
-	size_t k;
-	int error = 0;
-
-	for (k = 0; error == 0 && k < ARRAY_SIZE(kinds); k++)
-		error = json_items_in(l, obj, k);
-	return error;
-}
-
-/* How many of the item arrays a fallback line has: an older build's
- * lacks the newer ones. */
-static size_t kinds_in(const cg_json *obj)
-{
-	size_t k, n = 0;
-
-	for (k = 0; k < ARRAY_SIZE(kinds); k++)
-		n += cg_json_get(obj, kinds[k].name) != NULL;
-	return n;
-}
-
-/* A fallback line as written by row_json; its strings stay in `json`. */
-static int row_from_json(loaded_row *l, const char **fallback_id, cg_json **json,
-                         const char *line, size_t len)
-{
-	int64_t ms;
-	int error;
-
-	loaded_clear(l);
-	if ((error = cg_json_parse(json, line, len)) < 0 ||
-	    (error = json_struct(&l->r, *json, run_fields, ARRAY_SIZE(run_fields),
-	                         2 + kinds_in(*json))) < 0 ||
-	    (error = json_text(fallback_id, *json, "fallback_id")) < 0 ||
-	    (error = json_items_in_all(l, *json)) < 0)
-		return error;
-	if (!*fallback_id || !l->r.tool_version ||
-	    cg_json_int(&l->r.run.duration_us, cg_json_get(*json, "duration_us")) < 0)
-		return cg_error_set(CG_ERROR, "fallback_id, tool_version or duration_us missing");
-	if (!l->r.time || strlen(l->r.time) != 24 ||
-	    cg_timestamp_parse(l->r.time, 24, &ms) != CG_TS_OK)
-		return invalid("time", l->r.time);
-	return validate_run(&l->r.run);
 }
 
 static int imported(int *out, cg_audit *db, const char *fallback_id)
@@ -1949,13 +953,13 @@ static int imported(int *out, cg_audit *db, const char *fallback_id)
 	sqlite3_stmt *st = NULL;
 	int error, rc;
 
-	if ((error = stmt(&st, db, ST_IMPORTED)) < 0)
+	if ((error = cg_audit__stmt(&st, db, ST_IMPORTED)) < 0)
 		return error;
-	bind_text(st, 1, fallback_id);
+	cg_audit__bind_text(st, 1, fallback_id);
 	rc = sqlite3_step(st);
 	*out = rc == SQLITE_ROW;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		error = db_fail(db);
+		error = cg_audit__fail(db);
 	sqlite3_reset(st);
 	return error;
 }
@@ -1970,7 +974,7 @@ static int import_line(cg_audit *db, chain_tail *t, loaded_row *l, cg_buf *rejec
 	sqlite3_stmt *st = NULL;
 	int error, seen = 0;
 
-	if (len > MAX_FALLBACK_LINE || row_from_json(l, &fallback_id, &json, line, len) < 0) {
+	if (len > MAX_FALLBACK_LINE || cg_audit__row_from_json(l, &fallback_id, &json, line, len) < 0) {
 		cg_buf_put(rejected, line, len);
 		cg_buf_putc(rejected, '\n');
 		cg_json_free(json);
@@ -1978,8 +982,8 @@ static int import_line(cg_audit *db, chain_tail *t, loaded_row *l, cg_buf *rejec
 	}
 	if ((error = imported(&seen, db, fallback_id)) == 0 && !seen &&
 	    (error = insert_row(db, &l->r, t)) == 0 &&
-	    (error = stmt(&st, db, ST_INSERT_IMPORTED)) == 0) {
-		bind_text(st, 1, fallback_id);
+	    (error = cg_audit__stmt(&st, db, ST_INSERT_IMPORTED)) == 0) {
+		cg_audit__bind_text(st, 1, fallback_id);
 		sqlite3_bind_int64(st, 2, l->r.id);
 		error = step_done(db, st);
 	}
@@ -2019,7 +1023,7 @@ static int import_lines(cg_audit *db, chain_tail *t, pending *p)
 		error = cg_error_set(CG_ERROR, "cannot read '%s': %s", p->path, strerror(errno));
 	free(line);
 	fclose(f);
-	loaded_dispose(&l);
+	cg_audit__loaded_dispose(&l);
 	return error;
 }
 
@@ -2053,7 +1057,8 @@ static void release_pending(pending *p, int committed)
 
 		if (committed &&
 		    (!p->rejected.size ||
-		     append_file(rejected, p->rejected.ptr, p->rejected.size) == 0) &&
+		     cg_spool_append(rejected, p->rejected.ptr, p->rejected.size,
+		                     busy_timeout_ms) == 0) &&
 		    ftruncate(p->fd, 0) == 0)
 			fsync(p->fd);
 		free(rejected);
@@ -2119,7 +1124,7 @@ int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n)
 	if (db->readonly)
 		return cg_error_set(CG_ERROR, "audit database '%s' is open read-only", db->path);
 	if ((error = validate_runs(runs, n)) < 0 ||
-	    (error = exec(db, "BEGIN IMMEDIATE")) < 0)
+	    (error = cg_audit__exec(db, "BEGIN IMMEDIATE")) < 0)
 		return error;
 	if ((error = read_tail(&t, db)) == 0) {
 		before = t.id;
@@ -2127,7 +1132,7 @@ int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n)
 		    (error = insert_runs(db, &t, runs, n)) == 0)
 			error = index_runs(db);
 	}
-	error = finish(db, error);
+	error = cg_audit__finish(db, error);
 	release_pending(&p, error == 0);
 	if (error == 0) {
 		refresh_stats(db, before, t.id);

@@ -212,12 +212,6 @@ int cg_audit_items(cg_audit *db, const cg_audit_filter *filter, cg_audit_item_ki
  * Strings are escaped by cg_json_put_string; NULL is null. */
 void cg_audit_entry_json(cg_buf *out, const cg_audit_entry *entry);
 
-/* Receives one exported run: a line as cg_audit_entry_json writes it. */
-typedef int (*cg_audit_export_cb)(const char *line, size_t len, void *payload);
-
-/* Streams every run in id order, one JSON line each (cg_audit_entry_json). */
-int cg_audit_export(cg_audit *db, cg_audit_export_cb cb, void *payload);
-
 void cg_audit_close(cg_audit *db);
 
 /* For tests: the busy timeout of handles opened afterwards (10000 ms by

@@ -33,6 +33,38 @@ void *cg_array_grow(void *p, size_t *alloc, size_t need, size_t elem)
 	return cg_realloc(p, n * elem);
 }
 
+size_t cg_array_find(const void *items, size_t n, size_t elem, size_t key_offset,
+                     const char *key, int *found)
+{
+	size_t lo = 0, hi = n;
+
+	*found = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *at = *(const char *const *)((const char *)items + mid * elem + key_offset);
+		int c = strcmp(at, key);
+		if (!c) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void *cg_array_insert(void *p, size_t *n, size_t *alloc, size_t at, size_t elem)
+{
+	char *items = cg_array_grow(p, alloc, *n + 1, elem);
+
+	memmove(items + (at + 1) * elem, items + at * elem, (*n - at) * elem);
+	memset(items + at * elem, 0, elem);
+	(*n)++;
+	return items;
+}
+
 char *cg_strdup(const char *s) { return cg_strndup(s, strlen(s)); }
 
 char *cg_strndup(const char *s, size_t n)

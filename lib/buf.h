@@ -54,6 +54,16 @@ void *cg_calloc(size_t n, size_t size);
 void *cg_realloc(void *p, size_t n);
 /* Grows an array of `elem` bytes to hold at least `need` items. */
 void *cg_array_grow(void *p, size_t *alloc, size_t need, size_t elem);
+/* A sorted array of `elem`-byte items, each with a `char *` key at
+ * `key_offset`: the index of the item whose key is `key`, with *found set;
+ * else, with *found 0, the index where it belongs. */
+size_t cg_array_find(const void *items, size_t n, size_t elem, size_t key_offset,
+                     const char *key, int *found);
+/* Opens a zeroed item at index `at` of an array of *n items (grown as
+ * cg_array_grow does); returns the array, which may have moved. */
+void *cg_array_insert(void *p, size_t *n, size_t *alloc, size_t at, size_t elem);
+/* The number of items of an array (not of a pointer). */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 char *cg_strdup(const char *s);
 char *cg_strndup(const char *s, size_t n);
 

@@ -954,7 +954,7 @@ static int walk_dir(walk *w, git_tree *tree, const cache_tree *ct, size_t lo, si
 	return error;
 }
 
-/* For tests: how cg_changes_staged compares the index with a tree. */
+/* For tests: how cg_changes_staged_snapshot compares the index with a tree. */
 static cg_changes__method staged_method = CG_CHANGES__AUTO;
 
 void cg_changes__set_method(cg_changes__method method)
@@ -1037,17 +1037,6 @@ static void keep_common(cg_changes *first, cg_changes *const *others, size_t n)
 	first->len = kept;
 }
 
-static int tree_of_parent(git_tree **out, git_commit *commit, unsigned int n)
-{
-	git_commit *parent = NULL;
-	int error = git_commit_parent(&parent, commit, n);
-
-	if (!error)
-		error = git_commit_tree(out, parent);
-	git_commit_free(parent);
-	return error < 0 ? cg_error_from_git("cannot read parent commit") : 0;
-}
-
 /* Diffs `now` (a tree, or the index when `staged` is set) against every
  * parent tree and keeps the paths that differ from all of them. */
 static int against_parents(cg_changes **out, const tree_reader *rd, const staged_side *staged,
@@ -1072,31 +1061,6 @@ static int against_parents(cg_changes **out, const tree_reader *rd, const staged
 	for (k = 0; k < n; k++)
 		cg_changes_free(each[k]);
 	free(each);
-	return error;
-}
-
-/* Whether `f` is the file `index` was read from, unchanged since. */
-static int same_file(const index_file *f, git_index *index)
-{
-	return f->map && !memcmp((const unsigned char *)f->map + f->size - GIT_OID_RAWSZ,
-	                         git_index_checksum(index)->id, GIT_OID_RAWSZ);
-}
-
-int cg_changes_staged(cg_changes **out, git_repository *repo, git_index *index,
-                      git_tree *const *parents, size_t nparents)
-{
-	staged_side s = { NULL, index };
-	tree_reader rd = { repo, NULL };
-	index_file f;
-	int error;
-
-	memset(&f, 0, sizeof(f));
-	if (staged_method != CG_CHANGES__LIBGIT2 && git_index_path(index) &&
-	    !git_index_has_conflicts(index) && index_file_read(&f, git_index_path(index)) == 0 &&
-	    same_file(&f, index) && !f.conflicted)
-		s.file = &f;
-	error = against_parents(out, &rd, &s, NULL, parents, nparents);
-	index_file_dispose(&f);
 	return error;
 }
 
@@ -1129,32 +1093,6 @@ int cg_changes_trees_memo(cg_changes **out, git_repository *repo, cg_memo *memo,
 
 	return against_parents(out, &rd, NULL, tree, nparents ? parents : &none,
 	                       nparents ? nparents : 1);
-}
-
-int cg_changes_trees(cg_changes **out, git_repository *repo, git_tree *tree,
-                     git_tree *const *parents, size_t nparents)
-{
-	return cg_changes_trees_memo(out, repo, NULL, tree, parents, nparents);
-}
-
-int cg_changes_commit(cg_changes **out, git_repository *repo, git_commit *commit)
-{
-	unsigned int n = git_commit_parentcount(commit), k;
-	git_tree **parents = cg_calloc(n ? n : 1, sizeof(*parents)), *tree = NULL;
-	int error = 0;
-
-	*out = NULL;
-	if (git_commit_tree(&tree, commit) < 0)
-		error = cg_error_from_git("cannot read commit tree");
-	for (k = 0; k < n && !error; k++)
-		error = tree_of_parent(&parents[k], commit, k);
-	if (!error)
-		error = cg_changes_trees(out, repo, tree, parents, n);
-	for (k = 0; k < n; k++)
-		git_tree_free(parents[k]);
-	free(parents);
-	git_tree_free(tree);
-	return error;
 }
 
 size_t cg_changes_count(const cg_changes *changes)

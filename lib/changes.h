@@ -67,24 +67,18 @@ typedef struct {
  * deletion and an addition, which is all the rules need (SPEC §3). */
 typedef struct cg_changes cg_changes;
 
-/* What `git commit` will record: `index` against the parents' trees
- * (at least one: `parents[0]` is HEAD's, NULL when unborn; more during a
- * merge, when only paths that differ from every parent count, as for a
- * merge commit). Like git diff --cached, it skips the directories that
- * the index file's cache-tree shows unchanged, so `index` must be as last
- * read from or written to its file (no unsaved changes in memory). */
-int cg_changes_staged(cg_changes **out, git_repository *repo, git_index *index,
-                      git_tree *const *parents, size_t nparents);
-
-/* cg_changes_staged for the staged side as a snapshot of an index file. */
+/* What `git commit` will record: `staged`, a snapshot of an index file,
+ * against the parents' trees (at least one: `parents[0]` is HEAD's, NULL
+ * when unborn; more during a merge, when only paths that differ from every
+ * parent count, as for a merge commit). Like git diff --cached, it skips
+ * the directories that the index file's cache-tree shows unchanged. */
 int cg_changes_staged_snapshot(cg_changes **out, const cg_snapshot *staged,
                                git_tree *const *parents, size_t nparents);
 
-/* For tests: how cg_changes_staged compares, all with the same result.
- * AUTO uses the cache-tree when the index file has one; NO_CACHE_TREE
- * walks every directory; LIBGIT2 runs git_diff_tree_to_index, which AUTO
- * also falls back to for conflicts, and for a git_index whose file has
- * changed since it was read. */
+/* For tests: how cg_changes_staged_snapshot compares, all with the same
+ * result. AUTO uses the cache-tree when the index file has one;
+ * NO_CACHE_TREE walks every directory; LIBGIT2 runs git_diff_tree_to_index,
+ * which AUTO also falls back to for conflicts. */
 typedef enum {
 	CG_CHANGES__AUTO,
 	CG_CHANGES__NO_CACHE_TREE,
@@ -93,17 +87,12 @@ typedef enum {
 
 void cg_changes__set_method(cg_changes__method method);
 
-/* What `commit` introduced: against its parent, the empty tree for a root
- * commit, and for a merge only the paths that differ from every parent. */
-int cg_changes_commit(cg_changes **out, git_repository *repo, git_commit *commit);
-
-/* The same for a caller that has the trees already (`nparents` 0: a root
- * commit), so that they are not read twice: on a long history with
- * libgit2's object cache off, reading them is most of the cost. */
-int cg_changes_trees(cg_changes **out, git_repository *repo, git_tree *tree,
-                     git_tree *const *parents, size_t nparents);
-
-/* cg_changes_trees reading the subtrees through `memo` (may be NULL). */
+/* What a commit whose tree is `tree` introduced: against its parents'
+ * trees (`nparents` 0: a root commit, against the empty tree), and for a
+ * merge only the paths that differ from every parent. The caller has the
+ * trees already, so that they are not read twice: on a long history with
+ * libgit2's object cache off, reading them is most of the cost. Subtrees
+ * are read through `memo` (may be NULL). */
 int cg_changes_trees_memo(cg_changes **out, git_repository *repo, cg_memo *memo,
                           git_tree *tree, git_tree *const *parents, size_t nparents);
 

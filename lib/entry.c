@@ -1,6 +1,5 @@
 #include "entry.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +38,10 @@ static int is_one_line(const char *s)
 	return visible;
 }
 
-int cg_entry_format(cg_buf *out, const cg_pattern *pattern, int64_t now_ms,
-                    const char *author, const char *message)
+/* The entry line (no line end), checked against `pattern`: CG_EUSAGE when
+ * the policy's entry_pattern would not accept it. */
+static int entry_format(cg_buf *out, const cg_pattern *pattern, int64_t now_ms,
+                        const char *author, const char *message)
 {
 	char ts[32];
 	size_t start = 0, len = 0, at;
@@ -64,7 +65,10 @@ int cg_entry_format(cg_buf *out, const cg_pattern *pattern, int64_t now_ms,
 	return 0;
 }
 
-int cg_entry_author(cg_buf *out, git_repository *repo)
+/* Who entries are by: GIT_AUTHOR_NAME, else user.name from `repo`'s
+ * configuration (the global one when `repo` is NULL). CG_EUSAGE with a
+ * message naming the fix when neither is set. */
+static int entry_author(cg_buf *out, git_repository *repo)
 {
 	const char *env = getenv("GIT_AUTHOR_NAME");
 	git_config *cfg = NULL;
@@ -215,25 +219,6 @@ static void insert_entry(cg_buf *out, const char *data, size_t len, const cg_cha
 
 /* --- files ------------------------------------------------------------------ */
 
-static int read_file(cg_buf *out, const char *path)
-{
-	char chunk[65536];
-	FILE *fp = fopen(path, "rb");
-	size_t n;
-	int error = 0;
-
-	if (!fp)
-		return cg_error_set(CG_ERROR, "cannot read '%s': %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && out->size <= CG_CHANGELOG_MAX_BYTES)
-		cg_buf_put(out, chunk, n);
-	if (ferror(fp))
-		error = cg_error_set(CG_ERROR, "cannot read '%s': %s", path, strerror(errno));
-	else if (out->size > CG_CHANGELOG_MAX_BYTES)
-		error = cg_error_set(CG_ERROR, "'%s' is larger than 32 MiB", path);
-	fclose(fp);
-	return error;
-}
-
 /* --- changeguard entry ----------------------------------------------------- */
 
 static void add_target(target **targets, size_t *n, size_t *alloc, const char *path)
@@ -317,7 +302,7 @@ static int prepare(target *t, git_repository *repo, const cg_policy *p, const ch
 	t->mode = st.st_mode;
 	if (!S_ISREG(st.st_mode))
 		return cg_error_set(CG_EUSAGE, "'%s' is not a regular file", t->path);
-	if ((error = read_file(&old, t->full.ptr)) == 0 &&
+	if ((error = cg_fs_read(&old, t->full.ptr, CG_CHANGELOG_MAX_BYTES)) == 0 &&
 	    cg_changelog_is_binary(old.ptr, old.size))
 		error = cg_error_set(CG_EUSAGE, "'%s' is a binary file", t->path);
 	if (!error && (error = cg_changelog_parse(&cl, old.ptr, old.size,
@@ -337,7 +322,7 @@ static int write_and_stage(cg_entry_written *out, target *t, size_t n, git_index
 	out->created = cg_calloc(n, sizeof(*out->created));
 	for (i = 0; i < n && !error; i++) {
 		if ((error = cg_fs_write_atomic(t[i].full.ptr, t[i].content.ptr,
-		                              t[i].content.size, t[i].mode)) < 0)
+		                                t[i].content.size, t[i].mode)) < 0)
 			break;
 		out->paths[out->n] = cg_strdup(t[i].path);
 		out->created[out->n++] = !t[i].mode;
@@ -367,9 +352,9 @@ int cg_entry_add(cg_entry_written *out, cg_check *c, const char *message,
 	/* first, so that the unstaged-changes check compares with the index
 	 * the entry is staged into */
 	if ((error = cg_check_index(&index, c)) < 0 ||
-	    (error = cg_entry_author(&author, repo)) < 0 ||
-	    (error = cg_entry_format(&line, p->changelog.entry_pattern, now, author.ptr,
-	                             message)) < 0)
+	    (error = entry_author(&author, repo)) < 0 ||
+	    (error = entry_format(&line, p->changelog.entry_pattern, now, author.ptr,
+	                          message)) < 0)
 		goto done;
 	error = opts->dir ? dir_target(&t, &n, git_repository_workdir(repo), opts->dir,
 	                               p->changelog.file)
@@ -428,9 +413,9 @@ int cg_entry_init(cg_init_result *out, const char *dir, git_repository *repo)
 	cg_buf_printf(&log_path, "%s/%s", dir, p->changelog.file);
 	out->wrote_changelog = !exists(log_path.ptr);
 	if (out->wrote_changelog &&
-	    ((error = cg_entry_author(&author, repo)) < 0 ||
-	     (error = cg_entry_format(&line, p->changelog.entry_pattern, cg_timestamp_now_ms(),
-	                              author.ptr, "start of the changelog (changeguard init)")) < 0))
+	    ((error = entry_author(&author, repo)) < 0 ||
+	     (error = entry_format(&line, p->changelog.entry_pattern, cg_timestamp_now_ms(),
+	                           author.ptr, "start of the changelog (changeguard init)")) < 0))
 		goto done;
 	cg_buf_printf(&content, NEW_CHANGELOG "%s\n", line.ptr);
 	if (out->wrote_policy) {

@@ -43,16 +43,6 @@ int cg_entry_add(cg_entry_written *out, cg_check *c, const char *message,
 
 void cg_entry_written_dispose(cg_entry_written *w);
 
-/* Who entries are by: GIT_AUTHOR_NAME, else user.name from `repo`'s
- * configuration (the global one when `repo` is NULL). CG_EUSAGE with a
- * message naming the fix when neither is set. */
-int cg_entry_author(cg_buf *out, git_repository *repo);
-
-/* The entry line (no line end), checked against `pattern`: CG_EUSAGE when
- * the policy's entry_pattern would not accept it. */
-int cg_entry_format(cg_buf *out, const cg_pattern *pattern, int64_t now_ms,
-                    const char *author, const char *message);
-
 typedef struct {
 	int wrote_policy;     /* .changeguard.yml was missing and is now written */
 	int wrote_changelog;  /* likewise the changelog */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,5 +31,101 @@ int cg_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 	if (error)
 		unlink(tmp.ptr);
 	cg_buf_dispose(&tmp);
+	return error;
+}
+
+/* "16 MiB" rather than 16777216 bytes, when it is a whole number of them. */
+static void put_size(cg_buf *out, size_t n)
+{
+	if (n && n % (1024 * 1024) == 0)
+		cg_buf_printf(out, "%zu MiB", n / (1024 * 1024));
+	else if (n && n % 1024 == 0)
+		cg_buf_printf(out, "%zu KiB", n / 1024);
+	else
+		cg_buf_printf(out, "%zu bytes", n);
+}
+
+/* Reads up to `cap` bytes; *longer says whether the file goes on. */
+static int read_capped(cg_buf *out, const char *path, size_t cap, int *longer)
+{
+	char chunk[65536];
+	FILE *fp;
+	size_t n, want, got = 0;
+	int error = 0, err;
+
+	*longer = 0;
+	if (!(fp = fopen(path, "rb"))) {
+		err = errno;
+		return cg_error_set(err == ENOENT ? CG_ENOTFOUND : CG_ERROR, "cannot read '%s': %s",
+		                    path, strerror(err));
+	}
+	do {
+		want = cap - got < sizeof(chunk) ? cap - got : sizeof(chunk);
+		n = want ? fread(chunk, 1, want, fp) : 0;
+		cg_buf_put(out, chunk, n);
+		got += n;
+	} while (n > 0 && got < cap);
+	/* one byte more tells a file of exactly `cap` bytes from a longer one */
+	if (!ferror(fp) && got == cap)
+		*longer = fgetc(fp) != EOF;
+	if (ferror(fp))
+		error = cg_error_set(CG_ERROR, "cannot read '%s': %s", path, strerror(errno));
+	fclose(fp);
+	return error;
+}
+
+int cg_fs_read(cg_buf *out, const char *path, size_t cap)
+{
+	cg_buf size = CG_BUF_INIT;
+	int longer, error = read_capped(out, path, cap, &longer);
+
+	if (error == 0 && longer) {
+		put_size(&size, cap);
+		error = cg_error_set(CG_ELIMIT, "'%s' is larger than %s", path, size.ptr);
+		cg_buf_dispose(&size);
+	}
+	return error;
+}
+
+int cg_fs_read_head(cg_buf *out, const char *path, size_t cap)
+{
+	int longer;
+
+	return read_capped(out, path, cap, &longer);
+}
+
+static int make_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0777) == 0 ||
+	    (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
+		return 0;
+	if (errno == EEXIST)
+		errno = ENOTDIR;
+	return -1;
+}
+
+int cg_fs_mkdir_p(const char *dir, const char *why)
+{
+	char *copy, *p, saved;
+	int error = 0;
+
+	if (!*dir)
+		return 0;
+	copy = cg_strdup(dir);
+	for (p = copy + 1; error == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		saved = *p;
+		*p = '\0';
+		if (make_dir(copy) < 0)
+			error = cg_error_set(CG_ERROR, "cannot create directory '%s'%s%s: %s", copy,
+			                     why ? " " : "", why ? why : "", strerror(errno));
+		*p = saved;
+		if (!saved)
+			break;
+	}
+	free(copy);
 	return error;
 }

@@ -8,7 +8,9 @@
 #include "buf.h"
 #include "check.h"
 #include "error.h"
+#include "fs.h"
 #include "install.h"
+#include "message.h"
 #include "output.h"
 
 static const struct {
@@ -30,22 +32,6 @@ static const struct {
 
 /* Messages larger than this are not commit messages. */
 #define MAX_MESSAGE (16u * 1024 * 1024)
-
-static int read_file(cg_buf *out, const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-
-	if (!fp)
-		return cg_error_set(CG_ERROR, "cannot read '%s'", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && out->size <= MAX_MESSAGE)
-		cg_buf_put(out, chunk, n);
-	fclose(fp);
-	if (out->size > MAX_MESSAGE)
-		return cg_error_set(CG_ELIMIT, "the message in '%s' is larger than 16 MiB", path);
-	return 0;
-}
 
 static int standard_options(cg_hook_kind kind, int argc, char **argv)
 {
@@ -77,7 +63,7 @@ static int add_guidance(const char *path, const cg_result *r, char comment)
 	FILE *fp;
 	int error;
 
-	if ((error = read_file(&msg, path)) < 0)
+	if ((error = cg_fs_read(&msg, path, MAX_MESSAGE)) < 0)
 		goto done;
 	comment = cg_message_comment_char(msg.ptr, msg.size, comment);
 	scissors = strstr(msg.ptr, " ------------------------ >8 ------------------------");
@@ -150,7 +136,7 @@ static int evaluate(cg_result **out, cg_check *c, cg_hook_kind kind, const char 
 		return cg_check_evaluate(out, c, "", 0);
 	if (kind != CG_HOOK_COMMIT_MSG)
 		return cg_check_evaluate(out, c, NULL, 0);
-	if ((error = read_file(&raw, msgfile)) == 0) {
+	if ((error = cg_fs_read(&raw, msgfile, MAX_MESSAGE)) == 0) {
 		/* git runs commit-msg before it strips comments and the -v diff,
 		 * but only when an editor was used: with -m or -F (GIT_EDITOR=:)
 		 * it keeps comment lines, so the message is read as it will be. */

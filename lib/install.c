@@ -99,26 +99,6 @@ int cg_install_hooks_dir(cg_buf *out, git_repository *repo)
 	return 0;
 }
 
-static int make_dirs(const char *path)
-{
-	char *copy = cg_strdup(path), *p, saved;
-	int error = 0;
-
-	for (p = copy + 1; !error; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		saved = *p;
-		*p = '\0';
-		if (mkdir(copy, 0777) < 0 && errno != EEXIST)
-			error = cg_error_set(CG_ERROR, "cannot create '%s': %s", copy, strerror(errno));
-		*p = saved;
-		if (!saved)
-			break;
-	}
-	free(copy);
-	return error;
-}
-
 /* --- what a hook file is ------------------------------------------------- */
 
 typedef enum {
@@ -147,21 +127,6 @@ static int ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-/* Reads at most `max` bytes of a file. */
-static int read_head(cg_buf *out, const char *path, size_t max)
-{
-	char chunk[4096];
-	FILE *fp = fopen(path, "rb");
-	size_t n;
-
-	if (!fp)
-		return cg_error_set(CG_ERROR, "cannot read '%s': %s", path, strerror(errno));
-	while (out->size < max && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		cg_buf_put(out, chunk, n);
-	fclose(fp);
-	return 0;
 }
 
 /* The executable a wrapper runs: the value of its line hook='...'. */
@@ -205,7 +170,7 @@ static int inspect(hook_file *h, const char *path, const char *name)
 			cg_buf_puts(&h->binary, real ? real : target);
 			free(real);
 		}
-	} else if (S_ISREG(h->st.st_mode) && (error = read_head(&h->text, path, 4096)) == 0 &&
+	} else if (S_ISREG(h->st.st_mode) && (error = cg_fs_read_head(&h->text, path, 4096)) == 0 &&
 	           strstr(h->text.ptr, WRAPPER_MARK)) {
 		h->kind = HOOK_WRAPPER;
 		wrapper_binary(&h->binary, h->text.ptr);
@@ -413,7 +378,7 @@ int cg_install(cg_install_report *out, git_repository *repo, const char *libexec
 	}
 	if ((error = start_report(out, repo)) < 0 ||
 	    (error = check_executables(libexec, names, n)) < 0 ||
-	    (error = make_dirs(out->hooks_dir)) < 0 ||
+	    (error = cg_fs_mkdir_p(out->hooks_dir, NULL)) < 0 ||
 	    (error = check_free_slots(out->hooks_dir, names, n)) < 0)
 		return error;
 	for (i = 0; i < n && !error; i++) {

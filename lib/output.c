@@ -4,10 +4,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RED "\033[31m"
-#define YELLOW "\033[33m"
-#define RESET "\033[m"
-
 void cg_output_init(cg_output *o, FILE *fp)
 {
 	const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
@@ -109,7 +105,7 @@ static void print_line(const cg_output *o, const char *color, const char *label,
 
 	cg_output_escape(&line, text, 0);
 	if (o->color && color)
-		fprintf(o->fp, "%s%s%s%s%s\n", o->prefix, color, label, RESET, line.ptr);
+		fprintf(o->fp, "%s%s%s%s%s\n", o->prefix, color, label, CG_COLOR_RESET, line.ptr);
 	else
 		fprintf(o->fp, "%s%s%s\n", o->prefix, label, line.ptr);
 	cg_buf_dispose(&line);
@@ -123,7 +119,7 @@ static void print_hints(const cg_output *o, const char *hints)
 		const char *nl = strchr(s, '\n');
 		size_t n = nl ? (size_t)(nl - s) : strlen(s);
 		char *one = cg_strndup(s, n);
-		print_line(o, YELLOW, "hint: ", one);
+		print_line(o, CG_COLOR_YELLOW, "hint: ", one);
 		free(one);
 		s += n + (nl != NULL);
 	}
@@ -131,7 +127,7 @@ static void print_hints(const cg_output *o, const char *hints)
 
 void cg_output_message(const cg_output *o, const char *msg, const char *hints)
 {
-	print_line(o, RED, "changeguard: ", msg);
+	print_line(o, CG_COLOR_RED, "changeguard: ", msg);
 	print_hints(o, hints);
 }
 
@@ -183,7 +179,7 @@ void cg_output_result(const cg_output *o, const cg_result *r, const char *subjec
 	else
 		cg_buf_printf(&head, "%s refused: %zu problem%s", subject, r->nfindings,
 		              r->nfindings == 1 ? "" : "s");
-	print_line(o, r->verdict == CG_VERDICT_DEFERRED ? YELLOW : RED, "changeguard: ", head.ptr);
+	print_line(o, r->verdict == CG_VERDICT_DEFERRED ? CG_COLOR_YELLOW : CG_COLOR_RED, "changeguard: ", head.ptr);
 	for (i = 0; i < r->nfindings; i++)
 		print_finding(o, &r->findings[i]);
 	for (i = 0; i < r->nfindings; i++) {

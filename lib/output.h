@@ -9,6 +9,12 @@
 #include "buf.h"
 #include "rules.h"
 
+/* Terminal colours, for output that the caller decided may have them. */
+#define CG_COLOR_BOLD "\033[1m"
+#define CG_COLOR_RED "\033[31m"
+#define CG_COLOR_YELLOW "\033[33m"
+#define CG_COLOR_RESET "\033[m"
+
 typedef struct {
 	FILE *fp;
 	int color;          /* only on a terminal, never with NO_COLOR or TERM=dumb */

@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "error.h"
+#include "fs.h"
 #include "hash.h"
 #include "timestamp.h"
 
@@ -981,28 +982,13 @@ int cg_policy_default(cg_policy **out)
 	return error;
 }
 
-/* Reads at most one byte past the limit: enough to say the file is too large. */
+/* One byte past the limit is enough for cg_policy_load_buffer to say the
+ * file is too large. An unreadable policy file is the policy's problem. */
 static int read_bounded(cg_buf *out, const char *path)
 {
-	char chunk[8192];
-	FILE *f = fopen(path, "rb");
-	size_t want, n;
-	int error = 0, err;
+	int error = cg_fs_read_head(out, path, CG_POLICY_MAX_SIZE + 1);
 
-	if (!f) {
-		err = errno;
-		return cg_error_set(err == ENOENT ? CG_ENOTFOUND : CG_EPOLICY, "%s: cannot open: %s",
-		                    path, strerror(err));
-	}
-	do {
-		want = CG_POLICY_MAX_SIZE + 1 - out->size;
-		n = fread(chunk, 1, want < sizeof(chunk) ? want : sizeof(chunk), f);
-		cg_buf_put(out, chunk, n);
-	} while (n > 0 && out->size <= CG_POLICY_MAX_SIZE);
-	if (ferror(f))
-		error = cg_error_set(CG_EPOLICY, "%s: cannot read: %s", path, strerror(errno));
-	fclose(f);
-	return error;
+	return error == CG_ERROR ? CG_EPOLICY : error;
 }
 
 int cg_policy_load_file(cg_policy **out, const char *path)

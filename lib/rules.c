@@ -35,60 +35,6 @@ typedef struct {
 	cg_buf scratch;
 } evaluation;
 
-static char *dup_or_null(const char *s)
-{
-	return s ? cg_strdup(s) : NULL;
-}
-
-void cg_result_add_finding(cg_result *r, const char *rule, const char *path,
-                           const char *detail, const char *hint, const char *waiver)
-{
-	cg_finding *f;
-
-	r->findings = cg_array_grow(r->findings, &r->afindings, r->nfindings + 1,
-	                            sizeof(*r->findings));
-	f = &r->findings[r->nfindings++];
-	f->rule = cg_strdup(rule);
-	f->path = dup_or_null(path);
-	f->detail = cg_strdup(detail);
-	f->hint = dup_or_null(hint);
-	f->waiver = dup_or_null(waiver);
-	f->needs_entry = 0;
-}
-
-static void free_finding(cg_finding *f)
-{
-	free(f->rule);
-	free(f->path);
-	free(f->detail);
-	free(f->hint);
-	free(f->waiver);
-}
-
-static void free_waiver(cg_waiver *w)
-{
-	free(w->rule);
-	free(w->source);
-	free(w->name);
-	free(w->reason);
-	free(w->authorizer);
-}
-
-static void add_waiver(cg_result *r, const char *rule, const char *source,
-                       const char *name, const char *reason, const char *authorizer)
-{
-	cg_waiver *w;
-
-	r->waivers = cg_array_grow(r->waivers, &r->awaivers, r->nwaivers + 1,
-	                           sizeof(*r->waivers));
-	w = &r->waivers[r->nwaivers++];
-	w->rule = cg_strdup(rule);
-	w->source = cg_strdup(source);
-	w->name = cg_strdup(name);
-	w->reason = dup_or_null(reason);
-	w->authorizer = dup_or_null(authorizer);
-}
-
 /* --- which CHANGELOG a path needs ------------------------------------- */
 
 static const char *basename_of(const char *path)
@@ -159,26 +105,15 @@ static int needs_entry(const cg_policy *p, const char *path)
 
 static requirement *find_or_add_requirement(evaluation *ev, const char *changelog)
 {
-	size_t lo = 0, hi = ev->nreqs;
-	requirement *r;
+	int found;
+	size_t at = cg_array_find(ev->reqs, ev->nreqs, sizeof(*ev->reqs),
+	                          offsetof(requirement, path), changelog, &found);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(ev->reqs[mid].path, changelog);
-		if (!c)
-			return &ev->reqs[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!found) {
+		ev->reqs = cg_array_insert(ev->reqs, &ev->nreqs, &ev->areqs, at, sizeof(*ev->reqs));
+		ev->reqs[at].path = cg_strdup(changelog);
 	}
-	ev->reqs = cg_array_grow(ev->reqs, &ev->areqs, ev->nreqs + 1, sizeof(*ev->reqs));
-	memmove(&ev->reqs[lo + 1], &ev->reqs[lo], (ev->nreqs - lo) * sizeof(*ev->reqs));
-	ev->nreqs++;
-	r = &ev->reqs[lo];
-	memset(r, 0, sizeof(*r));
-	r->path = cg_strdup(changelog);
-	return r;
+	return &ev->reqs[at];
 }
 
 static void collect_requirements(evaluation *ev)
@@ -554,7 +489,7 @@ static size_t settle(cg_result *r, const char *trailer, const char *rule_prefix)
 	for (i = 0; i < r->nfindings; i++) {
 		cg_finding *f = &r->findings[i];
 		if (is_waivable_by(f, trailer) && !strncmp(f->rule, rule_prefix, strlen(rule_prefix))) {
-			free_finding(f);
+			cg_result_finding_dispose(f);
 			settled++;
 		} else {
 			r->findings[kept++] = *f;
@@ -584,8 +519,8 @@ static void apply_skip(evaluation *ev)
 		return;
 	if (in->push_skip_reason && in->push_skip_reason[0]) {
 		settle(ev->result, key, "changelog");
-		add_waiver(ev->result, "changelog", "push-option", "changeguard.skip",
-		           in->push_skip_reason, in->pusher);
+		cg_result_add_waiver(ev->result, "changelog", "push-option", "changeguard.skip",
+		                     in->push_skip_reason, in->pusher);
 		return;
 	}
 	if (!in->trailers || !(t = cg_trailers_find(in->trailers, key, &pos)))
@@ -600,7 +535,7 @@ static void apply_skip(evaluation *ev)
 		return;
 	}
 	settle(ev->result, key, "changelog");
-	add_waiver(ev->result, "changelog", "trailer", t->key, t->value, NULL);
+	cg_result_add_waiver(ev->result, "changelog", "trailer", t->key, t->value, NULL);
 }
 
 /* --- the protect rule -------------------------------------------------- */
@@ -786,7 +721,7 @@ static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths
 			protect_finding(ev, g, rule.ptr, c->path, why.size ? why.ptr : problem);
 	}
 	if (ok && paths->size && !has_waiver(ev->result, rule.ptr, paths->ptr, ok->value))
-		add_waiver(ev->result, rule.ptr, "trailer", ok->key, paths->ptr, ok->value);
+		cg_result_add_waiver(ev->result, rule.ptr, "trailer", ok->key, paths->ptr, ok->value);
 	cg_buf_dispose(&rule);
 	cg_buf_dispose(&why);
 }
@@ -852,117 +787,4 @@ int cg_rules_evaluate(cg_result **out, const cg_rules_input *in)
 	}
 	*out = ev.result;
 	return error;
-}
-
-const char *cg_verdict_name(cg_verdict v)
-{
-	switch (v) {
-	case CG_VERDICT_ALLOWED: return "allowed";
-	case CG_VERDICT_WAIVED: return "waived";
-	case CG_VERDICT_DEFERRED: return "deferred";
-	case CG_VERDICT_BLOCKED: return "blocked";
-	}
-	return "error";
-}
-
-void cg_result_free(cg_result *r)
-{
-	size_t i;
-
-	if (!r)
-		return;
-	for (i = 0; i < r->nfindings; i++)
-		free_finding(&r->findings[i]);
-	for (i = 0; i < r->nwaivers; i++)
-		free_waiver(&r->waivers[i]);
-	free(r->findings);
-	free(r->waivers);
-	free(r);
-}
-
-void cg_result_encode(cg_buf *out, const cg_result *r)
-{
-	size_t i;
-
-	cg_buf_put_u32(out, (uint32_t)r->verdict);
-	cg_buf_put_u32(out, (uint32_t)r->nfindings);
-	for (i = 0; i < r->nfindings; i++) {
-		const cg_finding *f = &r->findings[i];
-		cg_buf_put_field(out, f->rule);
-		cg_buf_put_field(out, f->path);
-		cg_buf_put_field(out, f->detail);
-		cg_buf_put_field(out, f->hint);
-		cg_buf_put_field(out, f->waiver);
-		cg_buf_put_u32(out, (uint32_t)f->needs_entry);
-	}
-	cg_buf_put_u32(out, (uint32_t)r->nwaivers);
-	for (i = 0; i < r->nwaivers; i++) {
-		const cg_waiver *w = &r->waivers[i];
-		cg_buf_put_field(out, w->rule);
-		cg_buf_put_field(out, w->source);
-		cg_buf_put_field(out, w->name);
-		cg_buf_put_field(out, w->reason);
-		cg_buf_put_field(out, w->authorizer);
-	}
-}
-
-/* The fields are read in order, up to the first that is missing. */
-static int decode_finding(cg_result *r, cg_buf_reader *in)
-{
-	cg_finding f = { 0 };
-	uint32_t needs_entry = 0;
-	int ok = cg_buf_get_field(in, &f.rule) == 0 && cg_buf_get_field(in, &f.path) == 0 &&
-	         cg_buf_get_field(in, &f.detail) == 0 && cg_buf_get_field(in, &f.hint) == 0 &&
-	         cg_buf_get_field(in, &f.waiver) == 0 && cg_buf_get_u32(in, &needs_entry) == 0 &&
-	         f.rule && f.detail;
-
-	if (ok) {
-		f.needs_entry = needs_entry != 0;
-		r->findings = cg_array_grow(r->findings, &r->afindings, r->nfindings + 1,
-		                            sizeof(*r->findings));
-		r->findings[r->nfindings++] = f;
-		return 0;
-	}
-	free_finding(&f);
-	return -1;
-}
-
-static int decode_waiver(cg_result *r, cg_buf_reader *in)
-{
-	cg_waiver w = { 0 };
-	int ok = cg_buf_get_field(in, &w.rule) == 0 && cg_buf_get_field(in, &w.source) == 0 &&
-	         cg_buf_get_field(in, &w.name) == 0 && cg_buf_get_field(in, &w.reason) == 0 &&
-	         cg_buf_get_field(in, &w.authorizer) == 0 && w.rule && w.source && w.name;
-
-	if (ok) {
-		r->waivers = cg_array_grow(r->waivers, &r->awaivers, r->nwaivers + 1,
-		                           sizeof(*r->waivers));
-		r->waivers[r->nwaivers++] = w;
-		return 0;
-	}
-	free_waiver(&w);
-	return -1;
-}
-
-int cg_result_decode(cg_result **out, cg_buf_reader *in)
-{
-	cg_result *r = cg_calloc(1, sizeof(*r));
-	uint32_t verdict, n, i;
-	int error = cg_buf_get_u32(in, &verdict) < 0 || verdict > CG_VERDICT_BLOCKED ||
-	            cg_buf_get_u32(in, &n) < 0;
-
-	for (i = 0; !error && i < n; i++)
-		error = decode_finding(r, in) < 0;
-	if (!error)
-		error = cg_buf_get_u32(in, &n) < 0;
-	for (i = 0; !error && i < n; i++)
-		error = decode_waiver(r, in) < 0;
-	if (error) {
-		cg_result_free(r);
-		*out = NULL;
-		return cg_error_set(CG_ERROR, "a checked commit's result is damaged");
-	}
-	r->verdict = (cg_verdict)verdict;
-	*out = r;
-	return 0;
 }

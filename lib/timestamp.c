@@ -7,8 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#define MS_PER_DAY INT64_C(86400000)
-
 enum zone {
 	ZONE_Z,      /* "Z": the one form entries may use */
 	ZONE_OTHER,  /* "z", "+HH:MM", "-HH:MM" or none */
@@ -180,7 +178,7 @@ cg_ts_status cg_timestamp_parse(const char *s, size_t len, int64_t *out_ms)
 		return CG_TS_NOT_UTC;
 	second = f.second == 60 ? 59 : f.second;
 	millis = f.second == 60 ? 999 : f.millis;
-	*out_ms = days_from_civil(f.year, f.month, f.day) * MS_PER_DAY +
+	*out_ms = days_from_civil(f.year, f.month, f.day) * CG_MS_PER_DAY +
 	          ((f.hour * 60 + f.minute) * 60 + second) * INT64_C(1000) + millis;
 	return CG_TS_OK;
 }
@@ -203,9 +201,9 @@ const char *cg_timestamp_status_message(cg_ts_status st)
 void cg_timestamp_format(char *out, int64_t ms, int with_millis)
 {
 	/* floor division, so instants before 1970 land on the right day */
-	int before = ms % MS_PER_DAY < 0;
-	int64_t days = ms / MS_PER_DAY - before;
-	int64_t in_day = ms % MS_PER_DAY + (before ? MS_PER_DAY : 0), year;
+	int before = ms % CG_MS_PER_DAY < 0;
+	int64_t days = ms / CG_MS_PER_DAY - before;
+	int64_t in_day = ms % CG_MS_PER_DAY + (before ? CG_MS_PER_DAY : 0), year;
 	int month, day;
 
 	civil_from_days(days, &year, &month, &day);
@@ -230,7 +228,7 @@ static const struct {
 	const char *name;
 	int64_t ms;
 } units[] = {
-	{ "w", 7 * MS_PER_DAY }, { "d", MS_PER_DAY }, { "h", 3600000 },
+	{ "w", 7 * CG_MS_PER_DAY }, { "d", CG_MS_PER_DAY }, { "h", 3600000 },
 	{ "m", 60000 },          { "s", 1000 },        { "ms", 1 },
 };
 

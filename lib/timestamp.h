@@ -40,4 +40,7 @@ int cg_duration_parse(const char *s, int64_t *out_ms);
 /* Formats a duration back in the largest exact units ("1d", "1h30m"). */
 void cg_duration_format(char *out, size_t outlen, int64_t ms);
 
+/* Days are exactly this long in UTC (no leap seconds). */
+#define CG_MS_PER_DAY INT64_C(86400000)
+
 #endif

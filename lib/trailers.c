@@ -1,8 +1,8 @@
 /*
- * A port of the parts of git's trailer.c, commit.c (ignore_non_trailer),
- * wt-status.c (wt_status_locate_end) and strbuf.c (strbuf_stripspace) that
- * `git interpret-trailers --parse` and `git commit` run, as of git 2.39 with
- * the later fix for a scissors line after the "---" divider. The helpers keep
+ * A port of the parts of git's trailer.c and commit.c (ignore_non_trailer)
+ * that `git interpret-trailers --parse` runs, as of git 2.39 with the later
+ * fix for a scissors line after the "---" divider (message.c has the rest of
+ * what `git commit` does to a message). The helpers keep
  * git's names so the two can be read side by side; unlike git, every scan is
  * bounded by a length, since our input need not be NUL-terminated.
  */
@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "message.h"
 
 struct cg_trailers {
 	cg_trailer *items;
@@ -33,15 +35,6 @@ static const char *const git_generated_prefixes[] = {
 	"(cherry picked from commit ",
 	NULL
 };
-
-static const char cut_line[] = "------------------------ >8 ------------------------";
-
-/* git's own ctype: ASCII only, and \v and \f are not spaces, so a non-ASCII
- * byte never belongs to a key and a form feed never starts a continuation. */
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
 
 static int is_alnum(char c)
 {
@@ -66,19 +59,6 @@ static int ascii_caseeq(const char *a, const char *b, size_t n)
 	return 1;
 }
 
-static int starts_with(const char *s, size_t len, const char *prefix)
-{
-	size_t n = strlen(prefix);
-	return len >= n && !memcmp(s, prefix, n);
-}
-
-/* The offset just past the line that starts at `pos` in buf[0..len). */
-static size_t next_line(const char *buf, size_t len, size_t pos)
-{
-	const char *nl = memchr(buf + pos, '\n', len - pos);
-	return nl ? (size_t)(nl - buf) + 1 : len;
-}
-
 /* The start of the last line of buf[0..len), -1 when len is 0. A final
  * newline belongs to the last line rather than starting an empty one. */
 static ptrdiff_t last_line(const char *buf, size_t len)
@@ -95,7 +75,7 @@ static ptrdiff_t last_line(const char *buf, size_t len)
 
 static int is_blank_line(const char *s, const char *end)
 {
-	while (s < end && *s != '\n' && is_space(*s))
+	while (s < end && *s != '\n' && cg_message__is_space(*s))
 		s++;
 	return s == end || *s == '\n';
 }
@@ -127,30 +107,11 @@ static size_t find_patch_start(const char *buf, size_t len)
 {
 	size_t s;
 
-	for (s = 0; s < len; s = next_line(buf, len, s))
-		if (len - s > 3 && starts_with(buf + s, len - s, "---") && is_space(buf[s + 3]))
+	for (s = 0; s < len; s = cg_message__next_line(buf, len, s))
+		if (len - s > 3 && cg_message__starts_with(buf + s, len - s, "---") &&
+		    cg_message__is_space(buf[s + 3]))
 			return s;
 	return len;
-}
-
-/* Where the scissors line of `git commit -v` starts in buf[0..len), if it
- * starts before `limit`; otherwise limit. Only a whole line counts, ended by
- * a newline, and only the first one (git's strstr). */
-static size_t locate_scissors(const char *buf, size_t len, size_t limit, char comment)
-{
-	char line[sizeof(cut_line) + 3];
-	size_t s;
-
-	line[0] = comment;
-	line[1] = ' ';
-	memcpy(line + 2, cut_line, sizeof(cut_line) - 1);
-	line[sizeof(line) - 2] = '\n';
-	line[sizeof(line) - 1] = '\0';
-
-	for (s = 0; s < len && s < limit; s = next_line(buf, len, s))
-		if (starts_with(buf + s, len - s, line))
-			return s;
-	return limit;
 }
 
 /* git's ignore_non_trailer(): the end of buf[0..len) without the trailing
@@ -160,9 +121,9 @@ static size_t find_trailer_end(const message *m, size_t len)
 {
 	size_t boc = 0, bol;
 	int in_old_conflicts_block = 0;
-	size_t cutoff = locate_scissors(m->buf, m->len, len, m->comment);
+	size_t cutoff = cg_message__locate_scissors(m->buf, m->len, len, m->comment);
 
-	for (bol = 0; bol < cutoff; bol = next_line(m->buf, len, bol)) {
+	for (bol = 0; bol < cutoff; bol = cg_message__next_line(m->buf, len, bol)) {
 		const char *s = m->buf + bol;
 
 		if (*s == m->comment || *s == '\n') {
@@ -171,7 +132,7 @@ static size_t find_trailer_end(const message *m, size_t len)
 			 * second line on */
 			if (!boc)
 				boc = bol;
-		} else if (starts_with(s, len - bol, "Conflicts:\n")) {
+		} else if (cg_message__starts_with(s, len - bol, "Conflicts:\n")) {
 			in_old_conflicts_block = 1;
 			if (!boc)
 				boc = bol;
@@ -190,7 +151,7 @@ static int has_git_generated_prefix(const char *bol, const char *end)
 	const char *const *p;
 
 	for (p = git_generated_prefixes; *p; p++)
-		if (starts_with(bol, (size_t)(end - bol), *p))
+		if (cg_message__starts_with(bol, (size_t)(end - bol), *p))
 			return 1;
 	return 0;
 }
@@ -228,12 +189,12 @@ static void count_line(block_count *c, const message *m, const char *bol, const 
 		return;
 	}
 	separator_pos = find_separator(bol, end, m->separators);
-	if (separator_pos >= 1 && !is_space(*bol)) {
+	if (separator_pos >= 1 && !cg_message__is_space(*bol)) {
 		c->trailer_lines++;
 		c->possible_continuation_lines = 0;
 		if (!c->recognized_prefix)
 			c->recognized_prefix = is_configured(m, bol, (size_t)separator_pos);
-	} else if (is_space(*bol)) {
+	} else if (cg_message__is_space(*bol)) {
 		c->possible_continuation_lines++;
 	} else {
 		c->non_trailer_lines += 1 + c->possible_continuation_lines;
@@ -247,7 +208,7 @@ static size_t find_end_of_title(const message *m, size_t len)
 {
 	size_t s;
 
-	for (s = 0; s < len; s = next_line(m->buf, len, s))
+	for (s = 0; s < len; s = cg_message__next_line(m->buf, len, s))
 		if (m->buf[s] != m->comment && is_blank_line(m->buf + s, m->buf + len))
 			break;
 	return s;
@@ -276,7 +237,7 @@ static size_t find_trailer_start(const message *m, size_t len)
 			c.non_trailer_lines += c.possible_continuation_lines;
 			if ((c.recognized_prefix && c.trailer_lines * 3 >= c.non_trailer_lines) ||
 			    (c.trailer_lines && !c.non_trailer_lines))
-				return next_line(m->buf, len, (size_t)l);
+				return cg_message__next_line(m->buf, len, (size_t)l);
 			return len;
 		}
 	}
@@ -285,9 +246,9 @@ static size_t find_trailer_start(const message *m, size_t len)
 
 static void trim(const char **s, const char **end)
 {
-	while (*s < *end && is_space(**s))
+	while (*s < *end && cg_message__is_space(**s))
 		(*s)++;
-	while (*end > *s && is_space((*end)[-1]))
+	while (*end > *s && cg_message__is_space((*end)[-1]))
 		(*end)--;
 }
 
@@ -301,7 +262,7 @@ static void unfold(char *out, const char *v, size_t n)
 		char c = v[i++];
 
 		if (c == '\n') {
-			while (i < n && is_space(v[i]))
+			while (i < n && cg_message__is_space(v[i]))
 				i++;
 			c = ' ';
 		}
@@ -345,13 +306,13 @@ static void parse_block(cg_trailers *t, const message *m, size_t start, size_t e
 	size_t s = start, line;
 	int continuable = 0;
 
-	for (line = start; line < end; line = next_line(buf, end, line)) {
-		if (continuable && is_space(buf[line]))
+	for (line = start; line < end; line = cg_message__next_line(buf, end, line)) {
+		if (continuable && cg_message__is_space(buf[line]))
 			continue;
 		if (line > s)
 			add_trailer(t, m, buf + s, buf + line);
 		s = line;
-		continuable = find_separator(buf + line, buf + next_line(buf, end, line),
+		continuable = find_separator(buf + line, buf + cg_message__next_line(buf, end, line),
 		                             m->separators) >= 1;
 	}
 	if (end > s)
@@ -419,105 +380,4 @@ void cg_trailers_free(cg_trailers *t)
 		free((char *)t->items[i].key);
 	free(t->items);
 	free(t);
-}
-
-/* The candidates of git's adjust_comment_line_char(), in its order. */
-static const char auto_candidates[] = "#;@!$%^&|:";
-
-/* Whether `c` starts a line of msg; like git, a CR starts one too. */
-static int starts_a_line(const char *msg, size_t len, char c)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (msg[i] == c && (i == 0 || msg[i - 1] == '\n' || msg[i - 1] == '\r'))
-			return 1;
-	return 0;
-}
-
-/* Whether the line at `s` opens one of git's blocks of comment lines:
- * "<c> <marker>" with c a candidate, followed by another line starting with
- * c, since git never writes just one (so a lone "# ---...>8---..." the user
- * typed does not count). */
-static int is_git_marker_line(const char *msg, size_t len, size_t s)
-{
-	static const char *const markers[] = {
-		"Please enter ", /* "... the commit message", "... a commit message" (merge) */
-		cut_line,
-		"On branch ",
-		NULL
-	};
-	const char *const *marker;
-	const char *line = msg + s;
-	size_t next = next_line(msg, len, s);
-
-	if (len - s < 3 || !memchr(auto_candidates, line[0], sizeof(auto_candidates) - 1) ||
-	    line[1] != ' ' || next >= len || msg[next] != line[0])
-		return 0;
-	for (marker = markers; *marker; marker++)
-		if (starts_with(line + 2, len - s - 2, *marker))
-			return 1;
-	return 0;
-}
-
-/* The comment character of git's own comment lines; the last block wins, as
- * git writes them after the user's text. Without any (no editor: -m, -F), git's
- * own pick for core.commentChar=auto: the first candidate that starts no
- * line, so that no line of the message is a comment. */
-static char detect_comment_char(const char *msg, size_t len)
-{
-	const char *c;
-	size_t s;
-	char found = 0;
-
-	for (s = 0; s < len; s = next_line(msg, len, s))
-		if (is_git_marker_line(msg, len, s))
-			found = msg[s];
-	for (c = auto_candidates; !found && *c; c++)
-		if (!starts_a_line(msg, len, *c))
-			found = *c;
-	/* git gives up when every candidate starts a line */
-	return found ? found : '#';
-}
-
-char cg_message_comment_char(const char *msg, size_t len, char configured)
-{
-	return configured ? configured : detect_comment_char(msg, len);
-}
-
-/* git's strbuf_stripspace() with comments skipped. */
-static void strip_space(cg_buf *out, const char *buf, size_t len, char comment)
-{
-	size_t empties = 0, s, n;
-
-	for (s = 0; s < len; s += n) {
-		const char *line = buf + s;
-		size_t keep;
-
-		n = next_line(buf, len, s) - s;
-		if (*line == comment)
-			continue;
-		for (keep = n; keep && is_space(line[keep - 1]); keep--)
-			;
-		if (!keep) {
-			empties++;
-			continue;
-		}
-		if (empties && out->size)
-			cg_buf_putc(out, '\n');
-		empties = 0;
-		cg_buf_put(out, line, keep);
-		cg_buf_putc(out, '\n');
-	}
-}
-
-void cg_message_clean(cg_buf *out, const char *msg, size_t len,
-                      const cg_trailer_opts *opts)
-{
-	char comment = opts ? opts->comment_char : '#';
-
-	if (!comment)
-		comment = detect_comment_char(msg, len);
-	cg_buf_clear(out);
-	strip_space(out, msg, locate_scissors(msg, len, len, comment), comment);
 }

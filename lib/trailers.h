@@ -28,22 +28,6 @@ typedef struct {
 
 #define CG_TRAILER_OPTS_INIT { ":", '#', 0, NULL }
 
-/* Replaces the contents of `out` with the message as `git commit` stores it
- * under the default cleanup=strip: everything from the scissors line on
- * dropped, comment lines dropped, trailing whitespace stripped, runs of blank
- * lines collapsed to one, leading and trailing blank lines removed, and a
- * final newline. With comment_char 0 (core.commentChar=auto) the character
- * is read back from git's own comment lines ("Please enter ...", "On branch",
- * the scissors line); when there are none (no editor) it is the one git
- * picks, the first of "#;@!$%^&|:" that starts no line. NULL opts means the
- * defaults. */
-void cg_message_clean(cg_buf *out, const char *msg, size_t len,
-                      const cg_trailer_opts *opts);
-
-/* The comment character of a message being edited: `configured` when set,
- * else (core.commentChar=auto) the one detected as cg_message_clean does. */
-char cg_message_comment_char(const char *msg, size_t len, char configured);
-
 /* Parses the trailers of a message exactly as `git interpret-trailers
  * --parse` does: only the last paragraph (the subject never counts), ended by
  * a "---" line unless no_divider and by the scissors line; comment lines

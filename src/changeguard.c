@@ -15,7 +15,9 @@
 #include "check.h"
 #include "entry.h"
 #include "error.h"
+#include "fs.h"
 #include "install.h"
+#include "message.h"
 #include "json.h"
 #include "output.h"
 #include "policy.h"
@@ -432,21 +434,13 @@ static int read_message(cg_buf *out, cg_check *c, const char *path)
 {
 	cg_buf raw = CG_BUF_INIT;
 	cg_trailer_opts opts;
-	char chunk[65536];
-	FILE *fp = fopen(path, "rb");
-	size_t n;
-	int error = 0;
+	int error = cg_fs_read(&raw, path, MAX_MESSAGE);
 
-	if (!fp)
-		return cg_error_set(CG_EUSAGE, "cannot read '%s'", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && raw.size <= MAX_MESSAGE)
-		cg_buf_put(&raw, chunk, n);
-	fclose(fp);
-	if (raw.size > MAX_MESSAGE) {
-		error = cg_error_set(CG_ELIMIT, "the message in '%s' is larger than 16 MiB", path);
-	} else {
+	if (error == 0) {
 		cg_check_trailer_opts(c, &opts);
 		cg_message_clean(out, raw.ptr, raw.size, &opts);
+	} else if (error != CG_ELIMIT) {
+		error = CG_EUSAGE; /* a message file that cannot be read is a usage error */
 	}
 	cg_buf_dispose(&raw);
 	return error;

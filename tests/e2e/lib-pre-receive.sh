@@ -39,7 +39,7 @@ push_unchecked() {
 	srv=$(git remote get-url origin) &&
 	mv "$srv/hooks/pre-receive" "$srv/hooks/pre-receive.off" &&
 	git push -q origin "$@"
-	pushed=$?
+	pushed=$? &&
 	mv "$srv/hooks/pre-receive.off" "$srv/hooks/pre-receive" && return $pushed
 }
 

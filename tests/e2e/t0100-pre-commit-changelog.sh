@@ -123,7 +123,7 @@ test_expect_success 'append_only: false allows rewriting' '
 test_expect_success 'moving entries around is not a rewrite' '
 	new_repo r15 && cd r15 &&
 	add_entry "second" && git add CHANGELOG.md && git commit -q -m second &&
-	{ head -n 2 CHANGELOG.md; tail -n +3 CHANGELOG.md | tac; } >x && mv x CHANGELOG.md &&
+	{ head -n 2 CHANGELOG.md && tail -n +3 CHANGELOG.md | tac; } >x && mv x CHANGELOG.md &&
 	git add CHANGELOG.md && git commit -m reorder
 '
 

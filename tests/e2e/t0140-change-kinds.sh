@@ -49,7 +49,7 @@ test_expect_success 'a CHANGELOG symlink cannot hold entries' '
 
 test_expect_success 'a change of 200 files names three and counts the rest' '
 	base_repo k8 && cd k8 && mkdir many && i=0 &&
-	while [ $i -lt 200 ]; do echo $i >many/f$i.c; i=$((i + 1)); done &&
+	while [ $i -lt 200 ]; do echo $i >many/f$i.c && i=$((i + 1)) || exit 1; done &&
 	git add many && test_must_fail git commit -m x 2>err &&
 	test_grep "and 197 more" err
 '

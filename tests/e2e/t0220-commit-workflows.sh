@@ -4,7 +4,7 @@ test_description='editor, -m, -F, --amend, merges, cherry-pick and rebase'
 
 # An editor that appends its first argument's lines to the message.
 write_editor() {
-	cat >"$TRASH_DIRECTORY/editor" <<-\EOF
+	cat >"$TRASH_DIRECTORY/editor" <<-\EOF &&
 	#!/bin/sh
 	printf "%s\n" "$EDITOR_TEXT" >"$1.new" && cat "$1" >>"$1.new" && mv "$1.new" "$1"
 	EOF
@@ -52,7 +52,7 @@ test_expect_success 'a conflicted merge is checked as a merge: merged-in entries
 	git checkout -q -b topic && echo topic >f.c && add_entry topic && git add -A && git commit -q -m topic &&
 	git checkout -q main && echo main >f.c && add_entry main && git add -A && git commit -q -m main &&
 	test_must_fail git merge -q topic >/dev/null 2>&1 &&
-	echo resolved >f.c && git checkout -q --theirs CHANGELOG.md 2>/dev/null;
+	echo resolved >f.c &&
 	git show main:CHANGELOG.md >CHANGELOG.md && add_entry "merge topic" &&
 	git show topic:CHANGELOG.md | grep "topic" >>CHANGELOG.md &&
 	git add -A && git commit -q --no-edit &&
@@ -63,9 +63,9 @@ test_expect_success 'a conflicted merge resolved without an entry is refused' '
 	new_repo c8 && cd c8 && echo base >f.c && add_entry base && git add -A && git commit -q -m base &&
 	git checkout -q -b topic && echo topic >f.c && add_entry topic && git add -A && git commit -q -m topic &&
 	git checkout -q main && echo main >f.c && add_entry main && git add -A && git commit -q -m main &&
-	test_must_fail git merge -q topic >/dev/null 2>&1;
+	test_must_fail git merge -q topic >/dev/null 2>&1 &&
 	echo resolved >f.c &&
-	{ git show main:CHANGELOG.md; git show topic:CHANGELOG.md | grep "topic"; } >CHANGELOG.md &&
+	{ git show main:CHANGELOG.md && git show topic:CHANGELOG.md | grep "topic"; } >CHANGELOG.md &&
 	git add -A && test_must_fail git commit -q --no-edit 2>../err &&
 	test_grep "needs a new entry (for f.c)" ../err
 '

@@ -4,7 +4,7 @@ test_description='prepare-commit-msg tells the editor what the commit still need
 
 # An editor that saves the template it was shown, then writes a message.
 save_editor() {
-	cat >"$TRASH_DIRECTORY/editor" <<-\EOF
+	cat >"$TRASH_DIRECTORY/editor" <<-\EOF &&
 	#!/bin/sh
 	cp "$1" "$TRASH_DIRECTORY/template" && printf "msg\n" >"$1"
 	EOF

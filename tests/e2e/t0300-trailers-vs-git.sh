@@ -56,7 +56,7 @@ compare_parse() {
 		divider=--no-divider
 	else
 		divider=
-	fi
+	fi &&
 	git ${2:+-c "$2"} interpret-trailers --parse $divider <"$1" >expect &&
 	"$CG_TRAILERS" $3 <"$1" >actual &&
 	test_cmp expect actual
@@ -65,8 +65,8 @@ compare_parse() {
 # Commits MSG with core.commentChar=CHAR and the other commit OPTIONS and
 # compares the stored message with our clean-up of what commit-msg saw.
 compare_clean() {
-	msg=$1 char=$2
-	shift 2
+	msg=$1 char=$2 &&
+	shift 2 &&
 	(
 		cd repo &&
 		echo "$msg" >>file &&

@@ -92,20 +92,21 @@ fi
 start_daemon() {
 	git init -q --bare "$TRASH_DIRECTORY/probe.git" || return 1
 	for try in 1 2 3 4 5; do
-		port=$((20000 + ($$ * 7 + try * 1013) % 40000))
-		git daemon --enable=receive-pack --export-all --reuseaddr --informative-errors \
-			--base-path="$TRASH_DIRECTORY" --listen=127.0.0.1 --port=$port \
-			2>"$TRASH_DIRECTORY/daemon.log" &
-		daemon_pid=$!
+		port=$((20000 + ($$ * 7 + try * 1013) % 40000)) &&
+		{
+			git daemon --enable=receive-pack --export-all --reuseaddr --informative-errors \
+				--base-path="$TRASH_DIRECTORY" --listen=127.0.0.1 --port=$port \
+				2>"$TRASH_DIRECTORY/daemon.log" &
+		} &&
+		daemon_pid=$! &&
 		for wait in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 			git ls-remote "git://127.0.0.1:$port/probe.git" >/dev/null 2>&1 && return 0
 			kill -0 $daemon_pid 2>/dev/null || break
 			sleep 0.2
-		done
-		kill $daemon_pid 2>/dev/null
-		wait $daemon_pid 2>/dev/null
-	done
-	daemon_pid=
+		done &&
+		{ kill $daemon_pid && wait $daemon_pid; } 2>/dev/null || :
+	done &&
+	daemon_pid= &&
 	return 1
 }
 

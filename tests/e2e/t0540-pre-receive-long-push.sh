@@ -26,7 +26,7 @@ test_expect_success 'a long push with a bad commit near its end is refused, and 
 test_expect_success 'every commit of a long push is audited once, oldest first, with its verdict' '
 	cd r1 &&
 	i=1 && while test $i -le 300; do
-		if test $i = 290; then echo "$i blocked"; else echo "$i allowed"; fi
+		if test $i = 290; then echo "$i blocked"; else echo "$i allowed"; fi &&
 		i=$((i + 1))
 	done >expect &&
 	verdicts ../r1.git >actual &&

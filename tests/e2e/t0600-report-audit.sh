@@ -190,7 +190,7 @@ test_expect_success 'the server: one push of several commits is one run, listed 
 		USER=ops test_must_fail git push -q origin HEAD:main 2>/dev/null
 	) &&
 	changelog-audit --db srv2.git/changeguard/audit.db --format json >srv2.json &&
-	check_json srv2.json <<-\EOF
+	check_json srv2.json <<-\EOF &&
 	bad, mcp = open("pushed").read().split()
 	assert doc["summary"] == {"runs": 1, "allowed": 0, "waived": 0, "blocked": 1, "error": 0}, doc["summary"]
 	assert rows("blocked", "id", "commit", "author", "verdict", "rule", "path", "pusher") == [
@@ -200,7 +200,7 @@ test_expect_success 'the server: one push of several commits is one run, listed 
 	     "refs/heads/main")], doc["protected"]
 	EOF
 	changelog-audit --db srv2.git/changeguard/audit.db --format json --author eve@ >eve.json &&
-	check_json eve.json <<-\EOF
+	check_json eve.json <<-\EOF &&
 	assert doc["summary"]["runs"] == 1, doc["summary"]
 	EOF
 	changelog-audit verify --db srv2.git/changeguard/audit.db >verify.txt &&

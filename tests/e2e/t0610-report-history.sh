@@ -13,7 +13,7 @@ at() {
 
 # entry FILE TEXT: a line "- TEXT" on top of FILE's entries.
 entry() {
-	{ sed -n 1,2p "$1"; printf -- "- %s\n" "$2"; sed 1,2d "$1"; } >"$1.new" && mv "$1.new" "$1"
+	{ sed -n 1,2p "$1" && printf -- "- %s\n" "$2" && sed 1,2d "$1"; } >"$1.new" && mv "$1.new" "$1"
 }
 
 commit() {
@@ -198,9 +198,9 @@ test_expect_success 'colour only on a terminal, never with NO_COLOR' '
 	(cd hist && test_expect_code 1 changelog-audit history >../plain.txt) &&
 	test_grep ! "$(printf "\033")" plain.txt &&
 	if command -v script >/dev/null; then
-		(cd hist && script -qec "changelog-audit history" /dev/null >../tty.txt) ;
+		(cd hist && test_expect_code 1 script -qec "changelog-audit history" /dev/null >../tty.txt) &&
 		test_grep "$(printf "\033\\[1m")Compliance" tty.txt &&
-		(cd hist && NO_COLOR=1 script -qec "changelog-audit history" /dev/null >../nocolor.txt) ;
+		(cd hist && test_expect_code 1 env NO_COLOR=1 script -qec "changelog-audit history" /dev/null >../nocolor.txt) &&
 		test_grep ! "$(printf "\033")" nocolor.txt
 	fi
 '

@@ -12,12 +12,12 @@ stage_policy() {
 
 # The "billion laughs": nine levels of nine aliases, 9^9 strings if expanded.
 alias_bomb() {
-	printf 'version: 1\nchangelog:\n  ignore: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
-	prev=a
+	printf 'version: 1\nchangelog:\n  ignore: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' &&
+	prev=a &&
 	for k in b c d e f g h i; do
 		printf '  x%s: &%s [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n' \
-			$k $k $prev $prev $prev $prev $prev $prev $prev $prev $prev
-		prev=$k
+			$k $k $prev $prev $prev $prev $prev $prev $prev $prev $prev &&
+		prev=$k || return 1
 	done
 }
 

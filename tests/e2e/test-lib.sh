@@ -183,10 +183,10 @@ long_history() {
 
 # Adds an entry at the top of the entry list of a changelog (default ./CHANGELOG.md).
 add_entry() {
-	file=${2:-CHANGELOG.md}
-	mkdir -p "$(dirname "$file")"
-	[ -f "$file" ] || printf '# Changelog\n\n' >"$file"
-	{ sed -n '1,2p' "$file"; printf -- '- %s tester: %s\n' "$(now_utc)" "$1"; sed '1,2d' "$file"; } >"$file.new" &&
+	file=${2:-CHANGELOG.md} &&
+	mkdir -p "$(dirname "$file")" &&
+	{ [ -f "$file" ] || printf '# Changelog\n\n' >"$file"; } &&
+	{ sed -n '1,2p' "$file" && printf -- '- %s tester: %s\n' "$(now_utc)" "$1" && sed '1,2d' "$file"; } >"$file.new" &&
 	mv "$file.new" "$file"
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "message.h"
 #include "trailers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

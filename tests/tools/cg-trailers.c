@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "message.h"
 #include "trailers.h"
 
 static const char usage[] =

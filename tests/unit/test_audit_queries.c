@@ -1,4 +1,4 @@
-/* The report queries of lib/audit.c against an oracle: random runs (local
+/* The report queries of lib/audit_query.c against an oracle: random runs (local
  * and pushed, several a day, rules found and waived, refs and authors)
  * recorded in a real database, then for random filters every summary, the
  * newest runs and both item lists compared with what a plain loop over the

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "changelog.h"
 #include "error.h"
+#include "fixtures.h"
 
 static const char default_pattern[] =
 	"^\\s*(?:[-*]|#{2,4})\\s+(?<ts>\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?Z)\\b";
@@ -110,16 +111,24 @@ static void test_binary_detection(void **state)
 	assert_false(cg_changelog_is_binary("plain text\n", 11));
 }
 
+/* Compared with `before`, `now` shows `nadded` new lines and `nremoved` gone. */
+static void assert_delta(const cg_changelog *now, const cg_changelog *before, size_t nadded,
+                         size_t nremoved)
+{
+	const cg_changelog *bs[1] = { before };
+	cg_changelog_delta delta;
+
+	assert_int_equal(cg_changelog_compare(&delta, now, bs, 1), 0);
+	assert_int_equal(delta.nadded, nadded);
+	assert_int_equal(delta.nremoved, nremoved);
+	cg_changelog_delta_dispose(&delta);
+}
+
 static void compare(const char *before, const char *now, size_t nadded, size_t nremoved)
 {
 	cg_changelog *b = parse(before), *n = parse(now);
-	const cg_changelog *bs[1] = { b };
-	cg_changelog_delta d;
 
-	assert_int_equal(cg_changelog_compare(&d, n, bs, 1), 0);
-	assert_int_equal(d.nadded, nadded);
-	assert_int_equal(d.nremoved, nremoved);
-	cg_changelog_delta_dispose(&d);
+	assert_delta(n, b, nadded, nremoved);
 	cg_changelog_free(b);
 	cg_changelog_free(n);
 }
@@ -164,56 +173,154 @@ static void test_compare_merge_reports_once(void **state)
 	cg_changelog_free(n);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	cg_buf b = CG_BUF_INIT;
-	char chunk[65536];
-	size_t n;
+/* One fixture of tests/fixtures/changelogs and what parsing it must give:
+ * how many lines are entries or near misses, how many of them carry a valid
+ * UTC timestamp, and the line numbers of the first and the last. */
+typedef struct {
+	const char *file;
+	const char *pattern; /* NULL: the default */
+	size_t count, ok, first, last;
+} fixture_case;
 
-	assert_non_null(fp);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		cg_buf_put(&b, chunk, n);
-	fclose(fp);
-	*len = b.size;
-	return cg_buf_detach(&b);
+static const fixture_case fixture_cases[] = {
+	{ "changelogs/ours.md", NULL, 13, 9, 5, 20 },       /* non-ASCII, near misses */
+	{ "changelogs/fences.md", NULL, 3, 3, 3, 32 },      /* entries in code blocks */
+	{ "changelogs/comments.md", NULL, 4, 4, 4, 16 },    /* entries in HTML comments */
+	{ "changelogs/bare.md", NULL, 2, 2, 1, 2 },         /* an entry on line 1 */
+	{ "changelogs/releases.md", NULL, 0, 0, 0, 0 },     /* keep-a-changelog headings */
+	{ "changelogs/releases.md", "^## \\[.*\\] - (?<ts>\\S+Z)$", 3, 3, 10, 21 },
+};
+
+/* `text` as another editor would save it: CR LF line ends, a UTF-8 BOM. */
+static void reencode(cg_buf *out, const char *text, size_t len, int crlf, int bom)
+{
+	size_t i;
+
+	cg_buf_clear(out);
+	if (bom)
+		cg_buf_puts(out, "\xEF\xBB\xBF");
+	for (i = 0; i < len; i++) {
+		if (crlf && text[i] == '\n')
+			cg_buf_putc(out, '\r');
+		cg_buf_putc(out, text[i]);
+	}
+}
+
+static cg_changelog *parse_with(const cg_pattern *p, const char *data, size_t len)
+{
+	cg_changelog *cl = NULL;
+
+	assert_int_equal(cg_changelog_parse(&cl, data, len, p), 0);
+	return cl;
+}
+
+/* Parsing gives the expected lines; compared with itself the file shows no
+ * change, and without its first entry line exactly that one removal. */
+static void check_fixture(const fixture_case *fc, const cg_pattern *p, const char *data, size_t len)
+{
+	cg_changelog *a = parse_with(p, data, len), *b = parse_with(p, data, len), *c;
+	size_t i, ok = 0, n = cg_changelog_count(a);
+	const cg_changelog_line *first = cg_changelog_get(a, 0);
+	cg_buf cut = CG_BUF_INIT;
+	const char *eol;
+
+	assert_int_equal(n, fc->count);
+	for (i = 0; i < n; i++)
+		ok += cg_changelog_get(a, i)->status == CG_TS_OK;
+	assert_int_equal(ok, fc->ok);
+	assert_delta(b, a, 0, 0);
+	if (first) {
+		assert_int_equal(first->line, fc->first);
+		assert_int_equal(cg_changelog_get(a, n - 1)->line, fc->last);
+		eol = memchr(first->text, '\n', len - (size_t)(first->text - data));
+		cg_buf_put(&cut, data, (size_t)(first->text - data));
+		cg_buf_puts(&cut, eol ? eol + 1 : "");
+		c = parse_with(p, cut.ptr, cut.size);
+		assert_delta(c, a, 0, 1);
+		cg_changelog_free(c);
+	}
+	cg_buf_dispose(&cut);
+	cg_changelog_free(a);
+	cg_changelog_free(b);
+}
+
+/* Every fixture as written, with CR LF line ends, with a BOM, and both. */
+static void test_fixtures(void **state)
+{
+	cg_buf text = CG_BUF_INIT;
+	size_t i, len;
+	int enc;
+
+	(void)state;
+	for (i = 0; i < sizeof(fixture_cases) / sizeof(*fixture_cases); i++) {
+		const fixture_case *fc = &fixture_cases[i];
+		char *data = fixture_read(fc->file, &len);
+		cg_pattern *p = NULL;
+
+		assert_non_null(data);
+		if (fc->pattern)
+			assert_int_equal(cg_pattern_compile(&p, fc->pattern, 0), 0);
+		for (enc = 0; enc < 4; enc++) {
+			reencode(&text, data, len, enc & 1, enc & 2);
+			check_fixture(fc, p ? p : entry, text.ptr, text.size);
+		}
+		cg_pattern_free(p);
+		free(data);
+	}
+	cg_buf_dispose(&text);
+}
+
+/* A changelog of 8 MiB (the fixture, over and over) parses whole. */
+static void test_huge(void **state)
+{
+	cg_buf text = CG_BUF_INIT;
+	size_t len, copies = 0;
+	char *data = fixture_read(fixture_cases[0].file, &len);
+	cg_changelog *a, *b;
+
+	(void)state;
+	assert_non_null(data);
+	while (text.size < 8u * 1024 * 1024) {
+		cg_buf_put(&text, data, len);
+		copies++;
+	}
+	a = parse_with(entry, text.ptr, text.size);
+	b = parse_with(entry, text.ptr, text.size);
+	assert_int_equal(cg_changelog_count(a), fixture_cases[0].count * copies);
+	assert_delta(b, a, 0, 0);
+	cg_changelog_free(a);
+	cg_changelog_free(b);
+	cg_buf_dispose(&text);
+	free(data);
 }
 
 /* Every real-world changelog of the corpus parses, and compared with itself
- * shows no change; dropping its first entry line shows exactly that. */
+ * shows no change. */
 static void test_corpus(void **state)
 {
-	const char *corpus = getenv("CG_CORPUS");
 	cg_buf dir = CG_BUF_INIT, path = CG_BUF_INIT;
 	struct dirent *de;
-	size_t files = 0;
-	DIR *d;
+	size_t files = 0, len;
+	DIR *d = corpus_path(&dir, "changelogs") ? opendir(dir.ptr) : NULL;
 
 	(void)state;
-	if (!corpus)
+	if (!d) {
+		cg_buf_dispose(&dir);
 		skip();
-	cg_buf_printf(&dir, "%s/changelogs", corpus);
-	if (!(d = opendir(dir.ptr)))
-		skip();
+	}
 	while ((de = readdir(d)) != NULL) {
-		cg_changelog *a = NULL, *b = NULL;
-		const cg_changelog *bs[1];
-		cg_changelog_delta delta;
-		size_t len;
+		cg_changelog *a, *b;
 		char *data;
 
 		if (!strstr(de->d_name, "CHANGELOG.md"))
 			continue;
 		cg_buf_clear(&path);
 		cg_buf_printf(&path, "%s/%s", dir.ptr, de->d_name);
-		data = slurp(path.ptr, &len);
-		assert_int_equal(cg_changelog_parse(&a, data, len, entry), 0);
-		assert_int_equal(cg_changelog_parse(&b, data, len, entry), 0);
-		bs[0] = a;
-		assert_int_equal(cg_changelog_compare(&delta, b, bs, 1), 0);
-		assert_int_equal(delta.nadded, 0);
-		assert_int_equal(delta.nremoved, 0);
-		cg_changelog_delta_dispose(&delta);
+		data = fixture_slurp(path.ptr, &len);
+		assert_non_null(data);
+		a = parse_with(entry, data, len);
+		b = parse_with(entry, data, len);
+		assert_delta(b, a, 0, 0);
 		cg_changelog_free(a);
 		cg_changelog_free(b);
 		free(data);
@@ -229,30 +336,24 @@ static void test_corpus(void **state)
  * pattern written for it finds them all valid. */
 static void test_corpus_custom_pattern(void **state)
 {
-	const char *corpus = getenv("CG_CORPUS");
 	cg_pattern *p = NULL;
-	cg_changelog *cl = NULL;
+	cg_changelog *cl;
 	cg_buf path = CG_BUF_INIT;
 	size_t len, i;
-	char *data;
-	FILE *probe;
+	char *data = corpus_path(&path, "changelogs/laurent22__joplin__CHANGELOG.md")
+	                     ? fixture_slurp(path.ptr, &len) : NULL;
 
 	(void)state;
-	if (!corpus)
+	cg_buf_dispose(&path);
+	if (!data)
 		skip();
-	cg_buf_printf(&path, "%s/changelogs/laurent22__joplin__CHANGELOG.md", corpus);
-	if (!(probe = fopen(path.ptr, "rb")))
-		skip();
-	fclose(probe);
-	data = slurp(path.ptr, &len);
 	assert_int_equal(cg_pattern_compile(&p, "^## \\[.*\\) - (?<ts>\\S+Z)$", 0), 0);
-	assert_int_equal(cg_changelog_parse(&cl, data, len, p), 0);
+	cl = parse_with(p, data, len);
 	assert_int_equal(cg_changelog_count(cl), 348);
 	for (i = 0; i < cg_changelog_count(cl); i++)
 		assert_int_equal(cg_changelog_get(cl, i)->status, CG_TS_OK);
 	cg_changelog_free(cl);
 	cg_pattern_free(p);
-	cg_buf_dispose(&path);
 	free(data);
 }
 
@@ -299,6 +400,8 @@ int main(void)
 		cmocka_unit_test(test_binary_detection),
 		cmocka_unit_test(test_compare),
 		cmocka_unit_test(test_compare_merge_reports_once),
+		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_huge),
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_corpus_custom_pattern),
 		cmocka_unit_test(test_only_a_bare_fence_closes),

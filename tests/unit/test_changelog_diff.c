@@ -1,6 +1,7 @@
 /* cg_changelog_diff must give exactly what parsing both sides whole and
- * comparing gives, whatever the edit: checked on real changelogs with
- * edits at the top, the bottom, the middle, and ones that open fences. */
+ * comparing gives, whatever the edit: checked on the fixtures and, when it
+ * is there, the corpus's real changelogs, with edits at the top, the
+ * bottom, the middle, and ones that open fences. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 
 #include "buf.h"
 #include "changelog.h"
+#include "fixtures.h"
 
 static const char default_pattern[] =
 	"^\\s*(?:[-*]|#{2,4})\\s+(?<ts>\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?Z)\\b";
@@ -119,43 +121,67 @@ static void test_small_cases(void **state)
 	                   "- 2026-01-02T00:00:00Z b\r\n- 2026-01-01T00:00:00Z a\r\n", 52);
 }
 
-static char *slurp(const char *path, size_t *len)
+/* The fixtures, as written and with CR LF line ends and a BOM. */
+static void test_fixture_edits(void **state)
 {
-	FILE *fp = fopen(path, "rb");
-	cg_buf b = CG_BUF_INIT;
-	char chunk[65536];
-	size_t n;
+	static const char *files[] = {
+		"changelogs/ours.md", "changelogs/fences.md", "changelogs/comments.md",
+		"changelogs/bare.md", "changelogs/releases.md",
+	};
+	cg_buf crlf = CG_BUF_INIT;
+	size_t i, j, len;
 
-	if (!fp)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		cg_buf_put(&b, chunk, n);
-	fclose(fp);
-	*len = b.size;
-	return cg_buf_detach(&b);
+	(void)state;
+	for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		char *text = fixture_read(files[i], &len);
+
+		assert_non_null(text);
+		check_edits(text, len);
+		cg_buf_clear(&crlf);
+		cg_buf_puts(&crlf, "\xEF\xBB\xBF");
+		for (j = 0; j < len; j++) {
+			if (text[j] == '\n')
+				cg_buf_putc(&crlf, '\r');
+			cg_buf_putc(&crlf, text[j]);
+		}
+		check_edits(crlf.ptr, crlf.size);
+		free(text);
+	}
+	cg_buf_dispose(&crlf);
+}
+
+/* A changelog of 1 MiB: the edits far from its ends. */
+static void test_huge_edits(void **state)
+{
+	cg_buf big = CG_BUF_INIT;
+	size_t len;
+	char *text = fixture_read("changelogs/ours.md", &len);
+
+	(void)state;
+	assert_non_null(text);
+	while (big.size < 1024 * 1024)
+		cg_buf_put(&big, text, len);
+	check_edits(big.ptr, big.size);
+	cg_buf_dispose(&big);
+	free(text);
 }
 
 static void test_corpus_edits(void **state)
 {
 	static const char *files[] = {
-		"laurent22__joplin__CHANGELOG.md",      /* ISO timestamps */
-		"olivierlacan__keep-a-changelog__CHANGELOG.md",
-		"Textualize__rich__CHANGELOG.md",
-		"casey__just__CHANGELOG.md",            /* code fences */
-		"NLog__NLog__CHANGELOG.md",
+		"changelogs/laurent22__joplin__CHANGELOG.md",      /* ISO timestamps */
+		"changelogs/olivierlacan__keep-a-changelog__CHANGELOG.md",
+		"changelogs/Textualize__rich__CHANGELOG.md",
+		"changelogs/casey__just__CHANGELOG.md",            /* code fences */
+		"changelogs/NLog__NLog__CHANGELOG.md",
 	};
-	const char *corpus = getenv("CG_CORPUS");
 	cg_buf path = CG_BUF_INIT;
 	size_t i, len, done = 0;
 	char *text;
 
 	(void)state;
-	if (!corpus)
-		skip();
 	for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
-		cg_buf_clear(&path);
-		cg_buf_printf(&path, "%s/changelogs/%s", corpus, files[i]);
-		if (!(text = slurp(path.ptr, &len)))
+		if (!corpus_path(&path, files[i]) || !(text = fixture_slurp(path.ptr, &len)))
 			continue;
 		check_edits(text, len);
 		free(text);
@@ -183,6 +209,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_small_cases),
+		cmocka_unit_test(test_fixture_edits),
+		cmocka_unit_test(test_huge_edits),
 		cmocka_unit_test(test_corpus_edits),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

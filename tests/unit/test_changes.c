@@ -1,7 +1,7 @@
 /* Unit tests of lib/changes.c on real repositories built with the git CLI:
- * every way of computing the staged change (the cache-tree walk, the full
- * walk, libgit2's diff; from a git_index or from the index file) must give
- * what `git diff --cached --raw --no-renames` gives, entry for entry. */
+ * every way of computing the staged change from the index file (the
+ * cache-tree walk, the full walk, libgit2's diff) must give what
+ * `git diff --cached --raw --no-renames` gives, entry for entry. */
 #define _GNU_SOURCE /* memmem */
 
 #include <ftw.h>
@@ -34,23 +34,10 @@ static char root[256];
 
 static int setup(void **state)
 {
-	char home[320];
-
 	(void)state;
 	if (scratch_make(root, sizeof(root), "changes") < 0)
 		return -1;
-	snprintf(home, sizeof(home), "%s/home", root);
-	mkdir(home, 0777);
-	setenv("HOME", home, 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "A U Thor", 1);
-	setenv("GIT_AUTHOR_EMAIL", "author@example.com", 1);
-	setenv("GIT_COMMITTER_NAME", "C O Mitter", 1);
-	setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
-	setenv("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z", 1);
-	setenv("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z", 1);
-	unsetenv("GIT_DIR");
-	unsetenv("GIT_INDEX_FILE");
+	scratch_git_env(root, NULL);
 	git_libgit2_init();
 	return 0;
 }
@@ -67,14 +54,9 @@ static int teardown(void **state)
 static const char *repo_with(const char *name, const char *script)
 {
 	static char dir[512];
-	cg_buf cmd = CG_BUF_INIT;
 
-	snprintf(dir, sizeof(dir), "%s/%s", root, name);
-	cg_buf_printf(&cmd, "git init -q -b main '%s' && cd '%s' && git config core.symlinks true && "
-	              "{ %s\n} >/dev/null 2>&1", dir, dir, script);
-	if (system(cmd.ptr) != 0)
+	if (scratch_repo(dir, sizeof(dir), root, name, script) < 0)
 		fail_msg("scenario '%s' failed to build: %s", name, script);
-	cg_buf_dispose(&cmd);
 	return dir;
 }
 
@@ -136,27 +118,19 @@ typedef struct {
 	size_t nparents;
 } side;
 
-/* The staged change by `method`, from a git_index or from the index file. */
-static void staged(cg_buf *out, const side *s, cg_changes__method method, int from_file)
+/* The staged change by `method`, from the index file, as the hooks read it. */
+static void staged(cg_buf *out, const side *s, cg_changes__method method)
 {
 	cg_snapshot *snap = NULL;
 	cg_changes *c = NULL;
-	git_index *index = NULL;
 
 	cg_changes__set_method(method);
-	if (from_file) {
-		assert_int_equal(cg_snapshot_from_index_file(&snap, s->repo, NULL), 0);
-		if (cg_changes_staged_snapshot(&c, snap, s->parents, s->nparents) < 0)
-			fail_msg("%s", cg_error_last());
-	} else {
-		assert_int_equal(git_repository_index(&index, s->repo), 0);
-		if (cg_changes_staged(&c, s->repo, index, s->parents, s->nparents) < 0)
-			fail_msg("%s", cg_error_last());
-	}
+	assert_int_equal(cg_snapshot_from_index_file(&snap, s->repo, NULL), 0);
+	if (cg_changes_staged_snapshot(&c, snap, s->parents, s->nparents) < 0)
+		fail_msg("%s", cg_error_last());
 	describe(out, c);
 	cg_changes_free(c);
 	cg_snapshot_free(snap);
-	git_index_free(index);
 	cg_changes__set_method(CG_CHANGES__AUTO);
 }
 
@@ -181,15 +155,11 @@ static void check(const char *name, const char *script, int flags)
 {
 	static const struct {
 		cg_changes__method method;
-		int from_file;
 		const char *what;
 	} methods[] = {
-		{ CG_CHANGES__AUTO, 1, "cache-tree walk of the index file" },
-		{ CG_CHANGES__AUTO, 0, "cache-tree walk for a git_index" },
-		{ CG_CHANGES__NO_CACHE_TREE, 1, "full walk of the index file" },
-		{ CG_CHANGES__NO_CACHE_TREE, 0, "full walk for a git_index" },
-		{ CG_CHANGES__LIBGIT2, 1, "libgit2 diff of the index file" },
-		{ CG_CHANGES__LIBGIT2, 0, "libgit2 diff of a git_index" },
+		{ CG_CHANGES__AUTO, "cache-tree walk of the index file" },
+		{ CG_CHANGES__NO_CACHE_TREE, "full walk of the index file" },
+		{ CG_CHANGES__LIBGIT2, "libgit2 diff of the index file" },
 	};
 	const char *dir = repo_with(name, script);
 	cg_buf want = CG_BUF_INIT, got = CG_BUF_INIT;
@@ -206,12 +176,12 @@ static void check(const char *name, const char *script, int flags)
 		s.nparents = 2;
 	}
 	if (flags & NO_ORACLE)
-		staged(&want, &s, CG_CHANGES__LIBGIT2, 0);
+		staged(&want, &s, CG_CHANGES__LIBGIT2);
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 		if ((flags & LIBGIT2_DIFFERS) && methods[i].method == CG_CHANGES__LIBGIT2)
 			continue;
 		cg_buf_clear(&got);
-		staged(&got, &s, methods[i].method, methods[i].from_file);
+		staged(&got, &s, methods[i].method);
 		assert_same(methods[i].what, name, &want, &got);
 	}
 	git_tree_free(s.parents[0]);
@@ -335,8 +305,8 @@ static void test_cache_tree_is_trusted(void **state)
 	assert_int_equal(git_repository_open(&repo, dir), 0);
 	s.repo = repo;
 	tree_of(&s.parents[0], repo, "HEAD^{tree}");
-	staged(&with, &s, CG_CHANGES__AUTO, 1);
-	staged(&without, &s, CG_CHANGES__NO_CACHE_TREE, 1);
+	staged(&with, &s, CG_CHANGES__AUTO);
+	staged(&without, &s, CG_CHANGES__NO_CACHE_TREE);
 	assert_string_equal(with.ptr, "");
 	assert_non_null(strstr(without.ptr, " e/f/g/v\n"));
 	git_tree_free(s.parents[0]);

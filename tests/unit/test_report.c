@@ -1,7 +1,8 @@
-/* Unit tests of lib/report.c (and the report queries of lib/audit.c) on a
- * real audit database and a real repository in scratch directories; every
- * format's output is read back as data. sqlite3 is used directly only to
- * tamper with the database as an attacker would. */
+/* Unit tests of the reports (lib/report.c, lib/report_history.c, lib/render.c,
+ * and the report queries of lib/audit_query.c) on a real audit database and a
+ * real repository in scratch directories; every format's output is read
+ * back as data. sqlite3 is used directly only to tamper with the database as
+ * an attacker would. */
 #define _XOPEN_SOURCE 700
 
 #include <ftw.h>

@@ -1,14 +1,22 @@
+#define _GNU_SOURCE /* nftw, for scratch.h */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <git2.h>
+
+#include "changes.h"
 #include "error.h"
+#include "policy.h"
 #include "rules.h"
+#include "scratch.h"
+#include "trailers.h"
 
 /* A result with every kind of field: NULL and empty strings, bytes that
  * are not UTF-8, a newline, a waiver with and without an authorizer. */
@@ -121,12 +129,254 @@ static void test_a_bad_verdict_is_refused(void **state)
 	cg_buf_dispose(&rec);
 }
 
+/* ---- cg_rules_evaluate on real commits ------------------------------- */
+
+static char root[256];
+
+/* The commit under test is made at this time; entries are dated from it. */
+#define NOW "2026-12-01T12:00:00Z"
+#define LOG "printf '# Changelog\\n\\n- 2026-12-01T10:00:00Z a: first\\n' >CHANGELOG.md && "
+/* A stale entry is a finding, and the change still needs a good one. */
+#define TWICE "changelog CHANGELOG.md\nchangelog CHANGELOG.md\n"
+#define ENTRY(ts) "sed -i '3i - " ts " t: new' CHANGELOG.md && "
+
+/* One commit judged: `base` builds the parent (committed as "base"),
+ * `change` the work tree of the commit under test, whose message is
+ * `message` (the harness commits what `change` leaves, merges included).
+ * `findings` lists "rule path" per finding, in order, and `detail` is a
+ * piece of the first finding's text; `waivers` lists "rule name authorizer". */
+typedef struct {
+	const char *name;
+	const char *policy;   /* YAML text; NULL: the defaults */
+	const char *base;
+	const char *change;
+	const char *message;
+	const char *pusher;   /* NULL: a local check */
+	int unwritten;        /* 1: pre-commit, no message yet */
+	cg_verdict verdict;
+	const char *findings;
+	const char *detail;
+	const char *waivers;
+} rules_case;
+
+static const rules_case rules_cases[] = {
+	{ "code with an entry", NULL, LOG "echo a >a.c", ENTRY(NOW) "echo b >a.c", "b",
+	  NULL, 0, CG_VERDICT_ALLOWED, "", NULL, "" },
+	{ "code without an entry", NULL, LOG "echo a >a.c", "echo b >a.c", "b",
+	  NULL, 0, CG_VERDICT_BLOCKED, "changelog CHANGELOG.md\n", "needs a new entry (for a.c)", "" },
+	{ "pre-commit defers what a trailer can settle", NULL, LOG "echo a >a.c", "echo b >a.c", "b",
+	  NULL, 1, CG_VERDICT_DEFERRED, "changelog CHANGELOG.md\n", NULL, "" },
+	{ "an ignored path needs nothing", NULL, LOG "mkdir docs && echo a >docs/x", "echo b >docs/x && echo n >README.md",
+	  "docs", NULL, 0, CG_VERDICT_ALLOWED, "", NULL, "" },
+	{ "require_for narrows what needs an entry",
+	  "changelog:\n  require_for: [\"src/**\"]\n", LOG "echo a >a.c", "echo b >a.c", "b",
+	  NULL, 0, CG_VERDICT_ALLOWED, "", NULL, "" },
+	{ "require_for still catches its paths",
+	  "changelog:\n  require_for: [\"src/**\"]\n", LOG "mkdir src && echo a >src/a.c", "echo b >src/a.c", "b",
+	  NULL, 0, CG_VERDICT_BLOCKED, "changelog CHANGELOG.md\n", NULL, "" },
+	{ "nearest: a directory's own CHANGELOG",
+	  NULL, LOG "mkdir sub && cp CHANGELOG.md sub/ && echo a >sub/a.c", "cd sub && " ENTRY(NOW) "echo b >a.c", "b",
+	  NULL, 0, CG_VERDICT_ALLOWED, "", NULL, "" },
+	{ "nearest: the root's entry does not cover sub/",
+	  NULL, LOG "mkdir sub && cp CHANGELOG.md sub/ && echo a >sub/a.c", ENTRY(NOW) "echo b >sub/a.c", "b",
+	  NULL, 0, CG_VERDICT_BLOCKED, "changelog sub/CHANGELOG.md\n", NULL, "" },
+	{ "root: only the top CHANGELOG counts",
+	  "changelog:\n  mode: root\n", LOG "mkdir sub && cp CHANGELOG.md sub/ && echo a >sub/a.c",
+	  ENTRY(NOW) "echo b >sub/a.c", "b", NULL, 0, CG_VERDICT_ALLOWED, "", NULL, "" },
+	{ "every-directory: a directory without one still needs its own",
+	  "changelog:\n  mode: every-directory\n", LOG "mkdir sub && echo a >sub/a.c",
+	  ENTRY(NOW) "echo b >sub/a.c", "b", NULL, 0, CG_VERDICT_BLOCKED,
+	  "changelog sub/CHANGELOG.md\n", NULL, "" },
+	{ "nearest: the same change is covered by the root's",
+	  NULL, LOG "mkdir sub && echo a >sub/a.c",
+	  ENTRY(NOW) "echo b >sub/a.c", "b", NULL, 0, CG_VERDICT_ALLOWED, "", NULL, "" },
+	{ "append-only: an edited entry", NULL, LOG "echo a >a.c",
+	  ENTRY(NOW) "sed -i 's/a: first/a: edited/' CHANGELOG.md && echo b >a.c", "b",
+	  NULL, 0, CG_VERDICT_BLOCKED, "changelog CHANGELOG.md\n", NULL, "" },
+	{ "append-only: a removed entry", NULL, LOG "echo a >a.c",
+	  ENTRY(NOW) "sed -i '/a: first/d' CHANGELOG.md && echo b >a.c", "b",
+	  NULL, 0, CG_VERDICT_BLOCKED, "changelog CHANGELOG.md\n", NULL, "" },
+	{ "append_only off allows the rewrite", "changelog:\n  append_only: false\n", LOG "echo a >a.c",
+	  ENTRY(NOW) "sed -i '/a: first/d' CHANGELOG.md && echo b >a.c", "b",
+	  NULL, 0, CG_VERDICT_ALLOWED, "", NULL, "" },
+	{ "an entry older than max_age", NULL, LOG "echo a >a.c",
+	  ENTRY("2026-11-29T12:00:00Z") "echo b >a.c", "b",
+	  NULL, 0, CG_VERDICT_BLOCKED, TWICE, "max_age", "" },
+	{ "a longer max_age accepts it", "changelog:\n  max_age: 7d\n", LOG "echo a >a.c",
+	  ENTRY("2026-11-29T12:00:00Z") "echo b >a.c", "b", NULL, 0, CG_VERDICT_ALLOWED, "", NULL, "" },
+	{ "an entry later than max_skew", NULL, LOG "echo a >a.c",
+	  ENTRY("2026-12-01T12:30:00Z") "echo b >a.c", "b",
+	  NULL, 0, CG_VERDICT_BLOCKED, TWICE, "max_skew", "" },
+	{ "within max_skew", NULL, LOG "echo a >a.c",
+	  ENTRY("2026-12-01T12:05:00Z") "echo b >a.c", "b", NULL, 0, CG_VERDICT_ALLOWED, "", NULL, "" },
+	{ "Changelog-Skip waives the entry", NULL, LOG "echo a >a.c", "echo b >a.c",
+	  "b\n\nChangelog-Skip: a typo", NULL, 0, CG_VERDICT_WAIVED, "", NULL,
+	  "changelog Changelog-Skip -\n" },
+	{ "an empty skip_trailer disables waivers", "changelog:\n  skip_trailer: \"\"\n", LOG "echo a >a.c",
+	  "echo b >a.c", "b\n\nChangelog-Skip: a typo", NULL, 0, CG_VERDICT_BLOCKED,
+	  "changelog CHANGELOG.md\n", NULL, "" },
+	{ "a protected file without sign-off", NULL, LOG "echo a >a.c", ENTRY(NOW) "echo {} >.mcp.json",
+	  "mcp", NULL, 0, CG_VERDICT_BLOCKED, "protect:mcp .mcp.json\n", NULL, "" },
+	{ "case_insensitive protects .MCP.JSON", NULL, LOG "echo a >a.c", ENTRY(NOW) "echo {} >.MCP.JSON",
+	  "mcp", NULL, 0, CG_VERDICT_BLOCKED, "protect:mcp .MCP.JSON\n", NULL, "" },
+	{ "a protected file signed off", NULL, LOG "echo a >a.c", ENTRY(NOW) "echo {} >.mcp.json",
+	  "mcp\n\nMCP-Authorized-By: Alice <alice@example.com>", NULL, 0, CG_VERDICT_ALLOWED, "", NULL,
+	  "protect:mcp MCP-Authorized-By Alice <alice@example.com>\n" },
+	{ "a sign-off by someone not an authorizer",
+	  "protect:\n  - name: keys\n    paths: [\"keys/**\"]\n    trailer: Keys-By\n"
+	  "    authorizers: [alice@example.com]\n",
+	  LOG "echo a >a.c", ENTRY(NOW) "mkdir keys && echo k >keys/k", "k\n\nKeys-By: Bob <bob@example.com>",
+	  NULL, 0, CG_VERDICT_BLOCKED, "protect:keys keys/k\n", "does not name an authorizer", "" },
+	{ "a sign-off by an authorizer",
+	  "protect:\n  - name: keys\n    paths: [\"keys/**\"]\n    trailer: Keys-By\n"
+	  "    authorizers: [alice@example.com]\n",
+	  LOG "echo a >a.c", ENTRY(NOW) "mkdir keys && echo k >keys/k", "k\n\nKeys-By: Alice <alice@example.com>",
+	  NULL, 0, CG_VERDICT_ALLOWED, "", NULL, "protect:keys Keys-By Alice <alice@example.com>\n" },
+	{ "server: the pusher must be an authorizer too",
+	  "protect:\n  - name: keys\n    paths: [\"keys/**\"]\n    trailer: Keys-By\n"
+	  "    authorizers: [alice@example.com]\n",
+	  LOG "echo a >a.c", ENTRY(NOW) "mkdir keys && echo k >keys/k", "k\n\nKeys-By: Alice <alice@example.com>",
+	  "mallory", 0, CG_VERDICT_BLOCKED, "protect:keys keys/k\n", "pusher", "" },
+	{ "a case-sensitive group misses other cases",
+	  "protect:\n  - name: keys\n    paths: [\"keys/**\"]\n    trailer: Keys-By\n",
+	  LOG "echo a >a.c", ENTRY(NOW) "mkdir KEYS && echo k >KEYS/k", "k", NULL, 0, CG_VERDICT_ALLOWED,
+	  "", NULL, "" },
+	{ "a merge's merged-in entries are not new",
+	  NULL, LOG "echo a >a.c",
+	  "git checkout -q -b topic && " ENTRY(NOW) "echo t >t.c && git add -A && git commit -q -m t && "
+	  "git checkout -q main && git merge -q --no-ff --no-commit topic", "merge topic",
+	  NULL, 0, CG_VERDICT_ALLOWED, "", NULL, "" },
+	{ "a merge that adds its own unrecorded change",
+	  NULL, LOG "echo a >a.c",
+	  "git checkout -q -b topic && " ENTRY(NOW) "echo t >t.c && git add -A && git commit -q -m t && "
+	  "git checkout -q main && git merge -q --no-ff --no-commit topic && echo m >m.c", "merge topic",
+	  NULL, 0, CG_VERDICT_BLOCKED, "changelog CHANGELOG.md\n", "m.c", "" },
+};
+
+static int rules_setup(void **state)
+{
+	(void)state;
+	if (scratch_make(root, sizeof(root), "rules") < 0)
+		return -1;
+	scratch_git_env(root, NOW);
+	git_libgit2_init();
+	return 0;
+}
+
+static int rules_teardown(void **state)
+{
+	(void)state;
+	git_libgit2_shutdown();
+	return scratch_remove(root);
+}
+
+static void describe_result(cg_buf *findings, cg_buf *waivers, const cg_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfindings; i++)
+		cg_buf_printf(findings, "%s %s\n", r->findings[i].rule, r->findings[i].path);
+	for (i = 0; i < r->nwaivers; i++)
+		cg_buf_printf(waivers, "%s %s %s\n", r->waivers[i].rule, r->waivers[i].name,
+		              r->waivers[i].authorizer ? r->waivers[i].authorizer : "-");
+}
+
+/* Makes the case's repository and evaluates its HEAD commit as a check of
+ * that commit would: against its parents, with its message's trailers. */
+static void run_rules_case(const rules_case *rc, size_t n)
+{
+	char dir[512], name[32];
+	cg_buf script = CG_BUF_INIT, findings = CG_BUF_INIT, waivers = CG_BUF_INIT;
+	git_repository *repo = NULL;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL, *parents[2] = { NULL, NULL };
+	cg_snapshot *now = NULL, *before[2] = { NULL, NULL };
+	cg_changes *changes = NULL;
+	cg_trailers *trailers = NULL;
+	cg_policy *policy = NULL;
+	cg_result *r = NULL;
+	cg_trailer_opts topts = CG_TRAILER_OPTS_INIT;
+	cg_rules_input in = { 0 };
+	git_oid head;
+	const char *msg;
+	size_t i, np;
+
+	snprintf(name, sizeof(name), "case%zu", n);
+	cg_buf_printf(&script, "%s && git add -A && git commit -q -m base && %s && git add -A && "
+	              "printf '%%s\\n' '%s' >../%s.msg && git commit -q -F ../%s.msg",
+	              rc->base, rc->change, rc->message, name, name);
+	if (scratch_repo(dir, sizeof(dir), root, name, script.ptr) < 0)
+		fail_msg("'%s': the repository could not be made: %s", rc->name, script.ptr);
+	assert_int_equal(rc->policy ? cg_policy_load_buffer(&policy, rc->policy, strlen(rc->policy), "test")
+	                            : cg_policy_default(&policy), 0);
+	assert_int_equal(git_repository_open(&repo, dir), 0);
+	assert_int_equal(git_reference_name_to_id(&head, repo, "HEAD"), 0);
+	assert_int_equal(git_commit_lookup(&commit, repo, &head), 0);
+	assert_int_equal(git_commit_tree(&tree, commit), 0);
+	np = git_commit_parentcount(commit);
+	assert_true(np >= 1 && np <= 2);
+	for (i = 0; i < np; i++) {
+		git_commit *parent = NULL;
+
+		assert_int_equal(git_commit_parent(&parent, commit, (unsigned)i), 0);
+		assert_int_equal(git_commit_tree(&parents[i], parent), 0);
+		assert_int_equal(cg_snapshot_from_tree(&before[i], repo, parents[i]), 0);
+		git_commit_free(parent);
+	}
+	assert_int_equal(cg_snapshot_from_tree(&now, repo, tree), 0);
+	assert_int_equal(cg_changes_trees_memo(&changes, repo, NULL, tree, parents, np), 0);
+	msg = git_commit_message_raw(commit);
+	assert_int_equal(cg_trailers_parse(&trailers, msg, strlen(msg), &topts), 0);
+	in.policy = policy;
+	in.changes = changes;
+	in.now = now;
+	in.before = (const cg_snapshot *const *)before;
+	in.nbefore = np;
+	in.commit_time_ms = (int64_t)git_commit_time(commit) * 1000;
+	in.trailers = rc->unwritten ? NULL : trailers;
+	in.pusher = rc->pusher;
+	assert_int_equal(cg_rules_evaluate(&r, &in), 0);
+	describe_result(&findings, &waivers, r);
+	if (r->verdict != rc->verdict || strcmp(findings.ptr, rc->findings) ||
+	    strcmp(waivers.ptr, rc->waivers) ||
+	    (rc->detail && (!r->nfindings || !strstr(r->findings[0].detail, rc->detail))))
+		fail_msg("'%s': verdict %s (want %s)\nfindings:\n%swant:\n%swaivers:\n%swant:\n%s"
+		         "first detail: %s (want it to hold '%s')", rc->name, cg_verdict_name(r->verdict),
+		         cg_verdict_name(rc->verdict), findings.ptr, rc->findings, waivers.ptr, rc->waivers,
+		         r->nfindings ? r->findings[0].detail : "-", rc->detail ? rc->detail : "");
+	cg_result_free(r);
+	for (i = 0; i < np; i++) {
+		cg_snapshot_free(before[i]);
+		git_tree_free(parents[i]);
+	}
+	cg_snapshot_free(now);
+	cg_changes_free(changes);
+	cg_trailers_free(trailers);
+	cg_policy_free(policy);
+	git_tree_free(tree);
+	git_commit_free(commit);
+	git_repository_free(repo);
+	cg_buf_dispose(&script);
+	cg_buf_dispose(&findings);
+	cg_buf_dispose(&waivers);
+}
+
+static void test_rules_evaluate(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rules_cases) / sizeof(*rules_cases); i++)
+		run_rules_case(&rules_cases[i], i);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_result_survives_encoding),
 		cmocka_unit_test(test_a_truncated_record_is_refused),
 		cmocka_unit_test(test_a_bad_verdict_is_refused),
+		cmocka_unit_test_setup_teardown(test_rules_evaluate, rules_setup, rules_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

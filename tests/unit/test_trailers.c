@@ -1,7 +1,8 @@
 /*
  * test_trailers.c: lib/trailers against git's own answers (the corpus under
- * $CG_CORPUS/trailers, produced with git 2.39.5) and hand-written cases for
- * the message clean-up.
+ * tests/fixtures/trailers and, when it is there, the corpus under
+ * $CG_CORPUS/trailers, both produced with git 2.39.5) and hand-written cases
+ * for the message clean-up.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "fixtures.h"
+#include "message.h"
 #include "trailers.h"
 
 /* ---- corpus --------------------------------------------------------------- */
@@ -48,21 +51,6 @@ static void unescape(cg_buf *out, const char *s)
 		}
 		cg_buf_putc(out, c);
 	}
-}
-
-static char *read_file(const char *path)
-{
-	cg_buf b = CG_BUF_INIT;
-	char chunk[8192];
-	size_t n;
-	FILE *fp = fopen(path, "rb");
-
-	if (!fp)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		cg_buf_put(&b, chunk, n);
-	fclose(fp);
-	return cg_buf_detach(&b);
 }
 
 /* Splits one TSV line in place; returns the number of columns. */
@@ -188,24 +176,13 @@ done:
 	cg_buf_dispose(&got);
 }
 
-/* Runs every row of $CG_CORPUS/trailers/<file>; columns give the name,
- * message, expected parse and options (-1: none). */
-static void run_corpus(const char *file, int name_col, int msg_col, int want_col, int opts_col)
+/* Runs every row of the table in `text` (its first line is the header);
+ * columns give the name, message, expected parse and options (-1: none). */
+static tally run_table(char *text, int name_col, int msg_col, int want_col, int opts_col)
 {
-	const char *corpus = getenv("CG_CORPUS");
-	cg_buf path = CG_BUF_INIT;
-	char *text, *line, *next;
+	char *line, *next;
 	tally tl = { 0, 0, 0 };
 
-	if (!corpus || !*corpus)
-		skip();
-	cg_buf_printf(&path, "%s/trailers/%s", corpus, file);
-	text = read_file(path.ptr);
-	cg_buf_dispose(&path);
-	if (!text)
-		skip();
-
-	/* the first line is the header */
 	for (line = strchr(text, '\n'); line && *++line; line = next) {
 		char *col[MAX_COLUMNS];
 		size_t n;
@@ -219,24 +196,56 @@ static void run_corpus(const char *file, int name_col, int msg_col, int want_col
 		if (!next)
 			break;
 	}
+	return tl;
+}
+
+/* The corpus table $CG_CORPUS/<file>, when there is a corpus. */
+static void run_corpus(const char *file, int name_col, int msg_col, int want_col, int opts_col)
+{
+	cg_buf path = CG_BUF_INIT;
+	char *text = corpus_path(&path, file) ? fixture_slurp(path.ptr, NULL) : NULL;
+	tally tl;
+
+	cg_buf_dispose(&path);
+	if (!text)
+		skip();
+	tl = run_table(text, name_col, msg_col, want_col, opts_col);
 	free(text);
 	print_message("%s: %zu passed, %zu failed, %zu skipped\n", file, tl.passed, tl.failed, tl.skipped);
 	assert_int_equal(tl.failed, 0);
 	assert_true(tl.passed > 0);
 }
 
+/* tests/fixtures/trailers/cases.tsv: case_name, input_message,
+ * expected_trailers (git 2.39.5's `interpret-trailers --parse`), git_options.
+ * The corner cases of the corpus in messages of our own; none may be skipped. */
+static void test_fixture_cases(void **state)
+{
+	char *text = fixture_read("trailers/cases.tsv", NULL);
+	tally tl;
+
+	(void)state;
+	assert_non_null(text);
+	tl = run_table(text, 0, 1, 2, 3);
+	free(text);
+	print_message("fixtures: %zu passed, %zu failed, %zu skipped\n", tl.passed, tl.failed, tl.skipped);
+	assert_int_equal(tl.failed, 0);
+	assert_int_equal(tl.skipped, 0);
+	assert_true(tl.passed >= 30);
+}
+
 /* cases.tsv: case_name, input_message, expected_trailers, source_test, git_options */
 static void test_corpus_git_cases(void **state)
 {
 	(void)state;
-	run_corpus("cases.tsv", 0, 1, 2, 4);
+	run_corpus("trailers/cases.tsv", 0, 1, 2, 4);
 }
 
 /* real-commits.tsv: category, repo, commit, message, parse_default */
 static void test_corpus_real_commits(void **state)
 {
 	(void)state;
-	run_corpus("real-commits.tsv", 2, 3, 4, -1);
+	run_corpus("trailers/real-commits.tsv", 2, 3, 4, -1);
 }
 
 /* ---- parse ---------------------------------------------------------------- */
@@ -437,6 +446,7 @@ static void test_clean_then_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixture_cases),
 		cmocka_unit_test(test_corpus_git_cases),
 		cmocka_unit_test(test_corpus_real_commits),
 		cmocka_unit_test(test_parse_continuation_lines),

@@ -1,0 +1,210 @@
+/*
+ * audit_db.h: what the audit database's modules (audit.c, audit_query.c,
+ * audit_json.c) share and nobody else includes: the handle, a stored row,
+ * its fields and item kinds, and the statement plumbing.
+ */
+#ifndef CG_AUDIT_DB_H
+#define CG_AUDIT_DB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <string.h>
+#include "audit.h"
+#include "buf.h"
+#include "json.h"
+
+/* 9999-12-31T23:59:59.999Z: beyond it times lose their fixed width, which
+ * text comparison and the fallback reader rely on. */
+#define MAX_TIME_MS 253402300799999LL
+
+/* A run as stored: the caller's fields plus what recording adds. While it
+ * is being recorded, run.time_ms is not used: time is what counts. */
+typedef cg_audit_entry row;
+
+/* A string member of a struct, by name (column and JSON member). */
+typedef struct {
+	const char *name;
+	size_t offset;
+	int since;  /* the first hash version that covers it; 0: all */
+} field;
+
+/* The text columns of runs between id and duration_us, in column order. */
+static const field run_fields[] = {
+	{ "time", offsetof(row, time) },
+	{ "hook", offsetof(row, run.hook) },
+	{ "repository", offsetof(row, run.repository) },
+	{ "ref", offsetof(row, run.ref) },
+	{ "old_oid", offsetof(row, run.old_oid) },
+	{ "new_oid", offsetof(row, run.new_oid) },
+	{ "commit_oid", offsetof(row, run.commit) },
+	{ "author", offsetof(row, run.author) },
+	{ "committer", offsetof(row, run.committer) },
+	{ "pusher", offsetof(row, run.pusher) },
+	{ "verdict", offsetof(row, run.verdict) },
+	{ "policy_sha256", offsetof(row, run.policy_sha256) },
+	{ "tool_version", offsetof(row, tool_version) },
+};
+
+static const field finding_fields[] = {
+	{ "rule", offsetof(cg_audit_finding, rule) },
+	{ "path", offsetof(cg_audit_finding, path) },
+	{ "detail", offsetof(cg_audit_finding, detail) },
+	{ "commit", offsetof(cg_audit_finding, commit), 2 },
+};
+
+static const field waiver_fields[] = {
+	{ "rule", offsetof(cg_audit_waiver, rule) },
+	{ "source", offsetof(cg_audit_waiver, source) },
+	{ "name", offsetof(cg_audit_waiver, name) },
+	{ "reason", offsetof(cg_audit_waiver, reason) },
+	{ "authorizer", offsetof(cg_audit_waiver, authorizer) },
+	{ "commit", offsetof(cg_audit_waiver, commit), 2 },
+};
+
+static const field commit_fields[] = {
+	{ "commit", offsetof(cg_audit_commit, commit) },
+	{ "verdict", offsetof(cg_audit_commit, verdict) },
+	{ "ref", offsetof(cg_audit_commit, ref) },
+	{ "author", offsetof(cg_audit_commit, author) },
+	{ "committer", offsetof(cg_audit_commit, committer) },
+};
+
+static const field ref_fields[] = {
+	{ "ref", offsetof(cg_audit_ref, ref) },
+	{ "old_oid", offsetof(cg_audit_ref, old_oid) },
+	{ "new_oid", offsetof(cg_audit_ref, new_oid) },
+};
+
+static const field option_fields[] = {
+	{ "value", offsetof(cg_audit_push_option, value) },
+};
+
+/* The daily rows of the runs in scope(run_id, key_id, day). */
+#define DAILY_OF_SCOPE \
+	"SELECT key_id, day, rule, sum(runs), sum(findings), sum(waivers) FROM (" \
+	" SELECT key_id, day, '' AS rule, count(*) AS runs, 0 AS findings, 0 AS waivers" \
+	"  FROM scope GROUP BY key_id, day" \
+	" UNION ALL SELECT key_id, day, f.rule, count(DISTINCT f.run_id), count(*), 0" \
+	"  FROM scope JOIN findings AS f USING (run_id) GROUP BY key_id, day, f.rule" \
+	" UNION ALL SELECT key_id, day, w.rule, 0, 0, count(*)" \
+	"  FROM scope JOIN waivers AS w USING (run_id) GROUP BY key_id, day, w.rule)" \
+	" WHERE 1 GROUP BY key_id, day, rule"
+
+enum {
+	ST_TAIL, ST_INSERT_RUN, ST_INSERT_FINDING, ST_INSERT_WAIVER, ST_INSERT_COMMIT,
+	ST_INSERT_REF, ST_INSERT_OPTION, ST_IMPORTED, ST_INSERT_IMPORTED, ST_FINDINGS,
+	ST_WAIVERS, ST_COMMITS, ST_REFS, ST_OPTIONS, ST_COMMIT_OF, ST_USER_VERSION,
+	ST_INDEXED, ST_INDEX_KEYS, ST_INDEX_RUNS, ST_INDEX_DAILY, ST__COUNT
+};
+
+#define RUN_COLUMNS "id, time, hook, repository, ref, old_oid, new_oid, commit_oid," \
+	" author, committer, pusher, verdict, policy_sha256, tool_version," \
+	" duration_us, prev_hash, hash, hash_version"
+/* Columns of a result row after the RUN_COLUMNS. */
+#define RUN_COLUMN_COUNT 18
+
+
+/* Findings, waivers, a push's commits, refs and options: arrays of structs
+ * in cg_audit_run, child tables in the database, arrays of objects in
+ * JSON, all handled by the same code. */
+typedef struct {
+	const char *name;     /* JSON member */
+	const field *fields;  /* the first `required` may not be NULL */
+	size_t nfields, required;
+	size_t size;          /* of one struct */
+	size_t array, count;  /* offsets in cg_audit_run */
+	int select, insert;   /* statements */
+	int since;            /* the first hash version that covers it; 0: all */
+} item_kind;
+
+#define KIND(name, fields, required, type, array, count, select, insert, since) \
+	{ name, fields, ARRAY_SIZE(fields), required, sizeof(type), \
+	  offsetof(cg_audit_run, array), offsetof(cg_audit_run, count), select, insert, since }
+
+static const item_kind kinds[] = {
+	KIND("findings", finding_fields, 1, cg_audit_finding, findings, nfindings,
+	     ST_FINDINGS, ST_INSERT_FINDING, 0),
+	KIND("waivers", waiver_fields, 2, cg_audit_waiver, waivers, nwaivers,
+	     ST_WAIVERS, ST_INSERT_WAIVER, 0),
+	KIND("commits", commit_fields, 2, cg_audit_commit, commits, ncommits,
+	     ST_COMMITS, ST_INSERT_COMMIT, 2),
+	KIND("refs", ref_fields, 1, cg_audit_ref, refs, nrefs, ST_REFS, ST_INSERT_REF, 2),
+	KIND("push_options", option_fields, 1, cg_audit_push_option, push_options,
+	     npush_options, ST_OPTIONS, ST_INSERT_OPTION, 2),
+};
+#define KIND_COMMITS 2
+
+struct cg_audit {
+	sqlite3 *db;
+	char *path;
+	int readonly;
+	int wal_frames;  /* in the WAL after the last commit */
+	int64_t busy_since_ms;  /* when the current wait for a lock began */
+	sqlite3_stmt *stmts[ST__COUNT];
+};
+
+
+static inline const char *get_text(const void *base, const field *f)
+{
+	return *(const char *const *)((const char *)base + f->offset);
+}
+
+static inline void set_text(void *base, const field *f, const char *value)
+{
+	*(const char **)((char *)base + f->offset) = value;
+}
+
+/* memcpy, since the array members are typed pointers, not void *. */
+static inline const void *items_of(const cg_audit_run *run, const item_kind *k, size_t *n)
+{
+	const void *items;
+
+	memcpy(n, (const char *)run + k->count, sizeof(*n));
+	memcpy(&items, (const char *)run + k->array, sizeof(items));
+	return items;
+}
+
+static inline const void *item_at(const void *items, const item_kind *k, size_t i)
+{
+	return (const char *)items + i * k->size;
+}
+
+/* A row read back, from the database or a fallback line, with the memory
+ * behind its pointers. */
+typedef struct {
+	row r;
+	void *items[ARRAY_SIZE(kinds)];
+	size_t alloc[ARRAY_SIZE(kinds)];
+	char **strings;
+	size_t nstrings, strings_alloc;
+} loaded_row;
+/* Sets the error from SQLite's message; returns CG_ERROR. */
+int cg_audit__fail(cg_audit *db);
+int cg_audit__exec(cg_audit *db, const char *sql);
+/* Commits when `error` is 0, otherwise (or when the commit fails) rolls
+ * back without touching the message of the first failure. */
+int cg_audit__finish(cg_audit *db, int error);
+/* The cached statement `which` (ST_*), prepared on first use. */
+int cg_audit__stmt(sqlite3_stmt **out, cg_audit *db, int which);
+void cg_audit__bind_text(sqlite3_stmt *st, int i, const char *s);
+/* CG_ERROR naming the member and its bad value. */
+int cg_audit__invalid(const char *what, const char *value);
+int cg_audit__validate_run(const cg_audit_run *run);
+
+void cg_audit__loaded_clear(loaded_row *l);
+void cg_audit__loaded_dispose(loaded_row *l);
+/* Item i of kind k, the array grown to hold it. */
+void *cg_audit__loaded_item(loaded_row *l, size_t k, size_t i);
+/* Calls `cb` for every selected run in id order (newest first with a
+ * `limit`), from one snapshot. */
+int cg_audit__for_each_row(cg_audit *db, const cg_audit_filter *filter, size_t limit,
+                           cg_audit_entry_cb cb, void *payload);
+
+/* A stored run for the export, or with `fallback_id` a run not yet stored
+ * (no id or hashes) for the fallback file. One line, newline included. */
+void cg_audit__row_json(cg_buf *b, const row *r, const char *fallback_id);
+/* A fallback line as written by cg_audit__row_json; its strings stay in `json`. */
+int cg_audit__row_from_json(loaded_row *l, const char **fallback_id, cg_json **json,
+                            const char *line, size_t len);
+
+#endif
