@@ -5,7 +5,7 @@ test_description='pre-receive resolves refs as git will: replace refs, symrefs, 
 
 # A committed policy under which only alice may sign an MCP change.
 alice_policy() {
-	cat >.changeguard.yml <<-\EOF
+	cat >.changeguard.yml <<-\EOF &&
 	protect:
 	  - name: mcp
 	    paths: [".mcp.json"]
