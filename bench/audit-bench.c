@@ -21,19 +21,12 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "error.h"
 
 static const char usage[] =
 	"usage: audit-bench latency DB RUNS WRITERS\n"
 	"   or: audit-bench fill DB RUNS\n";
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* A pre-commit's record: a finding or two, now and then a waiver. */
 static void sample_run(cg_audit_run *run, char *commit, size_t size, long i)
@@ -111,11 +104,11 @@ static int writer(const char *db, long runs, int fd)
 	long i;
 
 	for (i = 0; i < runs; i++) {
-		int64_t start = now_us(), took;
+		int64_t start = cg_clock_now_us(), took;
 
 		if (record(db, i) < 0)
 			return 1;
-		took = now_us() - start;
+		took = cg_clock_now_us() - start;
 		if (write(fd, &took, sizeof(took)) != (ssize_t)sizeof(took))
 			return 1;
 	}
@@ -149,7 +142,7 @@ static int latency(const char *db, long runs, long writers)
 
 	if (pipe(fds) < 0)
 		return 3;
-	start = now_us();
+	start = cg_clock_now_us();
 	for (k = 0; k < writers; k++) {
 		pid_t pid = fork();
 
@@ -170,7 +163,7 @@ static int latency(const char *db, long runs, long writers)
 	qsort(all, n, sizeof(*all), compare);
 	printf("records %zu median_us %" PRId64 " p99_us %" PRId64 " max_us %" PRId64
 	       " per_second %.0f\n", n, all[n / 2], all[n * 99 / 100], all[n - 1],
-	       (double)n * 1e6 / (double)(now_us() - start));
+	       (double)n * 1e6 / (double)(cg_clock_now_us() - start));
 	free(all);
 	return 0;
 }

@@ -23,11 +23,12 @@ static int find_option(const cg_args_spec *spec, const char *arg, size_t len)
 }
 
 /* One option and, unless given as --name=VALUE, the value after it. */
-static int take_option(cg_args *out, const cg_args_spec *spec, int *i, int argc, char **argv)
+static int take_option(void *fields, const cg_args_spec *spec, int *i, int argc, char **argv)
 {
 	const char *arg = argv[*i], *eq = strchr(arg, '=');
 	int o = find_option(spec, arg, eq ? (size_t)(eq - arg) : strlen(arg));
 	const cg_args_option *opt = o >= 0 ? &spec->options[o] : NULL;
+	const char *value;
 
 	if (!opt)
 		return cg_error_set(CG_EUSAGE, "unknown option '%s'", arg);
@@ -35,11 +36,12 @@ static int take_option(cg_args *out, const cg_args_spec *spec, int *i, int argc,
 		return cg_error_set(CG_EUSAGE, "option '%s' takes no value", opt->name);
 	if (opt->arg && !eq && *i + 1 >= argc)
 		return cg_error_set(CG_EUSAGE, "option '%s' needs a value", opt->name);
-	out->values[o] = !opt->arg ? "" : eq ? eq + 1 : argv[++*i];
+	value = !opt->arg ? "" : eq ? eq + 1 : argv[++*i];
+	memcpy((char *)fields + opt->field, &value, sizeof(value));
 	return 0;
 }
 
-int cg_args_parse(cg_args *out, const cg_args_spec *spec, int argc, char **argv)
+int cg_args_parse(cg_args *out, const cg_args_spec *spec, void *fields, int argc, char **argv)
 {
 	int i, only_args = 0, error = 0;
 
@@ -55,7 +57,7 @@ int cg_args_parse(cg_args *out, const cg_args_spec *spec, int argc, char **argv)
 		else if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
 			return CG_ARGS_HELP;
 		else
-			error = take_option(out, spec, &i, argc, argv);
+			error = take_option(fields, spec, &i, argc, argv);
 	}
 	if (error < 0)
 		return error;
@@ -70,6 +72,54 @@ void cg_args_dispose(cg_args *args)
 {
 	free(args->args);
 	args->args = NULL;
+}
+
+typedef struct {
+	const char *version;
+} hook_options;
+
+static const cg_args_option hook_option_table[] = {
+	{ "--version", NULL, "print the version", CG_ARGS_FIELD(hook_options, version) },
+	{ 0 }
+};
+
+/* git passes a hook paths, which may start with '-': only a first word
+ * of --help or --version is an option, and the rest are arguments. */
+static int is_hook_option(int argc, char **argv)
+{
+	return argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "--version"));
+}
+
+int cg_args_hook(cg_args *out, const char *name, const char *usage, int min_args,
+                 int max_args, int argc, char **argv)
+{
+	const cg_args_spec spec = { hook_option_table, ~0u, 0, max_args };
+	char **words = cg_calloc((size_t)argc + 1, sizeof(*words));
+	hook_options o = { 0 };
+	int error, n = 0, i;
+
+	if (is_hook_option(argc, argv)) {
+		words[n++] = argv[1];
+	} else {
+		words[n++] = (char *)"--";
+		for (i = 1; i < argc; i++)
+			words[n++] = argv[i];
+	}
+	error = cg_args_parse(out, &spec, &o, n, words);
+	free(words);
+	if (error == CG_ARGS_HELP) {
+		fputs(usage, stdout);
+		return CG_EXIT_OK;
+	}
+	if (error == 0 && o.version) {
+		printf("%s (changeguard) %s\n", name, CG_VERSION);
+		return CG_EXIT_OK;
+	}
+	if (error < 0 || out->nargs < min_args) {
+		fputs(usage, stderr);
+		return CG_EXIT_USAGE;
+	}
+	return -1;
 }
 
 void cg_args_print_options(FILE *fp, const cg_args_spec *spec, int width)

@@ -7,50 +7,22 @@
 
 #include "buf.h"
 #include "check.h"
+#include "clock.h"
 #include "error.h"
 #include "fs.h"
 #include "install.h"
 #include "message.h"
 #include "output.h"
+#include "record.h"
 
-static const struct {
-	const char *name;
-	const char *usage;
-} hooks[] = {
-	[CG_HOOK_PRE_COMMIT] = { "pre-commit",
-		"usage: pre-commit\n"
-		"Run by git before a commit: checks the staged change against the policy.\n"
-		"Findings a trailer can settle are left to commit-msg.\n" },
-	[CG_HOOK_PREPARE_COMMIT_MSG] = { "prepare-commit-msg",
-		"usage: prepare-commit-msg <message-file> [<source> [<commit>]]\n"
-		"Run by git before the editor opens: adds comment lines saying what the\n"
-		"commit still needs (a changelog entry, a sign-off trailer).\n" },
-	[CG_HOOK_COMMIT_MSG] = { "commit-msg",
-		"usage: commit-msg <message-file>\n"
-		"Run by git after the message is written: the final local decision.\n" },
+static const char *const names[] = {
+	[CG_HOOK_PRE_COMMIT] = "pre-commit",
+	[CG_HOOK_PREPARE_COMMIT_MSG] = "prepare-commit-msg",
+	[CG_HOOK_COMMIT_MSG] = "commit-msg",
 };
 
 /* Messages larger than this are not commit messages. */
 #define MAX_MESSAGE (16u * 1024 * 1024)
-
-static int standard_options(cg_hook_kind kind, int argc, char **argv)
-{
-	int need = kind == CG_HOOK_PRE_COMMIT ? 1 : 2;
-
-	if (argc > 1 && !strcmp(argv[1], "--help")) {
-		fputs(hooks[kind].usage, stdout);
-		return CG_EXIT_OK;
-	}
-	if (argc > 1 && !strcmp(argv[1], "--version")) {
-		printf("%s (changeguard) %s\n", hooks[kind].name, CG_VERSION);
-		return CG_EXIT_OK;
-	}
-	if (argc < need || (kind != CG_HOOK_PREPARE_COMMIT_MSG && argc > need) || argc > 4) {
-		fputs(hooks[kind].usage, stderr);
-		return CG_EXIT_USAGE;
-	}
-	return -1;
-}
 
 /* Writes the guidance as comment lines before the scissors line of
  * git commit -v, or at the end of the message file. A `comment` of 0 is
@@ -104,22 +76,11 @@ done:
 static int commit_msg_will_run(git_repository *repo)
 {
 	cg_buf path = CG_BUF_INIT;
-	char head[4096], *real;
-	size_t n = 0;
-	FILE *fp;
 	int ours = 0;
 
-	if (cg_install_hooks_dir(&path, repo) == 0)
+	if (cg_install_hooks_dir(&path, repo) == 0) {
 		cg_buf_puts(&path, "/commit-msg");
-	if (path.size && access(path.ptr, X_OK) == 0 && (real = realpath(path.ptr, NULL)) != NULL) {
-		ours = strstr(real, "/changeguard/commit-msg") != NULL;
-		free(real);
-		if (!ours && (fp = fopen(path.ptr, "rb")) != NULL) {
-			n = fread(head, 1, sizeof(head) - 1, fp);
-			head[n] = '\0';
-			ours = strstr(head, "changeguard") != NULL;
-			fclose(fp);
-		}
+		ours = access(path.ptr, X_OK) == 0 && cg_install_is_ours(path.ptr, "commit-msg");
 	}
 	cg_buf_dispose(&path);
 	return ours;
@@ -159,6 +120,23 @@ static int exit_code_for(const cg_result *r)
 	return r->verdict == CG_VERDICT_BLOCKED ? CG_EXIT_BLOCKED : CG_EXIT_OK;
 }
 
+/* The run as the audit keeps it: the staged change's result, or the
+ * failure before there was one. */
+static cg_record *staged_record(cg_check *c, cg_hook_kind kind, const cg_result *r,
+                                const char *failure)
+{
+	git_repository *repo = cg_check_repository(c);
+	const char *workdir = git_repository_workdir(repo);
+	cg_record *rec = cg_record_new(names[kind], repo,
+	                               workdir ? workdir : git_repository_path(repo),
+	                               cg_check_policy(c));
+
+	cg_record_staged(rec, r);
+	if (failure)
+		cg_record_fail(rec, failure);
+	return rec;
+}
+
 /* A failure before a verdict: fail closed unless the policy says warn. A
  * bad policy or bad usage is never waved through: fixing it is the way on. */
 static int fail(const cg_output *o, cg_check *c, cg_hook_kind kind, int error,
@@ -167,13 +145,17 @@ static int fail(const cg_output *o, cg_check *c, cg_hook_kind kind, int error,
 	const cg_policy *p = c ? cg_check_policy(c) : NULL;
 	int warn = error != CG_EPOLICY && error != CG_EUSAGE && p && p->audit.on_error_warn;
 	char *msg = cg_strdup(cg_error_last());
+	cg_record *rec;
 
 	if (error == CG_EPOLICY)
 		cg_output_message(o, msg, "fix the policy, then check it with: changeguard policy validate .changeguard.yml");
 	else
 		cg_output_message(o, msg, warn ? "on_error is 'warn': the commit goes ahead unchecked" : NULL);
-	if (c)
-		cg_check_record(c, hooks[kind].name, NULL, msg, cg_check_clock_us() - start);
+	if (c) {
+		rec = staged_record(c, kind, NULL, msg);
+		cg_record_write(rec, cg_clock_now_us() - start);
+		cg_record_free(rec);
+	}
 	free(msg);
 	return warn ? CG_EXIT_OK : cg_error_exit_code(error);
 }
@@ -181,37 +163,27 @@ static int fail(const cg_output *o, cg_check *c, cg_hook_kind kind, int error,
 static int record(const cg_output *o, cg_check *c, cg_hook_kind kind,
                   const cg_result *r, int64_t start, int code)
 {
-	const cg_policy *p = cg_check_policy(c);
+	cg_record *rec = staged_record(c, kind, r, NULL);
+	int error = cg_record_write_or_warn(rec, cg_clock_now_us() - start, o, "the commit",
+	                                    ".changeguard.yml");
 
-	if (cg_check_record(c, hooks[kind].name, r, NULL, cg_check_clock_us() - start) == 0)
-		return code;
-	if (p->audit.on_error_warn) {
-		cg_output_message(o, cg_error_last(), "on_error is 'warn': the commit goes ahead");
-		return code;
-	}
-	cg_output_message(o, cg_error_last(),
-	                  "make the audit database writable, or set audit.on_error: warn in .changeguard.yml");
-	return CG_EXIT_RUNTIME;
+	cg_record_free(rec);
+	return error < 0 ? CG_EXIT_RUNTIME : code;
 }
 
-int cg_hook_run(cg_hook_kind kind, int argc, char **argv)
+int cg_hook_run(cg_hook_kind kind, const char *msgfile, const char *source)
 {
-	int64_t start = cg_check_clock_us();
-	const char *msgfile = argc > 1 ? argv[1] : NULL;
-	const char *source = argc > 2 ? argv[2] : "";
+	int64_t start = cg_clock_now_us();
 	cg_check *c = NULL;
 	cg_result *r = NULL;
 	cg_trailer_opts opts;
 	cg_output o;
-	int code = standard_options(kind, argc, argv), error;
+	int code, error;
 
-	if (code >= 0)
-		return code;
 	/* With -m or -F no editor opens: comment lines would stay in the message. */
-	if (kind == CG_HOOK_PREPARE_COMMIT_MSG && !strcmp(source, "message"))
+	if (kind == CG_HOOK_PREPARE_COMMIT_MSG && source && !strcmp(source, "message"))
 		return CG_EXIT_OK;
 	cg_output_init(&o, stderr);
-	git_libgit2_init();
 	if ((error = cg_check_open_staged(&c)) < 0 ||
 	    (error = cg_check_load_policy(c)) < 0 ||
 	    (error = evaluate(&r, c, kind, msgfile)) < 0) {
@@ -230,6 +202,5 @@ int cg_hook_run(cg_hook_kind kind, int argc, char **argv)
 done:
 	cg_result_free(r);
 	cg_check_free(c);
-	git_libgit2_shutdown();
 	return code;
 }

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "policy.h"
 #include "policy_find.h"
+#include "record.h"
 
 static const char *const local_hooks[] = { "pre-commit", "prepare-commit-msg", "commit-msg" };
 static const char *const server_hooks[] = { "pre-receive" };
@@ -21,8 +22,7 @@ static const char *const all_hooks[] = {
 	"pre-commit", "prepare-commit-msg", "commit-msg", "pre-receive"
 };
 
-/* Marks a wrapper as ours; lib/hook.c also looks for "changeguard" in a
- * commit-msg hook's first 4 KiB to know that commit-msg will run. */
+/* Marks a wrapper as ours, in its first 4 KiB (cg_install_is_ours). */
 #define WRAPPER_MARK "# changeguard hook wrapper, format 1"
 
 /* Hooks git feeds on stdin; the wrapper keeps a copy for the chained hook. */
@@ -177,6 +177,15 @@ static int inspect(hook_file *h, const char *path, const char *name)
 	}
 	cg_buf_dispose(&suffix);
 	return error;
+}
+
+int cg_install_is_ours(const char *path, const char *name)
+{
+	hook_file h = HOOK_FILE_INIT;
+	int ours = inspect(&h, path, name) == 0 && (h.kind == HOOK_WRAPPER || h.kind == HOOK_LINK);
+
+	hook_file_dispose(&h);
+	return ours;
 }
 
 static int exists(const char *path)
@@ -602,7 +611,7 @@ static void doctor_audit(cg_doctor_report *r, git_repository *repo, const cg_pol
 {
 	cg_buf path = CG_BUF_INIT, dir = CG_BUF_INIT;
 	const char *fix = "make it writable for the users who commit, or set audit.path in .changeguard.yml";
-	char *where = cg_check_audit_path(repo, p);
+	char *where = cg_record_audit_path(repo, p);
 
 	cg_buf_puts(&path, where);
 	free(where);

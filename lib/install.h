@@ -46,6 +46,10 @@ int cg_install_libexec_dir(cg_buf *out);
  * hooks/, shared by linked worktrees), made absolute. */
 int cg_install_hooks_dir(cg_buf *out, git_repository *repo);
 
+/* 1 when the hook file at `path` is changeguard's hook `name` ("commit-msg"):
+ * the wrapper `cg_install` writes, or a symlink to the hook executable. */
+int cg_install_is_ours(const char *path, const char *name);
+
 /* Installs the local hooks (pre-commit, prepare-commit-msg, commit-msg), or
  * with `server` pre-receive, as wrappers around the executables in
  * `libexec`. An existing hook is renamed <hook>CG_INSTALL_CHAINED_SUFFIX and

@@ -6,12 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "audit.h"
 #include "buf.h"
+#include "clock.h"
 #include "check.h"
+#include "walk.h"
 #include "error.h"
 #include "output.h"
 #include "parallel.h"
+#include "record.h"
 #include "policy.h"
 #include "policy_find.h"
 #include "rules.h"
@@ -678,12 +680,12 @@ static void print_rejected(receive *rc, const checked_commit *c, git_commit *com
  * past the deadline stays unchecked and sets rc->timed_out. */
 static int check_one(receive *rc, checked_commit *c)
 {
-	cg_check_commit_opts opts = CG_CHECK_COMMIT_OPTS_INIT;
+	cg_walk_commit_opts opts = CG_WALK_COMMIT_OPTS_INIT;
 	git_commit *commit = NULL;
 	git_oid oid;
 	int error;
 
-	if (rc->stop_us && cg_check_clock_us() >= rc->stop_us) {
+	if (rc->stop_us && cg_clock_now_us() >= rc->stop_us) {
 		rc->timed_out = 1;
 		return 0;
 	}
@@ -693,7 +695,7 @@ static int check_one(receive *rc, checked_commit *c)
 	opts.pusher = rc->pusher;
 	opts.push_skip_reason = rc->skip_reason;
 	opts.memo = rc->memo;
-	if ((error = cg_check_commit_ext(&c->result, rc->repo, rc->policy, commit, &opts)) < 0) {
+	if ((error = cg_walk_commit_ext(&c->result, rc->repo, rc->policy, commit, &opts)) < 0) {
 		cg_error_prefix(error, "cannot check commit %s", c->oid);
 	} else {
 		format_ident(&c->author, git_commit_author(commit));
@@ -929,131 +931,46 @@ static int fail(receive *rc, int error)
 	return rc->timed_out ? CG_EXIT_BLOCKED : cg_error_exit_code(error);
 }
 
-/* A push's run and the arrays it points into, flattened from the checked
- * commits: findings and waivers name the commit they are about. */
-typedef struct {
-	cg_audit_run run;
-	cg_audit_finding *findings;
-	cg_audit_waiver *waivers;
-	cg_audit_commit *commits;
-	cg_audit_ref *refs;
-	cg_audit_push_option *options;
-} push_record;
-
-static void add_commit_items(push_record *p, const receive *rc, const checked_commit *c)
-{
-	const cg_result *r = c->result;
-	cg_audit_run *run = &p->run;
-	size_t i;
-
-	for (i = 0; i < r->nfindings; i++)
-		p->findings[run->nfindings++] = (cg_audit_finding){ r->findings[i].rule,
-			r->findings[i].path, r->findings[i].detail, c->oid };
-	for (i = 0; i < r->nwaivers; i++)
-		p->waivers[run->nwaivers++] = (cg_audit_waiver){ r->waivers[i].rule,
-			r->waivers[i].source, r->waivers[i].name, r->waivers[i].reason,
-			r->waivers[i].authorizer, c->oid };
-	p->commits[run->ncommits++] = (cg_audit_commit){ c->oid, cg_verdict_name(r->verdict),
-		rc->updates[c->update].ref, c->author, c->committer };
-}
-
-static const char *push_verdict(const receive *rc, const char *failure)
-{
-	size_t i;
-
-	if (failure)
-		return "error";
-	if (rc->rejected)
-		return "blocked";
-	for (i = 0; i < rc->ncommits; i++)
-		if (rc->commits[i].result->verdict == CG_VERDICT_WAIVED)
-			return "waived";
-	return "allowed";
-}
-
-static void fill_push(push_record *p, const receive *rc, const cg_audit_finding *failure)
-{
-	cg_audit_run *run = &p->run;
-	size_t i, nfindings = failure ? 1 : 0, nwaivers = 0;
-
-	for (i = 0; i < rc->ncommits; i++) {
-		nfindings += rc->commits[i].result->nfindings;
-		nwaivers += rc->commits[i].result->nwaivers;
-	}
-	p->findings = cg_calloc(nfindings + 1, sizeof(*p->findings));
-	p->waivers = cg_calloc(nwaivers + 1, sizeof(*p->waivers));
-	p->commits = cg_calloc(rc->ncommits + 1, sizeof(*p->commits));
-	p->refs = cg_calloc(rc->nupdates + 1, sizeof(*p->refs));
-	p->options = cg_calloc(rc->noptions + 1, sizeof(*p->options));
-	for (i = 0; i < rc->ncommits; i++)
-		add_commit_items(p, rc, &rc->commits[i]);
-	if (failure)
-		p->findings[run->nfindings++] = *failure;
-	for (i = 0; i < rc->nupdates; i++)
-		p->refs[i] = (cg_audit_ref){ rc->updates[i].ref, rc->updates[i].old_oid,
-		                             rc->updates[i].new_oid };
-	for (i = 0; i < rc->noptions; i++)
-		p->options[i].value = rc->options[i];
-	run->findings = p->findings;
-	run->waivers = p->waivers;
-	run->commits = p->commits;
-	run->refs = p->refs;
-	run->nrefs = rc->nupdates;
-	run->push_options = p->options;
-	run->npush_options = rc->noptions;
-}
-
 /*
  * One run for the whole push (SPEC §7: a run per hook run): its ref
  * updates, its push options and each checked commit with its verdict,
- * findings and waivers; when the hook failed, an "error" finding. A push
- * of one ref or one commit also has them in the run's own columns.
+ * findings and waivers; when the hook failed, an "error" finding.
  */
-static int record(receive *rc, const char *failure)
+static cg_record *push_record(const receive *rc, const char *failure)
 {
-	cg_audit_finding error_finding = { "error", NULL, failure, NULL };
-	char *path = cg_check_audit_path(rc->repo, rc->policy);
-	push_record p = { 0 };
-	const cg_receive_update *u = rc->nupdates == 1 ? &rc->updates[0] : NULL;
-	const checked_commit *c = rc->ncommits == 1 ? &rc->commits[0] : NULL;
-	int fell_back = 0, error;
+	cg_record *rec = cg_record_new(HOOK_NAME, rc->repo, git_repository_path(rc->repo),
+	                               rc->policy);
+	size_t i;
 
-	fill_push(&p, rc, failure ? &error_finding : NULL);
-	p.run.hook = HOOK_NAME;
-	p.run.repository = git_repository_path(rc->repo);
-	p.run.ref = u ? u->ref : NULL;
-	p.run.old_oid = u ? u->old_oid : NULL;
-	p.run.new_oid = u ? u->new_oid : NULL;
-	p.run.commit = c ? c->oid : NULL;
-	p.run.author = c ? c->author : NULL;
-	p.run.committer = c ? c->committer : NULL;
-	p.run.pusher = rc->pusher && rc->pusher[0] ? rc->pusher : NULL;
-	p.run.policy_sha256 = rc->policy ? rc->policy->sha256 : NULL;
-	p.run.verdict = push_verdict(rc, failure);
-	p.run.duration_us = cg_check_clock_us() - rc->start_us;
-	error = cg_audit_write(path, &p.run, 1, &fell_back);
-	free(p.findings);
-	free(p.waivers);
-	free(p.commits);
-	free(p.refs);
-	free(p.options);
-	free(path);
-	return error;
+	for (i = 0; i < rc->ncommits; i++) {
+		const checked_commit *c = &rc->commits[i];
+		cg_record_add_commit(rec, c->oid, rc->updates[c->update].ref, c->author,
+		                     c->committer, c->result);
+	}
+	for (i = 0; i < rc->nupdates; i++)
+		cg_record_add_ref(rec, rc->updates[i].ref, rc->updates[i].old_oid,
+		                  rc->updates[i].new_oid);
+	for (i = 0; i < rc->noptions; i++)
+		cg_record_add_push_option(rec, rc->options[i]);
+	cg_record_set_pusher(rec, rc->pusher);
+	if (failure)
+		cg_record_fail(rec, failure);
+	return rec;
 }
 
-/* The audit trail is part of the decision: without it the push is refused,
- * unless the policy says on_error: warn. */
+/* Without the audit trail the push is refused, unless on_error: warn. */
 static int record_or_refuse(receive *rc, const char *failure, int code)
 {
-	if (!rc->repo || record(rc, failure) == 0)
+	cg_record *rec;
+	int error;
+
+	if (!rc->repo)
 		return code;
-	if (rc->policy && rc->policy->audit.on_error_warn) {
-		cg_output_message(&rc->out, cg_error_last(), "on_error is 'warn': the push goes ahead");
-		return code;
-	}
-	cg_output_message(&rc->out, cg_error_last(),
-	                  "make the audit database writable, or set audit.on_error: warn in the server's policy");
-	return code ? code : CG_EXIT_RUNTIME;
+	rec = push_record(rc, failure);
+	error = cg_record_write_or_warn(rec, cg_clock_now_us() - rc->start_us, &rc->out,
+	                                "the push", "the server's policy");
+	cg_record_free(rec);
+	return error < 0 && !code ? CG_EXIT_RUNTIME : code;
 }
 
 static void receive_dispose(receive *rc)
@@ -1106,22 +1023,8 @@ int cg_receive_run(FILE *in, FILE *err)
 
 	rc.namespace = (cg_buf)CG_BUF_INIT;
 	rc.head = (cg_buf)CG_BUF_INIT;
-	rc.start_us = cg_check_clock_us();
+	rc.start_us = cg_clock_now_us();
 	output_init(&rc.out, err);
-	git_libgit2_init();
-	/* No object cache: libgit2's keeps up to 256 MiB by default, so a
-	 * push of many thousand commits would grow with it, and a capped one
-	 * spends its time evicting (each eviction walks the cache's hash map
-	 * from its start) and still misses. Measured on a push of 20,000
-	 * commits: a 4 MiB cap was slower than none, and only caps that let
-	 * the hook grow past git's own largest process were faster. The
-	 * reads that matter are reused explicitly (cg_snapshot_lookup). */
-	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
-	/* git index-pack (or unpack-objects) hashed every pushed object as it
-	 * arrived, before this hook runs, and refuses the push on a mismatch;
-	 * hashing each again on every read was a fifth of the hook's time. A
-	 * damaged object still fails to inflate or to parse. */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	if ((error = prepare(&rc, in)) < 0 || (error = check_updates(&rc)) < 0) {
 		failure = cg_strdup(cg_error_last());
 		code = fail(&rc, error);
@@ -1131,6 +1034,5 @@ int cg_receive_run(FILE *in, FILE *err)
 	code = record_or_refuse(&rc, failure, code);
 	free(failure);
 	receive_dispose(&rc);
-	git_libgit2_shutdown();
 	return code;
 }

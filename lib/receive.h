@@ -45,7 +45,8 @@ int cg_receive_oid_is_zero(const char *hex);
  * (each line prefixed "GL-HOOK-ERR: " when GL_ID is set), records every
  * checked commit in the audit database in one transaction, and returns the
  * exit code: 0 accept, 1 refuse, 2 malformed input or policy, 3 runtime
- * error. Any failure refuses the whole push. */
+ * error. Any failure refuses the whole push. The caller has initialised
+ * libgit2 and chosen its settings (hooks/pre-receive.c). */
 int cg_receive_run(FILE *in, FILE *err);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "buf.h"
 #include "changes.h"
-#include "check.h"
+#include "walk.h"
 #include "error.h"
 #include "parallel.h"
 #include "render.h"
@@ -303,7 +303,7 @@ static int check_history_commit(cg_buf *out, history *h, git_repository *repo, g
 {
 	const git_signature *a = git_commit_author(commit);
 	int64_t when = (int64_t)git_commit_time(commit) * 1000;
-	cg_check_commit_opts opts = CG_CHECK_COMMIT_OPTS_INIT;
+	cg_walk_commit_opts opts = CG_WALK_COMMIT_OPTS_INIT;
 	cg_changes *changes = NULL;
 	cg_result *r = NULL;
 	int error;
@@ -316,7 +316,7 @@ static int check_history_commit(cg_buf *out, history *h, git_repository *repo, g
 	}
 	opts.memo = h->memo;
 	opts.changes = &changes;
-	if ((error = cg_check_commit_ext(&r, repo, h->policy, commit, &opts)) == 0) {
+	if ((error = cg_walk_commit_ext(&r, repo, h->policy, commit, &opts)) == 0) {
 		cg_buf_put_u32(out, 1);
 		cg_buf_put_field(out, h->author.ptr);
 		cg_buf_put_u64(out, (uint64_t)when);
@@ -337,7 +337,7 @@ static int run_history(size_t i, cg_buf *out, void *payload)
 	int error;
 
 	if (git_commit_lookup(&commit, j->repo, &j->ids[i]) < 0)
-		return cg_check_missing(j->repo, &j->ids[i]);
+		return cg_walk_missing(j->repo, &j->ids[i]);
 	if ((error = check_history_commit(out, j->h, j->repo, commit)) < 0)
 		cg_error_prefix(error, "commit %s", git_oid_tostr_s(&j->ids[i]));
 	git_commit_free(commit);
@@ -413,12 +413,12 @@ static int history_walk(history *h, git_repository *repo, char *const *revs, siz
 		return cg_error_from_git("cannot walk the history");
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
 	for (i = 0; i < nrevs && !error; i++)
-		error = cg_check_push_rev(walk, repo, revs[i], NULL, NULL);
+		error = cg_walk_push_rev(walk, repo, revs[i], NULL, NULL);
 	/* No revisions: HEAD, of which an unborn branch has no commits. */
 	if (!nrevs && git_repository_head_unborn(repo) != 1 && git_revwalk_push_head(walk) < 0)
 		error = cg_error_from_git("cannot read HEAD");
 	if (!error)
-		error = cg_check_walk_ids(walk, repo, HISTORY_BATCH, history_batch, &jobs);
+		error = cg_walk_ids(walk, repo, HISTORY_BATCH, history_batch, &jobs);
 	git_revwalk_free(walk);
 	return error;
 }

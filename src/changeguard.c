@@ -13,19 +13,24 @@
 #include "args.h"
 #include "buf.h"
 #include "check.h"
+#include "checklist.h"
 #include "entry.h"
 #include "error.h"
-#include "fs.h"
 #include "install.h"
-#include "message.h"
-#include "json.h"
 #include "output.h"
 #include "policy.h"
 #include "policy_find.h"
-#include "trailers.h"
+#include "walk.h"
 
 /* Per command, not counting --help; the table ends with an empty entry. */
 #define MAX_OPTIONS 5
+
+/* Every command's options, each bound to its member by the tables below. */
+typedef struct {
+	const char *server, *dir, *force, *staged, *format, *policy, *message, *version;
+} options;
+
+#define FIELD(member) CG_ARGS_FIELD(options, member)
 
 typedef struct command command;
 struct command {
@@ -35,7 +40,7 @@ struct command {
 	const char *details;    /* more for --help; may be NULL */
 	cg_args_option options[MAX_OPTIONS + 1];
 	int min_args, max_args;
-	int (*run)(const cg_args *p);
+	int (*run)(const cg_args *p, const options *o);
 	const command *subcommands;
 };
 
@@ -88,6 +93,7 @@ static int dispatch(const char *prefix, const command *cmd, int argc, char **arg
 	const command *sub;
 	cg_args_spec spec = spec_of(cmd);
 	cg_buf name = CG_BUF_INIT;
+	options o = { 0 };
 	cg_args p;
 	int code;
 
@@ -101,9 +107,9 @@ static int dispatch(const char *prefix, const command *cmd, int argc, char **arg
 		cg_buf_dispose(&name);
 		return code;
 	}
-	switch (cg_args_parse(&p, &spec, argc, argv)) {
+	switch (cg_args_parse(&p, &spec, &o, argc, argv)) {
 	case 0:
-		code = cmd->run ? cmd->run(&p) : usage_error(prefix, cmd, "%s", "a command is needed");
+		code = cmd->run ? cmd->run(&p, &o) : usage_error(prefix, cmd, "%s", "a command is needed");
 		break;
 	case CG_ARGS_HELP:
 		usage(stdout, prefix, cmd);
@@ -196,12 +202,12 @@ static void print_server_help(const char *libexec)
 	       libexec, libexec);
 }
 
-static int cmd_install(const cg_args *p)
+static int cmd_install(const cg_args *p, const options *o)
 {
 	cg_buf libexec = CG_BUF_INIT;
 	git_repository *repo = NULL;
 	cg_install_report r = { 0 };
-	int server = p->values[0] != NULL, error;
+	int server = o->server != NULL, error;
 
 	if ((error = cg_install_libexec_dir(&libexec)) == 0 &&
 	    (error = open_repo(&repo, p->nargs ? p->args[0] : NULL)) == 0)
@@ -218,12 +224,13 @@ static int cmd_install(const cg_args *p)
 	return error ? fail(error, NULL) : CG_EXIT_OK;
 }
 
-static int cmd_uninstall(const cg_args *p)
+static int cmd_uninstall(const cg_args *p, const options *o)
 {
 	git_repository *repo = NULL;
 	cg_install_report r = { 0 };
 	int error;
 
+	(void)o;
 	if ((error = open_repo(&repo, p->nargs ? p->args[0] : NULL)) == 0)
 		error = cg_uninstall(&r, repo);
 	if (print_steps(&r) == 0 && !error)
@@ -237,13 +244,14 @@ static int cmd_uninstall(const cg_args *p)
 
 /* --- init, entry --------------------------------------------------------- */
 
-static int cmd_init(const cg_args *p)
+static int cmd_init(const cg_args *p, const options *o)
 {
 	git_repository *repo = NULL;
 	cg_init_result r = { 0 };
 	const char *dir = p->nargs ? p->args[0] : NULL;
 	int error;
 
+	(void)o;
 	/* Without DIR, the files go to the work tree's root, where hooks look. */
 	if (open_repo(&repo, dir) == 0 && !dir)
 		dir = git_repository_workdir(repo);
@@ -261,7 +269,7 @@ static int cmd_init(const cg_args *p)
 	return error ? fail(error, NULL) : CG_EXIT_OK;
 }
 
-static int cmd_entry(const cg_args *p)
+static int cmd_entry(const cg_args *p, const options *o)
 {
 	cg_entry_opts opts = CG_ENTRY_OPTS_INIT;
 	cg_entry_written w = { 0 };
@@ -269,8 +277,8 @@ static int cmd_entry(const cg_args *p)
 	size_t i;
 	int error;
 
-	opts.dir = p->values[0];
-	opts.force = p->values[1] != NULL;
+	opts.dir = o->dir;
+	opts.force = o->force != NULL;
 	if ((error = open_staged(&c)) == 0)
 		error = cg_entry_add(&w, c, p->args[0], &opts);
 	for (i = 0; i < w.n; i++)
@@ -285,183 +293,6 @@ static int cmd_entry(const cg_args *p)
 }
 
 /* --- check ----------------------------------------------------------------- */
-
-/* One evaluated change: a commit, or the staged change. */
-typedef struct {
-	char *commit;   /* oid, or "staged" */
-	char *subject;  /* NULL for the staged change */
-	char *author;
-	cg_result *result;
-} checked;
-
-typedef struct {
-	checked *items;
-	size_t n, alloc;
-	const cg_policy *policy;
-} check_run;
-
-static void add_checked(check_run *run, const char *commit, const char *subject,
-                        const char *author, cg_result *r)
-{
-	checked *c;
-
-	run->items = cg_array_grow(run->items, &run->alloc, run->n + 1, sizeof(*run->items));
-	c = &run->items[run->n++];
-	c->commit = cg_strdup(commit);
-	c->subject = subject ? cg_strdup(subject) : NULL;
-	c->author = author ? cg_strdup(author) : NULL;
-	c->result = r;
-}
-
-static void check_run_dispose(check_run *run)
-{
-	size_t i;
-
-	for (i = 0; i < run->n; i++) {
-		free(run->items[i].commit);
-		free(run->items[i].subject);
-		free(run->items[i].author);
-		cg_result_free(run->items[i].result);
-	}
-	free(run->items);
-}
-
-static size_t count_verdict(const check_run *run, cg_verdict v)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < run->n; i++)
-		n += run->items[i].result->verdict == v;
-	return n;
-}
-
-static void json_key(cg_buf *b, const char *key, const char *value, int comma)
-{
-	cg_buf_printf(b, "%s\"%s\":", comma ? "," : "", key);
-	cg_json_put_string(b, value);
-}
-
-static void json_result(cg_buf *b, const checked *c)
-{
-	const cg_result *r = c->result;
-	size_t i;
-
-	json_key(b, "commit", c->commit, 0);
-	json_key(b, "subject", c->subject, 1);
-	json_key(b, "author", c->author, 1);
-	json_key(b, "verdict", cg_verdict_name(r->verdict), 1);
-	cg_buf_puts(b, ",\"findings\":[");
-	for (i = 0; i < r->nfindings; i++) {
-		const cg_finding *f = &r->findings[i];
-		cg_buf_puts(b, i ? ",{" : "{");
-		json_key(b, "rule", f->rule, 0);
-		json_key(b, "path", f->path, 1);
-		json_key(b, "detail", f->detail, 1);
-		json_key(b, "hint", f->hint, 1);
-		json_key(b, "waiver", f->waiver, 1);
-		cg_buf_putc(b, '}');
-	}
-	cg_buf_puts(b, "],\"waivers\":[");
-	for (i = 0; i < r->nwaivers; i++) {
-		const cg_waiver *w = &r->waivers[i];
-		cg_buf_puts(b, i ? ",{" : "{");
-		json_key(b, "rule", w->rule, 0);
-		json_key(b, "source", w->source, 1);
-		json_key(b, "name", w->name, 1);
-		json_key(b, "reason", w->reason, 1);
-		json_key(b, "authorizer", w->authorizer, 1);
-		cg_buf_putc(b, '}');
-	}
-	cg_buf_puts(b, "]");
-}
-
-/* The shape is documented in docs/cli.md and changeguard(1). */
-static void print_json(const check_run *run, const char *target)
-{
-	size_t blocked = count_verdict(run, CG_VERDICT_BLOCKED), i;
-	size_t waived = count_verdict(run, CG_VERDICT_WAIVED);
-	cg_buf b = CG_BUF_INIT;
-
-	cg_buf_puts(&b, "{\"version\":1");
-	json_key(&b, "target", target, 1);
-	cg_buf_puts(&b, ",\"policy\":{");
-	json_key(&b, "source", run->policy->source, 0);
-	json_key(&b, "sha256", run->policy->sha256, 1);
-	cg_buf_puts(&b, "}");
-	json_key(&b, "verdict", blocked ? "blocked" : waived ? "waived" : "allowed", 1);
-	cg_buf_printf(&b, ",\"counts\":{\"checked\":%zu,\"allowed\":%zu,\"waived\":%zu,\"blocked\":%zu}",
-	              run->n, run->n - blocked - waived, waived, blocked);
-	cg_buf_puts(&b, ",\"results\":[");
-	for (i = 0; i < run->n; i++) {
-		cg_buf_puts(&b, i ? ",{" : "{");
-		json_result(&b, &run->items[i]);
-		cg_buf_putc(&b, '}');
-	}
-	cg_buf_puts(&b, "]}\n");
-	fwrite(b.ptr, 1, b.size, stdout);
-	cg_buf_dispose(&b);
-}
-
-static void print_text(const check_run *run)
-{
-	size_t blocked = count_verdict(run, CG_VERDICT_BLOCKED), i;
-	cg_buf subject = CG_BUF_INIT;
-	cg_output o;
-
-	cg_output_init(&o, stdout);
-	for (i = 0; i < run->n; i++) {
-		const checked *c = &run->items[i];
-		cg_buf_clear(&subject);
-		if (c->subject)
-			cg_buf_printf(&subject, "commit %.12s '%s'", c->commit, c->subject);
-		else
-			cg_buf_puts(&subject, "the staged change");
-		cg_output_result(&o, c->result, subject.ptr);
-	}
-	if (run->n == 1 && !run->items[0].subject)
-		printf("changeguard: the staged change is %s\n", cg_verdict_name(run->items[0].result->verdict));
-	else
-		printf("changeguard: %zu commit%s checked, %zu refused\n", run->n,
-		       run->n == 1 ? "" : "s", blocked);
-	cg_buf_dispose(&subject);
-}
-
-/* Commit messages larger than this are not commit messages. */
-#define MAX_MESSAGE (16u * 1024 * 1024)
-
-/* The message as git will store it, for its trailers. */
-static int read_message(cg_buf *out, cg_check *c, const char *path)
-{
-	cg_buf raw = CG_BUF_INIT;
-	cg_trailer_opts opts;
-	int error = cg_fs_read(&raw, path, MAX_MESSAGE);
-
-	if (error == 0) {
-		cg_check_trailer_opts(c, &opts);
-		cg_message_clean(out, raw.ptr, raw.size, &opts);
-	} else if (error != CG_ELIMIT) {
-		error = CG_EUSAGE; /* a message file that cannot be read is a usage error */
-	}
-	cg_buf_dispose(&raw);
-	return error;
-}
-
-/* Without a message none will follow: every finding is final, as in CI. */
-static int check_staged(check_run *run, cg_check **c, const char *message_file)
-{
-	cg_buf message = CG_BUF_INIT;
-	cg_result *r = NULL;
-	int error;
-
-	if ((error = open_staged(c)) == 0 &&
-	    (!message_file || (error = read_message(&message, *c, message_file)) == 0) &&
-	    (error = cg_check_evaluate(&r, *c, message.ptr, message.size)) == 0) {
-		run->policy = cg_check_policy(*c);
-		add_checked(run, "staged", NULL, NULL, r);
-	}
-	cg_buf_dispose(&message);
-	return error;
-}
 
 /* The policy the range is judged by: --policy FILE, else the one in the
  * range's base (a change cannot vote on its own rules, as on the server),
@@ -479,39 +310,8 @@ static int range_policy(cg_policy **out, git_repository *repo, const char *file,
 	return cg_policy_find_commit(out, repo, base, where);
 }
 
-struct check_step {
-	check_run *run;
-	git_repository *repo;
-	cg_buf author;
-};
-
-static int check_step(git_commit *commit, void *payload)
-{
-	struct check_step *step = payload;
-	const git_signature *a = git_commit_author(commit);
-	cg_result *r = NULL;
-	int error;
-
-	if ((error = cg_check_commit(&r, step->repo, step->run->policy, commit, NULL, NULL)) < 0)
-		return error;
-	cg_buf_clear(&step->author);
-	cg_buf_printf(&step->author, "%s <%s>", a->name, a->email);
-	add_checked(step->run, git_oid_tostr_s(git_commit_id(commit)), git_commit_summary(commit),
-	            step->author.ptr, r);
-	return 0;
-}
-
-static int check_commits(check_run *run, git_repository *repo, git_revwalk *walk)
-{
-	struct check_step step = { run, repo, CG_BUF_INIT };
-	int error = cg_check_walk(walk, repo, check_step, &step);
-
-	cg_buf_dispose(&step.author);
-	return error;
-}
-
-static int check_range(check_run *run, cg_policy **policy, git_repository **repo,
-                       const cg_args *p)
+static int check_range(cg_checklist *run, cg_policy **policy, git_repository **repo,
+                       const cg_args *p, const char *policy_file)
 {
 	git_revwalk *walk = NULL;
 	git_oid base;
@@ -523,43 +323,43 @@ static int check_range(check_run *run, cg_policy **policy, git_repository **repo
 		return cg_error_from_git("cannot walk the history");
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
 	for (i = 0; i < p->nargs && !error; i++)
-		error = cg_check_push_rev(walk, *repo, p->args[i], &base, &has_base);
-	if (!error && (error = range_policy(policy, *repo, p->values[2], has_base ? &base : NULL)) == 0) {
-		run->policy = *policy;
-		error = check_commits(run, *repo, walk);
-	}
+		error = cg_walk_push_rev(walk, *repo, p->args[i], &base, &has_base);
+	if (!error && (error = range_policy(policy, *repo, policy_file, has_base ? &base : NULL)) == 0)
+		error = cg_checklist_commits(run, *repo, *policy, walk);
 	git_revwalk_free(walk);
 	return error;
 }
 
-static int cmd_check(const cg_args *p)
+static int cmd_check(const cg_args *p, const options *o)
 {
-	const char *format = p->values[1] ? p->values[1] : "text";
-	int staged = p->values[0] != NULL || !p->nargs, error;
+	const char *format = o->format ? o->format : "text";
+	int staged = o->staged != NULL || !p->nargs, error;
 	git_repository *repo = NULL;
 	cg_policy *policy = NULL;
-	check_run run = { 0 };
+	cg_checklist *run = cg_checklist_new();
 	cg_check *c = NULL;
 
 	if (strcmp(format, "text") && strcmp(format, "json")) {
 		fprintf(stderr, "error: --format must be text or json, not '%s'\n", format);
 		return CG_EXIT_USAGE;
 	}
-	if ((p->values[0] || p->values[3]) && (p->nargs || p->values[2])) {
+	if ((o->staged || o->message) && (p->nargs || o->policy)) {
 		fprintf(stderr, "error: --staged and --message take neither revisions nor --policy\n");
 		return CG_EXIT_USAGE;
 	}
-	error = staged ? check_staged(&run, &c, p->values[3])
-	               : check_range(&run, &policy, &repo, p);
+	if (staged && (error = open_staged(&c)) == 0)
+		error = cg_checklist_staged(run, c, o->message);
+	else if (!staged)
+		error = check_range(run, &policy, &repo, p, o->policy);
 	if (!error && !strcmp(format, "json"))
-		print_json(&run, staged ? "staged" : "range");
+		cg_checklist_print_json(run, stdout, staged ? "staged" : "range");
 	else if (!error)
-		print_text(&run);
+		cg_checklist_print_text(run, stdout);
 	if (!error)
-		error = count_verdict(&run, CG_VERDICT_BLOCKED) ? CG_EXIT_BLOCKED : CG_EXIT_OK;
+		error = cg_checklist_blocked(run) ? CG_EXIT_BLOCKED : CG_EXIT_OK;
 	else
 		error = fail(error, NULL);
-	check_run_dispose(&run);
+	cg_checklist_free(run);
 	cg_policy_free(policy);
 	cg_check_free(c);
 	git_repository_free(repo);
@@ -568,7 +368,7 @@ static int cmd_check(const cg_args *p)
 
 /* --- policy, doctor --------------------------------------------------------- */
 
-static int cmd_policy_show(const cg_args *p)
+static int cmd_policy_show(const cg_args *p, const options *o)
 {
 	git_repository *repo = NULL;
 	cg_policy *defaults = NULL;
@@ -577,6 +377,7 @@ static int cmd_policy_show(const cg_args *p)
 	int error;
 
 	(void)p;
+	(void)o;
 	/* Outside a repository, the built-in defaults are what would apply. */
 	if (open_repo(&repo, NULL) < 0)
 		error = cg_policy_default(&defaults);
@@ -597,13 +398,14 @@ static int cmd_policy_show(const cg_args *p)
 	             : CG_EXIT_OK;
 }
 
-static int cmd_policy_validate(const cg_args *p)
+static int cmd_policy_validate(const cg_args *p, const options *o)
 {
 	git_repository *repo = NULL;
 	cg_buf path = CG_BUF_INIT;
 	cg_policy *policy = NULL;
 	int error;
 
+	(void)o;
 	if (p->nargs)
 		cg_buf_puts(&path, p->args[0]);
 	else if (open_repo(&repo, NULL) == 0 && git_repository_workdir(repo))
@@ -627,7 +429,7 @@ static int cmd_policy_validate(const cg_args *p)
 	return error;
 }
 
-static int cmd_doctor(const cg_args *p)
+static int cmd_doctor(const cg_args *p, const options *o)
 {
 	cg_buf libexec = CG_BUF_INIT;
 	cg_doctor_report r = { 0 };
@@ -636,6 +438,7 @@ static int cmd_doctor(const cg_args *p)
 	int found = cg_install_libexec_dir(&libexec) == 0, error;
 
 	(void)p;
+	(void)o;
 	if ((error = cg_check_open_staged(&c)) < 0) {
 		cg_buf_dispose(&libexec);
 		return fail(error, NULL);
@@ -659,7 +462,7 @@ static int cmd_doctor(const cg_args *p)
 
 /* --- the table ---------------------------------------------------------------- */
 
-static int cmd_help(const cg_args *p);
+static int cmd_help(const cg_args *p, const options *o);
 
 static const command policy_commands[] = {
 	{ "show", "", "print the effective policy (the staged .changeguard.yml, else the defaults) with every key",
@@ -676,7 +479,7 @@ static const command commands[] = {
 	  "git uses (core.hooksPath, or the common directory's hooks/ in a worktree) as\n"
 	  "small wrappers around the hooks beside this changeguard. A hook already there\n"
 	  "is kept as <hook>" CG_INSTALL_CHAINED_SUFFIX " and runs after changeguard's.\n",
-	  { { "--server", NULL, "install pre-receive into a bare (server) repository" } },
+	  { { "--server", NULL, "install pre-receive into a bare (server) repository", FIELD(server) } },
 	  0, 1, cmd_install, NULL },
 	{ "uninstall", "[REPO]", "remove changeguard's hooks, putting back the ones they chained",
 	  NULL, { { 0 } }, 0, 1, cmd_uninstall, NULL },
@@ -688,8 +491,9 @@ static const command commands[] = {
 	  "add a dated entry to each CHANGELOG the staged change needs, and stage it",
 	  "The entry is '- <UTC time> <git author>: MESSAGE', placed where the file's\n"
 	  "entries go (newest first unless the file runs oldest first).\n",
-	  { { "--dir", "DIR", "write DIR's CHANGELOG instead" },
-	    { "--force", NULL, "write even into a CHANGELOG with unstaged changes (staging them)" } },
+	  { { "--dir", "DIR", "write DIR's CHANGELOG instead", FIELD(dir) },
+	    { "--force", NULL, "write even into a CHANGELOG with unstaged changes (staging them)",
+	      FIELD(force) } },
 	  1, 1, cmd_entry, NULL },
 	{ "check", "[--staged [--message FILE] | REVISION...] [--format text|json] [--policy FILE]",
 	  "evaluate the policy without committing, for CI",
@@ -698,10 +502,11 @@ static const command commands[] = {
 	  "git rev-list reads them (origin/main..HEAD, A...B, ^A B); each commit is\n"
 	  "checked as the server checks it, under the policy of the range's base.\n"
 	  "Exit status: 0 allowed, 1 a change is refused, 2 usage, 3 runtime error.\n",
-	  { { "--staged", NULL, "check the staged change (the default)" },
-	    { "--format", "text|json", "output format (default text)" },
-	    { "--policy", "FILE", "judge a range by this policy file" },
-	    { "--message", "FILE", "the commit message, whose trailers count (commit-msg)" } },
+	  { { "--staged", NULL, "check the staged change (the default)", FIELD(staged) },
+	    { "--format", "text|json", "output format (default text)", FIELD(format) },
+	    { "--policy", "FILE", "judge a range by this policy file", FIELD(policy) },
+	    { "--message", "FILE", "the commit message, whose trailers count (commit-msg)",
+	      FIELD(message) } },
 	  0, -1, cmd_check, NULL },
 	{ "policy", "<command>", "show or validate the policy", NULL, { { 0 } }, 0, 0, NULL,
 	  policy_commands },
@@ -715,13 +520,14 @@ static const command commands[] = {
 static const command changeguard = {
 	"changeguard", "[--version] <command> [<args>]",
 	"Enforces dated CHANGELOG entries and sign-off for protected paths in git.",
-	NULL, { { "--version", NULL, "print the version" } }, 0, -1, NULL, commands
+	NULL, { { "--version", NULL, "print the version", FIELD(version) } }, 0, -1, NULL, commands
 };
 
-static int cmd_help(const cg_args *p)
+static int cmd_help(const cg_args *p, const options *o)
 {
 	char *argv[2] = { p->nargs ? p->args[0] : NULL, (char *)"--help" };
 
+	(void)o;
 	if (!p->nargs) {
 		usage(stdout, "changeguard", &changeguard);
 		return CG_EXIT_OK;

@@ -14,30 +14,43 @@
 #include "args.h"
 #include "audit.h"
 #include "buf.h"
-#include "check.h"
+#include "record.h"
 #include "error.h"
 #include "output.h"
 #include "policy.h"
 #include "policy_find.h"
 #include "report.h"
 
+/* Every command's options, each bound to its member by the table below. */
+typedef struct {
+	const char *db, *since, *until, *hook, *verdict, *rule, *author, *ref, *limit, *format,
+	           *output;
+} options;
+
+#define FIELD(member) CG_ARGS_FIELD(options, member)
+
+/* Rows of the table, for the commands' sets of options (BIT). */
 enum {
 	O_DB, O_SINCE, O_UNTIL, O_HOOK, O_VERDICT, O_RULE, O_AUTHOR, O_REF,
 	O_LIMIT, O_FORMAT, O_OUTPUT, O__COUNT
 };
 
-static const cg_args_option options[O__COUNT + 1] = {
-	[O_DB] = { "--db", "PATH", "the audit database (default: the repository's)" },
-	[O_SINCE] = { "--since", "TIME", "from this UTC time or date on" },
-	[O_UNTIL] = { "--until", "TIME", "before this UTC time, or up to this date included" },
-	[O_HOOK] = { "--hook", "NAME", "runs of this hook (pre-commit, commit-msg, pre-receive...)" },
-	[O_VERDICT] = { "--verdict", "VERDICT", "runs with this verdict (allowed, blocked, waived, error)" },
-	[O_RULE] = { "--rule", "RULE", "runs with a finding or waiver of this rule (changelog, protect:mcp...)" },
-	[O_AUTHOR] = { "--author", "TEXT", "runs (commits) whose author contains TEXT" },
-	[O_REF] = { "--ref", "REF", "runs on this ref (refs/heads/main)" },
-	[O_LIMIT] = { "--limit", "N", "rows per list, newest first (default 1000; 0: all)" },
-	[O_FORMAT] = { "--format", "FORMAT", "text, json, csv, markdown or html" },
-	[O_OUTPUT] = { "--output", "FILE", "write to FILE instead of standard output" },
+static const cg_args_option option_table[O__COUNT + 1] = {
+	[O_DB] = { "--db", "PATH", "the audit database (default: the repository's)", FIELD(db) },
+	[O_SINCE] = { "--since", "TIME", "from this UTC time or date on", FIELD(since) },
+	[O_UNTIL] = { "--until", "TIME", "before this UTC time, or up to this date included",
+	              FIELD(until) },
+	[O_HOOK] = { "--hook", "NAME", "runs of this hook (pre-commit, commit-msg, pre-receive...)",
+	             FIELD(hook) },
+	[O_VERDICT] = { "--verdict", "VERDICT", "runs with this verdict (allowed, blocked, waived, error)",
+	                FIELD(verdict) },
+	[O_RULE] = { "--rule", "RULE", "runs with a finding or waiver of this rule (changelog, protect:mcp...)",
+	             FIELD(rule) },
+	[O_AUTHOR] = { "--author", "TEXT", "runs (commits) whose author contains TEXT", FIELD(author) },
+	[O_REF] = { "--ref", "REF", "runs on this ref (refs/heads/main)", FIELD(ref) },
+	[O_LIMIT] = { "--limit", "N", "rows per list, newest first (default 1000; 0: all)", FIELD(limit) },
+	[O_FORMAT] = { "--format", "FORMAT", "text, json, csv, markdown or html", FIELD(format) },
+	[O_OUTPUT] = { "--output", "FILE", "write to FILE instead of standard output", FIELD(output) },
 };
 
 #define BIT(o) (1u << (o))
@@ -51,26 +64,26 @@ typedef struct {
 	const char *summary;
 	cg_args_spec spec;        /* its options: options[] with BIT(O_...) */
 	cg_report_format format; /* without --format */
-	int (*run)(const cg_args *p, cg_report_opts *opts);
+	int (*run)(const cg_args *p, const options *o, cg_report_opts *opts);
 } command;
 
-static int cmd_report(const cg_args *p, cg_report_opts *opts);
-static int cmd_history(const cg_args *p, cg_report_opts *opts);
-static int cmd_verify(const cg_args *p, cg_report_opts *opts);
-static int cmd_export(const cg_args *p, cg_report_opts *opts);
+static int cmd_report(const cg_args *p, const options *o, cg_report_opts *opts);
+static int cmd_history(const cg_args *p, const options *o, cg_report_opts *opts);
+static int cmd_verify(const cg_args *p, const options *o, cg_report_opts *opts);
+static int cmd_export(const cg_args *p, const options *o, cg_report_opts *opts);
 
 static const command commands[] = {
 	{ "report", "[report] [OPTIONS]",
 	  "totals per verdict and rule, blocked runs, waivers, protected-path changes",
-	  { options, BIT(O_DB) | FILTERS | BIT(O_LIMIT) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_report },
+	  { option_table, BIT(O_DB) | FILTERS | BIT(O_LIMIT) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_report },
 	{ "history", "history [REV-RANGE...] [OPTIONS]",
 	  "evaluate the policy at HEAD over existing commits; exit 1 on violations",
-	  { options, BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_AUTHOR) | OUTPUT, 0, -1 }, CG_REPORT_TEXT,
+	  { option_table, BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_AUTHOR) | OUTPUT, 0, -1 }, CG_REPORT_TEXT,
 	  cmd_history },
 	{ "verify", "verify [OPTIONS]", "check the audit hash chain; exit 1 when it is broken",
-	  { options, BIT(O_DB) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_verify },
+	  { option_table, BIT(O_DB) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_verify },
 	{ "export", "export [OPTIONS]", "every run, oldest first, as JSON lines (or a table)",
-	  { options, BIT(O_DB) | FILTERS | OUTPUT, 0, 0 }, CG_REPORT_JSON, cmd_export },
+	  { option_table, BIT(O_DB) | FILTERS | OUTPUT, 0, 0 }, CG_REPORT_JSON, cmd_export },
 };
 
 static void usage(FILE *fp, const command *cmd)
@@ -132,27 +145,27 @@ static int parse_limit(size_t *out, const char *value)
 }
 
 /* The options every command shares, into `opts`. */
-static int read_options(cg_report_opts *opts, const cg_args *p)
+static int read_options(cg_report_opts *opts, const options *o)
 {
 	const char *epoch = getenv("SOURCE_DATE_EPOCH");
 	cg_audit_filter *f = &opts->filter;
 	int error = 0;
 
-	if (p->values[O_FORMAT])
-		error = cg_report_format_parse(&opts->format, p->values[O_FORMAT]);
-	if (!error && p->values[O_SINCE] &&
-	    (error = cg_report_parse_time(&f->since_ms, p->values[O_SINCE], 0)) < 0)
+	if (o->format)
+		error = cg_report_format_parse(&opts->format, o->format);
+	if (!error && o->since &&
+	    (error = cg_report_parse_time(&f->since_ms, o->since, 0)) < 0)
 		cg_error_prefix(error, "--since");
-	if (!error && p->values[O_UNTIL] &&
-	    (error = cg_report_parse_time(&f->until_ms, p->values[O_UNTIL], 1)) < 0)
+	if (!error && o->until &&
+	    (error = cg_report_parse_time(&f->until_ms, o->until, 1)) < 0)
 		cg_error_prefix(error, "--until");
-	if (!error && p->values[O_LIMIT])
-		error = parse_limit(&opts->limit, p->values[O_LIMIT]);
-	f->hook = p->values[O_HOOK];
-	f->verdict = p->values[O_VERDICT];
-	f->rule = p->values[O_RULE];
-	f->author = p->values[O_AUTHOR];
-	f->ref = p->values[O_REF];
+	if (!error && o->limit)
+		error = parse_limit(&opts->limit, o->limit);
+	f->hook = o->hook;
+	f->verdict = o->verdict;
+	f->rule = o->rule;
+	f->author = o->author;
+	f->ref = o->ref;
 	/* Reproducible documents, as reproducible builds define it. */
 	opts->generated_ms = epoch && *epoch ? strtoll(epoch, NULL, 10) * 1000 : 0;
 	return error;
@@ -168,21 +181,21 @@ static int open_repo(git_repository **out)
 }
 
 /* --db, else the database of the repository here, as its policy at HEAD names it. */
-static int open_db(cg_audit **db, char **path, const cg_args *p)
+static int open_db(cg_audit **db, char **path, const options *o)
 {
 	git_repository *repo = NULL;
 	cg_policy *policy = NULL;
 	int error;
 
-	if (p->values[O_DB]) {
-		*path = cg_strdup(p->values[O_DB]);
+	if (o->db) {
+		*path = cg_strdup(o->db);
 	} else {
 		if ((error = open_repo(&repo)) < 0 ||
 		    (error = cg_policy_find_head(&policy, repo)) < 0) {
 			git_repository_free(repo);
 			return error;
 		}
-		*path = cg_check_audit_path(repo, policy);
+		*path = cg_record_audit_path(repo, policy);
 		cg_policy_free(policy);
 		git_repository_free(repo);
 	}
@@ -211,13 +224,13 @@ static int run_export(cg_audit *db, const cg_report_opts *opts, int *violations)
 }
 
 /* Opens the database, runs `report`, maps the outcome to the exit code. */
-static int with_db(const cg_args *p, cg_report_opts *opts, db_report report)
+static int with_db(const options *o, cg_report_opts *opts, db_report report)
 {
 	cg_audit *db = NULL;
 	char *path = NULL;
 	int error, violations = 0;
 
-	if ((error = open_db(&db, &path, p)) == 0) {
+	if ((error = open_db(&db, &path, o)) == 0) {
 		opts->source = path;
 		error = report(db, opts, &violations);
 	}
@@ -228,28 +241,32 @@ static int with_db(const cg_args *p, cg_report_opts *opts, db_report report)
 	return violations ? CG_EXIT_BLOCKED : CG_EXIT_OK;
 }
 
-static int cmd_report(const cg_args *p, cg_report_opts *opts)
+static int cmd_report(const cg_args *p, const options *o, cg_report_opts *opts)
 {
-	return with_db(p, opts, run_audit);
+	(void)p;
+	return with_db(o, opts, run_audit);
 }
 
-static int cmd_verify(const cg_args *p, cg_report_opts *opts)
+static int cmd_verify(const cg_args *p, const options *o, cg_report_opts *opts)
 {
-	return with_db(p, opts, run_verify);
+	(void)p;
+	return with_db(o, opts, run_verify);
 }
 
-static int cmd_export(const cg_args *p, cg_report_opts *opts)
+static int cmd_export(const cg_args *p, const options *o, cg_report_opts *opts)
 {
-	return with_db(p, opts, run_export);
+	(void)p;
+	return with_db(o, opts, run_export);
 }
 
-static int cmd_history(const cg_args *p, cg_report_opts *opts)
+static int cmd_history(const cg_args *p, const options *o, cg_report_opts *opts)
 {
 	git_repository *repo = NULL;
 	cg_policy *policy = NULL;
 	size_t violations = 0;
 	int error;
 
+	(void)o;
 	if ((error = open_repo(&repo)) == 0 &&
 	    (error = cg_policy_find_head(&policy, repo)) == 0)
 		error = cg_report_history(&violations, repo, policy, p->args, (size_t)p->nargs, opts);
@@ -261,24 +278,24 @@ static int cmd_history(const cg_args *p, cg_report_opts *opts)
 }
 
 /* Runs the command on the output --output names; a failed report leaves no file. */
-static int run(const command *cmd, const cg_args *p)
+static int run(const command *cmd, const cg_args *p, const options *o)
 {
 	cg_report_opts opts = CG_REPORT_OPTS_INIT;
-	const char *file = p->values[O_OUTPUT];
-	cg_output o;
+	const char *file = o->output;
+	cg_output out;
 	int error, code;
 
 	opts.format = cmd->format;
-	if ((error = read_options(&opts, p)) < 0)
+	if ((error = read_options(&opts, o)) < 0)
 		return usage_error(cmd, "%s", cg_error_last());
 	opts.out = file ? fopen(file, "w") : stdout;
 	if (!opts.out) {
 		cg_error_set(CG_ERROR, "cannot write '%s': %s", file, strerror(errno));
 		return fail(CG_ERROR);
 	}
-	cg_output_init(&o, opts.out);
-	opts.color = o.color;
-	code = cmd->run(p, &opts);
+	cg_output_init(&out, opts.out);
+	opts.color = out.color;
+	code = cmd->run(p, o, &opts);
 	if (file && fclose(opts.out) != 0 && code < CG_EXIT_USAGE) {
 		cg_error_set(CG_ERROR, "cannot write '%s': %s", file, strerror(errno));
 		code = fail(CG_ERROR);
@@ -291,6 +308,7 @@ static int run(const command *cmd, const cg_args *p)
 int main(int argc, char **argv)
 {
 	const command *cmd = &commands[0];
+	options o = { 0 };
 	cg_args p;
 	size_t i;
 	int code;
@@ -323,9 +341,9 @@ int main(int argc, char **argv)
 	 * git fsck is the check for a damaged store. That was 37% of the
 	 * work of history; a damaged object still fails to inflate or parse. */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	switch (cg_args_parse(&p, &cmd->spec, argc - 1, argv + 1)) {
+	switch (cg_args_parse(&p, &cmd->spec, &o, argc - 1, argv + 1)) {
 	case 0:
-		code = run(cmd, &p);
+		code = run(cmd, &p, &o);
 		break;
 	case CG_ARGS_HELP:
 		usage(stdout, cmd);

@@ -117,12 +117,13 @@ now_utc() {
 
 # install_hook_file HOOK DEST: links our HOOK at DEST. With CG_HOOK_WRAPPER
 # set (tests/valgrind.sh sets "valgrind ..."), writes a script that runs the
-# hook under it instead; the script names the hook's path, which is how
-# pre-commit recognises our commit-msg behind a wrapper.
+# hook under it instead; the script carries the mark of changeguard's own
+# wrapper, which is how pre-commit recognises our commit-msg behind it.
 install_hook_file() {
 	rm -f "$2" &&
 	if [ -n "${CG_HOOK_WRAPPER:-}" ]; then
-		printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$CG_HOOK_WRAPPER" "$CG_LIBEXEC/$1" >"$2" &&
+		printf '#!/bin/sh\n# changeguard hook wrapper, format 1 (a test run under %s)\nexec %s "%s" "$@"\n' \
+			"$CG_HOOK_WRAPPER" "$CG_HOOK_WRAPPER" "$CG_LIBEXEC/$1" >"$2" &&
 		chmod +x "$2"
 	else
 		ln -s "$CG_LIBEXEC/$1" "$2"

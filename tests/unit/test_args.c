@@ -13,13 +13,19 @@
 #include "args.h"
 #include "error.h"
 
+/* A command's options struct: each option sets its own member. */
+typedef struct {
+	const char *db, *format, *force, *hidden;
+} opts;
+
 enum { O_DB, O_FORMAT, O_FORCE, O_HIDDEN };
 
+/* Listed in another order than the struct's: the binding is by name. */
 static const cg_args_option options[] = {
-	[O_DB] = { "--db", "PATH", "the database" },
-	[O_FORMAT] = { "--format", "FORMAT", "text or json" },
-	[O_FORCE] = { "--force", NULL, "a flag" },
-	[O_HIDDEN] = { "--hidden", "X", "not accepted here" },
+	[O_DB] = { "--db", "PATH", "the database", CG_ARGS_FIELD(opts, db) },
+	[O_FORMAT] = { "--format", "FORMAT", "text or json", CG_ARGS_FIELD(opts, format) },
+	[O_FORCE] = { "--force", NULL, "a flag", CG_ARGS_FIELD(opts, force) },
+	[O_HIDDEN] = { "--hidden", "X", "not accepted here", CG_ARGS_FIELD(opts, hidden) },
 	{ 0 },
 };
 
@@ -27,8 +33,8 @@ static const cg_args_spec spec = {
 	options, 1u << O_DB | 1u << O_FORMAT | 1u << O_FORCE, 0, 2
 };
 
-/* Parses the words of `line` (at most 16, split on spaces). */
-static int parse_line(cg_args *out, const cg_args_spec *s, char *line)
+/* Parses the words of `line` (at most 16, split on spaces) into `o`. */
+static int parse_into(cg_args *out, const cg_args_spec *s, opts *o, char *line)
 {
 	char *argv[16];
 	int argc = 0;
@@ -36,7 +42,14 @@ static int parse_line(cg_args *out, const cg_args_spec *s, char *line)
 
 	for (word = strtok(line, " "); word && argc < 16; word = strtok(NULL, " "))
 		argv[argc++] = word;
-	return cg_args_parse(out, s, argc, argv);
+	return cg_args_parse(out, s, o, argc, argv);
+}
+
+static int parse_line(cg_args *out, const cg_args_spec *s, char *line)
+{
+	opts o = { 0 };
+
+	return parse_into(out, s, &o, line);
 }
 
 static void expect_error(const char *text, const char *message)
@@ -50,21 +63,65 @@ static void expect_error(const char *text, const char *message)
 	cg_args_dispose(&a);
 }
 
-static void test_values_flags_and_arguments(void **state)
+/* Each row: a command line, and the members and arguments it gives. */
+static const struct {
+	const char *line;
+	opts want;
+	int nargs;
+	const char *args[3];
+} binding_cases[] = {
+	{ "one --db a.db --format=json --force - -- --two", { "a.db", "json", "", NULL }, 3,
+	  { "one", "-", "--two" } },
+	{ "--force", { NULL, NULL, "", NULL }, 0, { NULL } },
+	{ "--format text --format=csv x", { NULL, "csv", NULL, NULL }, 1, { "x" } },
+	{ "--db= y", { "", NULL, NULL, NULL }, 1, { "y" } },
+	{ "-- --db x", { NULL, NULL, NULL, NULL }, 2, { "--db", "x" } },
+	{ "", { NULL, NULL, NULL, NULL }, 0, { NULL } },
+};
+
+static void assert_member(const char *want, const char *got, const char *line)
 {
-	char line[] = "one --db a.db --format=json --force - -- --two";
+	if (want ? !got || strcmp(want, got) : got != NULL)
+		fail_msg("'%s': want '%s', got '%s'", line, want ? want : "(null)", got ? got : "(null)");
+}
+
+static void test_named_fields(void **state)
+{
+	size_t i;
+	int k;
+
+	(void)state;
+	for (i = 0; i < sizeof(binding_cases) / sizeof(binding_cases[0]); i++) {
+		char line[128];
+		opts o = { 0 };
+		cg_args a;
+
+		snprintf(line, sizeof(line), "%s", binding_cases[i].line);
+		assert_int_equal(parse_into(&a, &(cg_args_spec){ options, spec.accepts, 0, -1 }, &o,
+		                            line), 0);
+		assert_member(binding_cases[i].want.db, o.db, binding_cases[i].line);
+		assert_member(binding_cases[i].want.format, o.format, binding_cases[i].line);
+		assert_member(binding_cases[i].want.force, o.force, binding_cases[i].line);
+		assert_null(o.hidden);
+		assert_int_equal(a.nargs, binding_cases[i].nargs);
+		for (k = 0; k < a.nargs; k++)
+			assert_string_equal(a.args[k], binding_cases[i].args[k]);
+		cg_args_dispose(&a);
+	}
+}
+
+/* What a command held before parsing stays where no option was given. */
+static void test_members_not_given_are_kept(void **state)
+{
+	char line[] = "--force";
+	opts o = { "default.db", "text", NULL, NULL };
 	cg_args a;
 
 	(void)state;
-	assert_int_equal(parse_line(&a, &(cg_args_spec){ options, spec.accepts, 0, -1 }, line), 0);
-	assert_string_equal(a.values[O_DB], "a.db");
-	assert_string_equal(a.values[O_FORMAT], "json");
-	assert_string_equal(a.values[O_FORCE], "");
-	assert_null(a.values[O_HIDDEN]);
-	assert_int_equal(a.nargs, 3);
-	assert_string_equal(a.args[0], "one");
-	assert_string_equal(a.args[1], "-");
-	assert_string_equal(a.args[2], "--two");
+	assert_int_equal(parse_into(&a, &spec, &o, line), 0);
+	assert_string_equal(o.db, "default.db");
+	assert_string_equal(o.format, "text");
+	assert_string_equal(o.force, "");
 	cg_args_dispose(&a);
 }
 
@@ -116,7 +173,8 @@ static void test_print_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_values_flags_and_arguments),
+		cmocka_unit_test(test_named_fields),
+		cmocka_unit_test(test_members_not_given_are_kept),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_too_few_and_help),
 		cmocka_unit_test(test_print_options),

@@ -1,0 +1,221 @@
+#include "record.h"
+
+#include <stdlib.h>
+
+#include "audit.h"
+#include "buf.h"
+#include "error.h"
+
+struct cg_record {
+	git_repository *repo;
+	const cg_policy *policy;
+	cg_audit_run run;
+	cg_audit_finding *findings;
+	cg_audit_waiver *waivers;
+	cg_audit_commit *commits;
+	cg_audit_ref *refs;
+	cg_audit_push_option *options;
+	size_t afindings, awaivers, acommits, arefs, aoptions;
+	size_t nchanges;            /* the commits judged, the staged change included */
+	const char *change, *author, *committer; /* the last one's, for the run's columns */
+	cg_buf staged_author, staged_committer;
+	char *failure;
+	int blocked, waived;
+};
+
+cg_record *cg_record_new(const char *hook, git_repository *repo, const char *repository,
+                         const cg_policy *policy)
+{
+	cg_record *rec = cg_calloc(1, sizeof(*rec));
+
+	rec->repo = repo;
+	rec->policy = policy;
+	rec->run.hook = hook;
+	rec->run.repository = repository;
+	rec->staged_author = (cg_buf)CG_BUF_INIT;
+	rec->staged_committer = (cg_buf)CG_BUF_INIT;
+	return rec;
+}
+
+/* The findings and waivers of `r`, naming `commit` (NULL: the run's own). */
+static void add_result(cg_record *rec, const cg_result *r, const char *commit)
+{
+	cg_audit_run *run = &rec->run;
+	size_t i;
+
+	rec->findings = cg_array_grow(rec->findings, &rec->afindings,
+	                              run->nfindings + r->nfindings + 1, sizeof(*rec->findings));
+	rec->waivers = cg_array_grow(rec->waivers, &rec->awaivers, run->nwaivers + r->nwaivers + 1,
+	                             sizeof(*rec->waivers));
+	for (i = 0; i < r->nfindings; i++)
+		rec->findings[run->nfindings++] = (cg_audit_finding){ r->findings[i].rule,
+			r->findings[i].path, r->findings[i].detail, commit };
+	for (i = 0; i < r->nwaivers; i++)
+		rec->waivers[run->nwaivers++] = (cg_audit_waiver){ r->waivers[i].rule,
+			r->waivers[i].source, r->waivers[i].name, r->waivers[i].reason,
+			r->waivers[i].authorizer, commit };
+	rec->blocked |= r->verdict == CG_VERDICT_BLOCKED;
+	rec->waived |= r->verdict == CG_VERDICT_WAIVED;
+}
+
+static void note_change(cg_record *rec, const char *change, const char *author,
+                        const char *committer)
+{
+	rec->nchanges++;
+	rec->change = change;
+	rec->author = author;
+	rec->committer = committer;
+}
+
+static void ident_from_env(cg_buf *out, const char *name_var, const char *email_var,
+                           git_repository *repo)
+{
+	const char *name = getenv(name_var), *email = getenv(email_var);
+	git_signature *sig = NULL;
+
+	if (name && email) {
+		cg_buf_printf(out, "%s <%s>", name, email);
+	} else if (git_signature_default(&sig, repo) == 0) {
+		cg_buf_printf(out, "%s <%s>", sig->name, sig->email);
+		git_signature_free(sig);
+	}
+}
+
+void cg_record_staged(cg_record *rec, const cg_result *r)
+{
+	cg_buf_clear(&rec->staged_author);
+	cg_buf_clear(&rec->staged_committer);
+	ident_from_env(&rec->staged_author, "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", rec->repo);
+	ident_from_env(&rec->staged_committer, "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+	               rec->repo);
+	note_change(rec, "staged", rec->staged_author.ptr, rec->staged_committer.ptr);
+	if (r)
+		add_result(rec, r, NULL);
+}
+
+void cg_record_add_commit(cg_record *rec, const char *oid, const char *ref,
+                          const char *author, const char *committer, const cg_result *r)
+{
+	add_result(rec, r, oid);
+	rec->commits = cg_array_grow(rec->commits, &rec->acommits, rec->run.ncommits + 1,
+	                             sizeof(*rec->commits));
+	rec->commits[rec->run.ncommits++] = (cg_audit_commit){ oid, cg_verdict_name(r->verdict),
+		ref, author, committer };
+	note_change(rec, oid, author, committer);
+}
+
+void cg_record_add_ref(cg_record *rec, const char *ref, const char *old_oid,
+                       const char *new_oid)
+{
+	rec->refs = cg_array_grow(rec->refs, &rec->arefs, rec->run.nrefs + 1, sizeof(*rec->refs));
+	rec->refs[rec->run.nrefs++] = (cg_audit_ref){ ref, old_oid, new_oid };
+}
+
+void cg_record_add_push_option(cg_record *rec, const char *value)
+{
+	rec->options = cg_array_grow(rec->options, &rec->aoptions, rec->run.npush_options + 1,
+	                             sizeof(*rec->options));
+	rec->options[rec->run.npush_options++].value = value;
+}
+
+void cg_record_set_pusher(cg_record *rec, const char *pusher)
+{
+	rec->run.pusher = pusher && pusher[0] ? pusher : NULL;
+}
+
+void cg_record_fail(cg_record *rec, const char *message)
+{
+	free(rec->failure);
+	rec->failure = cg_strdup(message);
+}
+
+/* A pre-commit's deferred findings wait for commit-msg: the run is allowed. */
+static const char *verdict(const cg_record *rec)
+{
+	return rec->failure ? "error" : rec->blocked ? "blocked" : rec->waived ? "waived" : "allowed";
+}
+
+int cg_record_write(cg_record *rec, int64_t duration_us)
+{
+	cg_audit_run run = rec->run;
+	cg_audit_finding failure = { "error", NULL, rec->failure, NULL };
+	char *path = cg_record_audit_path(rec->repo, rec->policy);
+	int fell_back = 0, error;
+
+	rec->findings = cg_array_grow(rec->findings, &rec->afindings, run.nfindings + 1,
+	                              sizeof(*rec->findings));
+	if (rec->failure)
+		rec->findings[run.nfindings++] = failure;
+	run.findings = rec->findings;
+	run.waivers = rec->waivers;
+	run.commits = rec->commits;
+	run.refs = rec->refs;
+	run.push_options = rec->options;
+	if (run.nrefs == 1) {
+		run.ref = rec->refs[0].ref;
+		run.old_oid = rec->refs[0].old_oid;
+		run.new_oid = rec->refs[0].new_oid;
+	}
+	if (rec->nchanges == 1) {
+		run.commit = rec->change;
+		run.author = rec->author;
+		run.committer = rec->committer;
+	}
+	run.verdict = verdict(rec);
+	run.policy_sha256 = rec->policy ? rec->policy->sha256 : NULL;
+	run.duration_us = duration_us;
+	error = cg_audit_write(path, &run, 1, &fell_back);
+	free(path);
+	return error;
+}
+
+int cg_record_write_or_warn(cg_record *rec, int64_t duration_us, const cg_output *o,
+                            const char *subject, const char *policy_file)
+{
+	int warn = rec->policy && rec->policy->audit.on_error_warn;
+	cg_buf hint = CG_BUF_INIT;
+
+	if (cg_record_write(rec, duration_us) == 0)
+		return 0;
+	if (warn)
+		cg_buf_printf(&hint, "on_error is 'warn': %s goes ahead", subject);
+	else
+		cg_buf_printf(&hint, "make the audit database writable, or set audit.on_error: warn in %s",
+		              policy_file);
+	cg_output_message(o, cg_error_last(), hint.ptr);
+	cg_buf_dispose(&hint);
+	return warn ? 0 : CG_ERROR;
+}
+
+void cg_record_free(cg_record *rec)
+{
+	if (!rec)
+		return;
+	free(rec->findings);
+	free(rec->waivers);
+	free(rec->commits);
+	free(rec->refs);
+	free(rec->options);
+	free(rec->failure);
+	cg_buf_dispose(&rec->staged_author);
+	cg_buf_dispose(&rec->staged_committer);
+	free(rec);
+}
+
+char *cg_record_audit_path(git_repository *repo, const cg_policy *policy)
+{
+	/* A relative audit.path is taken from where git runs hooks: the work
+	 * tree's root, or the repository itself when it is bare. */
+	const char *base = git_repository_workdir(repo);
+	cg_buf path = CG_BUF_INIT;
+
+	if (!base)
+		base = git_repository_path(repo);
+	if (policy && policy->audit.path[0] == '/')
+		cg_buf_puts(&path, policy->audit.path);
+	else if (policy && policy->audit.path[0])
+		cg_buf_printf(&path, "%s%s", base, policy->audit.path);
+	else
+		cg_buf_printf(&path, "%schangeguard/audit.db", git_repository_commondir(repo));
+	return cg_buf_detach(&path);
+}

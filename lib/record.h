@@ -1,0 +1,64 @@
+/*
+ * record.h: a hook's run as the audit keeps it, built from the check's results
+ * (a local hook's staged change, or a push's commits, refs and options) and written.
+ */
+#ifndef CG_RECORD_H
+#define CG_RECORD_H
+
+#include <git2.h>
+#include <stdint.h>
+#include "output.h"
+#include "policy.h"
+#include "rules.h"
+
+typedef struct cg_record cg_record;
+
+/* A run of `hook` ("pre-commit", "pre-receive", ...) on the repository the
+ * audit names `repository`, judged by `policy` (NULL when none loaded), to be
+ * recorded where cg_record_audit_path says. Every string and result given
+ * to a cg_record is lent: it must live until cg_record_free. */
+cg_record *cg_record_new(const char *hook, git_repository *repo, const char *repository,
+                         const cg_policy *policy);
+
+/* The staged change a local hook judged (`r`), as the run's own commit
+ * "staged", by the author and committer git will write: GIT_AUTHOR_NAME and
+ * GIT_AUTHOR_EMAIL (GIT_COMMITTER_...), else the configured identity. */
+void cg_record_staged(cg_record *rec, const cg_result *r);
+
+/* A commit a push brings, `oid` in hex, and the ref update that brought it
+ * first; its findings and waivers name it. */
+void cg_record_add_commit(cg_record *rec, const char *oid, const char *ref,
+                          const char *author, const char *committer, const cg_result *r);
+
+void cg_record_add_ref(cg_record *rec, const char *ref, const char *old_oid,
+                       const char *new_oid);
+void cg_record_add_push_option(cg_record *rec, const char *value);
+
+/* Who pushed; NULL or "" when unknown. */
+void cg_record_set_pusher(cg_record *rec, const char *pusher);
+
+/* The hook failed with `message` (copied): the run's verdict is "error",
+ * with the message as a finding after the results' own. */
+void cg_record_fail(cg_record *rec, const char *message);
+
+/* Writes the run, `duration_us` long, into the audit database: 0, or
+ * CG_ERROR when it could not be written (see cg_audit_write). One run per
+ * hook run: a push's commits are its arrays, and a run of one ref update or
+ * one commit also has it in the run's own columns. */
+int cg_record_write(cg_record *rec, int64_t duration_us);
+
+/* The audit trail is part of the decision: writes the run and, when it
+ * cannot, prints why on `o` and returns CG_ERROR, unless the policy says
+ * audit.on_error: warn, when it says that `subject` ("the commit", "the
+ * push") goes ahead and returns 0. `policy_file` names where on_error is
+ * set, for the hint. */
+int cg_record_write_or_warn(cg_record *rec, int64_t duration_us, const cg_output *o,
+                            const char *subject, const char *policy_file);
+
+void cg_record_free(cg_record *rec);
+
+/* Where runs are recorded: the policy's audit.path, or
+ * <git common dir>/changeguard/audit.db. The caller frees the string. */
+char *cg_record_audit_path(git_repository *repo, const cg_policy *policy);
+
+#endif
