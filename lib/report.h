@@ -62,7 +62,7 @@ int cg_report_export(cg_audit *db, const cg_report_opts *opts);
  * CHANGELOG a commit changed or lacked), per author, per month and per
  * rule, and every violating commit with its findings. Memory does not grow
  * with the number of commits: violations are spooled to a temporary file.
- * *violations counts the violating commits. A bad revision is CG_EPOLICY. */
+ * *violations counts the violating commits. A bad revision is CG_EUSAGE. */
 int cg_report_history(size_t *violations, git_repository *repo, const cg_policy *policy,
                       char *const *revs, size_t nrevs, const cg_report_opts *opts);
 

@@ -934,7 +934,7 @@ static void test_history_ranges_and_filters(void **state)
 	free(text);
 
 	text = history(&rc, &violations, repo, bad, 1, &opts);
-	assert_int_equal(rc, CG_EPOLICY);
+	assert_int_equal(rc, CG_EUSAGE);
 	assert_non_null(strstr(cg_error_last(), "'nope'"));
 	free(text);
 	git_repository_free(repo);
