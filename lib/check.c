@@ -7,10 +7,10 @@
 
 #include "buf.h"
 #include "error.h"
+#include "policy_find.h"
 #include "timestamp.h"
 #include "update.h"
 
-#define POLICY_PATH ".changeguard.yml"
 
 struct cg_check {
 	git_repository *repo;
@@ -143,37 +143,40 @@ fail:
 }
 
 /* HEAD's policy, or the defaults when it has none or one that does not
- * load (committed past the hooks): the rules in force before this commit. */
+ * parse (committed past the hooks): the rules in force before this commit.
+ * One that cannot be read at all, or is not a file, is an error. */
 static int load_base_policy(cg_check *c, const git_oid *staged)
 {
 	git_tree_entry *te = NULL;
-	git_blob *blob = NULL;
-	int error;
+	git_filemode_t mode;
+	int error = 0;
 
 	/* An unsorted tree could hide the policy from the lookup by name. */
 	if (c->parents[0] && (error = cg_tree_check(c->parents[0], "")) < 0)
 		return error;
-	if (c->parents[0] && git_tree_entry_bypath(&te, c->parents[0], POLICY_PATH) == 0 &&
-	    staged && git_oid_equal(git_tree_entry_id(te), staged)) {
+	if (c->parents[0] && (error = git_tree_entry_bypath(&te, c->parents[0], CG_POLICY_FILE)) < 0 &&
+	    error != GIT_ENOTFOUND)
+		return cg_error_from_git("cannot look up HEAD:" CG_POLICY_FILE);
+	error = 0;
+	if (te && staged && git_oid_equal(git_tree_entry_id(te), staged)) {
 		git_tree_entry_free(te);
 		return 0; /* the same policy: nothing more to hold */
 	}
-	if (te && git_blob_lookup(&blob, c->repo, git_tree_entry_id(te)) == 0 &&
-	    cg_policy_load_buffer(&c->base_policy, git_blob_rawcontent(blob),
-	                          (size_t)git_blob_rawsize(blob), "HEAD:" POLICY_PATH) == 0)
-		error = 0;
-	else if (!te && !staged)
-		error = 0; /* no policy on either side: the defaults are both */
-	else
+	mode = te ? git_tree_entry_filemode(te) : GIT_FILEMODE_UNREADABLE;
+	if (te)
+		error = cg_policy_find_entry(&c->base_policy, c->repo, git_tree_entry_id(te),
+		                             (uint32_t)mode, "HEAD:" CG_POLICY_FILE);
+	if (error == CG_EPOLICY && (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE))
 		error = cg_policy_default(&c->base_policy);
-	git_blob_free(blob);
+	else if (!te && staged)
+		error = cg_policy_default(&c->base_policy);
+	/* else no policy on either side: the defaults are both */
 	git_tree_entry_free(te);
 	return error;
 }
 
 int cg_check_load_policy(cg_check *c)
 {
-	git_blob *blob = NULL;
 	uint32_t mode;
 	git_oid id;
 	int error, found;
@@ -181,17 +184,12 @@ int cg_check_load_policy(cg_check *c)
 	cg_policy_free(c->policy);
 	cg_policy_free(c->base_policy);
 	c->policy = c->base_policy = NULL;
-	found = cg_snapshot_lookup(c->now, POLICY_PATH, &id, &mode) != CG_ENOTFOUND;
+	found = cg_snapshot_lookup(c->now, CG_POLICY_FILE, &id, &mode) != CG_ENOTFOUND;
 	if ((error = load_base_policy(c, found ? &id : NULL)) < 0)
 		return error;
 	if (!found)
 		return cg_policy_default(&c->policy);
-	if (git_blob_lookup(&blob, c->repo, &id) < 0)
-		return cg_error_from_git("cannot read the staged " POLICY_PATH);
-	error = cg_policy_load_buffer(&c->policy, git_blob_rawcontent(blob),
-	                              (size_t)git_blob_rawsize(blob), POLICY_PATH);
-	git_blob_free(blob);
-	return error;
+	return cg_policy_find_entry(&c->policy, c->repo, &id, mode, CG_POLICY_FILE);
 }
 
 void cg_check_trailer_opts(cg_check *c, cg_trailer_opts *opts)

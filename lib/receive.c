@@ -17,12 +17,11 @@
 #include "parallel.h"
 #include "record.h"
 #include "policy.h"
+#include "policy_find.h"
 #include "rules.h"
 #include "update.h"
 
 #define HOOK_NAME "pre-receive"
-#define POLICY_BLOB ".changeguard.yml"
-#define POLICY_IN_GITDIR "changeguard.yml"
 #define SKIP_OPTION "changeguard.skip"
 
 /* More push options than git would ever pass is a broken environment. */
@@ -54,11 +53,11 @@ static int malformed(const char *line, size_t len, size_t lineno, const char *wh
 	char *copy = cg_strndup(line, len < 200 ? len : 200);
 
 	cg_output_escape(&esc, copy, 0);
-	cg_error_set(CG_EPOLICY, "malformed input line %zu '%s%s': %s", lineno, esc.ptr,
+	cg_error_set(CG_EUSAGE, "malformed input line %zu '%s%s': %s", lineno, esc.ptr,
 	             len > 200 ? "..." : "", why);
 	cg_buf_dispose(&esc);
 	free(copy);
-	return CG_EPOLICY;
+	return CG_EUSAGE;
 }
 
 static int valid_refname(const char *ref)
@@ -108,7 +107,7 @@ static int read_line(cg_buf *line, FILE *in, size_t lineno)
 	cg_buf_clear(line);
 	while ((c = getc(in)) != EOF && c != '\n') {
 		if (line->size >= CG_RECEIVE_LINE_MAX)
-			return cg_error_set(CG_EPOLICY, "input line %zu is longer than %d bytes",
+			return cg_error_set(CG_EUSAGE, "input line %zu is longer than %d bytes",
 			                    lineno, CG_RECEIVE_LINE_MAX);
 		cg_buf_putc(line, (char)c);
 	}
@@ -166,6 +165,10 @@ typedef struct {
 	const char *hint;          /* what to do about the failure, set where it happens */
 	git_repository *repo;
 	cg_policy *policy;
+	int policy_is_server_own;  /* else committed, or the defaults */
+	int warned_settings;
+	cg_buf namespace;          /* GIT_NAMESPACE's ref prefix, "" without one */
+	cg_buf head;               /* the namespace's HEAD */
 	cg_receive_update *updates;
 	size_t nupdates;
 	const char *pusher;        /* "" when no pusher_env variable is set */
@@ -282,11 +285,31 @@ static int owned_by_another_user(void)
 	return stat(dir && dir[0] ? dir : ".", &st) == 0 && st.st_uid != geteuid();
 }
 
-/* Opens the repository as git's environment describes it, so the pushed
- * objects waiting in the quarantine directory are visible. */
+/*
+ * Opens the repository as git's environment describes it, so the pushed
+ * objects waiting in the quarantine directory are visible. Without
+ * GIT_NAMESPACE: libgit2 1.5.1 would prefix the targets of the namespace's
+ * symbolic refs, already full names, a second time; the hook names refs in
+ * full itself (resolve_refs).
+ */
+static int open_repository(git_repository **out)
+{
+	const char *ns = getenv("GIT_NAMESPACE");
+	char *saved = ns ? cg_strdup(ns) : NULL;
+	int error;
+
+	if (saved)
+		unsetenv("GIT_NAMESPACE");
+	error = git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	if (saved)
+		setenv("GIT_NAMESPACE", saved, 1);
+	free(saved);
+	return error;
+}
+
 static int open_quarantined(receive *rc)
 {
-	if (git_repository_open_ext(&rc->repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL) < 0) {
+	if (open_repository(&rc->repo) < 0) {
 		if (!owned_by_another_user())
 			return cg_error_from_git("cannot open the repository");
 		rc->hint = "as the user the hook runs as, run:\n"
@@ -298,118 +321,167 @@ static int open_quarantined(receive *rc)
 	return add_quoted_alternates(rc->repo);
 }
 
-/* --- which policy applies (SPEC 6.3) ----------------------------------- */
+/* --- which ref moves (docs/server.md) ----------------------------------- */
 
-static int policy_from_config(cg_policy **out, git_repository *repo)
+/* Symbolic refs followed before giving up, as git's own limit. */
+#define SYMREF_DEPTH_MAX 5
+
+#define REPLACE_REFS "refs/replace/"
+
+/* What GIT_NAMESPACE puts before every ref ("a/b": "refs/namespaces/a/
+ * refs/namespaces/b/"), as git's expand_namespace does; "" without one. */
+static void namespace_prefix(cg_buf *out)
 {
-	git_config *cfg = NULL;
-	git_buf value = GIT_BUF_INIT;
-	cg_buf path = CG_BUF_INIT;
-	int error;
+	const char *ns = getenv("GIT_NAMESPACE"), *end;
 
-	if (git_repository_config_snapshot(&cfg, repo) < 0)
-		return cg_error_from_git("cannot read the repository's configuration");
-	error = git_config_get_path(&value, cfg, "changeguard.policy");
-	if (error == GIT_ENOTFOUND) {
-		error = CG_ENOTFOUND;
-	} else if (error < 0) {
-		error = cg_error_from_git("cannot read changeguard.policy");
-	} else {
-		/* Relative to the repository, where git runs the hook. */
-		if (value.ptr[0] != '/')
-			cg_buf_puts(&path, git_repository_path(repo));
-		cg_buf_puts(&path, value.ptr);
-		if ((error = cg_policy_load_file(out, path.ptr)) == CG_ENOTFOUND)
-			error = cg_error_set(CG_EPOLICY, "changeguard.policy names '%s', which does not exist",
-			                     path.ptr);
+	for (; ns && *ns; ns = *end ? end + 1 : end) {
+		end = ns + strcspn(ns, "/");
+		if (end > ns)
+			cg_buf_printf(out, "refs/namespaces/%.*s/", (int)(end - ns), ns);
 	}
-	git_buf_dispose(&value);
-	git_config_free(cfg);
-	cg_buf_dispose(&path);
-	return error;
 }
 
-static int policy_from_gitdir(cg_policy **out, git_repository *repo)
+/* `full` followed through symbolic refs: the ref an update of it moves. */
+static int follow_symrefs(cg_buf *full, git_repository *repo)
 {
-	cg_buf path = CG_BUF_INIT;
-	int error;
+	git_reference *ref = NULL;
+	int depth, error = 0;
 
-	cg_buf_printf(&path, "%s" POLICY_IN_GITDIR, git_repository_path(repo));
-	error = cg_policy_load_file(out, path.ptr);
-	cg_buf_dispose(&path);
-	return error;
-}
-
-static int load_blob_policy(cg_policy **out, git_repository *repo, const git_tree_entry *e,
-                            const char *refname)
-{
-	cg_buf label = CG_BUF_INIT;
-	git_blob *blob = NULL;
-	int error;
-
-	if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0)
-		return cg_error_from_git("cannot read " POLICY_BLOB " of HEAD's branch");
-	cg_buf_printf(&label, "%s:" POLICY_BLOB, refname);
-	if (git_blob_rawsize(blob) > CG_POLICY_MAX_SIZE)
-		error = cg_error_set(CG_EPOLICY, "%s is larger than %d bytes", label.ptr,
-		                     CG_POLICY_MAX_SIZE);
-	else
-		error = cg_policy_load_buffer(out, git_blob_rawcontent(blob),
-		                              (size_t)git_blob_rawsize(blob), label.ptr);
-	git_blob_free(blob);
-	cg_buf_dispose(&label);
-	return error;
-}
-
-/* The policy committed on HEAD's branch as it is before the push: refs are
- * only updated after this hook, so the pushed commits cannot change it. */
-static int policy_from_head(cg_policy **out, git_repository *repo)
-{
-	git_reference *head = NULL;
-	git_object *tree = NULL;
-	git_tree_entry *e = NULL;
-	int error = git_repository_head(&head, repo);
-
-	if (error == GIT_EUNBORNBRANCH || error == GIT_ENOTFOUND)
-		return CG_ENOTFOUND;
-	if (error < 0 || git_reference_peel(&tree, head, GIT_OBJECT_TREE) < 0) {
-		error = cg_error_from_git("cannot read HEAD's branch");
-		goto done;
+	for (depth = 0; depth <= SYMREF_DEPTH_MAX; depth++) {
+		error = git_reference_lookup(&ref, repo, full->ptr);
+		if (error == GIT_ENOTFOUND)
+			return 0; /* a new ref, or a symref's unborn target */
+		if (error < 0)
+			return cg_error_prefix(cg_error_from_git("libgit2"), "cannot read '%s'", full->ptr);
+		if (git_reference_type(ref) != GIT_REFERENCE_SYMBOLIC) {
+			git_reference_free(ref);
+			return 0;
+		}
+		cg_buf_clear(full);
+		cg_buf_puts(full, git_reference_symbolic_target(ref));
+		git_reference_free(ref);
 	}
-	/* An unsorted tree could hide the policy from the lookup by name. */
-	if ((error = cg_tree_check((git_tree *)tree, "")) < 0)
-		goto done;
-	error = git_tree_entry_bypath(&e, (git_tree *)tree, POLICY_BLOB);
-	if (error == GIT_ENOTFOUND || (!error && git_tree_entry_type(e) != GIT_OBJECT_BLOB))
-		error = CG_ENOTFOUND;
-	else if (error < 0)
-		error = cg_error_from_git("cannot read HEAD's tree");
-	else
-		error = load_blob_policy(out, repo, e, git_reference_name(head));
-done:
-	git_tree_entry_free(e);
-	git_object_free(tree);
-	git_reference_free(head);
+	return cg_error_set(CG_ERROR, "'%s': more than %d symbolic refs in a chain", full->ptr,
+	                    SYMREF_DEPTH_MAX);
+}
+
+/*
+ * Names the ref an update moves as git's receive-pack will: the pushed
+ * name in the namespace, followed through symbolic refs (a push to a symref
+ * moves its target), then without the namespace again, as server.refs and
+ * the audit name refs. A ref outside the namespace keeps its full name.
+ */
+static int resolve_ref(char **name, git_repository *repo, const char *prefix)
+{
+	cg_buf full = CG_BUF_INIT;
+	size_t len = strlen(prefix);
+	int error;
+
+	cg_buf_printf(&full, "%s%s", prefix, *name);
+	if ((error = follow_symrefs(&full, repo)) == 0) {
+		free(*name);
+		*name = cg_strdup(strncmp(full.ptr, prefix, len) ? full.ptr : full.ptr + len);
+	}
+	cg_buf_dispose(&full);
 	return error;
 }
 
-/* Never the policy the pushed commits carry: the server's own settings
- * first, then what HEAD's branch holds before the push, then the defaults. */
+/* A replace ref makes every reader of the repository (server-side git, deploy
+ * hooks, mirror clones) see another object in place of one already judged,
+ * whatever the covered refs say: refused, as no commit check can judge it. */
+static int refuse_replace_ref(receive *rc, const cg_receive_update *u)
+{
+	if (strncmp(u->ref, REPLACE_REFS, sizeof(REPLACE_REFS) - 1) ||
+	    cg_receive_oid_is_zero(u->new_oid))
+		return 0;
+	rc->hint = "a replace ref can only be made on the server, by its administrator "
+	           "(git replace, in the repository); deleting one is allowed";
+	return cg_error_set(CG_EUSAGE, "push refused: %s: a replace ref changes what git shows "
+	                    "for an object already checked", u->ref);
+}
+
+/* Every update named by the ref that moves; replace refs refused. */
+static int resolve_refs(receive *rc)
+{
+	size_t i;
+	int error = 0;
+
+	namespace_prefix(&rc->namespace);
+	cg_buf_printf(&rc->head, "%sHEAD", rc->namespace.ptr);
+	for (i = 0; i < rc->nupdates && !error; i++)
+		if ((error = resolve_ref(&rc->updates[i].ref, rc->repo, rc->namespace.ptr)) == 0)
+			error = refuse_replace_ref(rc, &rc->updates[i]);
+	return error;
+}
+
+/* --- which policy applies (SPEC 6.3, docs/server.md) --------------------- */
+
+/* The policy one update is judged by (cg_policy_find_server); with no
+ * update, a new ref's. */
+static int policy_for(cg_policy **out, receive *rc, const cg_receive_update *u)
+{
+	cg_policy_server_opts opts = { 0 };
+	git_oid old;
+	int error;
+
+	opts.refname = u ? u->ref : "HEAD";
+	opts.head = rc->head.ptr;
+	if (u && !cg_receive_oid_is_zero(u->old_oid)) {
+		if (git_oid_fromstr(&old, u->old_oid) < 0)
+			return cg_error_from_git("bad object id");
+		opts.old = &old;
+	}
+	if ((error = cg_policy_find_server(out, rc->repo, &opts)) < 0)
+		return error;
+	rc->policy_is_server_own = opts.from_server;
+	if (opts.ignored_settings && !rc->warned_settings++)
+		cg_output_message(&rc->out, "warning: the committed " CG_POLICY_FILE " sets audit or "
+		                  "server settings; the server ignores them and keeps its own",
+		                  "set them in the server's policy: $GIT_DIR/" CG_POLICY_SERVER_FILE);
+	return 0;
+}
+
+/* Whether the update's policy is the same as the first's. New refs all
+ * take HEAD's branch's, found once. */
+static int same_policy(receive *rc, const cg_receive_update *u, int *new_seen)
+{
+	cg_policy *p = NULL;
+	int error;
+
+	if (cg_receive_oid_is_zero(u->old_oid) && (*new_seen)++)
+		return 0;
+	if ((error = policy_for(&p, rc, u)) < 0)
+		return error;
+	if (strcmp(p->sha256, rc->policy->sha256)) {
+		rc->hint = "push the refs one at a time";
+		error = cg_error_set(CG_EUSAGE, "push refused: '%s' and '%s' hold different %s "
+		                     "policies, and one push is judged by one", rc->policy->source,
+		                     p->source, CG_POLICY_FILE);
+	}
+	cg_policy_free(p);
+	return error;
+}
+
+/*
+ * Never the policy the pushed commits carry: the server's own settings
+ * first; then what the updated refs hold before the push (a new ref: HEAD's
+ * branch), which must be one policy for the whole push; then the defaults.
+ */
 static int load_policy(receive *rc)
 {
-	int (*const sources[])(cg_policy **, git_repository *) = {
-		policy_from_config, policy_from_gitdir, policy_from_head
-	};
-	size_t i;
-	int error;
+	size_t i, first = 0;
+	int error, new_seen = 0;
 
-	for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
-		if ((error = sources[i](&rc->policy, rc->repo)) != CG_ENOTFOUND)
-			break;
-	}
-	if (error == CG_ENOTFOUND)
-		error = cg_policy_default(&rc->policy);
-	if (error == CG_EPOLICY)
+	while (first + 1 < rc->nupdates && cg_receive_oid_is_zero(rc->updates[first].new_oid))
+		first++; /* a deletion brings nothing to judge */
+	if (!rc->nupdates)
+		return policy_for(&rc->policy, rc, NULL);
+	error = policy_for(&rc->policy, rc, &rc->updates[first]);
+	new_seen = !error && cg_receive_oid_is_zero(rc->updates[first].old_oid);
+	for (i = first + 1; !error && !rc->policy_is_server_own && i < rc->nupdates; i++)
+		if (!cg_receive_oid_is_zero(rc->updates[i].new_oid))
+			error = same_policy(rc, &rc->updates[i], &new_seen);
+	if (error == CG_EPOLICY && !rc->hint)
 		rc->hint = "every push is refused until the server's policy loads; check it with:\n"
 		           "changeguard policy validate <file>";
 	return error;
@@ -417,19 +489,37 @@ static int load_policy(receive *rc)
 
 /* --- who pushes, and with which options -------------------------------- */
 
-static void find_pusher(receive *rc)
+/*
+ * The pusher, from server.pusher_env: identity comes from one variable.
+ * When several are set and disagree, which one the host set cannot be told
+ * from the ones a pusher may set beside it (GL_USERNAME next to REMOTE_USER):
+ * the push is refused, naming them.
+ */
+static int find_pusher(receive *rc)
 {
 	const cg_policy *p = rc->policy;
 	cg_buf msg = CG_BUF_INIT;
-	size_t i;
+	size_t i, first = 0;
+	int error = 0;
 
-	for (i = 0; i < p->server.pusher_env_len; i++) {
+	rc->pusher = NULL;
+	for (i = 0; i < p->server.pusher_env_len && !error; i++) {
 		const char *v = getenv(p->server.pusher_env[i]);
-		if (v && v[0]) {
+		if (!v || !v[0] || (rc->pusher && !strcmp(v, rc->pusher)))
+			continue;
+		if (!rc->pusher) {
 			rc->pusher = v;
-			return;
+			first = i;
+			continue;
 		}
+		rc->hint = "list only the variable your git host sets in server.pusher_env, "
+		           "in the server's policy ($GIT_DIR/" CG_POLICY_SERVER_FILE ")";
+		error = cg_error_set(CG_EPOLICY, "push refused: the pusher is ambiguous: %s is '%s' "
+		                     "but %s is '%s'", p->server.pusher_env[first], rc->pusher,
+		                     p->server.pusher_env[i], v);
 	}
+	if (rc->pusher)
+		return error;
 	/* Not NULL: an unknown pusher must not pass a `verify: pusher` check. */
 	rc->pusher = "";
 	cg_buf_puts(&msg, "warning: the pusher is unknown: none of");
@@ -438,6 +528,7 @@ static void find_pusher(receive *rc)
 	cg_buf_puts(&msg, " is set");
 	cg_output_message(&rc->out, msg.ptr, "set server.pusher_env to the variable your git host sets");
 	cg_buf_dispose(&msg);
+	return 0;
 }
 
 /* The push options git passes (GIT_PUSH_OPTION_<n>), for the audit. */
@@ -1097,6 +1188,8 @@ static void receive_dispose(receive *rc)
 	cg_memo_free(rc->memo);
 	cg_receive_updates_free(rc->updates, rc->nupdates);
 	cg_policy_free(rc->policy);
+	cg_buf_dispose(&rc->namespace);
+	cg_buf_dispose(&rc->head);
 	git_repository_free(rc->repo);
 }
 
@@ -1111,12 +1204,14 @@ static int prepare(receive *rc, FILE *in)
 	}
 	if ((error = require_sha1(rc)) < 0 ||
 	    (error = open_quarantined(rc)) < 0 ||
+	    (error = resolve_refs(rc)) < 0 ||
 	    (error = load_policy(rc)) < 0)
 		return error;
 	if (rc->policy->server.deadline > 0)
 		/* Stop at 80%: the rest is for the audit transaction and the reply. */
 		rc->stop_us = rc->start_us + (int64_t)rc->policy->server.deadline * 800000;
-	find_pusher(rc);
+	if ((error = find_pusher(rc)) < 0)
+		return error;
 	read_push_options(rc);
 	return 0;
 }
@@ -1127,6 +1222,8 @@ int cg_receive_run(FILE *in, FILE *err)
 	char *failure = NULL;
 	int error, code;
 
+	rc.namespace = (cg_buf)CG_BUF_INIT;
+	rc.head = (cg_buf)CG_BUF_INIT;
 	rc.start_us = cg_clock_now_us();
 	output_init(&rc.out, err);
 	if ((error = prepare(&rc, in)) < 0 || (error = check_updates(&rc)) < 0) {

@@ -160,7 +160,7 @@ static int peel_oid(git_oid *out, const git_object *obj, const char *arg)
 	git_object *commit = NULL;
 
 	if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0)
-		return cg_error_set(CG_EPOLICY, "'%s' is not a commit", arg);
+		return cg_error_set(CG_EUSAGE, "'%s' is not a commit", arg);
 	git_oid_cpy(out, git_object_id(commit));
 	git_object_free(commit);
 	return 0;
@@ -183,9 +183,9 @@ int cg_walk_push_rev(git_revwalk *walk, git_repository *repo, const char *arg,
 
 	if (git_revparse(&spec, repo, arg + hide) < 0)
 		return git_repository_is_shallow(repo) == 1
-		       ? cg_error_set(CG_EPOLICY, "bad revision '%s' (the repository is shallow: "
+		       ? cg_error_set(CG_EUSAGE, "bad revision '%s' (the repository is shallow: "
 		                      "fetch the rest with: git fetch --unshallow)", arg)
-		       : cg_error_set(CG_EPOLICY, "bad revision '%s'", arg);
+		       : cg_error_set(CG_EUSAGE, "bad revision '%s'", arg);
 	if ((error = peel_oid(&from, spec.from, arg)) < 0 ||
 	    (spec.to && (error = peel_oid(&to, spec.to, arg)) < 0))
 		goto done;
@@ -195,7 +195,7 @@ int cg_walk_push_rev(git_revwalk *walk, git_repository *repo, const char *arg,
 			note_base(base, has_base, &from);
 	} else if (spec.flags & GIT_REVSPEC_MERGE_BASE) {
 		if (git_merge_base(&mb, repo, &from, &to) < 0) {
-			error = cg_error_set(CG_EPOLICY, "'%s': no merge base", arg);
+			error = cg_error_set(CG_EUSAGE, "'%s': no merge base", arg);
 			goto done;
 		}
 		if ((rc = git_revwalk_push(walk, &from)) == 0 &&

@@ -43,6 +43,17 @@ push_unchecked() {
 	mv "$srv/hooks/pre-receive.off" "$srv/hooks/pre-receive" && return $pushed
 }
 
+# refused_push ARGS...: the push must be refused and the server's refs stay
+# as they were. Stderr in $TRASH_DIRECTORY/err.
+refused_push() {
+	srv=$(git remote get-url origin) &&
+	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.before" &&
+	test_must_fail git push "$@" 2>"$TRASH_DIRECTORY/err" &&
+	test_grep "pre-receive hook declined" "$TRASH_DIRECTORY/err" &&
+	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.after" &&
+	test_cmp "$TRASH_DIRECTORY/refs.before" "$TRASH_DIRECTORY/refs.after"
+}
+
 # ref_of REPO REF: the ref's object id, or "none".
 ref_of() {
 	git -C "$1" rev-parse -q --verify "$2" || echo none
