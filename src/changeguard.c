@@ -567,14 +567,17 @@ static const command commands[] = {
 	  "Writes pre-commit, prepare-commit-msg and commit-msg into the hooks directory\n"
 	  "git uses (core.hooksPath, or the common directory's hooks/ in a worktree) as\n"
 	  "small wrappers around the hooks beside this changeguard. A hook already there\n"
-	  "is kept as <hook>" CG_INSTALL_CHAINED_SUFFIX " and runs after changeguard's.\n",
+	  "is kept as <hook>" CG_INSTALL_CHAINED_SUFFIX " and runs after changeguard's.\n"
+	  "Without --server, also defines the CHANGELOG merge driver in the repository's\n"
+	  "git config (merge." CG_MERGELOG_DRIVER ".driver; see merge-changelog).\n",
 	  { { "--server", NULL, "install pre-receive into a bare (server) repository", FIELD(server) } },
 	  0, 1, cmd_install, NULL },
 	{ "uninstall", "[REPO]", "remove changeguard's hooks, putting back the ones they chained",
 	  NULL, { { 0 } }, 0, 1, cmd_uninstall, NULL },
 	{ "init", "[DIR]", "write a commented .changeguard.yml and a CHANGELOG.md where missing",
-	  "DIR defaults to the root of the repository here. Then: git add -A, and commit\n"
-	  "with a Policy-Authorized-By trailer.\n",
+	  "DIR defaults to the root of the repository here. Also adds the line that\n"
+	  "merges the CHANGELOG with changeguard's driver to .gitattributes. Then:\n"
+	  "git add -A, and commit with a Policy-Authorized-By trailer.\n",
 	  { { 0 } }, 0, 1, cmd_init, NULL },
 	{ "entry", "[--dir DIR] [--force] MESSAGE",
 	  "add a dated entry to each CHANGELOG the staged change needs, and stage it",
