@@ -126,8 +126,31 @@ static int same_text(const cg_changelog_text *a, const cg_changelog_text *b)
 	return a->len == b->len && !memcmp(a->data, b->data, a->len);
 }
 
-static int text_merge(cg_mergelog_result *out, const cg_changelog_text *const t[3])
+cg_mergelog_style cg_mergelog_style_of(git_repository *repo)
 {
+	static const char *const names[] = { "merge", "diff3", "zdiff3" };
+	git_config *cfg = NULL;
+	git_buf value = { 0 };
+	int style = CG_MERGELOG_STYLE_MERGE, k;
+
+	if (repo && git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_get_string_buf(&value, cfg, "merge.conflictStyle") == 0)
+		for (k = 0; k < 3; k++)
+			if (!strcmp(value.ptr, names[k]))
+				style = k;
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	return (cg_mergelog_style)style;
+}
+
+static int text_merge(cg_mergelog_result *out, const cg_changelog_text *const t[3],
+                      cg_mergelog_style style)
+{
+	static const unsigned flags[] = {
+		[CG_MERGELOG_STYLE_MERGE] = GIT_MERGE_FILE_STYLE_MERGE,
+		[CG_MERGELOG_STYLE_DIFF3] = GIT_MERGE_FILE_STYLE_DIFF3,
+		[CG_MERGELOG_STYLE_ZDIFF3] = GIT_MERGE_FILE_STYLE_ZDIFF3,
+	};
 	static const char *const labels[3] = { "base", "ours", "theirs" };
 	git_merge_file_input in[3];
 	git_merge_file_options opts = GIT_MERGE_FILE_OPTIONS_INIT;
@@ -142,6 +165,7 @@ static int text_merge(cg_mergelog_result *out, const cg_changelog_text *const t[
 	opts.ancestor_label = labels[0];
 	opts.our_label = labels[1];
 	opts.their_label = labels[2];
+	opts.flags = flags[style];
 	if (git_merge_file(&res, &in[0], &in[1], &in[2], &opts) < 0)
 		return cg_error_from_git("cannot merge the changelog as text");
 	cg_buf_put(&out->merged, res.ptr, res.len);
@@ -224,7 +248,7 @@ static void merge_entries(cg_mergelog_result *out, const version *base, const ve
 
 int cg_mergelog_merge(cg_mergelog_result *out, const cg_changelog_text *base,
                       const cg_changelog_text *ours, const cg_changelog_text *theirs,
-                      const cg_pattern *entry)
+                      const cg_pattern *entry, cg_mergelog_style style)
 {
 	const cg_changelog_text *const t[3] = { base, ours, theirs };
 	version v[3];
@@ -253,7 +277,7 @@ int cg_mergelog_merge(cg_mergelog_result *out, const cg_changelog_text *base,
 		merge_entries(out, &v[0], &v[1], &v[2]);
 	for (k = 0; k < 3; k++)
 		version_dispose(&v[k]);
-	return understood ? 0 : text_merge(out, t);
+	return understood ? 0 : text_merge(out, t, style);
 }
 
 void cg_mergelog_result_dispose(cg_mergelog_result *r)
@@ -263,7 +287,7 @@ void cg_mergelog_result_dispose(cg_mergelog_result *r)
 }
 
 int cg_mergelog_files(cg_mergelog_result *out, const char *base_path, const char *ours_path,
-                      const char *theirs_path, const cg_pattern *entry)
+                      const char *theirs_path, const cg_pattern *entry, cg_mergelog_style style)
 {
 	cg_buf data[3] = { CG_BUF_INIT, CG_BUF_INIT, CG_BUF_INIT };
 	const char *paths[3] = { base_path, ours_path, theirs_path };
@@ -276,7 +300,7 @@ int cg_mergelog_files(cg_mergelog_result *out, const char *base_path, const char
 		t[k].data = data[k].ptr ? data[k].ptr : "";
 		t[k].len = data[k].size;
 	}
-	if (!error && (error = cg_mergelog_merge(out, &t[0], &t[1], &t[2], entry)) == 0)
+	if (!error && (error = cg_mergelog_merge(out, &t[0], &t[1], &t[2], entry, style)) == 0)
 		error = cg_fs_write_atomic(ours_path, out->merged.ptr ? out->merged.ptr : "",
 		                           out->merged.size, 0);
 	for (k = 0; k < 3; k++)

@@ -17,6 +17,17 @@
  * silently concatenating both sides (docs/merging.md). */
 #define CG_MERGELOG_DRIVER "changeguard-changelog"
 
+/* The conflict markers of the text merge, as git's merge.conflictStyle. */
+typedef enum {
+	CG_MERGELOG_STYLE_MERGE,  /* ours and theirs */
+	CG_MERGELOG_STYLE_DIFF3,  /* and the base between them */
+	CG_MERGELOG_STYLE_ZDIFF3  /* diff3, lines common to both sides moved out */
+} cg_mergelog_style;
+
+/* The style `repo`'s merge.conflictStyle asks for (the default when unset,
+ * unknown, or `repo` is NULL). */
+cg_mergelog_style cg_mergelog_style_of(git_repository *repo);
+
 typedef struct {
 	cg_buf merged;  /* the file to leave in git's %A */
 	int conflict;   /* 1: a text merge, with conflict markers when the sides clash */
@@ -32,11 +43,12 @@ typedef struct {
  * moved a line, added a line that is no entry, an undated entry, or the
  * file is binary) the result is libgit2's text merge and `conflict` is 1.
  * When one side is unchanged, or both are the same, the result is the
- * other side. Returns 0, or CG_ERROR when the text merge cannot run.
- * Dispose of `out` with cg_mergelog_result_dispose. */
+ * other side. `style` shapes the text merge's markers. Returns 0, or
+ * CG_ERROR when the text merge cannot run. Dispose of `out` with
+ * cg_mergelog_result_dispose. */
 int cg_mergelog_merge(cg_mergelog_result *out, const cg_changelog_text *base,
                       const cg_changelog_text *ours, const cg_changelog_text *theirs,
-                      const cg_pattern *entry);
+                      const cg_pattern *entry, cg_mergelog_style style);
 
 void cg_mergelog_result_dispose(cg_mergelog_result *r);
 
@@ -46,7 +58,7 @@ void cg_mergelog_result_dispose(cg_mergelog_result *r);
  * an error (a file unreadable or over CG_CHANGELOG_MAX_BYTES), which git
  * then reports as a conflict too. */
 int cg_mergelog_files(cg_mergelog_result *out, const char *base_path, const char *ours_path,
-                      const char *theirs_path, const cg_pattern *entry);
+                      const char *theirs_path, const cg_pattern *entry, cg_mergelog_style style);
 
 /* Sets merge.<CG_MERGELOG_DRIVER>.name and .driver in the repository's own
  * configuration, the driver running `program` (an absolute path).

@@ -445,7 +445,7 @@ static int cmd_merge_changelog(const cg_args *p, const options *o)
 		error = cg_policy_default(&policy);
 	if (!error)
 		error = cg_mergelog_files(&r, p->args[0], p->args[1], p->args[2],
-		                          policy->changelog.entry_pattern);
+		                          policy->changelog.entry_pattern, cg_mergelog_style_of(repo));
 	if (!error && r.conflict)
 		print_merge_conflict(path, r.why.ptr);
 	error = error ? fail(error, NULL) : r.conflict ? CG_EXIT_BLOCKED : CG_EXIT_OK;

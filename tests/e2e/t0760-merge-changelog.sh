@@ -152,8 +152,8 @@ test_expect_success 'a CRLF changelog stays CRLF' '
 	git push origin main 2>err && test "$(ref_of ../r8.git main)" = "$(git rev-parse HEAD)"
 '
 
-test_expect_success 'a side that edits an old entry: conflict markers, the merge stops' '
-	adopt r9 &&
+test_expect_success 'a side that edits an old entry: conflict markers (merge.conflictStyle), the merge stops' '
+	adopt r9 && git config merge.conflictStyle diff3 &&
 	work b1 main top +1 &&
 	git checkout -q -b edit main && sed "s/adopt changeguard/adopt changeguard (edited)/" \
 		CHANGELOG.md >new && mv new CHANGELOG.md && git commit -q -am "edit an entry" --no-verify &&
@@ -163,6 +163,7 @@ test_expect_success 'a side that edits an old entry: conflict markers, the merge
 	test_grep "changeguard: cannot merge .CHANGELOG.md. entry by entry: theirs rewrites or removes line 3 of the base: .- [^ ]* A U Thor: adopt changeguard." err &&
 	test_grep "hint:   git add .:/CHANGELOG.md." err &&
 	test_grep "^<<<<<<< ours" CHANGELOG.md && test_grep "^>>>>>>> theirs" CHANGELOG.md &&
+	test_grep "^||||||| base" CHANGELOG.md &&
 	test_grep "adopt changeguard (edited)" CHANGELOG.md && test_grep "dev: b1" CHANGELOG.md &&
 	git ls-files -u CHANGELOG.md >unmerged && test_grep "CHANGELOG.md" unmerged
 '

@@ -123,7 +123,7 @@ static void test_merge_table(void **state)
 		cg_mergelog_result r;
 
 		print_message("case: %s\n", c->name);
-		assert_int_equal(cg_mergelog_merge(&r, &b, &o, &t, entry), 0);
+		assert_int_equal(cg_mergelog_merge(&r, &b, &o, &t, entry, CG_MERGELOG_STYLE_MERGE), 0);
 		assert_int_equal(r.conflict, c->why != NULL);
 		if (c->merged) {
 			assert_int_equal(r.merged.size, strlen(c->merged));
@@ -147,7 +147,7 @@ static void test_conflict_markers(void **state)
 	cg_mergelog_result r;
 
 	(void)state;
-	assert_int_equal(cg_mergelog_merge(&r, &b, &o, &t, entry), 0);
+	assert_int_equal(cg_mergelog_merge(&r, &b, &o, &t, entry, CG_MERGELOG_STYLE_MERGE), 0);
 	assert_int_equal(r.conflict, 1);
 	cg_buf_putc(&r.merged, '\0');
 	assert_non_null(strstr(r.merged.ptr, "<<<<<<< ours\n"));
@@ -156,6 +156,38 @@ static void test_conflict_markers(void **state)
 	assert_non_null(strstr(r.merged.ptr, E4));
 	assert_non_null(strstr(r.merged.ptr, E3));
 	cg_mergelog_result_dispose(&r);
+}
+
+/* merge.conflictStyle: the base's lines between the sides' with diff3. */
+static void test_conflict_styles(void **state)
+{
+	static const char base[] = H E2 E1;
+	static const char ours[] = H "- 2026-01-02T00:00:00Z a: TWO\n" E1;
+	static const char theirs[] = H "- 2026-01-02T00:00:00Z a: 2\n" E1;
+	static const struct {
+		cg_mergelog_style style;
+		const char *marker; /* present in the result, or absent when NULL */
+	} rows[] = {
+		{ CG_MERGELOG_STYLE_MERGE, NULL },
+		{ CG_MERGELOG_STYLE_DIFF3, "||||||| base\n" E2 "=======\n" },
+		{ CG_MERGELOG_STYLE_ZDIFF3, "||||||| base\n" E2 "=======\n" },
+	};
+	cg_changelog_text b = text_of(base, strlen(base)), o = text_of(ours, strlen(ours)),
+	                  t = text_of(theirs, strlen(theirs));
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		cg_mergelog_result r;
+		assert_int_equal(cg_mergelog_merge(&r, &b, &o, &t, entry, rows[i].style), 0);
+		assert_int_equal(r.conflict, 1);
+		cg_buf_putc(&r.merged, '\0');
+		if (rows[i].marker)
+			assert_non_null(strstr(r.merged.ptr, rows[i].marker));
+		else
+			assert_null(strstr(r.merged.ptr, "|||||||"));
+		cg_mergelog_result_dispose(&r);
+	}
 }
 
 static void test_attributes_line(void **state)
@@ -186,6 +218,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge_table),
 		cmocka_unit_test(test_conflict_markers),
+		cmocka_unit_test(test_conflict_styles),
 		cmocka_unit_test(test_attributes_line),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
