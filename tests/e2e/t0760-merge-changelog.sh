@@ -3,12 +3,12 @@ test_description='merge-changelog: branches that each add an entry merge, rebase
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 . "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"
 
-SIGNOFF='Policy-Authorized-By: A U Thor <author@example.com>'
-
 # adopt NAME [FORMAT]: a client NAME and its server NAME.git (pre-receive
 # installed), whose first CHANGELOG.md is FORMAT (printf's; one entry by
 # default), then adopted as a user does: install (hooks and merge driver),
-# init (.gitattributes), `changeguard entry`, a signed-off commit, a push.
+# init (.gitattributes), `changeguard entry`, a commit, a push. The policy
+# init writes stays out: the built-in defaults apply on both ends, and the
+# server takes policy changes only as its own settings allow (docs/server.md).
 adopt() {
 	git init -q --bare "$1.git" && git init -q "$1" && cd "$1" &&
 	ad_format=${2:-"# Changelog\n\n- $(now_utc "-10 min") setup: first entry\n"} &&
@@ -16,9 +16,9 @@ adopt() {
 	git add CHANGELOG.md && git commit -q -m initial &&
 	git remote add origin "$TRASH_DIRECTORY/$1.git" && git push -q origin main &&
 	install_server_hook "../$1.git" &&
-	changeguard install >/dev/null && changeguard init >/dev/null &&
+	changeguard install >/dev/null && changeguard init >/dev/null && rm .changeguard.yml &&
 	git add -A && changeguard entry "adopt changeguard" >/dev/null &&
-	git commit -q -m adopt --trailer "$SIGNOFF" && git push -q origin main
+	git commit -q -m adopt && git push -q origin main
 }
 
 # Where a branch puts its entry: above the first one (newest first), at the
