@@ -127,6 +127,17 @@ void cg_buf_printf(cg_buf *buf, const char *fmt, ...)
 	va_end(ap);
 }
 
+void cg_buf_put_shell_quoted(cg_buf *buf, const char *s)
+{
+	cg_buf_putc(buf, '\'');
+	for (; *s; s++)
+		if (*s == '\'')
+			cg_buf_puts(buf, "'\\''");
+		else
+			cg_buf_putc(buf, *s);
+	cg_buf_putc(buf, '\'');
+}
+
 void cg_buf_clear(cg_buf *buf)
 {
 	buf->size = 0;

@@ -25,6 +25,8 @@ void cg_buf_printf(cg_buf *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void cg_buf_vprintf(cg_buf *buf, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+/* Appends `s` in single quotes, as sh reads it back as one word. */
+void cg_buf_put_shell_quoted(cg_buf *buf, const char *s);
 void cg_buf_clear(cg_buf *buf);
 /* Keeps the first `len` bytes (no more than there are). */
 void cg_buf_truncate(cg_buf *buf, size_t len);

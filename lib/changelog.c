@@ -322,6 +322,24 @@ const cg_changelog_line *cg_changelog_get(const cg_changelog *cl, size_t i)
 	return i < cl->len ? &cl->lines[i] : NULL;
 }
 
+int cg_changelog_oldest_first(const cg_changelog *cl)
+{
+	size_t i, up = 0, down = 0, seen = 0;
+	int64_t prev = 0;
+
+	for (i = 0; i < cg_changelog_count(cl); i++) {
+		const cg_changelog_line *l = cg_changelog_get(cl, i);
+		if (l->kind != CG_LINE_ENTRY || l->status != CG_TS_OK)
+			continue;
+		if (seen++) {
+			up += l->ts_ms > prev;
+			down += l->ts_ms < prev;
+		}
+		prev = l->ts_ms;
+	}
+	return up > down;
+}
+
 void cg_changelog_free(cg_changelog *cl)
 {
 	if (!cl)

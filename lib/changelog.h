@@ -77,6 +77,10 @@ int cg_changelog_diff(cg_changelog_delta *out, const cg_changelog_text *now,
                       const cg_changelog_text *before, size_t nbefore,
                       const cg_pattern *entry);
 
+/* Whether the entries run oldest first: more of them later than the one
+ * before than earlier. A tie (one entry, none) means newest first. */
+int cg_changelog_oldest_first(const cg_changelog *cl);
+
 void cg_changelog_free(cg_changelog *cl);
 
 /* 1 when data holds a NUL byte in its first 8000 bytes, as git decides. */

@@ -127,26 +127,6 @@ static int is_continuation(const char *data, size_t len, size_t off)
 	return 0;
 }
 
-/* Whether the entries run oldest first: more of them later than the one
- * before than earlier. A tie (one entry, none) means newest first. */
-static int oldest_first(const cg_changelog *cl)
-{
-	size_t i, up = 0, down = 0, seen = 0;
-	int64_t prev = 0;
-
-	for (i = 0; i < cg_changelog_count(cl); i++) {
-		const cg_changelog_line *l = cg_changelog_get(cl, i);
-		if (l->kind != CG_LINE_ENTRY || l->status != CG_TS_OK)
-			continue;
-		if (seen++) {
-			up += l->ts_ms > prev;
-			down += l->ts_ms < prev;
-		}
-		prev = l->ts_ms;
-	}
-	return up > down;
-}
-
 static void entry_lines(const cg_changelog *cl, const cg_changelog_line **first,
                         const cg_changelog_line **last)
 {
@@ -192,7 +172,7 @@ static void insert_entry(cg_buf *out, const char *data, size_t len, const cg_cha
 
 	entry_lines(cl, &first, &last);
 	cg_buf_clear(out);
-	if (first && !oldest_first(cl)) {
+	if (first && !cg_changelog_oldest_first(cl)) {
 		at = line_offset(data, len, first->line);
 		if (at == 0 && len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
 			at = 3;
@@ -410,6 +390,7 @@ int cg_entry_init(cg_init_result *out, const char *dir, git_repository *repo)
 	if (error < 0)
 		goto done;
 	out->changelog = cg_strdup(p->changelog.file);
+	out->mode = p->changelog.mode;
 	cg_buf_printf(&log_path, "%s/%s", dir, p->changelog.file);
 	out->wrote_changelog = !exists(log_path.ptr);
 	if (out->wrote_changelog &&

@@ -47,6 +47,7 @@ typedef struct {
 	int wrote_policy;     /* .changeguard.yml was missing and is now written */
 	int wrote_changelog;  /* likewise the changelog */
 	char *changelog;      /* its name (the policy's changelog.file) */
+	cg_changelog_mode mode; /* the policy's changelog.mode */
 } cg_init_result;
 
 /* `changeguard init`: writes `dir`/.changeguard.yml (the commented

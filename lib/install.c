@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "fs.h"
 #include "error.h"
+#include "mergelog.h"
 #include "policy.h"
 #include "policy_find.h"
 #include "record.h"
@@ -33,19 +34,30 @@ static int reads_stdin(const char *hook)
 
 /* --- paths ------------------------------------------------------------- */
 
-int cg_install_libexec_dir(cg_buf *out)
+int cg_install_program(cg_buf *out)
 {
-	char exe[PATH_MAX], *slash, *real;
+	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	cg_buf dir = CG_BUF_INIT;
 
 	if (n < 0)
 		return cg_error_set(CG_ERROR, "cannot find this program: /proc/self/exe: %s",
 		                    strerror(errno));
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) != NULL)
-		*slash = '\0';
-	cg_buf_printf(&dir, "%s/../libexec/changeguard", exe);
+	cg_buf_clear(out);
+	cg_buf_put(out, exe, (size_t)n);
+	return 0;
+}
+
+int cg_install_libexec_dir(cg_buf *out)
+{
+	cg_buf dir = CG_BUF_INIT;
+	char *slash, *real;
+	int error;
+
+	if ((error = cg_install_program(&dir)) < 0)
+		return error;
+	if ((slash = strrchr(dir.ptr, '/')) != NULL)
+		cg_buf_truncate(&dir, (size_t)(slash - dir.ptr));
+	cg_buf_puts(&dir, "/../libexec/changeguard");
 	real = realpath(dir.ptr, NULL);
 	if (!real) {
 		cg_error_set(CG_ERROR, "cannot find the hook executables: '%s': %s", dir.ptr,
@@ -60,8 +72,6 @@ int cg_install_libexec_dir(cg_buf *out)
 	return 0;
 }
 
-/* Where relative paths of the repository's configuration start: hooks run
- * at the work tree's root, or in GIT_DIR for a bare repository. */
 static const char *base_dir(git_repository *repo)
 {
 	const char *workdir = git_repository_workdir(repo);
@@ -202,17 +212,6 @@ static int is_dir(const char *path)
 
 /* --- the wrapper --------------------------------------------------------- */
 
-static void shell_quote(cg_buf *out, const char *s)
-{
-	cg_buf_putc(out, '\'');
-	for (; *s; s++)
-		if (*s == '\'')
-			cg_buf_puts(out, "'\\''");
-		else
-			cg_buf_putc(out, *s);
-	cg_buf_putc(out, '\'');
-}
-
 static void wrapper_text(cg_buf *out, const char *name, const char *binary)
 {
 	cg_buf_clear(out);
@@ -223,7 +222,7 @@ static void wrapper_text(cg_buf *out, const char *name, const char *binary)
 		"# puts back the hook that was here before, if any (%s" CG_INSTALL_CHAINED_SUFFIX ").\n"
 		"# Runs changeguard's %s, then that hook; either one failing fails the hook.\n"
 		"hook=", name, name);
-	shell_quote(out, binary);
+	cg_buf_put_shell_quoted(out, binary);
 	/* The hook's directory by the shell's own expansion: dirname would
 	 * be a fork and an exec in every commit hook. */
 	cg_buf_printf(out,
@@ -596,6 +595,24 @@ static void doctor_policy(cg_doctor_report *r, cg_check *c)
 		note(r, 1, NULL, "policy %s is valid", cg_check_policy(c)->source);
 }
 
+/* Where .gitattributes hands the changelog to our merge driver, git must
+ * know it, or the merge quietly becomes a text merge (docs/merging.md). */
+static void doctor_merge_driver(cg_doctor_report *r, git_repository *repo, const cg_policy *p)
+{
+	int named, configured;
+
+	if (!p || cg_mergelog_status(&named, &configured, repo, p->changelog.file) < 0 || !named)
+		return;
+	if (configured)
+		note(r, 1, NULL, "merge driver " CG_MERGELOG_DRIVER " configured for %s",
+		     p->changelog.file);
+	else
+		note(r, 0, "configure it with: changeguard install",
+		     ".gitattributes merges %s with " CG_MERGELOG_DRIVER
+		     ", which git's config does not define: parallel entries conflict",
+		     p->changelog.file);
+}
+
 /* The nearest directory of `path` that exists: what creating it needs. */
 static void existing_parent(cg_buf *out, const char *path)
 {
@@ -673,6 +690,7 @@ int cg_install_doctor(cg_doctor_report *out, cg_check *c, const char *libexec)
 	doctor_hooks(out, repo);
 	doctor_policy(out, c);
 	doctor_audit(out, repo, git_repository_is_bare(repo) ? NULL : cg_check_policy(c));
+	doctor_merge_driver(out, repo, git_repository_is_bare(repo) ? NULL : cg_check_policy(c));
 	return 0;
 }
 

@@ -36,6 +36,9 @@ typedef struct {
 	size_t nsteps;
 } cg_install_report;
 
+/* This program's own path, as the kernel knows it (/proc/self/exe). */
+int cg_install_program(cg_buf *out);
+
 /* The hook executables beside the running program:
  * <directory of /proc/self/exe>/../libexec/changeguard, resolved, so that a
  * build tree and an installed copy each use their own. */

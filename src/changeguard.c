@@ -17,6 +17,7 @@
 #include "entry.h"
 #include "error.h"
 #include "install.h"
+#include "mergelog.h"
 #include "output.h"
 #include "policy.h"
 #include "policy_find.h"
@@ -202,17 +203,35 @@ static void print_server_help(const char *libexec)
 	       libexec, libexec);
 }
 
+/* The changelog merge driver, in the repository's configuration: it runs
+ * this very program, as the hooks run the executables beside it. */
+static int install_merge_driver(int *changed, git_repository *repo)
+{
+	cg_buf program = CG_BUF_INIT;
+	int error;
+
+	if ((error = cg_install_program(&program)) == 0)
+		error = cg_mergelog_configure(changed, repo, program.ptr);
+	cg_buf_dispose(&program);
+	return error;
+}
+
 static int cmd_install(const cg_args *p, const options *o)
 {
 	cg_buf libexec = CG_BUF_INIT;
 	git_repository *repo = NULL;
 	cg_install_report r = { 0 };
-	int server = o->server != NULL, error;
+	int server = o->server != NULL, driver = 0, error;
+	size_t changed;
 
 	if ((error = cg_install_libexec_dir(&libexec)) == 0 &&
-	    (error = open_repo(&repo, p->nargs ? p->args[0] : NULL)) == 0)
-		error = cg_install(&r, repo, libexec.ptr, server);
-	if (print_steps(&r) == 0 && !error)
+	    (error = open_repo(&repo, p->nargs ? p->args[0] : NULL)) == 0 &&
+	    (error = cg_install(&r, repo, libexec.ptr, server)) == 0 && !server)
+		error = install_merge_driver(&driver, repo);
+	changed = print_steps(&r);
+	if (driver)
+		printf("merge driver " CG_MERGELOG_DRIVER ": configured in the repository's git config\n");
+	if (changed + (size_t)driver == 0 && !error)
 		printf("changeguard: already installed in %s; nothing to do\n", r.hooks_dir);
 	else if (!error)
 		printf("changeguard: hooks installed in %s\n", r.hooks_dir);
@@ -231,8 +250,9 @@ static int cmd_uninstall(const cg_args *p, const options *o)
 	int error;
 
 	(void)o;
-	if ((error = open_repo(&repo, p->nargs ? p->args[0] : NULL)) == 0)
-		error = cg_uninstall(&r, repo);
+	if ((error = open_repo(&repo, p->nargs ? p->args[0] : NULL)) == 0 &&
+	    (error = cg_uninstall(&r, repo)) == 0 && !git_repository_is_bare(repo))
+		error = cg_mergelog_unconfigure(repo);
 	if (print_steps(&r) == 0 && !error)
 		printf("changeguard: no changeguard hooks in %s\n", r.hooks_dir);
 	else if (!error)
@@ -249,17 +269,21 @@ static int cmd_init(const cg_args *p, const options *o)
 	git_repository *repo = NULL;
 	cg_init_result r = { 0 };
 	const char *dir = p->nargs ? p->args[0] : NULL;
-	int error;
+	int attributes = 0, error;
 
 	(void)o;
 	/* Without DIR, the files go to the work tree's root, where hooks look. */
 	if (open_repo(&repo, dir) == 0 && !dir)
 		dir = git_repository_workdir(repo);
 	cg_error_clear();
-	if ((error = cg_entry_init(&r, dir ? dir : ".", repo)) == 0) {
+	if ((error = cg_entry_init(&r, dir ? dir : ".", repo)) == 0 &&
+	    (error = cg_mergelog_write_attributes(&attributes, dir ? dir : ".", r.changelog,
+	                                          r.mode)) == 0) {
 		printf("%s: %s\n", ".changeguard.yml", r.wrote_policy ? "written" : "exists, left as it is");
 		printf("%s: %s\n", r.changelog, r.wrote_changelog ? "written, with a first entry"
 		                                                  : "exists, left as it is");
+		printf(".gitattributes: %s\n", attributes ? "merges the changelog with " CG_MERGELOG_DRIVER
+		                                           : "already names the changelog's merge driver");
 		printf("hint: git add -A && git commit -m 'Track changes with changeguard' "
 		       "--trailer 'Policy-Authorized-By: Your Name <you@example.com>'\n"
 		       "hint: then enforce it: changeguard install\n");
@@ -362,6 +386,53 @@ static int cmd_check(const cg_args *p, const options *o)
 	cg_checklist_free(run);
 	cg_policy_free(policy);
 	cg_check_free(c);
+	git_repository_free(repo);
+	return error;
+}
+
+/* --- merge-changelog (git's merge driver) ------------------------------------ */
+
+static void print_merge_conflict(const char *path, const char *why)
+{
+	cg_buf msg = CG_BUF_INIT, hint = CG_BUF_INIT, top = CG_BUF_INIT;
+	cg_output out;
+
+	/* ':/' names the path from the top of the work tree, from any directory. */
+	cg_buf_printf(&top, ":/%s", path);
+	cg_buf_printf(&msg, "cannot merge '%s' entry by entry: %s", path, why);
+	cg_buf_puts(&hint, "the file holds git's text merge: keep every entry once, then\n  git add ");
+	cg_buf_put_shell_quoted(&hint, top.ptr);
+	cg_output_init(&out, stderr);
+	cg_output_message(&out, msg.ptr, hint.ptr);
+	cg_buf_dispose(&msg);
+	cg_buf_dispose(&hint);
+	cg_buf_dispose(&top);
+}
+
+/* git runs it as `changeguard merge-changelog %O %A %B %P`, from the top of
+ * the work tree; a non-zero exit is a conflict to git. The entry format is
+ * HEAD's policy, the branch merged into, as `check` judges a range by its base. */
+static int cmd_merge_changelog(const cg_args *p, const options *o)
+{
+	const char *path = p->nargs > 3 ? p->args[3] : p->args[1];
+	git_repository *repo = NULL;
+	cg_policy *policy = NULL;
+	cg_mergelog_result r = { 0 };
+	int error;
+
+	(void)o;
+	if (open_repo(&repo, NULL) == 0)
+		error = range_policy(&policy, repo, NULL, NULL);
+	else
+		error = cg_policy_default(&policy);
+	if (!error)
+		error = cg_mergelog_files(&r, p->args[0], p->args[1], p->args[2],
+		                          policy->changelog.entry_pattern, cg_mergelog_style_of(repo));
+	if (!error && r.conflict)
+		print_merge_conflict(path, r.why.ptr);
+	error = error ? fail(error, NULL) : r.conflict ? CG_EXIT_BLOCKED : CG_EXIT_OK;
+	cg_mergelog_result_dispose(&r);
+	cg_policy_free(policy);
 	git_repository_free(repo);
 	return error;
 }
@@ -478,14 +549,17 @@ static const command commands[] = {
 	  "Writes pre-commit, prepare-commit-msg and commit-msg into the hooks directory\n"
 	  "git uses (core.hooksPath, or the common directory's hooks/ in a worktree) as\n"
 	  "small wrappers around the hooks beside this changeguard. A hook already there\n"
-	  "is kept as <hook>" CG_INSTALL_CHAINED_SUFFIX " and runs after changeguard's.\n",
+	  "is kept as <hook>" CG_INSTALL_CHAINED_SUFFIX " and runs after changeguard's.\n"
+	  "Without --server, also defines the CHANGELOG merge driver in the repository's\n"
+	  "git config (merge." CG_MERGELOG_DRIVER ".driver; see merge-changelog).\n",
 	  { { "--server", NULL, "install pre-receive into a bare (server) repository", FIELD(server) } },
 	  0, 1, cmd_install, NULL },
 	{ "uninstall", "[REPO]", "remove changeguard's hooks, putting back the ones they chained",
 	  NULL, { { 0 } }, 0, 1, cmd_uninstall, NULL },
 	{ "init", "[DIR]", "write a commented .changeguard.yml and a CHANGELOG.md where missing",
-	  "DIR defaults to the root of the repository here. Then: git add -A, and commit\n"
-	  "with a Policy-Authorized-By trailer.\n",
+	  "DIR defaults to the root of the repository here. Also adds the line that\n"
+	  "merges the CHANGELOG with changeguard's driver to .gitattributes. Then:\n"
+	  "git add -A, and commit with a Policy-Authorized-By trailer.\n",
 	  { { 0 } }, 0, 1, cmd_init, NULL },
 	{ "entry", "[--dir DIR] [--force] MESSAGE",
 	  "add a dated entry to each CHANGELOG the staged change needs, and stage it",
@@ -508,6 +582,13 @@ static const command commands[] = {
 	    { "--message", "FILE", "the commit message, whose trailers count (commit-msg)",
 	      FIELD(message) } },
 	  0, -1, cmd_check, NULL },
+	{ "merge-changelog", "BASE OURS THEIRS [PATH]",
+	  "git's merge driver for CHANGELOG files: every side's new entries, once",
+	  "Configured by 'changeguard install' (merge." CG_MERGELOG_DRIVER ".driver) and named\n"
+	  "in .gitattributes by 'changeguard init'. Writes the merge into OURS. When a\n"
+	  "side did more than add entries, OURS gets git's text merge with conflict\n"
+	  "markers. Exit status: 0 merged, 1 conflict, 2 usage, 3 runtime error.\n",
+	  { { 0 } }, 3, 4, cmd_merge_changelog, NULL },
 	{ "policy", "<command>", "show or validate the policy", NULL, { { 0 } }, 0, 0, NULL,
 	  policy_commands },
 	{ "doctor", "", "check the installation: executables, hooks, policy, audit database",

@@ -31,7 +31,7 @@ test_expect_success 'init, git add -A and a signed-off commit just work' '
 	test_must_fail git commit -q -m start 2>err &&
 	test_grep "Policy-Authorized-By" err &&
 	git commit -q -m start --trailer "$SIGNOFF" &&
-	git ls-files >actual && printf ".changeguard.yml\nCHANGELOG.md\n" >expect &&
+	git ls-files >actual && printf ".changeguard.yml\n.gitattributes\nCHANGELOG.md\n" >expect &&
 	test_cmp expect actual
 '
 
