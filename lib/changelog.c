@@ -151,7 +151,9 @@ static size_t list_marker(const char *s, size_t len)
 	return i + (sp ? (sp > 4 ? 1 : sp) : 1);
 }
 
-static int fence_or_comment(md_state *st, const char *s, size_t len, size_t ind)
+/* `ind` bytes of indentation; `indented`: they reach column 4, where no
+ * fence opens or closes (a tab is one byte but four columns). */
+static int fence_or_comment(md_state *st, const char *s, size_t len, size_t ind, int indented)
 {
 	const char *open;
 
@@ -160,7 +162,7 @@ static int fence_or_comment(md_state *st, const char *s, size_t len, size_t ind)
 		 * block is content, so the lines after it are still hidden */
 		size_t run = run_of(s + ind, len - ind, st->fence_char);
 		size_t end = ind + run + blanks(s + ind + run, len - ind - run);
-		if (ind < 4 && run >= st->fence_len && end == len)
+		if (!indented && run >= st->fence_len && end == len)
 			st->in_fence = 0;
 		return 1;
 	}
@@ -169,7 +171,7 @@ static int fence_or_comment(md_state *st, const char *s, size_t len, size_t ind)
 			st->in_comment = 0;
 		return 1;
 	}
-	if (ind < 4 && len > ind && (s[ind] == '`' || s[ind] == '~')) {
+	if (!indented && len > ind && (s[ind] == '`' || s[ind] == '~')) {
 		size_t run = run_of(s + ind, len - ind, s[ind]);
 		if (run >= 3) {
 			st->in_fence = 1;
@@ -206,7 +208,7 @@ static int md_hidden(md_state *st, const char *s, size_t len, int blank)
 	}
 	if (!blank)
 		st->in_code = 0;
-	if ((hidden = fence_or_comment(st, s, len, width < 4 ? bytes : 4)) >= 0)
+	if ((hidden = fence_or_comment(st, s, len, bytes, width >= 4)) >= 0)
 		return hidden;
 	if (blank || st->in_code)
 		return st->in_code;

@@ -752,14 +752,17 @@ static int fold_code_point(long cp)
 /* Drops what NTFS ignores at the end of the component out[from..]. */
 static void trim_ntfs(cg_buf *out, size_t from)
 {
-	char *colon = memchr(out->ptr + from, ':', out->size - from);
-	size_t end = colon ? (size_t)(colon - out->ptr) : out->size;
+	char *colon;
+	size_t end;
 
+	if (out->size <= from)
+		return; /* an empty component: nothing to trim */
+	colon = memchr(out->ptr + from, ':', out->size - from);
+	end = colon ? (size_t)(colon - out->ptr) : out->size;
 	while (end > from + 1 && (out->ptr[end - 1] == '.' || out->ptr[end - 1] == ' ') &&
 	       strspn(out->ptr + from, ".") != end - from)
 		end--;
-	out->size = end;
-	out->ptr[end] = '\0';
+	cg_buf_truncate(out, end);
 }
 
 void cg_glob_fs_key(cg_buf *out, const char *path, int ntfs)
