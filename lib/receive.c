@@ -1,6 +1,5 @@
 #include "receive.h"
 
-#include <git2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,6 +7,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "git2compat.h"
 #include "check.h"
 #include "walk.h"
 #include "error.h"
@@ -152,7 +152,7 @@ void cg_receive_updates_free(cg_receive_update *updates, size_t n)
 /* What the audit keeps of each checked commit: a small record, so that a
  * push of many thousand commits costs little memory. */
 typedef struct {
-	char oid[GIT_OID_HEXSZ + 1];
+	char oid[GIT_OID_SHA1_HEXSIZE + 1];
 	size_t update;        /* the ref update that brought it first */
 	char *author, *committer;
 	cg_result *result;
@@ -193,7 +193,7 @@ static int require_sha1(receive *rc)
 	size_t i;
 
 	for (i = 0; i < rc->nupdates; i++) {
-		if (strlen(rc->updates[i].old_oid) == GIT_OID_HEXSZ)
+		if (strlen(rc->updates[i].old_oid) == GIT_OID_SHA1_HEXSIZE)
 			continue;
 		rc->hint = "host SHA-256 repositories with a changeguard built on a libgit2 that reads them";
 		return cg_error_set(CG_ERROR, "cannot check a SHA-256 repository: this build's libgit2 "
