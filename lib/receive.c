@@ -186,8 +186,8 @@ static void output_init(cg_output *o, FILE *err)
 		o->prefix = "GL-HOOK-ERR: ";
 }
 
-/* libgit2 1.5.1 has no SHA-256 support at all: say so instead of failing
- * somewhere deep in the object database. */
+/* Debian's libgit2 (1.5.1 to 1.9.0) has no SHA-256 support: say so instead
+ * of failing somewhere deep in the object database. */
 static int require_sha1(receive *rc)
 {
 	size_t i;
