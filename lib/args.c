@@ -31,11 +31,11 @@ static int take_option(void *fields, const cg_args_spec *spec, int *i, int argc,
 	const char *value;
 
 	if (!opt)
-		return cg_error_set(CG_EPOLICY, "unknown option '%s'", arg);
+		return cg_error_set(CG_EUSAGE, "unknown option '%s'", arg);
 	if (!opt->arg && eq)
-		return cg_error_set(CG_EPOLICY, "option '%s' takes no value", opt->name);
+		return cg_error_set(CG_EUSAGE, "option '%s' takes no value", opt->name);
 	if (opt->arg && !eq && *i + 1 >= argc)
-		return cg_error_set(CG_EPOLICY, "option '%s' needs a value", opt->name);
+		return cg_error_set(CG_EUSAGE, "option '%s' needs a value", opt->name);
 	value = !opt->arg ? "" : eq ? eq + 1 : argv[++*i];
 	memcpy((char *)fields + opt->field, &value, sizeof(value));
 	return 0;
@@ -62,9 +62,9 @@ int cg_args_parse(cg_args *out, const cg_args_spec *spec, void *fields, int argc
 	if (error < 0)
 		return error;
 	if (out->nargs < spec->min_args)
-		return cg_error_set(CG_EPOLICY, "too few arguments");
+		return cg_error_set(CG_EUSAGE, "too few arguments");
 	if (spec->max_args >= 0 && out->nargs > spec->max_args)
-		return cg_error_set(CG_EPOLICY, "unexpected argument '%s'", out->args[spec->max_args]);
+		return cg_error_set(CG_EUSAGE, "unexpected argument '%s'", out->args[spec->max_args]);
 	return 0;
 }
 

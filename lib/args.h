@@ -42,7 +42,7 @@ typedef struct {
 /* Parses `argv` (without the program and command names): "--name VALUE",
  * "--name=VALUE", flags, "--" before arguments that start with '-', and "-"
  * as an argument. Each option given sets its member of `fields`, the
- * command's options struct. Returns 0, CG_ARGS_HELP, or CG_EPOLICY with the
+ * command's options struct. Returns 0, CG_ARGS_HELP, or CG_EUSAGE with the
  * message set ("unknown option '--x'", "option '--db' needs a value",
  * "unexpected argument 'x'", "too few arguments"). `out` is filled either
  * way: free it with cg_args_dispose. */

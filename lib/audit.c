@@ -402,6 +402,48 @@ static int make_parents(const char *path)
 	return error;
 }
 
+/* Whether `st` (lstat's) is no symlink and only the hook's user or root
+ * may change it. Another type of file fails where it is opened. */
+static int check_strict(const char *db, const char *what, const struct stat *st)
+{
+	if (S_ISLNK(st->st_mode))
+		return cg_error_set(CG_ERROR, "audit database '%s': '%s' is a symlink, which is "
+		                    "not followed", db, what);
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return cg_error_set(CG_ERROR, "audit database '%s': '%s' belongs to another user "
+		                    "(uid %u)", db, what, (unsigned)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return cg_error_set(CG_ERROR, "audit database '%s': '%s' is writable by other users "
+		                    "(mode %04o)", db, what, (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
+/*
+ * OpenSSH's StrictModes for the trail: the database's directory and file
+ * are no symlinks, belong to the hook's user or to root, and no one else
+ * may write them; otherwise another user could swap the database, or erase
+ * a blocked run, in a shared directory. The file is opened without
+ * following a symlink made after this check (SQLITE_OPEN_NOFOLLOW).
+ */
+static int check_owner(const char *path)
+{
+	char *dir = cg_strdup(path), *slash = strrchr(dir, '/');
+	struct stat st;
+	int error;
+
+	if (!slash)
+		strcpy(dir, ".");
+	else
+		slash[slash == dir] = '\0';
+	if (lstat(dir, &st) < 0)
+		error = cg_error_set(CG_ERROR, "audit database '%s': cannot inspect '%s': %s", path,
+		                     dir, strerror(errno));
+	else if ((error = check_strict(path, dir, &st)) == 0 && lstat(path, &st) == 0)
+		error = check_strict(path, path, &st);
+	free(dir);
+	return error;
+}
+
 /* Replaces SQLite's automatic checkpoint (a wal hook too): see truncate_wal. */
 static int note_wal_size(void *payload, sqlite3 *handle, const char *name, int frames)
 {
@@ -485,8 +527,10 @@ int cg_audit_open(cg_audit **out, const char *path)
 
 	*out = NULL;
 	if ((error = make_parents(path)) < 0 ||
+	    (error = check_owner(path)) < 0 ||
 	    (error = check_file(path)) < 0 ||
-	    (error = open_handle(&db, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) < 0)
+	    (error = open_handle(&db, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                                    SQLITE_OPEN_NOFOLLOW)) < 0)
 		return error;
 	/*
 	 * Durable against the hook being killed, not against the machine

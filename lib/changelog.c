@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "error.h"
@@ -30,20 +31,28 @@ static cg_pattern *near_miss_pattern(void)
 	return p;
 }
 
+/* What the lines so far leave open, as CommonMark reads them: a line
+ * inside a fence, an HTML comment, an indented code block or a raw HTML
+ * block is shown as text, or not at all, never as an entry. */
 typedef struct {
 	int in_fence;
 	char fence_char;
 	size_t fence_len;
 	int in_comment;
+	int in_code;         /* an indented code block */
+	int prev_text;       /* the line before is not blank */
+	int in_list;         /* inside a list item, whose content starts at list_indent */
+	size_t list_indent;
+	int html_depth;      /* inside a raw HTML block of html_tags[html_tag] */
+	size_t html_tag;
 } md_state;
 
-static size_t leading_spaces(const char *s, size_t len)
-{
-	size_t i = 0;
-	while (i < len && s[i] == ' ')
-		i++;
-	return i;
-}
+/* Raw HTML whose content a rendered view hides, shows collapsed, or shows
+ * as text: what they wrap is not an entry, so wrapping one removes it. */
+static const char *const html_tags[] = {
+	"script", "style", "textarea", "template", "details", "pre", "noscript",
+	"xmp", "iframe", "object", "svg", "math", "select", "title", "dialog",
+};
 
 static size_t run_of(const char *s, size_t len, char c)
 {
@@ -74,11 +83,76 @@ static const char *find_str(const char *s, size_t len, const char *needle)
 	return NULL;
 }
 
-/* Returns 1 when the line is Markdown structure that can hold no entry:
- * a code fence line or its content, or an HTML comment. */
-static int is_hidden(md_state *st, const char *s, size_t len)
+/* The column where the text of the line starts, tabs stopping every 4. */
+static size_t indent_width(const char *s, size_t len, size_t *bytes)
 {
-	size_t ind = leading_spaces(s, len);
+	size_t i = 0, w = 0;
+
+	for (; i < len && (s[i] == ' ' || s[i] == '\t'); i++)
+		w = s[i] == '\t' ? (w / 4 + 1) * 4 : w + 1;
+	*bytes = i;
+	return w;
+}
+
+/* How many times `<tag` (closing: `</tag`) opens in s[0..len), any case,
+ * followed by something that ends a tag name. */
+static int count_tag(const char *s, size_t len, const char *tag, int closing)
+{
+	size_t n = strlen(tag), lead = closing ? 2 : 1, i;
+	int count = 0;
+
+	for (i = 0; i + lead + n <= len; i++) {
+		char after = i + lead + n < len ? s[i + lead + n] : '>';
+
+		if (s[i] == '<' && (!closing || s[i + 1] == '/') &&
+		    !strncasecmp(s + i + lead, tag, n) &&
+		    (after == '>' || after == ' ' || after == '\t' || after == '/'))
+			count++;
+	}
+	return count;
+}
+
+/* Opens a raw HTML block when the line starts with one of html_tags. */
+static int html_opens(md_state *st, const char *s, size_t len)
+{
+	for (size_t t = 0; t < sizeof(html_tags) / sizeof(html_tags[0]); t++) {
+		size_t n = strlen(html_tags[t]);
+
+		/* the line's own start: count_tag of the name and one more byte */
+		if (!count_tag(s, n + 2 < len ? n + 2 : len, html_tags[t], 0))
+			continue;
+		st->html_tag = t;
+		st->html_depth = count_tag(s, len, html_tags[t], 0) - count_tag(s, len, html_tags[t], 1);
+		if (st->html_depth < 0)
+			st->html_depth = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* A list item's marker ("-", "*", "+", "1." or "1)") and the spaces after
+ * it: where its content starts, or 0 when the line is no list item. */
+static size_t list_marker(const char *s, size_t len)
+{
+	size_t i = 0, sp;
+
+	if (len && (s[0] == '-' || s[0] == '*' || s[0] == '+'))
+		i = 1;
+	else {
+		while (i < len && i < 9 && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (!i || i >= len || (s[i] != '.' && s[i] != ')'))
+			return 0;
+		i++;
+	}
+	sp = blanks(s + i, len - i);
+	if (i + sp < len && !sp)
+		return 0;
+	return i + (sp ? (sp > 4 ? 1 : sp) : 1);
+}
+
+static int fence_or_comment(md_state *st, const char *s, size_t len, size_t ind)
+{
 	const char *open;
 
 	if (st->in_fence) {
@@ -110,7 +184,53 @@ static int is_hidden(md_state *st, const char *s, size_t len)
 			st->in_comment = 1;
 		return open == s + ind;
 	}
+	return -1;
+}
+
+static int md_hidden(md_state *st, const char *s, size_t len, int blank)
+{
+	size_t bytes, width = indent_width(s, len, &bytes), marker;
+	int hidden;
+
+	if (st->html_depth) {
+		const char *tag = html_tags[st->html_tag];
+		st->html_depth += count_tag(s, len, tag, 0) - count_tag(s, len, tag, 1);
+		if (st->html_depth < 0)
+			st->html_depth = 0;
+		return 1;
+	}
+	if (!st->in_fence && !st->in_comment && !blank && width >= 4 &&
+	    (st->in_code || !st->prev_text) && (!st->in_list || width >= st->list_indent + 4)) {
+		st->in_code = 1;
+		return 1;
+	}
+	if (!blank)
+		st->in_code = 0;
+	if ((hidden = fence_or_comment(st, s, len, width < 4 ? bytes : 4)) >= 0)
+		return hidden;
+	if (blank || st->in_code)
+		return st->in_code;
+	if (width < 4 && s[bytes] == '<' && html_opens(st, s + bytes, len - bytes))
+		return 1;
+	if ((marker = list_marker(s + bytes, len - bytes)) != 0) {
+		st->in_list = 1;
+		st->list_indent = width + marker;
+	} else if (s[bytes] == '#' || (width == 0 && !st->prev_text)) {
+		st->in_list = 0; /* a heading, or a paragraph after a blank line, ends the list */
+	}
 	return 0;
+}
+
+/* Returns 1 when the line is Markdown structure that can hold no entry:
+ * a code fence line or its content, an HTML comment, an indented code
+ * block, a raw HTML block (md_state). */
+static int is_hidden(md_state *st, const char *s, size_t len)
+{
+	int blank = blanks(s, len) == len;
+	int hidden = md_hidden(st, s, len, blank);
+
+	st->prev_text = !blank;
+	return hidden;
 }
 
 static int classify(cg_changelog *cl, size_t lineno, const char *s, size_t len,
@@ -408,37 +528,18 @@ static size_t common_suffix(const char *a, size_t alen, const char *b, size_t bl
 static int same_state(const md_state *x, const md_state *y)
 {
 	return x->in_fence == y->in_fence && x->in_comment == y->in_comment &&
-	       (!x->in_fence || (x->fence_char == y->fence_char && x->fence_len == y->fence_len));
-}
-
-/* Only a fence ("```", "~~~") or a comment ("<!--") changes the state. */
-static int can_hide(const char *s, size_t len)
-{
-	return find_str(s, len, "```") || find_str(s, len, "~~~") || find_str(s, len, "<!--");
-}
-
-static size_t count_lines(const char *s, size_t len)
-{
-	const char *end = s + len, *nl;
-	size_t n = 0;
-
-	for (; (nl = memchr(s, '\n', (size_t)(end - s))) != NULL; s = nl + 1)
-		n++;
-	return n + (s < end);
+	       (!x->in_fence || (x->fence_char == y->fence_char && x->fence_len == y->fence_len)) &&
+	       x->in_code == y->in_code && x->prev_text == y->prev_text &&
+	       x->in_list == y->in_list && (!x->in_list || x->list_indent == y->list_indent) &&
+	       x->html_depth == y->html_depth && (!x->html_depth || x->html_tag == y->html_tag);
 }
 
 /* Skips `len` bytes of lines, keeping the Markdown state and the line count:
- * no regex runs, so this is cheap even for a large file, and where nothing
- * can hide a line (most files) only the line ends are counted. */
+ * no regex runs, so this is cheap even for a large file. */
 static void skip_lines(const char *data, size_t start, size_t end, md_state *st,
                        size_t *lineno)
 {
 	size_t pos = start;
-
-	if (!st->in_fence && !st->in_comment && !can_hide(data + start, end - start)) {
-		*lineno += count_lines(data + start, end - start);
-		return;
-	}
 
 	while (pos < end) {
 		const char *s = data + pos, *nl = memchr(s, '\n', end - pos);
@@ -496,9 +597,58 @@ static int diff_one(cg_changelog_delta *out, const cg_changelog_text *now,
 	return error;
 }
 
+/* Whether data holds line[0..n) as a whole line (a CR before its end too). */
+static int changelog_diff(cg_changelog_delta *out, const cg_changelog_text *now,
+                          const cg_changelog_text *before, size_t nbefore,
+                          const cg_pattern *entry);
+
+static int has_line(const char *data, size_t len, const char *line, size_t n)
+{
+	const char *p = data, *end = data + len, *hit;
+
+	while ((size_t)(end - p) >= n && (hit = memchr(p, line[0], (size_t)(end - p) - n + 1))) {
+		const char *after = hit + n;
+
+		if (!memcmp(hit, line, n) && (hit == data || hit[-1] == '\n') &&
+		    (after == end || *after == '\n' ||
+		     (*after == '\r' && (after + 1 == end || after[1] == '\n'))))
+			return 1;
+		p = hit + 1;
+	}
+	return 0;
+}
+
+void cg_changelog_drop_copies(cg_changelog_delta *out, const cg_changelog_text *before,
+                              size_t nbefore)
+{
+	size_t i, k, kept = 0;
+
+	for (i = 0; i < out->nadded; i++) {
+		const cg_changelog_line *l = out->added[i];
+		int copy = 0;
+
+		for (k = 0; k < nbefore && !copy && l->len; k++)
+			copy = has_line(before[k].data, before[k].len, l->text, l->len);
+		if (!copy)
+			out->added[kept++] = l;
+	}
+	out->nadded = kept;
+}
+
 int cg_changelog_diff(cg_changelog_delta *out, const cg_changelog_text *now,
                       const cg_changelog_text *before, size_t nbefore,
                       const cg_pattern *entry)
+{
+	int error = changelog_diff(out, now, before, nbefore, entry);
+
+	if (!error)
+		cg_changelog_drop_copies(out, before, nbefore);
+	return error;
+}
+
+static int changelog_diff(cg_changelog_delta *out, const cg_changelog_text *now,
+                          const cg_changelog_text *before, size_t nbefore,
+                          const cg_pattern *entry)
 {
 	cg_changelog **parsed;
 	size_t k;

@@ -63,9 +63,16 @@ typedef struct {
 	size_t len;
 } cg_changelog_text;
 
-/* The same delta as parsing every side and comparing, from the texts: with
- * one `before`, the common prefix and suffix are skipped without running a
- * regex, so the cost follows the size of the edit, not of the file. */
+/* Drops from `delta->added` the lines that some `before` text already holds
+ * as a whole line, anywhere, shown or hidden: a copy of an existing entry
+ * is no new entry (it would satisfy the rule with nothing new). */
+void cg_changelog_drop_copies(cg_changelog_delta *delta, const cg_changelog_text *before,
+                              size_t nbefore);
+
+/* The same delta as parsing every side and comparing, then
+ * cg_changelog_drop_copies, from the texts: with one `before`, the common
+ * prefix and suffix are skipped without running a regex, so the cost
+ * follows the size of the edit, not of the file. */
 int cg_changelog_diff(cg_changelog_delta *out, const cg_changelog_text *now,
                       const cg_changelog_text *before, size_t nbefore,
                       const cg_pattern *entry);

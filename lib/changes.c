@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "error.h"
 #include "git2compat.h"
+#include "glob.h"
 
 #ifndef MAP_POPULATE
 #define MAP_POPULATE 0  /* Linux only; elsewhere pages fault in as read */
@@ -515,6 +516,7 @@ typedef struct {
 	cg_buf dir;
 	git_tree *tree;  /* NULL: no such directory */
 	int valid;
+	int root_checked;  /* cg_tree_check passed on the snapshot's tree */
 } dir_memo;
 
 struct cg_snapshot {
@@ -570,11 +572,60 @@ void cg_snapshot_use_memo(cg_snapshot *snap, cg_memo *memo)
 	snap->objects = memo;
 }
 
+/* The root tree is checked once per snapshot: its lookups are many. */
+static int check_root(const cg_snapshot *snap)
+{
+	int error = snap->memo->root_checked ? 0 : cg_tree_check(snap->tree, "");
+
+	snap->memo->root_checked = !error;
+	return error;
+}
+
+/* The subtree `dir` of `root` (*out NULL: none), checking every tree on
+ * the way, where git_tree_entry_bypath would trust their order. */
+static int subtree_bypath(git_tree **out, const cg_snapshot *snap, const char *dir)
+{
+	git_tree *cur = NULL;
+	const char *at = dir;
+	int error = check_root(snap);
+
+	*out = NULL;
+	while (!error) {
+		const char *slash = strchr(at, '/');
+		size_t len = slash ? (size_t)(slash - at) : strlen(at);
+		char name[256];
+		const git_tree_entry *e;
+		git_tree *next = NULL;
+
+		if (len >= sizeof(name))
+			break;  /* no tree entry has a longer name: not found */
+		memcpy(name, at, len);
+		name[len] = '\0';
+		e = git_tree_entry_byname(cur ? cur : snap->tree, name);
+		if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE)
+			break;
+		if (cg_memo_lookup((git_object **)&next, snap->objects, snap->repo,
+		                   git_tree_entry_id(e), GIT_OBJECT_TREE) < 0) {
+			error = cg_error_from_git("cannot read tree");
+			break;
+		}
+		git_tree_free(cur);
+		cur = next;
+		if (!slash) {
+			*out = cur;
+			return 0;
+		}
+		at = slash + 1;
+		error = cg_tree_check(cur, dir);
+	}
+	git_tree_free(cur);
+	return error;
+}
+
 /* The tree of directory path[0..len) of a tree snapshot, lent (memo). */
 static int snapshot_dir(git_tree **out, const cg_snapshot *snap, const char *path, size_t len)
 {
 	dir_memo *m = snap->memo;
-	git_tree_entry *e = NULL;
 	int error;
 
 	if (!m->valid || m->dir.size != len || memcmp(m->dir.ptr, path, len)) {
@@ -582,15 +633,10 @@ static int snapshot_dir(git_tree **out, const cg_snapshot *snap, const char *pat
 		m->tree = NULL;
 		cg_buf_clear(&m->dir);
 		cg_buf_put(&m->dir, path, len);
-		error = git_tree_entry_bypath(&e, snap->tree, m->dir.ptr);
-		if (!error && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
-		    cg_memo_lookup((git_object **)&m->tree, snap->objects, snap->repo,
-		                   git_tree_entry_id(e), GIT_OBJECT_TREE) < 0)
-			error = -1;
-		git_tree_entry_free(e);
-		m->valid = error == 0 || error == GIT_ENOTFOUND;
-		if (!m->valid)
-			return cg_error_from_git("cannot read tree");
+		error = subtree_bypath(&m->tree, snap, m->dir.ptr);
+		m->valid = error == 0;
+		if (error < 0)
+			return error;
 	}
 	*out = m->tree;
 	return m->tree ? 0 : CG_ENOTFOUND;
@@ -615,6 +661,8 @@ int cg_snapshot_lookup(const cg_snapshot *snap, const char *path,
 		int error;
 
 		if (slash && (error = snapshot_dir(&dir, snap, path, (size_t)(slash - path))) < 0)
+			return error;
+		if (!slash && (error = check_root(snap)) < 0)
 			return error;
 		e = git_tree_entry_byname(dir, slash ? slash + 1 : path);
 		if (!e || git_tree_entry_type(e) == GIT_OBJECT_TREE)
@@ -717,24 +765,24 @@ static int read_tree(git_tree **out, const tree_reader *rd, const git_tree_entry
 }
 
 static int diff_trees(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
-                      git_tree *a, git_tree *b);
+                      git_tree *a, git_tree *b, size_t depth);
 
 static int add_subtree(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
-                       const git_tree_entry *e, int side_is_new)
+                       const git_tree_entry *e, int side_is_new, size_t depth)
 {
 	git_tree *t = NULL;
 	int error;
 
 	if (read_tree(&t, rd, e) < 0)
 		return cg_error_from_git("cannot read tree");
-	error = side_is_new ? diff_trees(c, rd, prefix, NULL, t)
-	                    : diff_trees(c, rd, prefix, t, NULL);
+	error = side_is_new ? diff_trees(c, rd, prefix, NULL, t, depth)
+	                    : diff_trees(c, rd, prefix, t, NULL, depth);
 	git_tree_free(t);
 	return error;
 }
 
 static int entry_changed(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
-                         const git_tree_entry *ea, const git_tree_entry *eb)
+                         const git_tree_entry *ea, const git_tree_entry *eb, size_t depth)
 {
 	size_t saved = prefix->size;
 	const git_tree_entry *e = ea ? ea : eb;
@@ -748,11 +796,11 @@ static int entry_changed(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
 			if (read_tree(&ta, rd, ea) < 0 || read_tree(&tb, rd, eb) < 0)
 				error = cg_error_from_git("cannot read tree");
 			else
-				error = diff_trees(c, rd, prefix, ta, tb);
+				error = diff_trees(c, rd, prefix, ta, tb, depth + 1);
 			git_tree_free(ta);
 			git_tree_free(tb);
 		} else {
-			error = add_subtree(c, rd, prefix, e, eb != NULL);
+			error = add_subtree(c, rd, prefix, e, eb != NULL, depth + 1);
 		}
 	} else {
 		record(c, prefix->ptr, prefix->size,
@@ -764,12 +812,23 @@ static int entry_changed(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
 	return error;
 }
 
+/* Both trees are checked as they are read (cg_tree_check); `depth` counts
+ * the directories of `prefix`, bounded as git bounds it, so that a deep
+ * tree costs neither the time nor the stack of reading it. */
 static int diff_trees(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
-                      git_tree *a, git_tree *b)
+                      git_tree *a, git_tree *b, size_t depth)
 {
 	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
 	size_t i = 0, j = 0;
 	int error = 0;
+
+	if (depth > CG_TREE_MAX_DEPTH)
+		return cg_error_set(CG_ELIMIT, "tree %s at '%.64s...' is deeper than %d levels "
+		                    "(git's core.maxTreeDepth)", git_oid_tostr_s(git_tree_id(a ? a : b)),
+		                    prefix->ptr, CG_TREE_MAX_DEPTH);
+	if ((a && (error = cg_tree_check(a, prefix->ptr)) < 0) ||
+	    (b && (error = cg_tree_check(b, prefix->ptr)) < 0))
+		return error;
 
 	while (!error && (i < na || j < nb)) {
 		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
@@ -777,15 +836,15 @@ static int diff_trees(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
 		int cmp = !ea ? 1 : !eb ? -1 : git_tree_entry_cmp(ea, eb);
 
 		if (cmp < 0) {
-			error = entry_changed(c, rd, prefix, ea, NULL);
+			error = entry_changed(c, rd, prefix, ea, NULL, depth);
 			i++;
 		} else if (cmp > 0) {
-			error = entry_changed(c, rd, prefix, NULL, eb);
+			error = entry_changed(c, rd, prefix, NULL, eb, depth);
 			j++;
 		} else {
 			if (git_tree_entry_filemode(ea) != git_tree_entry_filemode(eb) ||
 			    !git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)))
-				error = entry_changed(c, rd, prefix, ea, eb);
+				error = entry_changed(c, rd, prefix, ea, eb, depth);
 			i++;
 			j++;
 		}
@@ -856,6 +915,80 @@ static int tree_order(const char *a, size_t alen, int adir, const char *b, size_
 	ca = len < alen ? (unsigned char)a[len] : adir ? '/' : 0;
 	cb = len < blen ? (unsigned char)b[len] : bdir ? '/' : 0;
 	return (ca > cb) - (ca < cb);
+}
+
+/* Whether a file named `name` is among the first `n` entries of `tree`,
+ * which are in tree order: a file "a" and a directory "a" are not
+ * neighbours when "a.b" sorts between them. */
+static int has_file_before(const git_tree *tree, size_t n, const char *name, size_t len)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const git_tree_entry *e = git_tree_entry_byindex(tree, mid);
+		const char *other = git_tree_entry_name(e);
+		int cmp = tree_order(other, strlen(other), git_tree_entry_type(e) == GIT_OBJECT_TREE,
+		                     name, len, 0);
+
+		if (!cmp)
+			return 1;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* Why git refuses `name` in a tree (fsck's emptyName, fullPathname,
+ * hasDot, hasDotdot, hasDotgit), or NULL. */
+static const char *forbidden_name(const char *name)
+{
+	unsigned char first = (unsigned char)name[0];
+	cg_buf key = CG_BUF_INIT;
+	const char *why = NULL;
+
+	if (!*name)
+		return "an empty name";
+	if (strchr(name, '/'))
+		return "a forbidden name with '/'";
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return "a forbidden name";
+	if (first != '.' && first != 'g' && first != 'G' && first < 0x80)
+		return NULL;
+	cg_glob_fs_key(&key, name, 1);
+	if (!strcmp(key.ptr, ".git") || !strcmp(key.ptr, "git~1"))
+		why = "a forbidden name (what a file system opens as .git)";
+	cg_buf_dispose(&key);
+	return why;
+}
+
+int cg_tree_check(const git_tree *tree, const char *path)
+{
+	size_t n = git_tree_entrycount(tree), i;
+	const git_tree_entry *prev = NULL;
+	const char *why = NULL, *name = "";
+
+	for (i = 0; i < n && !why; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		int cmp = prev ? git_tree_entry_cmp(prev, e) : -1;
+
+		name = git_tree_entry_name(e);
+		if ((why = forbidden_name(name)) != NULL)
+			break;
+		if (cmp > 0)
+			why = "entries not sorted, from";
+		else if (!cmp || (git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+		                  has_file_before(tree, i, name, strlen(name))))
+			why = "duplicate entry";
+		prev = e;
+	}
+	if (!why)
+		return 0;
+	return cg_error_set(CG_ELIMIT, "tree %s at '%s' is not as git writes it: %s '%s'; "
+	                    "git fsck refuses it (receive.fsckObjects keeps such trees out)",
+	                    git_oid_tostr_s(git_tree_id(tree)), *path ? path : "/", why, name);
 }
 
 /* The end of the run of entries from `lo` that lie under w->dir: the
@@ -945,7 +1078,7 @@ static int walk_dir(walk *w, git_tree *tree, const cache_tree *ct, size_t lo, si
 				git_tree_entry_type(te) == GIT_OBJECT_TREE, it.name, it.len, it.is_dir);
 		if (cmp < 0) {
 			tree_reader rd = { w->repo, NULL };
-			error = entry_changed(w->c, &rd, &w->dir, te, NULL);
+			error = entry_changed(w->c, &rd, &w->dir, te, NULL, 0);
 		} else if (it.is_dir) {
 			error = walk_subdir(w, cmp ? NULL : te, ct, &it, &j, hi);
 		} else {
@@ -999,7 +1132,7 @@ static int changes_between(cg_changes **out, const tree_reader *rd,
 {
 	cg_changes *c = cg_calloc(1, sizeof(*c));
 	cg_buf prefix = CG_BUF_INIT;
-	int error = diff_trees(c, rd, &prefix, old_tree, new_tree);
+	int error = diff_trees(c, rd, &prefix, old_tree, new_tree, 0);
 
 	cg_buf_dispose(&prefix);
 	if (error < 0) {

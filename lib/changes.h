@@ -28,6 +28,17 @@ int cg_memo_lookup(git_object **out, cg_memo *memo, git_repository *repo,
 void cg_memo_find(git_object **out, cg_memo *memo, const git_oid *oid);
 void cg_memo_keep(cg_memo *memo, git_object *obj);
 
+/* 0 when `tree` is as git writes it, else an error that names the tree
+ * (`path`: where it lies, "" for the root) and what is wrong: entries out
+ * of order or with one name twice (libgit2 finds entries by binary search,
+ * so it would miss some, or read another copy than git shows), or a name
+ * git refuses ('', '.', '..', '.git' as any file system may spell it, a
+ * name with '/'). Every tree the checks read goes through here. */
+int cg_tree_check(const git_tree *tree, const char *path);
+
+/* Trees deeper than this are refused, as git's core.maxTreeDepth does. */
+#define CG_TREE_MAX_DEPTH 4096
+
 /* One side of a change: an index file, a tree, or nothing (the empty tree). */
 typedef struct cg_snapshot cg_snapshot;
 

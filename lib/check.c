@@ -7,9 +7,10 @@
 
 #include "buf.h"
 #include "error.h"
+#include "policy_find.h"
 #include "timestamp.h"
+#include "update.h"
 
-#define POLICY_PATH ".changeguard.yml"
 
 struct cg_check {
 	git_repository *repo;
@@ -17,6 +18,8 @@ struct cg_check {
 	int index_set;          /* the repository's index is index_file's */
 	git_tree **parents;     /* HEAD's tree (NULL when unborn), then MERGE_HEADs' */
 	size_t nparents;
+	git_oid *parent_ids;    /* their commits, while a merge is concluded */
+	cg_changes *first_parent; /* a merge's change against HEAD */
 	cg_policy *policy;
 	cg_policy *base_policy; /* HEAD's, when the staged one differs (see rules.h) */
 	cg_changes *changes;
@@ -85,6 +88,8 @@ static int add_merge_head(const git_oid *oid, void *payload)
 	if (git_commit_lookup(&commit, c->repo, oid) < 0)
 		return cg_error_from_git("cannot read MERGE_HEAD");
 	c->parents = cg_realloc(c->parents, (c->nparents + 1) * sizeof(*c->parents));
+	c->parent_ids = cg_realloc(c->parent_ids, (c->nparents + 1) * sizeof(*c->parent_ids));
+	git_oid_cpy(&c->parent_ids[c->nparents], oid);
 	error = git_commit_tree(&c->parents[c->nparents], commit);
 	git_commit_free(commit);
 	if (error < 0)
@@ -103,8 +108,11 @@ static int staged_parents(cg_check *c)
 	c->nparents = 1;
 	if ((error = head_tree(&c->parents[0], c->repo)) < 0)
 		return error;
-	if (git_repository_state(c->repo) != GIT_REPOSITORY_STATE_MERGE)
+	if (git_repository_state(c->repo) != GIT_REPOSITORY_STATE_MERGE || !c->parents[0])
 		return 0;
+	c->parent_ids = cg_calloc(1, sizeof(*c->parent_ids));
+	if (git_reference_name_to_id(&c->parent_ids[0], c->repo, "HEAD") < 0)
+		return cg_error_from_git("cannot read HEAD");
 	error = git_repository_mergehead_foreach(c->repo, add_merge_head, c);
 	return error == GIT_ENOTFOUND ? 0 : error < 0 ? CG_ERROR : 0;
 }
@@ -120,7 +128,9 @@ int cg_check_open_staged(cg_check **out)
 	    (error = staged_parents(c)) < 0 ||
 	    (error = cg_snapshot_from_index_file(&c->now, c->repo, c->index_file)) < 0 ||
 	    (error = cg_changes_staged_snapshot(&c->changes, c->now, c->parents,
-	                                        c->nparents)) < 0)
+	                                        c->nparents)) < 0 ||
+	    (c->nparents > 1 &&
+	     (error = cg_changes_staged_snapshot(&c->first_parent, c->now, c->parents, 1)) < 0))
 		goto fail;
 	c->before = cg_calloc(c->nparents, sizeof(*c->before));
 	for (k = 0; k < c->nparents; k++)
@@ -133,34 +143,40 @@ fail:
 }
 
 /* HEAD's policy, or the defaults when it has none or one that does not
- * load (committed past the hooks): the rules in force before this commit. */
+ * parse (committed past the hooks): the rules in force before this commit.
+ * One that cannot be read at all, or is not a file, is an error. */
 static int load_base_policy(cg_check *c, const git_oid *staged)
 {
 	git_tree_entry *te = NULL;
-	git_blob *blob = NULL;
-	int error;
+	git_filemode_t mode;
+	int error = 0;
 
-	if (c->parents[0] && git_tree_entry_bypath(&te, c->parents[0], POLICY_PATH) == 0 &&
-	    staged && git_oid_equal(git_tree_entry_id(te), staged)) {
+	/* An unsorted tree could hide the policy from the lookup by name. */
+	if (c->parents[0] && (error = cg_tree_check(c->parents[0], "")) < 0)
+		return error;
+	if (c->parents[0] && (error = git_tree_entry_bypath(&te, c->parents[0], CG_POLICY_FILE)) < 0 &&
+	    error != GIT_ENOTFOUND)
+		return cg_error_from_git("cannot look up HEAD:" CG_POLICY_FILE);
+	error = 0;
+	if (te && staged && git_oid_equal(git_tree_entry_id(te), staged)) {
 		git_tree_entry_free(te);
 		return 0; /* the same policy: nothing more to hold */
 	}
-	if (te && git_blob_lookup(&blob, c->repo, git_tree_entry_id(te)) == 0 &&
-	    cg_policy_load_buffer(&c->base_policy, git_blob_rawcontent(blob),
-	                          (size_t)git_blob_rawsize(blob), "HEAD:" POLICY_PATH) == 0)
-		error = 0;
-	else if (!te && !staged)
-		error = 0; /* no policy on either side: the defaults are both */
-	else
+	mode = te ? git_tree_entry_filemode(te) : GIT_FILEMODE_UNREADABLE;
+	if (te)
+		error = cg_policy_find_entry(&c->base_policy, c->repo, git_tree_entry_id(te),
+		                             (uint32_t)mode, "HEAD:" CG_POLICY_FILE);
+	if (error == CG_EPOLICY && (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE))
 		error = cg_policy_default(&c->base_policy);
-	git_blob_free(blob);
+	else if (!te && staged)
+		error = cg_policy_default(&c->base_policy);
+	/* else no policy on either side: the defaults are both */
 	git_tree_entry_free(te);
 	return error;
 }
 
 int cg_check_load_policy(cg_check *c)
 {
-	git_blob *blob = NULL;
 	uint32_t mode;
 	git_oid id;
 	int error, found;
@@ -168,17 +184,12 @@ int cg_check_load_policy(cg_check *c)
 	cg_policy_free(c->policy);
 	cg_policy_free(c->base_policy);
 	c->policy = c->base_policy = NULL;
-	found = cg_snapshot_lookup(c->now, POLICY_PATH, &id, &mode) != CG_ENOTFOUND;
+	found = cg_snapshot_lookup(c->now, CG_POLICY_FILE, &id, &mode) != CG_ENOTFOUND;
 	if ((error = load_base_policy(c, found ? &id : NULL)) < 0)
 		return error;
 	if (!found)
 		return cg_policy_default(&c->policy);
-	if (git_blob_lookup(&blob, c->repo, &id) < 0)
-		return cg_error_from_git("cannot read the staged " POLICY_PATH);
-	error = cg_policy_load_buffer(&c->policy, git_blob_rawcontent(blob),
-	                              (size_t)git_blob_rawsize(blob), POLICY_PATH);
-	git_blob_free(blob);
-	return error;
+	return cg_policy_find_entry(&c->policy, c->repo, &id, mode, CG_POLICY_FILE);
 }
 
 void cg_check_trailer_opts(cg_check *c, cg_trailer_opts *opts)
@@ -254,6 +265,7 @@ static int evaluate_with_hints(cg_result **out, cg_check *c, cg_rules_input *in)
 
 int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t len)
 {
+	cg_update_merge sides = { { 0 }, NULL, NULL, 0 };
 	cg_rules_input in = { 0 };
 	cg_trailers *trailers = NULL;
 	cg_trailer_opts opts;
@@ -272,6 +284,16 @@ int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t 
 	in.nbefore = c->nparents;
 	in.commit_time_ms = cg_timestamp_now_ms();
 	in.trailers = trailers;
+	if (c->first_parent) {
+		sides.opts.repo = c->repo;
+		sides.opts.policy = c->policy;
+		sides.base = &c->parent_ids[0];
+		sides.tips = &c->parent_ids[1];
+		sides.ntips = c->nparents - 1;
+		in.first_parent = c->first_parent;
+		in.merge_authorized = cg_update_merge_signed;
+		in.merge_payload = &sides;
+	}
 	error = evaluate_with_hints(out, c, &in);
 	cg_trailers_free(trailers);
 	return error;
@@ -299,6 +321,8 @@ void cg_check_free(cg_check *c)
 	}
 	free(c->before);
 	free(c->parents);
+	free(c->parent_ids);
+	cg_changes_free(c->first_parent);
 	cg_snapshot_free(c->now);
 	cg_changes_free(c->changes);
 	cg_policy_free(c->policy);

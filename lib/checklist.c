@@ -179,7 +179,7 @@ static int read_message(cg_buf *out, cg_check *c, const char *path)
 		cg_check_trailer_opts(c, &opts);
 		cg_message_clean(out, raw.ptr, raw.size, &opts);
 	} else if (error != CG_ELIMIT) {
-		error = CG_EPOLICY; /* a message file that cannot be read is a usage error */
+		error = CG_EUSAGE; /* a message file that cannot be read is a usage error */
 	}
 	cg_buf_dispose(&raw);
 	return error;

@@ -13,7 +13,6 @@
 #include "policy.h"
 #include "timestamp.h"
 
-#define POLICY_FILE ".changeguard.yml"
 #define NEW_CHANGELOG "# Changelog\n\n"
 
 /* One changelog to write: where, and its new content. */
@@ -39,7 +38,7 @@ static int is_one_line(const char *s)
 	return visible;
 }
 
-/* The entry line (no line end), checked against `pattern`: CG_EPOLICY when
+/* The entry line (no line end), checked against `pattern`: CG_EUSAGE when
  * the policy's entry_pattern would not accept it. */
 static int entry_format(cg_buf *out, const cg_pattern *pattern, int64_t now_ms,
                         const char *author, const char *message)
@@ -49,9 +48,9 @@ static int entry_format(cg_buf *out, const cg_pattern *pattern, int64_t now_ms,
 	int rc;
 
 	if (!is_one_line(message))
-		return cg_error_set(CG_EPOLICY, "the entry message must be one line of text");
+		return cg_error_set(CG_EUSAGE, "the entry message must be one line of text");
 	if (!is_one_line(author))
-		return cg_error_set(CG_EPOLICY, "the author name '%s' is not one line of text", author);
+		return cg_error_set(CG_EUSAGE, "the author name '%s' is not one line of text", author);
 	cg_timestamp_format(ts, now_ms, 0);
 	cg_buf_clear(out);
 	cg_buf_puts(out, "- ");
@@ -61,13 +60,13 @@ static int entry_format(cg_buf *out, const cg_pattern *pattern, int64_t now_ms,
 	if (rc < 0)
 		return rc;
 	if (rc == 0 || start != at || len != strlen(ts))
-		return cg_error_set(CG_EPOLICY, "the policy's entry_pattern does not accept '%s'; "
+		return cg_error_set(CG_EUSAGE, "the policy's entry_pattern does not accept '%s'; "
 		                    "write the entry by hand in the format it wants", out->ptr);
 	return 0;
 }
 
 /* Who entries are by: GIT_AUTHOR_NAME, else user.name from `repo`'s
- * configuration (the global one when `repo` is NULL). CG_EPOLICY with a
+ * configuration (the global one when `repo` is NULL). CG_EUSAGE with a
  * message naming the fix when neither is set. */
 static int entry_author(cg_buf *out, git_repository *repo)
 {
@@ -86,7 +85,7 @@ static int entry_author(cg_buf *out, git_repository *repo)
 	if (git_config_get_string_buf(&name, cfg, "user.name") == 0 && name.ptr[0])
 		cg_buf_puts(out, name.ptr);
 	else
-		error = cg_error_set(CG_EPOLICY, "who is the author? set your name with: "
+		error = cg_error_set(CG_EUSAGE, "who is the author? set your name with: "
 		                     "git config --global user.name \"Your Name\"");
 	git_buf_dispose(&name);
 	git_config_free(cfg);
@@ -258,9 +257,9 @@ static int dir_target(target **targets, size_t *n, const char *root, const char 
 	int error = 0;
 
 	if (!real || !top || stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
-		error = cg_error_set(CG_EPOLICY, "--dir '%s' is not a directory", dir);
+		error = cg_error_set(CG_EUSAGE, "--dir '%s' is not a directory", dir);
 	else if (strncmp(real, top, len) || (real[len] && real[len] != '/'))
-		error = cg_error_set(CG_EPOLICY, "--dir '%s' is outside the work tree '%s'", dir, top);
+		error = cg_error_set(CG_EUSAGE, "--dir '%s' is outside the work tree '%s'", dir, top);
 	if (!error) {
 		if (real[len])
 			cg_buf_printf(&path, "%s/", real + len + 1);
@@ -293,7 +292,7 @@ static int prepare(target *t, git_repository *repo, const cg_policy *p, const ch
 
 	cg_buf_printf(&t->full, "%s%s", git_repository_workdir(repo), t->path);
 	if (!force && has_unstaged_changes(repo, t->path))
-		return cg_error_set(CG_EPOLICY, "'%s' has changes that are not staged; stage them "
+		return cg_error_set(CG_EUSAGE, "'%s' has changes that are not staged; stage them "
 		                    "first (git add), or use --force to stage them with the entry",
 		                    t->path);
 	if (lstat(t->full.ptr, &st) < 0) {
@@ -302,10 +301,10 @@ static int prepare(target *t, git_repository *repo, const cg_policy *p, const ch
 	}
 	t->mode = st.st_mode;
 	if (!S_ISREG(st.st_mode))
-		return cg_error_set(CG_EPOLICY, "'%s' is not a regular file", t->path);
+		return cg_error_set(CG_EUSAGE, "'%s' is not a regular file", t->path);
 	if ((error = cg_fs_read(&old, t->full.ptr, CG_CHANGELOG_MAX_BYTES)) == 0 &&
 	    cg_changelog_is_binary(old.ptr, old.size))
-		error = cg_error_set(CG_EPOLICY, "'%s' is a binary file", t->path);
+		error = cg_error_set(CG_EUSAGE, "'%s' is a binary file", t->path);
 	if (!error && (error = cg_changelog_parse(&cl, old.ptr, old.size,
 	                                          p->changelog.entry_pattern)) == 0)
 		insert_entry(&t->content, old.ptr, old.size, cl, line);
@@ -349,7 +348,7 @@ int cg_entry_add(cg_entry_written *out, cg_check *c, const char *message,
 
 	memset(out, 0, sizeof(*out));
 	if (git_repository_is_bare(repo))
-		return cg_error_set(CG_EPOLICY, "a bare repository has no changelog to write");
+		return cg_error_set(CG_EUSAGE, "a bare repository has no changelog to write");
 	/* first, so that the unstaged-changes check compares with the index
 	 * the entry is staged into */
 	if ((error = cg_check_index(&index, c)) < 0 ||
@@ -405,7 +404,7 @@ int cg_entry_init(cg_init_result *out, const char *dir, git_repository *repo)
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	cg_buf_printf(&policy_path, "%s/" POLICY_FILE, dir);
+	cg_buf_printf(&policy_path, "%s/" CG_POLICY_FILE, dir);
 	out->wrote_policy = !exists(policy_path.ptr);
 	error = out->wrote_policy ? cg_policy_default(&p) : cg_policy_load_file(&p, policy_path.ptr);
 	if (error < 0)

@@ -35,8 +35,8 @@ typedef struct {
  * entries go: before the first one when they are newest first (and when
  * there is nothing to tell), after the last one when they are oldest first.
  * Nothing is written when any of the files has unstaged changes and
- * `force` is off (CG_EPOLICY) or when the message is not one line
- * (CG_EPOLICY); when the change needs no entry, out->n is 0. Dispose of
+ * `force` is off (CG_EUSAGE) or when the message is not one line
+ * (CG_EUSAGE); when the change needs no entry, out->n is 0. Dispose of
  * `out` with cg_entry_written_dispose. */
 int cg_entry_add(cg_entry_written *out, cg_check *c, const char *message,
                  const cg_entry_opts *opts);

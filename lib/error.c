@@ -67,5 +67,5 @@ int cg_error_exit_code(int code)
 {
 	if (code >= 0)
 		return CG_EXIT_OK;
-	return code == CG_EPOLICY ? CG_EXIT_USAGE : CG_EXIT_RUNTIME;
+	return code == CG_EPOLICY || code == CG_EUSAGE ? CG_EXIT_USAGE : CG_EXIT_RUNTIME;
 }

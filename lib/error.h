@@ -11,8 +11,9 @@ enum {
 	CG_OK = 0,
 	CG_ERROR = -1,     /* runtime failure: repository, database, I/O (exit 3) */
 	CG_ENOTFOUND = -3, /* the thing looked up does not exist */
-	CG_EPOLICY = -4,   /* policy file or usage error (exit 2) */
-	CG_ELIMIT = -5     /* a safety limit was hit (size, regex budget) */
+	CG_EPOLICY = -4,   /* the policy is bad: it does not load or cannot be read (exit 2) */
+	CG_ELIMIT = -5,    /* a safety limit was hit (size, regex budget) */
+	CG_EUSAGE = -6     /* bad usage: options, arguments, hook input (exit 2) */
 };
 
 /* Exit codes shared by every executable (SPEC §1). */

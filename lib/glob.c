@@ -537,6 +537,26 @@ done:
 	return error;
 }
 
+static int may_fold(const char *path);
+
+/* In a case-folding set, a pattern with letters that fold (see
+ * cg_glob_fs_key) is also compiled folded, for the folded paths to meet. */
+static int add_folded(cg_globset *set, const char *pattern)
+{
+	cg_buf key = CG_BUF_INIT;
+	struct compiler cc = { NULL, set->flags };
+	int error = 0;
+
+	if (!(set->flags & CG_GLOB_CASEFOLD) || !may_fold(pattern))
+		return 0;
+	cg_glob_fs_key(&key, pattern, 0);
+	cc.pattern = key.ptr;
+	if (strcmp(key.ptr, pattern))
+		error = compile_all(set, &cc);
+	cg_buf_dispose(&key);
+	return error;
+}
+
 int cg_globset_add(cg_globset *set, const char *pattern)
 {
 	struct compiler cc = { pattern, set->flags };
@@ -548,7 +568,7 @@ int cg_globset_add(cg_globset *set, const char *pattern)
 		return bad(&cc, "longer than 1024 bytes");
 	if (pattern[0] == '!')
 		return bad(&cc, "negation ('!') is not supported; write '\\!' for a literal '!'");
-	if ((error = compile_all(set, &cc)) < 0)
+	if ((error = compile_all(set, &cc)) < 0 || (error = add_folded(set, pattern)) < 0)
 		return error;
 	set->patterns = cg_array_grow(set->patterns, &set->apatterns, set->npatterns + 1,
 	                              sizeof(*set->patterns));
@@ -683,7 +703,103 @@ static int glob_match(const struct glob *g, const unsigned char *path, size_t le
 	return 0;
 }
 
-static int set_match(const cg_globset *set, const char *path, int below)
+
+/* The base letters of U+00C0..U+00FF; '\0' where there is none. */
+static const char latin1_base[] =
+	"aaaaaaaceeeeiiii" "\0nooooo\0ouuuuy\0\0"
+	"aaaaaaaceeeeiiii" "\0nooooo\0ouuuuy\0y";
+
+/* The code point at s[0..len) (UTF-8), its length in *n; -1 if malformed. */
+static long utf8_next(const unsigned char *s, size_t len, size_t *n)
+{
+	long cp;
+	size_t need, i;
+
+	if (s[0] < 0x80) {
+		*n = 1;
+		return s[0];
+	}
+	need = s[0] >= 0xf0 ? 3 : s[0] >= 0xe0 ? 2 : s[0] >= 0xc0 ? 1 : 0;
+	if (!need || need >= len)
+		return -1;
+	cp = s[0] & (0x3f >> need);
+	for (i = 1; i <= need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	*n = need + 1;
+	return cp;
+}
+
+/* What a code point becomes in a key: a letter, 0 to drop it, -1 to keep it. */
+static int fold_code_point(long cp)
+{
+	if ((cp >= 0x200c && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x206a && cp <= 0x206f) || cp == 0xfeff || (cp >= 0x300 && cp <= 0x36f))
+		return 0;
+	if (cp == 0x17f)
+		return 's';
+	if (cp == 0x131)
+		return 'i';
+	if (cp == 0x212a)
+		return 'k';
+	if (cp >= 0xc0 && cp <= 0xff && latin1_base[cp - 0xc0])
+		return latin1_base[cp - 0xc0];
+	return -1;
+}
+
+/* Drops what NTFS ignores at the end of the component out[from..]. */
+static void trim_ntfs(cg_buf *out, size_t from)
+{
+	char *colon = memchr(out->ptr + from, ':', out->size - from);
+	size_t end = colon ? (size_t)(colon - out->ptr) : out->size;
+
+	while (end > from + 1 && (out->ptr[end - 1] == '.' || out->ptr[end - 1] == ' ') &&
+	       strspn(out->ptr + from, ".") != end - from)
+		end--;
+	out->size = end;
+	out->ptr[end] = '\0';
+}
+
+void cg_glob_fs_key(cg_buf *out, const char *path, int ntfs)
+{
+	const unsigned char *s = (const unsigned char *)path;
+	size_t len = strlen(path), i = 0, n, component = out->size;
+
+	while (i < len) {
+		long cp = utf8_next(s + i, len - i, &n);
+		int c = cp < 0 ? -1 : fold_code_point(cp);
+
+		if (cp < 0)
+			n = 1;
+		if (s[i] == '/' && ntfs)
+			trim_ntfs(out, component);
+		if (c > 0)
+			cg_buf_putc(out, (char)c);
+		else if (c < 0)
+			cg_buf_put(out, s + i, n);
+		if (s[i] == '/')
+			component = out->size;
+		i += n;
+	}
+	if (ntfs)
+		trim_ntfs(out, component);
+	for (i = 0; i < out->size; i++)
+		out->ptr[i] = (char)tolower((unsigned char)out->ptr[i]);
+}
+
+/* Whether cg_glob_fs_key may change `path` beyond ASCII case. */
+static int may_fold(const char *path)
+{
+	for (const char *p = path; *p; p++)
+		if ((unsigned char)*p >= 0x80 || *p == ':' ||
+		    ((*p == '.' || *p == ' ') && (p[1] == '/' || !p[1])))
+			return 1;
+	return 0;
+}
+
+static int globs_match(const cg_globset *set, const char *path, int below)
 {
 	size_t len = strlen(path);
 
@@ -691,6 +807,19 @@ static int set_match(const cg_globset *set, const char *path, int below)
 		if (glob_match(&set->globs[i], (const unsigned char *)path, len, below))
 			return 1;
 	return 0;
+}
+
+static int set_match(const cg_globset *set, const char *path, int below)
+{
+	cg_buf key = CG_BUF_INIT;
+	int hit = globs_match(set, path, below);
+
+	if (!hit && (set->flags & CG_GLOB_CASEFOLD) && may_fold(path)) {
+		cg_glob_fs_key(&key, path, 1);
+		hit = globs_match(set, key.ptr, below);
+		cg_buf_dispose(&key);
+	}
+	return hit;
 }
 
 int cg_globset_match(const cg_globset *set, const char *path)

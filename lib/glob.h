@@ -20,10 +20,15 @@
 #define CG_GLOB_H
 
 #include <stddef.h>
+#include "buf.h"
 
 typedef struct cg_globset cg_globset;
 
-#define CG_GLOB_CASEFOLD 1u /* ASCII case-insensitive matching */
+/* Case-insensitive matching, and more: a set made with this flag matches a
+ * path also as case-insensitive, HFS+ and NTFS file systems see it (see
+ * cg_glob_fs_key), so that a name such a file system opens as a protected
+ * file is protected too. */
+#define CG_GLOB_CASEFOLD 1u
 
 int cg_globset_new(cg_globset **out, unsigned flags);
 
@@ -49,5 +54,17 @@ const char *cg_globset_pattern(const cg_globset *set, size_t i);
 unsigned cg_globset_flags(const cg_globset *set);
 
 void cg_globset_free(cg_globset *set);
+
+/* Appends to `out` the key under which the file systems git guards `.git`
+ * against (core.protectHFS, core.protectNTFS) open `path`: ASCII letters in
+ * lower case; the code points HFS+ ignores (git's utf8.c list) dropped;
+ * the long s, the dotless i and the Kelvin sign as s, i and k; Latin-1
+ * letters with accents, and combining accents (NFD), as the base letter;
+ * with `ntfs`, trailing dots and spaces of each component and an NTFS
+ * stream suffix (`name:stream`) dropped. Two names with the same key may
+ * open the same file somewhere; the key over-matches on purpose (accented
+ * and unaccented letters meet), which for protected paths errs on the safe
+ * side. 8.3 short names are not folded: they depend on the directory. */
+void cg_glob_fs_key(cg_buf *out, const char *path, int ntfs);
 
 #endif

@@ -13,6 +13,7 @@
 #include "fs.h"
 #include "error.h"
 #include "policy.h"
+#include "policy_find.h"
 #include "record.h"
 
 static const char *const local_hooks[] = { "pre-commit", "prepare-commit-msg", "commit-msg" };
@@ -373,6 +374,20 @@ static int start_report(cg_install_report *out, git_repository *repo)
 	return error;
 }
 
+/* A server keeps out the trees git fsck refuses (unsorted, duplicate
+ * names, '.git'), which the hook refuses too, but git checks them first. */
+static int enable_fsck(git_repository *repo)
+{
+	git_config *cfg = NULL;
+	int error = 0;
+
+	if (git_repository_config(&cfg, repo) < 0 ||
+	    git_config_set_bool(cfg, "receive.fsckObjects", 1) < 0)
+		error = cg_error_from_git("cannot set receive.fsckObjects");
+	git_config_free(cfg);
+	return error;
+}
+
 int cg_install(cg_install_report *out, git_repository *repo, const char *libexec, int server)
 {
 	const char *const *names = server ? server_hooks : local_hooks;
@@ -381,7 +396,7 @@ int cg_install(cg_install_report *out, git_repository *repo, const char *libexec
 
 	if (!server && git_repository_is_bare(repo)) {
 		memset(out, 0, sizeof(*out));
-		return cg_error_set(CG_EPOLICY, "'%s' is a bare repository: it runs server hooks "
+		return cg_error_set(CG_EUSAGE, "'%s' is a bare repository: it runs server hooks "
 		                    "only; use install --server", git_repository_path(repo));
 	}
 	if ((error = start_report(out, repo)) < 0 ||
@@ -394,7 +409,7 @@ int cg_install(cg_install_report *out, git_repository *repo, const char *libexec
 		error = install_one(&out->steps[i].action, out->hooks_dir, names[i], libexec);
 		out->nsteps = i + 1;
 	}
-	return error;
+	return error || !server ? error : enable_fsck(repo);
 }
 
 static int uninstall_one(cg_install_action *action, const char *dir, const char *name)
@@ -532,47 +547,38 @@ static void doctor_hooks(cg_doctor_report *r, git_repository *repo)
 	cg_buf_dispose(&dir);
 }
 
-/* Returns 1 when the file exists. */
-static int doctor_policy_file(cg_doctor_report *r, const char *path)
+/* git refuses malformed trees itself only with receive.fsckObjects. */
+static void doctor_fsck(cg_doctor_report *r, git_repository *repo)
+{
+	git_config *cfg = NULL;
+	int fsck = 0;
+
+	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    (git_config_get_bool(&fsck, cfg, "receive.fsckObjects") < 0 || !fsck))
+		note(r, 0, "run: git config receive.fsckObjects true",
+		     "receive.fsckObjects is off: git accepts trees that git fsck refuses");
+	git_config_free(cfg);
+}
+
+/* A bare repository's policy: the server's own, else the one committed on
+ * HEAD's branch, else the defaults (docs/server.md). */
+static void doctor_server_policy(cg_doctor_report *r, git_repository *repo)
 {
 	cg_policy *p = NULL;
-	int error = cg_policy_load_file(&p, path);
+	char *path = NULL;
+	int error = cg_policy_find_server_own(&p, repo, &path);
 
-	if (error == CG_ENOTFOUND)
-		return 0;
-	if (error < 0)
+	if (error == CG_ENOTFOUND && (error = cg_policy_find_head(&p, repo)) == 0)
+		note(r, 1, NULL, "no server policy file: %s applies", p->builtin ?
+		     "the built-in defaults" : "the " CG_POLICY_FILE " on HEAD's branch");
+	else if (error < 0)
 		note(r, 0, "fix it, then check it with: changeguard policy validate FILE", "%s",
 		     cg_error_last());
 	else
 		note(r, 1, NULL, "server policy %s is valid", path);
 	cg_policy_free(p);
-	return 1;
-}
-
-/* A bare repository's policy comes from the server's own files (SPEC 6.3). */
-static void doctor_server_policy(cg_doctor_report *r, git_repository *repo)
-{
-	git_config *cfg = NULL;
-	git_buf value = GIT_BUF_INIT;
-	cg_buf path = CG_BUF_INIT;
-	int found = 0;
-
-	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
-	    git_config_get_path(&value, cfg, "changeguard.policy") == 0) {
-		absolute(&path, repo, value.ptr);
-		if (!(found = doctor_policy_file(r, path.ptr)))
-			note(r, 0, "create it, or unset changeguard.policy",
-			     "changeguard.policy names '%s', which does not exist", path.ptr);
-	}
-	cg_buf_clear(&path);
-	cg_buf_printf(&path, "%schangeguard.yml", git_repository_path(repo));
-	found |= doctor_policy_file(r, path.ptr);
-	if (!found)
-		note(r, 1, NULL, "no server policy file: the .changeguard.yml on HEAD's branch, "
-		     "else the built-in defaults, apply");
-	git_buf_dispose(&value);
-	git_config_free(cfg);
-	cg_buf_dispose(&path);
+	free(path);
+	doctor_fsck(r, repo);
 }
 
 static void doctor_policy(cg_doctor_report *r, cg_check *c)

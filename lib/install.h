@@ -54,7 +54,7 @@ int cg_install_is_ours(const char *path, const char *name);
  * with `server` pre-receive, as wrappers around the executables in
  * `libexec`. An existing hook is renamed <hook>CG_INSTALL_CHAINED_SUFFIX and
  * run after ours; installing twice changes nothing. Local hooks into a bare
- * repository are CG_EPOLICY. Dispose of `out` with cg_install_report_dispose. */
+ * repository are CG_EUSAGE. Dispose of `out` with cg_install_report_dispose. */
 int cg_install(cg_install_report *out, git_repository *repo, const char *libexec, int server);
 
 /* Removes every changeguard hook (local and server) and renames the chained

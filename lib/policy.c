@@ -49,8 +49,13 @@ const char cg_policy_default_yaml[] =
 	"    paths: [\".mcp.json\", \"**/.mcp.json\", \"mcp.json\", \"**/mcp.json\",   # protected globs\n"
 	"            \"**/.cursor/mcp.json\", \"**/.vscode/mcp.json\", \"**/claude_desktop_config.json\",\n"
 	"            \".mcp/**\", \"mcp/**\", \"**/mcp-servers/**\", \"**/mcp_servers/**\",\n"
-	"            \"**/*mcp*.{json,yaml,yml,toml}\", \"scripts/mcp/**\", \"**/*mcp*wrapper*\"]\n"
-	"    case_insensitive: true # match paths ignoring ASCII case\n"
+	"            \"**/*mcp*.{json,yaml,yml,toml}\", \"scripts/mcp/**\", \"**/*mcp*wrapper*\",\n"
+	"            # settings files clients read MCP servers from (whole files, for now)\n"
+	"            \"**/.vscode/settings.json\", \"**/.claude/settings.json\",\n"
+	"            \"**/.claude/settings.local.json\", \"**/.gemini/settings.json\",\n"
+	"            \"**/.continue/mcpServers/**\", \"**/.codex/config.toml\", \"**/.zed/settings.json\",\n"
+	"            \"**/opencode.json\", \"**/opencode.jsonc\"]\n"
+	"    case_insensitive: true # match paths as case-insensitive, HFS+ and NTFS file systems open them\n"
 	"    trailer: MCP-Authorized-By   # sign-off trailer; \"\" = every change refused\n"
 	"    authorizers: []        # emails or names; empty = any named sign-off\n"
 	"    verify: pusher         # server side: pusher | trailer\n"
@@ -66,7 +71,7 @@ const char cg_policy_default_yaml[] =
 	"server:                    # the pre-receive hook\n"
 	"  policy: \"\"               # server policy path; see 6.3\n"
 	"  refs: [\"refs/heads/**\"]  # refs the policy applies to\n"
-	"  pusher_env: [GL_USERNAME, GITEA_PUSHER_NAME, GITHUB_USER_LOGIN, REMOTE_USER, USER]   # first non-empty names the pusher\n"
+	"  pusher_env: [GL_USERNAME, GITEA_PUSHER_NAME, GITHUB_USER_LOGIN, REMOTE_USER, USER]   # names the pusher; set ones that disagree refuse the push\n"
 	"  push_option_waivers: false   # also take waivers from git push -o changeguard.skip=REASON\n"
 	"  deadline: 0              # seconds; >0: decide (refuse) before a host's hook timeout\n";
 
@@ -974,8 +979,12 @@ int cg_policy_load_buffer(cg_policy **out, const char *data, size_t len, const c
 
 int cg_policy_default(cg_policy **out)
 {
-	return cg_policy_load_buffer(out, cg_policy_default_yaml, strlen(cg_policy_default_yaml),
-	                             DEFAULTS_LABEL);
+	int error = cg_policy_load_buffer(out, cg_policy_default_yaml,
+	                                  strlen(cg_policy_default_yaml), DEFAULTS_LABEL);
+
+	if (!error)
+		(*out)->builtin = 1;
+	return error;
 }
 
 /* One byte past the limit is enough for cg_policy_load_buffer to say the
@@ -1002,6 +1011,44 @@ int cg_policy_load_file(cg_policy **out, const char *path)
 void cg_policy_format(cg_buf *out, const cg_policy *policy)
 {
 	format_fields(out, top_fields, policy, 0, 0);
+}
+
+static void format_server_settings(cg_buf *out, const cg_policy *p)
+{
+	format_fields(out, audit_fields, p, 0, 0);
+	format_fields(out, server_fields, p, 0, 0);
+}
+
+int cg_policy_swap_server_settings(cg_policy *p, cg_policy *server)
+{
+	cg_buf mine = CG_BUF_INIT, theirs = CG_BUF_INIT;
+	cg_policy was = *p;
+	int differ;
+
+	format_server_settings(&mine, p);
+	format_server_settings(&theirs, server);
+	differ = strcmp(mine.ptr, theirs.ptr) != 0;
+	p->audit = server->audit;
+	p->server = server->server;
+	server->audit = was.audit;
+	server->server = was.server;
+	cg_buf_dispose(&mine);
+	cg_buf_dispose(&theirs);
+	return differ;
+}
+
+size_t cg_policy_require_authorizers(cg_policy *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->protect_len; i++) {
+		cg_protect_group *g = &p->protect[i];
+		if (g->authorizers_len || !g->trailer[0] || !cg_globset_match(g->paths, CG_POLICY_FILE))
+			continue;
+		g->trailer[0] = '\0';
+		n++;
+	}
+	return n;
 }
 
 void cg_policy_free(cg_policy *p)

@@ -57,8 +57,15 @@ typedef struct {
 		int deadline;              /* seconds, 0 = off */
 	} server;
 	char *source;                  /* where it came from: a path, "(built-in defaults)" */
+	int builtin;                   /* the built-in defaults, not loaded from a policy */
 	char sha256[65];               /* of the YAML text; of the defaults' text when built in */
 } cg_policy;
+
+/* The committed policy's name, at the root of a work tree or a tree. */
+#define CG_POLICY_FILE ".changeguard.yml"
+
+/* The server's own policy file, in $GIT_DIR. */
+#define CG_POLICY_SERVER_FILE "changeguard.yml"
 
 /* The largest policy text accepted, from a file or a blob. */
 #define CG_POLICY_MAX_SIZE (1024 * 1024)
@@ -79,6 +86,16 @@ int cg_policy_load_file(cg_policy **out, const char *path);
 /* The effective policy as YAML with every key filled in (`policy show`);
  * loading the output gives the same policy. */
 void cg_policy_format(cg_buf *out, const cg_policy *policy);
+
+/* Gives `p` the server-only settings (audit.*, server.*) of `server`, and
+ * `server` those `p` had: on the server they come only from the server.
+ * Returns 1 when the two differed, 0 when they were the same. */
+int cg_policy_swap_server_settings(cg_policy *p, cg_policy *server);
+
+/* Makes every protect group that covers the policy file and lists no
+ * authorizers refuse every change (trailer ""): on the server, "any named
+ * sign-off" would let anyone rewrite the rules. Returns how many it changed. */
+size_t cg_policy_require_authorizers(cg_policy *p);
 
 void cg_policy_free(cg_policy *policy);
 

@@ -24,14 +24,14 @@ typedef struct {
 /* Parses one line (`len` bytes, without its newline). `lineno` (1-based)
  * names it in messages. Both ids have the same length (40 or 64), are
  * lowercase hex and not both zero; the refname is a valid "refs/..." name.
- * Returns 0 (the caller frees out->ref), or CG_EPOLICY with a message that
+ * Returns 0 (the caller frees out->ref), or CG_EUSAGE with a message that
  * quotes the line escaped. */
 int cg_receive_parse_line(cg_receive_update *out, const char *line, size_t len,
                           size_t lineno);
 
 /* Reads every line of `in` until end of file. On success *out holds *n
  * updates (possibly none), freed with cg_receive_updates_free. A malformed
- * line or one longer than CG_RECEIVE_LINE_MAX is CG_EPOLICY; a read error
+ * line or one longer than CG_RECEIVE_LINE_MAX is CG_EUSAGE; a read error
  * is CG_ERROR. */
 int cg_receive_read(cg_receive_update **out, size_t *n, FILE *in);
 

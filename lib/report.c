@@ -40,7 +40,7 @@ int cg_report_format_parse(cg_report_format *out, const char *name)
 			*out = names[i].format;
 			return 0;
 		}
-	return cg_error_set(CG_EPOLICY,
+	return cg_error_set(CG_EUSAGE,
 	                    "unknown format '%s'; use text, json, csv, markdown or html",
 	                    name);
 }
@@ -61,8 +61,8 @@ int cg_report_parse_time(int64_t *out_ms, const char *value, int until)
 		return 0;
 	}
 	if (st == CG_TS_NOT_UTC)
-		return cg_error_set(CG_EPOLICY, "'%s' must be UTC, ending in Z", value);
-	return cg_error_set(CG_EPOLICY, "'%s' is neither a UTC time (RFC 3339, such as "
+		return cg_error_set(CG_EUSAGE, "'%s' must be UTC, ending in Z", value);
+	return cg_error_set(CG_EUSAGE, "'%s' is neither a UTC time (RFC 3339, such as "
 	                    "2026-11-24T03:00:00Z) nor a date (YYYY-MM-DD)", value);
 }
 

@@ -22,13 +22,13 @@ typedef enum {
 	CG_REPORT_HTML
 } cg_report_format;
 
-/* "text", "json", "csv", "markdown" (or "md"), "html"; CG_EPOLICY otherwise. */
+/* "text", "json", "csv", "markdown" (or "md"), "html"; CG_EUSAGE otherwise. */
 int cg_report_format_parse(cg_report_format *out, const char *name);
 
 /* A --since or --until value: an RFC 3339 UTC instant, or a date
  * YYYY-MM-DD meaning its start (since) or the start of the next day
  * (until, whose bound is exclusive), so that "--until 2026-11-20"
- * includes that day. Anything else, other offsets included, is CG_EPOLICY. */
+ * includes that day. Anything else, other offsets included, is CG_EUSAGE. */
 int cg_report_parse_time(int64_t *out_ms, const char *value, int until);
 
 typedef struct {
@@ -62,12 +62,8 @@ int cg_report_export(cg_audit *db, const cg_report_opts *opts);
  * CHANGELOG a commit changed or lacked), per author, per month and per
  * rule, and every violating commit with its findings. Memory does not grow
  * with the number of commits: violations are spooled to a temporary file.
- * *violations counts the violating commits. A bad revision is CG_EPOLICY. */
+ * *violations counts the violating commits. A bad revision is CG_EUSAGE. */
 int cg_report_history(size_t *violations, git_repository *repo, const cg_policy *policy,
                       char *const *revs, size_t nrevs, const cg_report_opts *opts);
-
-/* The policy history judges by: `.changeguard.yml` at HEAD, else the
- * built-in defaults. A bad file is CG_EPOLICY. */
-int cg_report_head_policy(cg_policy **out, git_repository *repo);
 
 #endif

@@ -538,22 +538,3 @@ int cg_report_history(size_t *violations, git_repository *repo, const cg_policy 
 	cg_memo_free(h.memo);
 	return error;
 }
-
-int cg_report_head_policy(cg_policy **out, git_repository *repo)
-{
-	git_object *obj = NULL;
-	git_blob *blob;
-	int error;
-
-	*out = NULL;
-	if (git_revparse_single(&obj, repo, "HEAD:.changeguard.yml") < 0 ||
-	    git_object_type(obj) != GIT_OBJECT_BLOB) {
-		git_object_free(obj);
-		return cg_policy_default(out);
-	}
-	blob = (git_blob *)obj;
-	error = cg_policy_load_buffer(out, git_blob_rawcontent(blob),
-	                              (size_t)git_blob_rawsize(blob), "HEAD:.changeguard.yml");
-	git_object_free(obj);
-	return error;
-}

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "changelog.h"
 #include "error.h"
+#include "glob.h"
 #include "timestamp.h"
 
 /* A CHANGELOG that the change needs an entry in, and the paths that need it. */
@@ -48,16 +49,39 @@ static int is_changelog(const cg_policy *p, const char *path)
 	return !strcmp(basename_of(path), p->changelog.file);
 }
 
+/* A name some file system opens as the changelog (CHANGELOG.md. on NTFS,
+ * changelog.md where case is ignored, CHANGELOG.m\u200Cd on HFS+) that is
+ * not it: the entries it holds would escape every changelog rule. */
+static int is_changelog_lookalike(const cg_policy *p, const char *path)
+{
+	const char *base = basename_of(path);
+	cg_buf a = CG_BUF_INIT, b = CG_BUF_INIT;
+	int same;
+
+	if (!strcmp(base, p->changelog.file))
+		return 0;
+	cg_glob_fs_key(&a, base, 1);
+	cg_glob_fs_key(&b, p->changelog.file, 1);
+	same = !strcmp(a.ptr, b.ptr);
+	cg_buf_dispose(&a);
+	cg_buf_dispose(&b);
+	return same;
+}
+
 static int is_regular(uint32_t mode)
 {
 	return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE;
 }
 
+/* A lookup that fails for another reason than "no such file" counts as
+ * present: reading the file then reports the error, never "absent". */
 static int exists_in(const cg_snapshot *snap, const char *path)
 {
 	git_oid oid;
 	uint32_t mode;
-	return cg_snapshot_lookup(snap, path, &oid, &mode) == 0 && is_regular(mode);
+	int error = cg_snapshot_lookup(snap, path, &oid, &mode);
+
+	return error == CG_ENOTFOUND ? 0 : error < 0 || is_regular(mode);
 }
 
 /* Sets `out` to dir + "/" + file ("file" for the root). */
@@ -155,10 +179,12 @@ static int read_side(const cg_snapshot *snap, cg_memo *memo, const char *path,
 	uint32_t mode;
 	size_t size;
 	git_object_t type;
-	int error;
+	int error = cg_snapshot_lookup(snap, path, oid, &mode);
 
-	if (cg_snapshot_lookup(snap, path, oid, &mode) < 0)
+	if (error == CG_ENOTFOUND)
 		return 0;
+	if (error < 0)
+		return error;
 	if (!is_regular(mode)) {
 		*problem = "is not a regular file, so it can hold no entries";
 		return 0;
@@ -191,9 +217,10 @@ static int read_side(const cg_snapshot *snap, cg_memo *memo, const char *path,
 }
 
 /* Why an added line is not a valid entry, in `why`; 0 when it is one.
- * Returns 1 for a malformed entry, which must be fixed, and 2 for one whose
- * time lies outside the window: an entry copied by a cherry-pick or merged
- * in late is real but old, so like a missing entry it can be waived. */
+ * Returns 1 for an entry that must be fixed: malformed, or dated beyond
+ * max_skew in the future, which no waiver lets in; and 2 for one older than
+ * max_age: an entry copied by a cherry-pick or merged in late is real but
+ * old, so like a missing entry it can be waived. */
 static int entry_problem(const evaluation *ev, const cg_changelog_line *l, cg_buf *why)
 {
 	const cg_policy *p = ev->in->policy;
@@ -217,7 +244,7 @@ static int entry_problem(const evaluation *ev, const cg_changelog_line *l, cg_bu
 	if (l->ts_ms > t + p->changelog.max_skew_ms) {
 		cg_duration_format(limit, sizeof(limit), p->changelog.max_skew_ms);
 		cg_buf_printf(why, "lies more than max_skew (%s) after the commit time", limit);
-		return 2;
+		return 1;
 	}
 	/* A pushed commit's time is what its author says: one dated ahead with
 	 * its entry would fit any window. The clock here is not theirs. */
@@ -225,7 +252,7 @@ static int entry_problem(const evaluation *ev, const cg_changelog_line *l, cg_bu
 		cg_duration_format(limit, sizeof(limit), p->changelog.max_skew_ms);
 		cg_buf_printf(why, "lies more than max_skew (%s) in the future by this "
 		              "machine's clock (check the author's clock: date -u)", limit);
-		return 2;
+		return 1;
 	}
 	return 0;
 }
@@ -291,7 +318,7 @@ static int unchanged_everywhere(const cg_rules_input *in, const char *path)
 	return 1;
 }
 
-static cg_changelog_text text_of(const git_blob *blob)
+cg_changelog_text cg_rules_blob_text(const git_blob *blob)
 {
 	cg_changelog_text t = { "", 0 };
 	if (blob) {
@@ -324,10 +351,10 @@ static int load_changelog(evaluation *ev, changelog_state *cs)
 		return 0;
 	}
 	/* An absent side compares as an empty file. */
-	now = text_of(cs->blobs[0]);
+	now = cg_rules_blob_text(cs->blobs[0]);
 	before = cg_calloc(in->nbefore ? in->nbefore : 1, sizeof(*before));
 	for (k = 0; k < in->nbefore; k++)
-		before[k] = text_of(cs->blobs[k + 1]);
+		before[k] = cg_rules_blob_text(cs->blobs[k + 1]);
 	error = cg_changelog_diff(&cs->delta, &now, before, in->nbefore,
 	                          in->policy->changelog.entry_pattern);
 	free(before);
@@ -467,7 +494,20 @@ static int check_changelogs(evaluation *ev)
 	/* Every changelog the change touches is checked, needed or not:
 	 * bad new entries and rewritten old ones are findings anywhere. */
 	for (i = 0; i < n && !error; i++) {
-		const char *path = cg_changes_get(ev->in->changes, i)->path;
+		const cg_change *c = cg_changes_get(ev->in->changes, i);
+		const char *path = c->path;
+		if (is_changelog(ev->in->policy, path))
+			error = get_changelog(ev, path, &cs);
+		else if (c->new_mode && is_changelog_lookalike(ev->in->policy, path))
+			cg_result_add_finding(ev->result, "changelog", path,
+			                      "a name that some file systems open as the changelog; "
+			                      "rename it", NULL, NULL);
+	}
+	/* A merge also for what it changes on its first parent's branch: one
+	 * that takes the other side's CHANGELOG drops this side's entries. */
+	n = ev->in->first_parent ? cg_changes_count(ev->in->first_parent) : 0;
+	for (i = 0; i < n && !error; i++) {
+		const char *path = cg_changes_get(ev->in->first_parent, i)->path;
 		if (is_changelog(ev->in->policy, path))
 			error = get_changelog(ev, path, &cs);
 	}
@@ -660,10 +700,7 @@ static int is_link(uint32_t mode)
 	return mode == GIT_FILEMODE_LINK || mode == GIT_FILEMODE_COMMIT;
 }
 
-/* What is wrong with an unsigned change to `c` under group `g`, or NULL
- * when the group does not cover it. A symlink or submodule stands for the
- * files git shows through it, which no change of this repository shows. */
-static const char *unsigned_change(const cg_protect_group *g, const cg_change *c)
+const char *cg_rules_protected_change(const cg_protect_group *g, const cg_change *c)
 {
 	if (cg_globset_match(g->paths, c->path))
 		return "protected path changed without sign-off";
@@ -695,11 +732,22 @@ static int has_waiver(const cg_result *r, const char *rule, const char *reason,
 
 /* Checks one group; a group of the same name from the policy in force
  * (see check_protected) may come through here twice, hence no duplicates. */
+/* Whether the merged side made this change of a merge with a sign-off. */
+static int merged_signed(const cg_rules_input *in, const cg_protect_group *g, const cg_change *c)
+{
+	int authorized = 0;
+
+	return in->first_parent && in->merge_authorized &&
+	       in->merge_authorized(&authorized, g, c, in->merge_payload) == 0 && authorized;
+}
+
 static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths)
 {
 	const cg_rules_input *in = ev->in;
+	/* A merge brings its first parent's branch what differs from it there. */
+	const cg_changes *changes = in->first_parent ? in->first_parent : in->changes;
 	cg_buf rule = CG_BUF_INIT, why = CG_BUF_INIT;
-	size_t i, n = cg_changes_count(in->changes);
+	size_t i, n = cg_changes_count(changes);
 	const cg_trailer *ok = NULL;
 	const char *problem;
 
@@ -713,8 +761,8 @@ static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths
 		ok = NULL;
 	}
 	for (i = 0; i < n; i++) {
-		const cg_change *c = cg_changes_get(in->changes, i);
-		if ((problem = unsigned_change(g, c)) == NULL)
+		const cg_change *c = cg_changes_get(changes, i);
+		if ((problem = cg_rules_protected_change(g, c)) == NULL || (!ok && merged_signed(in, g, c)))
 			continue;
 		cg_buf_printf(paths, "%s%s", paths->size ? ", " : "", c->path);
 		if (!ok && !has_finding(ev->result, rule.ptr, c->path))

@@ -9,10 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
+#include "changelog.h"
 #include "changes.h"
 #include "policy.h"
 #include "result.h"
 #include "trailers.h"
+
+/* For a merge: sets *authorized when the change `c` it brings to its first
+ * parent is one the merged side made with a sign-off for `g`. */
+typedef int (*cg_rules_merge_fn)(int *authorized, const cg_protect_group *g,
+                                 const cg_change *c, void *payload);
 
 typedef struct {
 	const cg_policy *policy;
@@ -28,9 +34,23 @@ typedef struct {
 	const char *push_skip_reason;       /* server side: changeguard.skip push option */
 	git_repository *worktree;           /* local: look at the work tree for hints */
 	cg_memo *memo;                      /* a walk's CHANGELOG blobs to reuse; may be NULL */
+	const cg_changes *first_parent;     /* a merge's change against before[0], what it brings
+	                                       to the branch it lands on: protected paths and
+	                                       dropped entries are judged on it. NULL otherwise */
+	cg_rules_merge_fn merge_authorized; /* may be NULL: a merge's protected change then
+	                                       needs its own sign-off */
+	void *merge_payload;
 } cg_rules_input;
 
 int cg_rules_evaluate(cg_result **out, const cg_rules_input *in);
 
+/* What is wrong with an unsigned change `c` under group `g`, or NULL when
+ * the group does not cover it. A symlink or submodule stands for the files
+ * git shows through it, which no change of this repository shows. */
+const char *cg_rules_protected_change(const cg_protect_group *g, const cg_change *c);
+
+/* A CHANGELOG blob's text, lent from the blob; "" for NULL (an absent side
+ * compares as an empty file). */
+cg_changelog_text cg_rules_blob_text(const git_blob *blob);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "update.h"
 
 /* Why history could not be read, with the command that fixes it: in a
  * shallow clone what is missing is most likely beyond its boundary. */
@@ -51,9 +52,40 @@ static int parent_snapshots(cg_snapshot ***out, git_tree ***trees, size_t *n,
 	return error;
 }
 
+/* A merge commit is judged on what it brings to its first parent's branch,
+ * the signed changes of its other parents counting as its own. */
+static int merge_input(cg_rules_input *in, cg_update_merge *sides, git_oid **ids,
+                       cg_changes **first, git_repository *repo, const cg_policy *policy,
+                       git_commit *commit, const cg_walk_commit_opts *opts, git_tree *tree,
+                       git_tree **trees)
+{
+	unsigned int np = git_commit_parentcount(commit), k;
+	int error;
+
+	if ((error = cg_changes_trees_memo(first, repo, opts->memo, tree, trees, 1)) < 0)
+		return error;
+	sides->opts.repo = repo;
+	sides->opts.policy = policy;
+	sides->opts.pusher = opts->pusher;
+	sides->opts.memo = opts->memo;
+	*ids = cg_calloc(np, sizeof(**ids));
+	for (k = 0; k < np; k++)
+		git_oid_cpy(&(*ids)[k], git_commit_parent_id(commit, k));
+	sides->base = &(*ids)[0];
+	sides->tips = &(*ids)[1];
+	sides->ntips = np - 1;
+	in->first_parent = *first;
+	in->merge_authorized = cg_update_merge_signed;
+	in->merge_payload = sides;
+	return 0;
+}
+
 int cg_walk_commit_ext(cg_result **out, git_repository *repo, const cg_policy *policy,
                         git_commit *commit, const cg_walk_commit_opts *opts)
 {
+	cg_update_merge sides = { { 0 }, NULL, NULL, 0 };
+	cg_changes *first = NULL;
+	git_oid *side_ids = NULL;
 	cg_trailer_opts topts = CG_TRAILER_OPTS_INIT;
 	cg_rules_input in = { 0 };
 	cg_snapshot **before = NULL, *now = NULL;
@@ -90,6 +122,9 @@ int cg_walk_commit_ext(cg_result **out, git_repository *repo, const cg_policy *p
 	in.pusher = opts->pusher;
 	in.push_skip_reason = opts->push_skip_reason;
 	in.memo = opts->memo;
+	if (nbefore > 1 && (error = merge_input(&in, &sides, &side_ids, &first, repo, policy,
+	                                        commit, opts, tree, trees)) < 0)
+		goto done;
 	if ((error = cg_rules_evaluate(out, &in)) == 0 && opts->changes) {
 		*opts->changes = changes;
 		changes = NULL;
@@ -104,6 +139,8 @@ done:
 	cg_snapshot_free(now);
 	git_tree_free(tree);
 	cg_changes_free(changes);
+	cg_changes_free(first);
+	free(side_ids);
 	cg_trailers_free(trailers);
 	return error;
 }
@@ -123,7 +160,7 @@ static int peel_oid(git_oid *out, const git_object *obj, const char *arg)
 	git_object *commit = NULL;
 
 	if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0)
-		return cg_error_set(CG_EPOLICY, "'%s' is not a commit", arg);
+		return cg_error_set(CG_EUSAGE, "'%s' is not a commit", arg);
 	git_oid_cpy(out, git_object_id(commit));
 	git_object_free(commit);
 	return 0;
@@ -146,9 +183,9 @@ int cg_walk_push_rev(git_revwalk *walk, git_repository *repo, const char *arg,
 
 	if (git_revparse(&spec, repo, arg + hide) < 0)
 		return git_repository_is_shallow(repo) == 1
-		       ? cg_error_set(CG_EPOLICY, "bad revision '%s' (the repository is shallow: "
+		       ? cg_error_set(CG_EUSAGE, "bad revision '%s' (the repository is shallow: "
 		                      "fetch the rest with: git fetch --unshallow)", arg)
-		       : cg_error_set(CG_EPOLICY, "bad revision '%s'", arg);
+		       : cg_error_set(CG_EUSAGE, "bad revision '%s'", arg);
 	if ((error = peel_oid(&from, spec.from, arg)) < 0 ||
 	    (spec.to && (error = peel_oid(&to, spec.to, arg)) < 0))
 		goto done;
@@ -158,7 +195,7 @@ int cg_walk_push_rev(git_revwalk *walk, git_repository *repo, const char *arg,
 			note_base(base, has_base, &from);
 	} else if (spec.flags & GIT_REVSPEC_MERGE_BASE) {
 		if (git_merge_base(&mb, repo, &from, &to) < 0) {
-			error = cg_error_set(CG_EPOLICY, "'%s': no merge base", arg);
+			error = cg_error_set(CG_EUSAGE, "'%s': no merge base", arg);
 			goto done;
 		}
 		if ((rc = git_revwalk_push(walk, &from)) == 0 &&

@@ -33,7 +33,7 @@ int cg_walk_commit_ext(cg_result **out, git_repository *repo, const cg_policy *p
 
 /* Adds one argument to `walk` as git rev-list reads it: REV, ^REV, A..B or
  * A...B. The first excluded commit is stored in `base` (may be NULL), whose
- * policy judges a range. A bad revision is CG_EPOLICY. */
+ * policy judges a range. A bad revision is CG_EUSAGE. */
 int cg_walk_push_rev(git_revwalk *walk, git_repository *repo, const char *arg,
                      git_oid *base, int *has_base);
 

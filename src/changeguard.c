@@ -19,6 +19,7 @@
 #include "install.h"
 #include "output.h"
 #include "policy.h"
+#include "policy_find.h"
 #include "walk.h"
 
 /* Per command, not counting --help; the table ends with an empty entry. */
@@ -299,33 +300,14 @@ static int cmd_entry(const cg_args *p, const options *o)
 static int range_policy(cg_policy **out, git_repository *repo, const char *file,
                         const git_oid *base)
 {
-	git_commit *commit = NULL;
-	git_tree *tree = NULL;
-	git_tree_entry *te = NULL;
-	git_blob *blob = NULL;
-	cg_buf label = CG_BUF_INIT;
-	git_oid head;
-	int error;
+	char where[13];
 
 	if (file)
 		return cg_policy_load_file(out, file);
-	if (!base && git_reference_name_to_id(&head, repo, "HEAD") == 0)
-		base = &head;
-	if (!base || git_commit_lookup(&commit, repo, base) < 0 || git_commit_tree(&tree, commit) < 0 ||
-	    git_tree_entry_bypath(&te, tree, ".changeguard.yml") < 0 ||
-	    git_blob_lookup(&blob, repo, git_tree_entry_id(te)) < 0) {
-		error = cg_policy_default(out);
-	} else {
-		cg_buf_printf(&label, "%.12s:.changeguard.yml", git_oid_tostr_s(base));
-		error = cg_policy_load_buffer(out, git_blob_rawcontent(blob),
-		                              (size_t)git_blob_rawsize(blob), label.ptr);
-	}
-	git_blob_free(blob);
-	git_tree_entry_free(te);
-	git_tree_free(tree);
-	git_commit_free(commit);
-	cg_buf_dispose(&label);
-	return error;
+	if (!base)
+		return cg_policy_find_head(out, repo);
+	git_oid_tostr(where, sizeof(where), base);
+	return cg_policy_find_commit(out, repo, base, where);
 }
 
 static int check_range(cg_checklist *run, cg_policy **policy, git_repository **repo,
@@ -404,7 +386,7 @@ static int cmd_policy_show(const cg_args *p, const options *o)
 	if (!error) {
 		const cg_policy *policy = c ? cg_check_policy(c) : defaults;
 		cg_buf_printf(&out, "# effective policy, from %s%s\n", policy->source,
-		              c && strcmp(policy->source, "(built-in defaults)") ? " (staged)" : "");
+		              c && !policy->builtin ? " (staged)" : "");
 		cg_policy_format(&out, policy);
 		fwrite(out.ptr, 1, out.size, stdout);
 	}
@@ -427,9 +409,9 @@ static int cmd_policy_validate(const cg_args *p, const options *o)
 	if (p->nargs)
 		cg_buf_puts(&path, p->args[0]);
 	else if (open_repo(&repo, NULL) == 0 && git_repository_workdir(repo))
-		cg_buf_printf(&path, "%s.changeguard.yml", git_repository_workdir(repo));
+		cg_buf_printf(&path, "%s" CG_POLICY_FILE, git_repository_workdir(repo));
 	else
-		cg_buf_puts(&path, ".changeguard.yml");
+		cg_buf_puts(&path, CG_POLICY_FILE);
 	error = cg_policy_load_file(&policy, path.ptr);
 	if (error == CG_ENOTFOUND && !p->nargs) {
 		printf("changeguard: no .changeguard.yml; the built-in defaults apply\n");

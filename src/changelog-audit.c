@@ -18,6 +18,7 @@
 #include "error.h"
 #include "output.h"
 #include "policy.h"
+#include "policy_find.h"
 #include "report.h"
 
 /* Every command's options, each bound to its member by the table below. */
@@ -138,7 +139,7 @@ static int parse_limit(size_t *out, const char *value)
 	errno = 0;
 	n = strtoull(value, &end, 10);
 	if (!*value || *end || value[0] == '-' || errno)
-		return cg_error_set(CG_EPOLICY, "--limit: '%s' is not a number of rows", value);
+		return cg_error_set(CG_EUSAGE, "--limit: '%s' is not a number of rows", value);
 	*out = (size_t)n;
 	return 0;
 }
@@ -190,7 +191,7 @@ static int open_db(cg_audit **db, char **path, const options *o)
 		*path = cg_strdup(o->db);
 	} else {
 		if ((error = open_repo(&repo)) < 0 ||
-		    (error = cg_report_head_policy(&policy, repo)) < 0) {
+		    (error = cg_policy_find_head(&policy, repo)) < 0) {
 			git_repository_free(repo);
 			return error;
 		}
@@ -267,7 +268,7 @@ static int cmd_history(const cg_args *p, const options *o, cg_report_opts *opts)
 
 	(void)o;
 	if ((error = open_repo(&repo)) == 0 &&
-	    (error = cg_report_head_policy(&policy, repo)) == 0)
+	    (error = cg_policy_find_head(&policy, repo)) == 0)
 		error = cg_report_history(&violations, repo, policy, p->args, (size_t)p->nargs, opts);
 	cg_policy_free(policy);
 	git_repository_free(repo);

@@ -43,6 +43,17 @@ push_unchecked() {
 	mv "$srv/hooks/pre-receive.off" "$srv/hooks/pre-receive" && return $pushed
 }
 
+# refused_push ARGS...: the push must be refused and the server's refs stay
+# as they were. Stderr in $TRASH_DIRECTORY/err.
+refused_push() {
+	srv=$(git remote get-url origin) &&
+	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.before" &&
+	test_must_fail git push "$@" 2>"$TRASH_DIRECTORY/err" &&
+	test_grep "pre-receive hook declined" "$TRASH_DIRECTORY/err" &&
+	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.after" &&
+	test_cmp "$TRASH_DIRECTORY/refs.before" "$TRASH_DIRECTORY/refs.after"
+}
+
 # ref_of REPO REF: the ref's object id, or "none".
 ref_of() {
 	git -C "$1" rev-parse -q --verify "$2" || echo none
@@ -66,4 +77,34 @@ audit_of() {
 # Writes the server's own policy ($GIT_DIR/changeguard.yml) from stdin.
 server_policy() {
 	cat >"$1/changeguard.yml"
+}
+
+# refused_push REF...: the push must be refused and the server's refs stay as
+# they were. Stderr in $TRASH_DIRECTORY/err.
+refused_push() {
+	srv=$(git remote get-url origin) &&
+	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.before" &&
+	test_must_fail git push "$@" 2>"$TRASH_DIRECTORY/err" &&
+	test_grep "pre-receive hook declined" "$TRASH_DIRECTORY/err" &&
+	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.after" &&
+	test_cmp "$TRASH_DIRECTORY/refs.before" "$TRASH_DIRECTORY/refs.after"
+}
+
+# commit_all MSG [git-commit options]: commits what is staged with a fresh entry, hooks off.
+commit_all() {
+	ca_msg=$1 && shift && add_entry "$ca_msg" && git add CHANGELOG.md &&
+	git commit -q --no-verify -m "$ca_msg" "$@"
+}
+
+# refused_both MSG [git-commit options]: what is staged is refused by the
+# local hooks, and, committed past them, by the server with main unmoved.
+# Stderr in $TRASH_DIRECTORY/local and $TRASH_DIRECTORY/err.
+refused_both() {
+	rb_msg=$1 && shift &&
+	test_must_fail git commit -q -m "$rb_msg" "$@" 2>"$TRASH_DIRECTORY/local" &&
+	git commit -q --no-verify -m "$rb_msg" "$@" &&
+	rb_before=$(ref_of "../$pair.git" refs/heads/main) &&
+	test_must_fail git push -q origin main 2>"$TRASH_DIRECTORY/err" &&
+	test_grep "pre-receive hook declined" "$TRASH_DIRECTORY/err" &&
+	test "$(ref_of "../$pair.git" refs/heads/main)" = "$rb_before"
 }

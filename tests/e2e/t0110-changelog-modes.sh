@@ -7,7 +7,7 @@ modes_repo() {
 	git init -q "$1" && (
 		cd "$1" &&
 		printf "changelog:\n  mode: %s\n" "$2" >.changeguard.yml &&
-		add_entry root && add_entry net src/net/CHANGELOG.md &&
+		add_entry "root setup" && add_entry "net setup" src/net/CHANGELOG.md &&
 		mkdir -p src/net/tcp src/ui && echo a >src/net/tcp/conn.c && echo b >src/ui/view.c &&
 		git add -A && git commit -q -m init
 	) && install_hooks "$1"

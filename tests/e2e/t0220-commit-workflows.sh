@@ -78,6 +78,40 @@ test_expect_success 'a clean merge (commit-msg runs) passes when both sides were
 	git merge -q --no-edit topic 2>../err || { cat ../err; false; }
 '
 
+SIGN='MCP-Authorized-By: Alice <alice@example.com>'
+
+# mcp_then_fix NAME: a repository whose .mcp.json was added, then fixed, both
+# signed; branch "old", cut before the fix, has a commit of its own.
+mcp_then_fix() {
+	new_repo "$1" && cd "$1" &&
+	echo "{\"servers\":[\"old\"]}" >.mcp.json && add_entry mcp && git add -A &&
+	git commit -q -m mcp -m "$SIGN" && git checkout -q -b old &&
+	echo o >o.c && printf -- "- %s o: old work\n" "$(now_utc)" >>CHANGELOG.md &&
+	git add -A && git commit -q -m "old work" && git checkout -q main &&
+	echo "{\"servers\":[\"fixed\"]}" >.mcp.json && add_entry fix && git add -A &&
+	git commit -q -m fix -m "$SIGN"
+}
+
+test_expect_success 'a merge that takes the other side'\''s protected file needs its own sign-off' '
+	mcp_then_fix c21 &&
+	git merge -q --no-ff --no-commit old >/dev/null 2>&1 &&
+	git checkout old -- .mcp.json && add_entry "merge old" && git add -A &&
+	test_must_fail git commit -q --no-edit 2>../err &&
+	test_grep "protect:mcp: .mcp.json" ../err &&
+	git commit -q --no-edit -m "merge old" -m "$SIGN"
+'
+
+test_expect_success 'a merge bringing a change signed on the merged side needs no sign-off' '
+	mcp_then_fix c22 && git checkout -q -b topic &&
+	echo "{\"servers\":[\"new\"]}" >.mcp.json &&
+	printf -- "- %s t: new mcp\n" "$(now_utc)" >>CHANGELOG.md &&
+	git add -A && git commit -q -m "new mcp" -m "$SIGN" && git checkout -q main &&
+	echo m >m.c && add_entry main && git add -A && git commit -q -m main &&
+	{ git merge -q --no-edit topic 2>../err || { cat ../err; false; }; } &&
+	git rev-parse -q --verify HEAD^2 &&
+	test "$(git show HEAD:.mcp.json)" = "{\"servers\":[\"new\"]}"
+'
+
 count_runs() {
 	sqlite3 .git/changeguard/audit.db "SELECT count(*) FROM runs"
 }

@@ -9,8 +9,7 @@ test_expect_success 'the policy a push carries does not apply to that push' '
 	echo code >app.c && git add .changeguard.yml app.c &&
 	git commit -q -m "relax the policy" --trailer "Policy-Authorized-By: Lead <lead@example.com>" &&
 	test_must_fail git push origin main 2>err &&
-	test_grep "needs a new entry (for .changeguard.yml, app.c)" err &&
-	test_grep ! "protect:policy" err
+	test_grep "needs a new entry (for .changeguard.yml, app.c)" err
 '
 
 # Commits a policy that needs entries only under src/, with its entry and
@@ -25,8 +24,23 @@ narrow_policy() {
 	fi
 }
 
-test_expect_success 'a push that changes the policy needs Policy-Authorized-By' '
-	new_pair p2 && cd p2 &&
+# Puts on the server, with its hook set aside, a committed policy whose
+# policy group lists lead as its only authorizer.
+lead_policy() {
+	cat >.changeguard.yml <<-\EOF &&
+	protect:
+	  - name: policy
+	    paths: [".changeguard.yml"]
+	    trailer: Policy-Authorized-By
+	    authorizers: ["lead@example.com"]
+	    verify: trailer
+	EOF
+	add_entry "lead authorizes policy changes" && git add .changeguard.yml CHANGELOG.md &&
+	git commit -q --no-verify -m "lead's policy" && push_unchecked main
+}
+
+test_expect_success 'a push that changes the policy needs Policy-Authorized-By from an authorizer' '
+	new_pair p2 && cd p2 && lead_policy &&
 	narrow_policy --no-sign-off &&
 	test_must_fail git push origin main 2>err &&
 	test_grep "protect:policy: .changeguard.yml: protected path changed without sign-off" err &&
@@ -36,10 +50,9 @@ test_expect_success 'a push that changes the policy needs Policy-Authorized-By' 
 	test "$(audit_query ../p2.git "select authorizer from waivers where rule = '\''protect:policy'\''")" = "Lead <lead@example.com>"
 '
 
-test_expect_success 'the policy on HEAD'\''s branch before the push applies to the next push' '
+test_expect_success 'the policy on the ref before the push applies to the next push; a new ref takes HEAD'\''s' '
 	new_pair p3 && cd p3 &&
-	narrow_policy &&
-	git push -q origin main &&
+	narrow_policy && push_unchecked main &&
 	bad_commit other.c "outside src" && git push origin main &&
 	mkdir src && bad_commit src/x.c "inside src" &&
 	test_must_fail git push origin main 2>err &&
@@ -47,14 +60,14 @@ test_expect_success 'the policy on HEAD'\''s branch before the push applies to t
 	git -C ../p3.git branch plain HEAD~2 &&
 	git -C ../p3.git symbolic-ref HEAD refs/heads/plain &&
 	git reset -q --hard HEAD~1 && bad_commit other2.c "outside src again" &&
-	test_must_fail git push origin main 2>err &&
-	test_grep "needs a new entry (for other2.c)" err
+	test_must_fail git push origin HEAD:refs/heads/topic 2>err &&
+	test_grep "needs a new entry (for other2.c)" err &&
+	git push origin main
 '
 
 test_expect_success '$GIT_DIR/changeguard.yml wins over the branch, git config changeguard.policy over both' '
 	new_pair p4 && cd p4 &&
-	narrow_policy &&
-	git push -q origin main &&
+	narrow_policy && push_unchecked main &&
 	printf "changelog:\n  require_for: [\"**\"]\n" | server_policy ../p4.git &&
 	bad_commit other.c "outside src" &&
 	test_must_fail git push origin main 2>err &&
@@ -115,6 +128,11 @@ test_expect_success 'with verify: pusher, the trailer must name an authorizer an
 	good_commit .mcp.json "add an MCP server" --trailer "MCP-Authorized-By: Alice <alice@example.com>" &&
 	test_must_fail env USER=mallory git push origin main 2>err &&
 	test_grep "protect:mcp: .mcp.json: the pusher .mallory. is not an authorizer" err &&
+	test_must_fail env GL_USERNAME=mallory USER=alice git push origin main 2>err &&
+	test_grep "the pusher .mallory. is not an authorizer" err &&
+	test_must_fail env GL_USERNAME=mallory REMOTE_USER=alice git push origin main 2>err &&
+	test_grep "the pusher is ambiguous: GL_USERNAME is .mallory. but REMOTE_USER is .alice." err &&
+	printf "server:\n  pusher_env: [GL_USERNAME]\n" >>../m2.git/changeguard.yml &&
 	test_must_fail env GL_USERNAME=mallory USER=alice git push origin main 2>err &&
 	test_grep "the pusher .mallory. is not an authorizer" err &&
 	env GL_USERNAME=alice USER=mallory git push origin main &&

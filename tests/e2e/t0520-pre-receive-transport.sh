@@ -80,7 +80,9 @@ if [ "$(id -u)" = 0 ]; then
 		test_grep "^changeguard: cannot open the repository: it is not owned by the user the hook runs as" ../err &&
 		test_grep "^hint: git config --global --add safe.directory" ../err &&
 		git config --global --add safe.directory "$PWD" &&
-		"$CG_LIBEXEC/pre-receive" <../in
+		test_expect_code 3 "$CG_LIBEXEC/pre-receive" <../in 2>../err &&
+		test_grep "changeguard. belongs to another user (uid" ../err &&
+		chown -R 0 changeguard && "$CG_LIBEXEC/pre-receive" <../in
 	'
 else
 	test_skip 'a repository owned by another user is refused with the fix to apply' 'needs root to chown'

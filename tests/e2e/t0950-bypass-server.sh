@@ -5,23 +5,6 @@ test_description='bypass attempts against the server hook: every one refused, no
 
 SIGN='MCP-Authorized-By: Alice <alice@example.com>'
 
-# refused_push REF...: the push must be refused and the server's refs stay as
-# they were. Stderr in $TRASH_DIRECTORY/err.
-refused_push() {
-	srv=$(git remote get-url origin) &&
-	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.before" &&
-	test_must_fail git push "$@" 2>"$TRASH_DIRECTORY/err" &&
-	test_grep "pre-receive hook declined" "$TRASH_DIRECTORY/err" &&
-	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.after" &&
-	test_cmp "$TRASH_DIRECTORY/refs.before" "$TRASH_DIRECTORY/refs.after"
-}
-
-# commit_all MSG [git-commit options]: commits what is staged with a fresh entry, hooks off.
-commit_all() {
-	ca_msg=$1 && shift && add_entry "$ca_msg" && git add CHANGELOG.md &&
-	git commit -q --no-verify -m "$ca_msg" "$@"
-}
-
 test_expect_success 'a case variant of a protected name' '
 	new_pair s1 && cd s1 &&
 	echo x >.MCP.json && git add .MCP.json && commit_all upper &&

@@ -58,7 +58,7 @@ static void expect_error(const char *text, const char *message)
 	cg_args a;
 
 	snprintf(line, sizeof(line), "%s", text);
-	assert_int_equal(parse_line(&a, &spec, line), CG_EPOLICY);
+	assert_int_equal(parse_line(&a, &spec, line), CG_EUSAGE);
 	assert_string_equal(cg_error_last(), message);
 	cg_args_dispose(&a);
 }
@@ -142,11 +142,11 @@ static void test_too_few_and_help(void **state)
 	cg_args a;
 
 	(void)state;
-	assert_int_equal(parse_line(&a, &(cg_args_spec){ options, ~0u, 1, 1 }, few), CG_EPOLICY);
+	assert_int_equal(parse_line(&a, &(cg_args_spec){ options, ~0u, 1, 1 }, few), CG_EUSAGE);
 	assert_string_equal(cg_error_last(), "too few arguments");
 	cg_args_dispose(&a);
 	/* an unknown option before -h is the error */
-	assert_int_equal(parse_line(&a, &spec, help), CG_EPOLICY);
+	assert_int_equal(parse_line(&a, &spec, help), CG_EUSAGE);
 	cg_args_dispose(&a);
 	snprintf(help, sizeof(help), "a --help");
 	assert_int_equal(parse_line(&a, &spec, help), CG_ARGS_HELP);

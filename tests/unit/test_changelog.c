@@ -104,6 +104,64 @@ static void test_bom_and_crlf(void **state)
 	cg_changelog_free(cl);
 }
 
+/* Lines a rendered view shows as code, hides, or collapses are no entries
+ * (CommonMark's indented code blocks and raw HTML blocks). */
+static void test_code_and_html_blocks_hide_entries(void **state)
+{
+	static const struct { const char *text; size_t entries; } cases[] = {
+		{ "# C\n\n    - 2026-01-01T00:00:00Z code\n", 0 },
+		{ "# C\n\n\t- 2026-01-01T00:00:00Z code\n", 0 },
+		{ "    - 2026-01-01T00:00:00Z first line, code\n", 0 },
+		{ "# C\n\n    x\n\n    - 2026-01-01T00:00:00Z still code\n", 0 },
+		{ "- 2026-01-02T00:00:00Z a\n\n    - 2026-01-01T00:00:00Z nested item\n", 2 },
+		{ "- 2026-01-02T00:00:00Z a\n  - 2026-01-01T00:00:00Z nested\n", 2 },
+		{ "- 2026-01-02T00:00:00Z a\n\npara\n\n    - 2026-01-01T00:00:00Z code\n", 1 },
+		{ "<script>\n- 2026-01-01T00:00:00Z a\n</script>\n- 2026-01-02T00:00:00Z b\n", 1 },
+		{ "<details>\n\n- 2026-01-01T00:00:00Z a\n\n</details>\n", 0 },
+		{ "<DETAILS open>\n<details>\n</details>\n- 2026-01-01T00:00:00Z a\n</details>\n", 0 },
+		{ "<style>\n- 2026-01-01T00:00:00Z a\n</style>\n", 0 },
+		{ "<template>\n- 2026-01-01T00:00:00Z a\n</template>\n", 0 },
+		{ "<textarea>\n- 2026-01-01T00:00:00Z a\n</textarea>\n", 0 },
+		{ "<pre>\n- 2026-01-01T00:00:00Z a\n</pre>\n", 0 },
+		{ "<detailsx>\n- 2026-01-01T00:00:00Z a\n", 1 },
+		{ "<details>x</details>\n- 2026-01-01T00:00:00Z a\n", 1 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cg_changelog *cl = parse(cases[i].text);
+		size_t n = 0;
+
+		for (size_t k = 0; k < cg_changelog_count(cl); k++)
+			n += cg_changelog_get(cl, k)->kind == CG_LINE_ENTRY;
+		if (n != cases[i].entries)
+			fail_msg("case %zu: %zu entries, want %zu", i, n, cases[i].entries);
+		cg_changelog_free(cl);
+	}
+}
+
+/* A copy of a line the file already holds is no new entry. */
+static void test_copies_are_not_added(void **state)
+{
+	static const struct { const char *before, *now; size_t added; } cases[] = {
+		{ "- 2026-01-01T00:00:00Z a\n", "- 2026-01-01T00:00:00Z a\n- 2026-01-01T00:00:00Z a\n", 0 },
+		{ "x\n- 2026-01-01T00:00:00Z a\r\n", "- 2026-01-01T00:00:00Z a\nx\n- 2026-01-01T00:00:00Z a\r\n", 0 },
+		{ "<!--\n- 2026-01-01T00:00:00Z a\n-->\n", "- 2026-01-01T00:00:00Z a\n<!--\n- 2026-01-01T00:00:00Z a\n-->\n", 0 },
+		{ "- 2026-01-01T00:00:00Z ab\n", "- 2026-01-01T00:00:00Z a\n- 2026-01-01T00:00:00Z ab\n", 1 },
+		{ "", "- 2026-01-01T00:00:00Z a\n", 1 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cg_changelog_text now = { cases[i].now, strlen(cases[i].now) };
+		cg_changelog_text before = { cases[i].before, strlen(cases[i].before) };
+		cg_changelog_delta d;
+
+		assert_int_equal(cg_changelog_diff(&d, &now, &before, 1, entry), 0);
+		if (d.nadded != cases[i].added)
+			fail_msg("case %zu: %zu added, want %zu", i, d.nadded, cases[i].added);
+		cg_changelog_delta_dispose(&d);
+	}
+}
+
 static void test_binary_detection(void **state)
 {
 	(void)state;
@@ -397,6 +455,8 @@ int main(void)
 		cmocka_unit_test(test_entries_and_near_misses),
 		cmocka_unit_test(test_fences_and_comments_hide_entries),
 		cmocka_unit_test(test_bom_and_crlf),
+		cmocka_unit_test(test_code_and_html_blocks_hide_entries),
+		cmocka_unit_test(test_copies_are_not_added),
 		cmocka_unit_test(test_binary_detection),
 		cmocka_unit_test(test_compare),
 		cmocka_unit_test(test_compare_merge_reports_once),

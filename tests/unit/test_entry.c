@@ -62,9 +62,9 @@ static const entry_case entry_cases[] = {
 	{ "no file: created with a heading", NULL, NULL, NULL, "the change", 0, HEAD LINE "\n" },
 	{ "CR LF line ends are kept", NULL, "# Changelog\r\n\r\n" OLDER, NULL, "the change", 0, NULL },
 	{ "--dir writes there", NULL, HEAD OLDER, ".", "the change", 0, HEAD LINE "\n" OLDER },
-	{ "a message of two lines is refused", NULL, HEAD OLDER, NULL, "two\nlines", CG_EPOLICY, NULL },
+	{ "a message of two lines is refused", NULL, HEAD OLDER, NULL, "two\nlines", CG_EUSAGE, NULL },
 	{ "a pattern that would not accept the line",
-	  "changelog:\n  entry_pattern: '^## (?<ts>\\S+Z)$'\n", HEAD, NULL, "the change", CG_EPOLICY, NULL },
+	  "changelog:\n  entry_pattern: '^## (?<ts>\\S+Z)$'\n", HEAD, NULL, "the change", CG_EUSAGE, NULL },
 };
 
 static int setup(void **state)

@@ -168,7 +168,9 @@ static void test_casefold(void **state)
 		{ "**/.mcp.json", "Sub/.Mcp.Json", 1 }, { "*.JSON", "a.json", 1 },
 		{ "[a-c]x", "BX", 1 },                  { "[!a]", "A", 0 },
 		{ "[[:upper:]]", "q", 1 },              { "\\A", "a", 1 },
-		{ "/Docs", "DOCS/x", 1 },               { "\xc3\xa9", "\xc3\x89", 0 },
+		{ "/Docs", "DOCS/x", 1 },
+		/* accents are folded away on purpose (cg_glob_fs_key) */
+		{ "\xc3\xa9", "\xc3\x89", 1 },
 	};
 	static const struct verdict exact[] = {
 		{ "**/.mcp.json", "Sub/.Mcp.Json", 0 }, { "*.JSON", "a.json", 0 },
@@ -177,6 +179,53 @@ static void test_casefold(void **state)
 	(void)state;
 	CHECK(folded, CG_GLOB_CASEFOLD);
 	CHECK(exact, 0);
+}
+
+/* A case-folding set matches names as case-insensitive, HFS+ and NTFS
+ * file systems open them (SPEC: protected names); an exact set does not. */
+static void test_file_system_names(void **state)
+{
+	static const struct verdict folded[] = {
+		{ ".mcp.json", ".mcp.j\xc5\xbfon", 1 },           /* U+017F long s */
+		{ "claude_desktop_config.json", "claude_desktop_conf\xc4\xb1g.json", 1 }, /* dotless i */
+		{ ".mcp.json", ".m\xe2\x80\x8c" "cp.json", 1 },     /* U+200C, HFS+ ignores it */
+		{ ".mcp.json", "\xef\xbb\xbf.mcp.json", 1 },     /* U+FEFF */
+		{ ".mcp.json", ".mcp.json.", 1 },                 { ".mcp.json", ".mcp.json ", 1 },
+		{ ".mcp.json", ".mcp.json. . ", 1 },              { ".mcp.json", ".mcp.json::$DATA", 1 },
+		{ ".cursor/mcp.json", ".cursor./mcp.json", 1 },   { ".cursor/mcp.json", ".CURSOR /MCP.JSON", 1 },
+		{ "**/.mcp.json", "a/.mcp.json.", 1 },
+		{ "kube/**", "\xe2\x84\xaaube/x", 1 },           /* U+212A Kelvin sign */
+		{ "caf\xc3\xa9.json", "cafe\xcc\x81.json", 1 },  /* NFC pattern, NFD path */
+		{ "cafe\xcc\x81.json", "caf\xc3\xa9.json", 1 },  /* NFD pattern, NFC path */
+		{ ".mcp.json", ".mcp.jsonx", 0 },                 { ".mcp.json", ".mcp.json.x", 0 },
+		{ ".mcp.json", "x.mcp.json", 0 },                 { ".mcp.json", ".m\xe2\x80\x8b" "cp.json", 0 },
+	};
+	static const struct verdict exact[] = {
+		{ ".mcp.json", ".mcp.j\xc5\xbfon", 0 },           { ".mcp.json", ".mcp.json.", 0 },
+		{ ".mcp.json", ".m\xe2\x80\x8c" "cp.json", 0 },
+	};
+	(void)state;
+	CHECK(folded, CG_GLOB_CASEFOLD);
+	CHECK(exact, 0);
+}
+
+static void test_fs_key(void **state)
+{
+	static const struct { const char *path; int ntfs; const char *key; } cases[] = {
+		{ ".GIT", 1, ".git" },                 { ".git. ", 1, ".git" },
+		{ ".g\xe2\x80\x8dit", 1, ".git" },      { "a./b ", 1, "a/b" },
+		{ ".", 1, "." },                       { "..", 1, ".." },
+		{ "a.", 0, "a." },                     { "x:y/z", 1, "x/z" },
+		{ "\xc5\xbf\xc4\xb1", 0, "si" },       { "\xff\xfe", 0, "\xff\xfe" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cg_buf key = CG_BUF_INIT;
+
+		cg_glob_fs_key(&key, cases[i].path, cases[i].ntfs);
+		assert_string_equal(key.ptr ? key.ptr : "", cases[i].key);
+		cg_buf_dispose(&key);
+	}
 }
 
 /* Matching first looks for the longest literal run of a pattern in the
@@ -529,6 +578,8 @@ int main(void)
 		cmocka_unit_test(test_braces),
 		cmocka_unit_test(test_anchoring_and_parents),
 		cmocka_unit_test(test_casefold),
+		cmocka_unit_test(test_file_system_names),
+		cmocka_unit_test(test_fs_key),
 		cmocka_unit_test(test_literal_prefilter),
 		cmocka_unit_test(test_spec_mcp_defaults),
 		cmocka_unit_test(test_match_below),

@@ -59,7 +59,7 @@ static const install_case install_cases[] = {
 	  "pre-commit:removed prepare-commit-msg:removed commit-msg:removed pre-receive:absent" },
 	{ "the server hook", "true", 1, 1, 0, "pre-receive:added", "pre-receive:unchanged",
 	  "pre-commit:absent prepare-commit-msg:absent commit-msg:absent pre-receive:removed" },
-	{ "local hooks into a bare repository are refused", "true", 1, 0, CG_EPOLICY, "", "", "" },
+	{ "local hooks into a bare repository are refused", "true", 1, 0, CG_EUSAGE, "", "", "" },
 };
 
 static const char *const action_names[] = {

@@ -77,7 +77,10 @@ static void test_defaults_are_spec(void **state)
 		".mcp.json", "**/.mcp.json", "mcp.json", "**/mcp.json",
 		"**/.cursor/mcp.json", "**/.vscode/mcp.json", "**/claude_desktop_config.json",
 		".mcp/**", "mcp/**", "**/mcp-servers/**", "**/mcp_servers/**",
-		"**/*mcp*.{json,yaml,yml,toml}", "scripts/mcp/**", "**/*mcp*wrapper*"
+		"**/*mcp*.{json,yaml,yml,toml}", "scripts/mcp/**", "**/*mcp*wrapper*",
+		"**/.vscode/settings.json", "**/.claude/settings.json", "**/.claude/settings.local.json",
+		"**/.gemini/settings.json", "**/.continue/mcpServers/**", "**/.codex/config.toml",
+		"**/.zed/settings.json", "**/opencode.json", "**/opencode.jsonc"
 	};
 	static const char *const policy_paths[] = { ".changeguard.yml" };
 	static const char *const refs[] = { "refs/heads/**" };
@@ -133,15 +136,21 @@ static void test_defaults_are_spec(void **state)
 	cg_policy_free(p);
 }
 
-/* The one place the built-in policy departs from SPEC §2, on purpose (see
+/* The places the built-in policy departs from SPEC §2, on purpose (see
  * docs/security.md): `.cursor/mcp.json` and `.vscode/mcp.json` are
  * protected in every directory, as a workspace opened in a subdirectory
  * reads them there, so that a symlink or submodule at `sub/.cursor` needs
- * the sign-off too. */
+ * the sign-off too; and the settings files other MCP clients read servers
+ * from are protected as well (issue 16 §6). */
 static void spec_to_builtin(cg_buf *yaml)
 {
-	static const char *const from[] = { "\".cursor/mcp.json\"", "\".vscode/mcp.json\"" };
-	static const char *const to[] = { "\"**/.cursor/mcp.json\"", "\"**/.vscode/mcp.json\"" };
+	static const char *const from[] = { "\".cursor/mcp.json\"", "\".vscode/mcp.json\"",
+	                                    "\"**/*mcp*wrapper*\"" };
+	static const char *const to[] = { "\"**/.cursor/mcp.json\"", "\"**/.vscode/mcp.json\"",
+		"\"**/*mcp*wrapper*\", \"**/.vscode/settings.json\", \"**/.claude/settings.json\", "
+		"\"**/.claude/settings.local.json\", \"**/.gemini/settings.json\", "
+		"\"**/.continue/mcpServers/**\", \"**/.codex/config.toml\", \"**/.zed/settings.json\", "
+		"\"**/opencode.json\", \"**/opencode.jsonc\"" };
 	cg_buf out = CG_BUF_INIT;
 	const char *p = yaml->ptr;
 

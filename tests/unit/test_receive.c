@@ -44,7 +44,7 @@ static void assert_malformed(const char *line, size_t len, const char *why)
 	cg_receive_update u;
 
 	cg_error_clear();
-	if (cg_receive_parse_line(&u, line, len, 7) != CG_EPOLICY)
+	if (cg_receive_parse_line(&u, line, len, 7) != CG_EUSAGE)
 		fail_msg("accepted: '%s'", line);
 	assert_null(u.ref);
 	if (!strstr(cg_error_last(), "malformed input line 7") || !strstr(cg_error_last(), why))
@@ -196,7 +196,7 @@ static void test_read_malformed_line(void **state)
 	                      ZERO40 " " A40 " refs/heads/a\n"
 	                      A40 " " B40 " refs/heads/b\n"
 	                      "garbage\n"
-	                      A40 " " B40 " refs/heads/d\n"), CG_EPOLICY);
+	                      A40 " " B40 " refs/heads/d\n"), CG_EUSAGE);
 	assert_null(u);
 	assert_int_equal(n, 0);
 	assert_non_null(strstr(cg_error_last(), "malformed input line 3 'garbage'"));
@@ -208,7 +208,7 @@ static void test_read_blank_line(void **state)
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(READ(&u, &n, ZERO40 " " A40 " refs/heads/a\n\n"), CG_EPOLICY);
+	assert_int_equal(READ(&u, &n, ZERO40 " " A40 " refs/heads/a\n\n"), CG_EUSAGE);
 	assert_non_null(strstr(cg_error_last(), "line 2"));
 }
 
@@ -218,7 +218,7 @@ static void test_read_crlf(void **state)
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(READ(&u, &n, ZERO40 " " A40 " refs/heads/a\r\n"), CG_EPOLICY);
+	assert_int_equal(READ(&u, &n, ZERO40 " " A40 " refs/heads/a\r\n"), CG_EUSAGE);
 	assert_non_null(strstr(cg_error_last(), "refs/heads/a\\r"));
 }
 
@@ -233,7 +233,7 @@ static void test_read_too_long_line(void **state)
 	while (text.size <= CG_RECEIVE_LINE_MAX)
 		cg_buf_putc(&text, 'a');
 	cg_buf_putc(&text, '\n');
-	assert_int_equal(read_text(&u, &n, text.ptr, text.size), CG_EPOLICY);
+	assert_int_equal(read_text(&u, &n, text.ptr, text.size), CG_EUSAGE);
 	assert_non_null(strstr(cg_error_last(), "input line 1 is longer than"));
 	cg_buf_dispose(&text);
 }

@@ -25,6 +25,7 @@
 #include "error.h"
 #include "json.h"
 #include "policy.h"
+#include "policy_find.h"
 #include "report.h"
 #include "timestamp.h"
 #include "scratch.h"
@@ -174,9 +175,9 @@ static void test_format_names(void **state)
 	assert_int_equal(cg_report_format_parse(&f, "markdown"), 0);
 	assert_int_equal(cg_report_format_parse(&f, "csv"), 0);
 	assert_int_equal(f, CG_REPORT_CSV);
-	assert_int_equal(cg_report_format_parse(&f, "xml"), CG_EPOLICY);
+	assert_int_equal(cg_report_format_parse(&f, "xml"), CG_EUSAGE);
 	assert_non_null(strstr(cg_error_last(), "'xml'"));
-	assert_int_equal(cg_report_format_parse(&f, "JSON"), CG_EPOLICY);
+	assert_int_equal(cg_report_format_parse(&f, "JSON"), CG_EUSAGE);
 }
 
 static void test_times(void **state)
@@ -192,12 +193,12 @@ static void test_times(void **state)
 	assert_int_equal(ms, NOV20 + 3723000);
 	assert_int_equal(cg_report_parse_time(&ms, "2026-11-20T01:02:03.5Z", 0), 0);
 	assert_int_equal(ms, NOV20 + 3723500);
-	assert_int_equal(cg_report_parse_time(&ms, "2026-11-20T01:02:03+01:00", 0), CG_EPOLICY);
+	assert_int_equal(cg_report_parse_time(&ms, "2026-11-20T01:02:03+01:00", 0), CG_EUSAGE);
 	assert_non_null(strstr(cg_error_last(), "must be UTC, ending in Z"));
-	assert_int_equal(cg_report_parse_time(&ms, "2026-02-30", 0), CG_EPOLICY);
-	assert_int_equal(cg_report_parse_time(&ms, "yesterday", 0), CG_EPOLICY);
+	assert_int_equal(cg_report_parse_time(&ms, "2026-02-30", 0), CG_EUSAGE);
+	assert_int_equal(cg_report_parse_time(&ms, "yesterday", 0), CG_EUSAGE);
 	assert_non_null(strstr(cg_error_last(), "'yesterday'"));
-	assert_int_equal(cg_report_parse_time(&ms, "", 0), CG_EPOLICY);
+	assert_int_equal(cg_report_parse_time(&ms, "", 0), CG_EUSAGE);
 }
 
 /* --- the audit queries ------------------------------------------------------ */
@@ -832,7 +833,7 @@ static char *history(int *rc, size_t *violations, git_repository *repo, char **r
 	char *text = NULL;
 	size_t len = 0;
 
-	assert_int_equal(cg_report_head_policy(&policy, repo), 0);
+	assert_int_equal(cg_policy_find_head(&policy, repo), 0);
 	opts->out = open_memstream(&text, &len);
 	opts->generated_ms = NOV20;
 	*rc = cg_report_history(violations, repo, policy, revs, nrevs, opts);
@@ -933,7 +934,7 @@ static void test_history_ranges_and_filters(void **state)
 	free(text);
 
 	text = history(&rc, &violations, repo, bad, 1, &opts);
-	assert_int_equal(rc, CG_EPOLICY);
+	assert_int_equal(rc, CG_EUSAGE);
 	assert_non_null(strstr(cg_error_last(), "'nope'"));
 	free(text);
 	git_repository_free(repo);

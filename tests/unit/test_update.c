@@ -1,0 +1,174 @@
+/* Unit tests of lib/update.c on a real bare repository in a scratch directory:
+ * each way of moving a ref, judged by its tree before and after. */
+#define _XOPEN_SOURCE 700
+
+#include "scratch.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "policy.h"
+#include "update.h"
+
+#define SIGNED "\n\nMCP-Authorized-By: Alice <alice@example.com>\n"
+#define E1 "- 2026-01-01T00:00:00Z a: first\n"
+#define E2 "- 2026-01-02T00:00:00Z a: second\n"
+
+typedef struct {
+	char dir[256];
+	git_repository *repo;
+	cg_policy *policy;
+	git_oid a, b, c, m, u, d, e; /* see setup */
+} fixture;
+
+/* A commit of root files (`files`: name, content, ..., NULL) on `parents`. */
+static void commit(git_oid *out, fixture *f, const char *msg, const git_oid *parents, size_t n,
+                   const char *const *files)
+{
+	git_treebuilder *tb = NULL;
+	git_signature *sig = NULL;
+	const git_commit *pc[2] = { NULL, NULL };
+	git_commit *owned[2] = { NULL, NULL };
+	git_tree *tree = NULL;
+	git_oid blob, tree_id;
+	size_t k;
+
+	assert_int_equal(git_treebuilder_new(&tb, f->repo, NULL), 0);
+	for (; *files; files += 2) {
+		assert_int_equal(git_blob_create_from_buffer(&blob, f->repo, files[1], strlen(files[1])), 0);
+		assert_int_equal(git_treebuilder_insert(NULL, tb, files[0], &blob, GIT_FILEMODE_BLOB), 0);
+	}
+	assert_int_equal(git_treebuilder_write(&tree_id, tb), 0);
+	assert_int_equal(git_tree_lookup(&tree, f->repo, &tree_id), 0);
+	for (k = 0; k < n; k++) {
+		assert_int_equal(git_commit_lookup(&owned[k], f->repo, &parents[k]), 0);
+		pc[k] = owned[k];
+	}
+	assert_int_equal(git_signature_new(&sig, "Dev", "dev@example.com", 1767225600, 0), 0);
+	assert_int_equal(git_commit_create(out, f->repo, NULL, sig, sig, NULL, msg, tree, n, pc), 0);
+	for (k = 0; k < n; k++)
+		git_commit_free(owned[k]);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_treebuilder_free(tb);
+}
+
+/*
+ * a: the first CHANGELOG entry and .mcp.json v1
+ * b (a): a second entry, .mcp.json v2, signed
+ * c (a): an old branch's own work, v1
+ * m (c, b): `git merge -s ours` of b into c: c's tree
+ * u (b): .mcp.json v3, unsigned
+ * d (b): the second entry dropped
+ * e (b): no change at all
+ */
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	const char *fa[] = { "CHANGELOG.md", E1, ".mcp.json", "v1", NULL };
+	const char *fb[] = { "CHANGELOG.md", E2 E1, ".mcp.json", "v2", NULL };
+	const char *fc[] = { "CHANGELOG.md", E1, ".mcp.json", "v1", "a.c", "x", NULL };
+	const char *fu[] = { "CHANGELOG.md", E2 E1, ".mcp.json", "v3", NULL };
+	const char *fd[] = { "CHANGELOG.md", E1, ".mcp.json", "v2", NULL };
+	git_oid parents[2];
+
+	git_libgit2_init();
+	assert_int_equal(scratch_make(f->dir, sizeof(f->dir), "update"), 0);
+	assert_int_equal(git_repository_init(&f->repo, f->dir, 1), 0);
+	assert_int_equal(cg_policy_default(&f->policy), 0);
+	commit(&f->a, f, "a", NULL, 0, fa);
+	commit(&f->b, f, "b" SIGNED, &f->a, 1, fb);
+	commit(&f->c, f, "c", &f->a, 1, fc);
+	parents[0] = f->c;
+	parents[1] = f->b;
+	commit(&f->m, f, "m", parents, 2, fc);
+	commit(&f->u, f, "u", &f->b, 1, fu);
+	commit(&f->d, f, "d", &f->b, 1, fd);
+	commit(&f->e, f, "e", &f->b, 1, fb);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	cg_policy_free(f->policy);
+	git_repository_free(f->repo);
+	scratch_remove(f->dir);
+	free(f);
+	git_libgit2_shutdown();
+	return 0;
+}
+
+static size_t count_rule(const cg_result *r, const char *prefix)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nfindings; i++)
+		n += !strncmp(r->findings[i].rule, prefix, strlen(prefix));
+	return n;
+}
+
+static void test_judge(void **state)
+{
+	fixture *f = *state;
+	const struct {
+		const char *what;
+		const git_oid *old, *new;
+		size_t protect, changelog;
+	} cases[] = {
+		{ "signed change, fast-forward", &f->a, &f->b, 0, 0 },
+		{ "merge -s ours as a fast-forward", &f->b, &f->m, 1, 1 },
+		{ "unsigned change", &f->b, &f->u, 1, 0 },
+		{ "entry dropped", &f->b, &f->d, 0, 1 },
+		{ "back to the parent", &f->b, &f->a, 1, 1 },
+		{ "onto another branch's older tip", &f->b, &f->c, 1, 1 },
+		{ "same tree", &f->b, &f->e, 0, 0 },
+	};
+	cg_update_opts o = { f->repo, f->policy, NULL, NULL, 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cg_result *r = NULL;
+		print_message("%s\n", cases[i].what);
+		assert_int_equal(cg_update_judge(&r, &o, "refs/heads/main", cases[i].old, cases[i].new), 0);
+		assert_int_equal(count_rule(r, "protect:mcp"), cases[i].protect);
+		assert_int_equal(count_rule(r, "changelog"), cases[i].changelog);
+		assert_int_equal(r->verdict, r->nfindings ? CG_VERDICT_BLOCKED : CG_VERDICT_ALLOWED);
+		cg_result_free(r);
+	}
+}
+
+static void test_rewind_allowed(void **state)
+{
+	fixture *f = *state;
+	cg_update_opts o = { f->repo, f->policy, NULL, NULL, 0 };
+	git_config *cfg = NULL;
+	cg_result *r = NULL;
+
+	assert_int_equal(git_repository_config(&cfg, f->repo), 0);
+	assert_int_equal(git_config_set_multivar(cfg, "changeguard.allowRewind", "^$", "refs/heads/m*"), 0);
+	assert_int_equal(cg_update_judge(&r, &o, "refs/heads/main", &f->b, &f->a), 0);
+	assert_int_equal(r->nfindings, 0);
+	cg_result_free(r);
+	assert_int_equal(cg_update_judge(&r, &o, "refs/heads/other", &f->b, &f->a), 0);
+	assert_int_equal(r->nfindings, 2);
+	cg_result_free(r);
+	assert_int_equal(git_config_delete_multivar(cfg, "changeguard.allowRewind", ".*"), 0);
+	git_config_free(cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_judge),
+		cmocka_unit_test(test_rewind_allowed),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
