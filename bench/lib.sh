@@ -77,14 +77,17 @@ repo() {
 	echo "$dir"
 }
 
-# tool NAME [LIBS]: bench/NAME.c built against the build's library.
+# tool NAME: bench/NAME.c built against the build's library, and against
+# the libgit2 that PKG_CONFIG_PATH names (as for the build), kept in the
+# build so that builds on two libgit2 versions each have their own.
 tool() {
-	out="$BENCH_TMP/tools/$1"
-	mkdir -p "$BENCH_TMP/tools"
+	out="$BUILD/bench-tools/$1"
+	mkdir -p "$BUILD/bench-tools"
 	if ! test -x "$out" || test "$BENCH_DIR/$1.c" -nt "$out" || test "$BUILD/libchangeguard.a" -nt "$out"; then
 		# shellcheck disable=SC2046
 		cc -O2 -Wall -Wextra -o "$out" "$BENCH_DIR/$1.c" -I"$SRC_DIR/lib" \
-			"$BUILD/libchangeguard.a" $(pkg-config --libs libgit2 sqlite3 libpcre2-8 yaml-0.1 libcrypto) >&2
+			$(pkg-config --cflags libgit2) "$BUILD/libchangeguard.a" \
+			$(pkg-config --libs libgit2 sqlite3 libpcre2-8 yaml-0.1 libcrypto) >&2
 	fi
 	echo "$out"
 }

@@ -35,13 +35,23 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION vcs)
 # The hooks are run by git; the libraries come from dpkg-shlibdeps when it is
-# there (dpkg-dev), else from bookworm's package names.
+# there (dpkg-dev), else from bookworm's names. libgit2's runtime is the one
+# they were built against, which Debian names after its soname (libgit2-1.5,
+# libgit2-1.8, libgit2-1.9); dpkg-shlibdeps names only libraries that dpkg
+# installed, not one in a private prefix (install/libgit2-prefix.sh).
+string(REGEX MATCH "^[0-9]+\\.[0-9]+" CG_LIBGIT2_SOVERSION "${LIBGIT2_VERSION}")
+set(CG_LIBGIT2_DEPENDS "libgit2-${CG_LIBGIT2_SOVERSION} (>= ${LIBGIT2_VERSION})")
 find_program(CG_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(CG_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "git")
+  execute_process(COMMAND dpkg-query -S ${LIBGIT2_LIBDIR}/libgit2.so.${CG_LIBGIT2_SOVERSION}
+                  RESULT_VARIABLE CG_LIBGIT2_UNPACKAGED OUTPUT_QUIET ERROR_QUIET)
+  if(CG_LIBGIT2_UNPACKAGED)
+    string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", ${CG_LIBGIT2_DEPENDS}")
+  endif()
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "git, libgit2-1.5, libpcre2-8-0, libyaml-0-2, libsqlite3-0, libssl3")
+      "git, ${CG_LIBGIT2_DEPENDS}, libpcre2-8-0, libyaml-0-2, libsqlite3-0, libssl3")
 endif()
 include(CPack)

@@ -2,7 +2,8 @@
 # README's second command: installs the dependencies, builds, and runs every
 # test: a plain build; the hooks of the core end-to-end scenarios under
 # valgrind memcheck (tests/valgrind.sh runs them all, for hours); then every
-# test again in a build under AddressSanitizer and UndefinedBehaviorSanitizer.
+# test again in a build under AddressSanitizer and UndefinedBehaviorSanitizer;
+# then the other libgit2 versions users have (see the end).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 sh "$top/install/deps.sh"
@@ -19,3 +20,20 @@ echo "== build-asan: build"
 sh "$top/install/build.sh" build-asan -DCG_SANITIZE=ON
 echo "== build-asan: test"
 (cd "$top/build-asan" && ctest --output-on-failure -j "$(nproc)")
+
+# Debian's other libgit2 versions, unpacked into private prefixes so that the
+# system's 1.5.1 stays as it is. bookworm-backports' 1.8.4: a plain build and
+# its tests (no sanitizer variant, nor the fuzzers of t0990, which are one),
+# so that the whole of CI stays under 30 minutes on two cores; it adds about
+# 8 of them. trixie's 1.9 needs trixie's C library to run, so its headers are
+# compiled against without linking, and without libgit2's deprecated names.
+for v in 1.8 1.9; do
+	sh "$top/install/libgit2-prefix.sh" "$v" "$top/build-libgit2/$v"
+done
+echo "== build-libgit2-1.8: build"
+PKG_CONFIG_PATH=$top/build-libgit2/1.8/lib/pkgconfig sh "$top/install/build.sh" build-libgit2-1.8
+echo "== build-libgit2-1.8: test"
+(cd "$top/build-libgit2-1.8" && ctest --output-on-failure -j "$(nproc)" -E t0990)
+echo "== build-libgit2-1.9: compile only"
+PKG_CONFIG_PATH=$top/build-libgit2/1.9/lib/pkgconfig sh "$top/install/build.sh" build-libgit2-1.9 \
+	-DCMAKE_C_FLAGS=-DGIT_DEPRECATE_HARD "-DCMAKE_C_LINK_EXECUTABLE=<CMAKE_COMMAND> -E touch <TARGET>"

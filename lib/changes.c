@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "git2compat.h"
 #include "glob.h"
 
 #ifndef MAP_POPULATE
@@ -100,7 +101,7 @@ static uint32_t entry_mode(const index_file *f, size_t i)
 
 static int entry_id_is(const index_file *f, size_t i, const git_oid *id)
 {
-	return !memcmp(entry_raw(f, i) + ENTRY_ID, id->id, GIT_OID_RAWSZ);
+	return !memcmp(entry_raw(f, i) + ENTRY_ID, id->id, GIT_OID_SHA1_SIZE);
 }
 
 static void entry_id(git_oid *out, const index_file *f, size_t i)
@@ -238,10 +239,10 @@ static int parse_node(cache_tree *t, const char **p, const char *end, int depth)
 	    parse_number(&nsub, p, end, '\n') < 0 || nsub < 0 || nsub > (end - *p) / 4)
 		return -1;
 	if (t->entries >= 0) {
-		if (end - *p < GIT_OID_RAWSZ)
+		if (end - *p < GIT_OID_SHA1_SIZE)
 			return -1;
 		git_oid_fromraw(&t->id, (const unsigned char *)*p);
-		*p += GIT_OID_RAWSZ;
+		*p += GIT_OID_SHA1_SIZE;
 	}
 	if (!nsub)
 		return 0;
@@ -304,12 +305,12 @@ static int read_extensions(index_file *f, size_t off, size_t end)
 static int parse_index(index_file *f)
 {
 	const unsigned char *data = f->map;
-	size_t end = f->size - GIT_OID_RAWSZ, off = INDEX_HEADER, i;
+	size_t end = f->size - GIT_OID_SHA1_SIZE, off = INDEX_HEADER, i;
 	cg_buf last = CG_BUF_INIT;
 	uint32_t version;
 	int error = 0;
 
-	if (f->size < INDEX_HEADER + GIT_OID_RAWSZ || memcmp(data, "DIRC", 4))
+	if (f->size < INDEX_HEADER + GIT_OID_SHA1_SIZE || memcmp(data, "DIRC", 4))
 		return bad_index(f, "not an index file");
 	version = be32(data + 4);
 	f->count = be32(data + 8);
@@ -500,6 +501,8 @@ int cg_memo_lookup(git_object **out, cg_memo *memo, git_repository *repo,
 	if (*out && (type == GIT_OBJECT_ANY || git_object_type(*out) == type))
 		return 0;
 	git_object_free(*out);
+	/* libgit2 1.8 leaves *out as it was when the type differs */
+	*out = NULL;
 	if ((error = git_object_lookup(out, repo, oid, type)) == 0)
 		cg_memo_keep(memo, *out);
 	return error;

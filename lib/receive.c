@@ -1,6 +1,5 @@
 #include "receive.h"
 
-#include <git2.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "git2compat.h"
 #include "check.h"
 #include "oidmap.h"
 #include "walk.h"
@@ -154,7 +154,7 @@ void cg_receive_updates_free(cg_receive_update *updates, size_t n)
 /* What the audit keeps of each checked commit: a small record, so that a
  * push of many thousand commits costs little memory. */
 typedef struct {
-	char oid[GIT_OID_HEXSZ + 1];
+	char oid[GIT_OID_SHA1_HEXSIZE + 1];
 	size_t update;        /* the ref update that brought it first */
 	char *author, *committer;
 	cg_result *result;
@@ -192,14 +192,14 @@ static void output_init(cg_output *o, FILE *err)
 		o->prefix = "GL-HOOK-ERR: ";
 }
 
-/* libgit2 1.5.1 has no SHA-256 support at all: say so instead of failing
- * somewhere deep in the object database. */
+/* Debian's libgit2 (1.5.1 to 1.9.0) has no SHA-256 support: say so instead
+ * of failing somewhere deep in the object database. */
 static int require_sha1(receive *rc)
 {
 	size_t i;
 
 	for (i = 0; i < rc->nupdates; i++) {
-		if (strlen(rc->updates[i].old_oid) == GIT_OID_HEXSZ)
+		if (strlen(rc->updates[i].old_oid) == GIT_OID_SHA1_HEXSIZE)
 			continue;
 		rc->hint = "host SHA-256 repositories with a changeguard built on a libgit2 that reads them";
 		return cg_error_set(CG_ERROR, "cannot check a SHA-256 repository: this build's libgit2 "

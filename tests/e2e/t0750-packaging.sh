@@ -49,7 +49,9 @@ test_expect_success 'the .deb extracts to a working changeguard' '
 	dpkg-deb -f "$deb" Package Depends >fields &&
 	test_grep "^Package: changeguard" fields &&
 	test_grep "^Depends: .*git" fields &&
-	test_grep "libgit2" fields &&
+	soversion=$(objdump -p "$CG_BUILD_DIR/bin/changeguard" | sed -n "s/^ *NEEDED *libgit2\.so\.//p") &&
+	test -n "$soversion" &&
+	test_grep "libgit2-$soversion (>= $soversion" fields &&
 	dpkg -x "$deb" root &&
 	test -x root/usr/bin/changeguard &&
 	test -x root/usr/libexec/changeguard/commit-msg &&

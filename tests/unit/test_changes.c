@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include <git2.h>
+#include "git2compat.h"
 
 #include "buf.h"
 #include "changes.h"
@@ -62,7 +62,7 @@ static const char *repo_with(const char *name, const char *script)
 
 static void describe(cg_buf *out, const cg_changes *c)
 {
-	char old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1];
+	char old_hex[GIT_OID_SHA1_HEXSIZE + 1], new_hex[GIT_OID_SHA1_HEXSIZE + 1];
 	size_t i;
 
 	for (i = 0; i < cg_changes_count(c); i++) {
