@@ -11,7 +11,7 @@
  * commit's parent and its root tree are what the previous commit read, its
  * parent's version of a changed directory and CHANGELOG what an earlier
  * commit there read. Without libgit2's object cache (off on long walks, see
- * lib/receive.c) they would be read and inflated again. Bounded in count
+ * hooks/pre-receive.c) they would be read and inflated again. Bounded in count
  * and bytes, whatever the walk's length. */
 typedef struct cg_memo cg_memo;
 
