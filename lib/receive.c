@@ -310,11 +310,20 @@ static int load_policy(receive *rc)
 
 /* --- who pushes, and with which options -------------------------------- */
 
+/* USER and LOGNAME name the account the hook runs as: on a git host that
+ * is its service account ("git"), beside the host's own variable for the
+ * pusher, so they stand for the pusher only where no host variable is set
+ * (a plain SSH server, where each pusher has an account). */
+static int is_account_var(const char *name)
+{
+	return !strcmp(name, "USER") || !strcmp(name, "LOGNAME");
+}
+
 /*
  * The pusher, from server.pusher_env: identity comes from one variable.
- * When several are set and disagree, which one the host set cannot be told
- * from the ones a pusher may set beside it (GL_USERNAME next to REMOTE_USER):
- * the push is refused, naming them.
+ * When several host variables are set and disagree, which one the host set
+ * cannot be told from the ones a pusher may set beside it (GL_USERNAME next
+ * to REMOTE_USER): the push is refused, naming them.
  */
 static int find_pusher(receive *rc)
 {
@@ -326,7 +335,8 @@ static int find_pusher(receive *rc)
 	rc->pusher = NULL;
 	for (i = 0; i < p->server.pusher_env_len && !error; i++) {
 		const char *v = getenv(p->server.pusher_env[i]);
-		if (!v || !v[0] || (rc->pusher && !strcmp(v, rc->pusher)))
+		if (!v || !v[0] || (rc->pusher && !strcmp(v, rc->pusher)) ||
+		    (rc->pusher && is_account_var(p->server.pusher_env[i])))
 			continue;
 		if (!rc->pusher) {
 			rc->pusher = v;
@@ -464,9 +474,13 @@ static int add_existing_tip(commit_list *tips, cg_oidmap *seen, receive *rc,
 {
 	const char *name = git_reference_name(ref);
 	const git_oid *target = git_reference_target(ref);
+	size_t ns = rc->namespace.size;
 	git_oid oid;
 	int error;
 
+	/* server.refs names refs as the namespace's clients see them. */
+	if (ns && !strncmp(name, rc->namespace.ptr, ns))
+		name += ns;
 	/* A symbolic ref points at another ref, which is listed too. */
 	if (git_reference_type(ref) != GIT_REFERENCE_DIRECT || !covered(rc, name) ||
 	    cg_oidmap_get(seen, target, NULL))

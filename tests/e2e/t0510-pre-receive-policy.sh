@@ -129,7 +129,9 @@ test_expect_success 'with verify: pusher, the trailer must name an authorizer an
 	test_must_fail env USER=mallory git push origin main 2>err &&
 	test_grep "protect:mcp: .mcp.json: the pusher .mallory. is not an authorizer" err &&
 	test_must_fail env GL_USERNAME=mallory USER=alice git push origin main 2>err &&
-	test_grep "the pusher is ambiguous: GL_USERNAME is .mallory. but USER is .alice." err &&
+	test_grep "the pusher .mallory. is not an authorizer" err &&
+	test_must_fail env GL_USERNAME=mallory REMOTE_USER=alice git push origin main 2>err &&
+	test_grep "the pusher is ambiguous: GL_USERNAME is .mallory. but REMOTE_USER is .alice." err &&
 	printf "server:\n  pusher_env: [GL_USERNAME]\n" >>../m2.git/changeguard.yml &&
 	test_must_fail env GL_USERNAME=mallory USER=alice git push origin main 2>err &&
 	test_grep "the pusher .mallory. is not an authorizer" err &&

@@ -84,4 +84,15 @@ test_expect_success 'one push is judged by one policy: refs that hold different 
 	git push -q origin HEAD:main
 '
 
+test_expect_success 'GIT_NAMESPACE: history already in the namespace is not checked again' '
+	new_pair r6 && cd r6 &&
+	bad_commit a.c "no entry" &&
+	mv ../r6.git/hooks/pre-receive ../r6.git/hooks/off &&
+	ns_push team -q origin main &&
+	mv ../r6.git/hooks/off ../r6.git/hooks/pre-receive &&
+	good_commit b.c "with an entry" &&
+	ns_push team -q origin main &&
+	test "$(git -C ../r6.git rev-parse refs/namespaces/team/refs/heads/main)" = "$(git rev-parse HEAD)"
+'
+
 test_done
