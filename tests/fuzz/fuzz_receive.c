@@ -33,7 +33,7 @@ static void one_line(const char *data, size_t size)
 	if (error == 0) {
 		check_update(&u);
 		free(u.ref);
-	} else if (error != CG_EPOLICY || u.ref != NULL) {
+	} else if (error != CG_EUSAGE || u.ref != NULL) {
 		abort();
 	}
 }
@@ -52,7 +52,7 @@ static void stream(const char *data, size_t size)
 	if (error == 0)
 		for (size_t i = 0; i < n; i++)
 			check_update(&u[i]);
-	else if (error != CG_EPOLICY || u != NULL || n != 0)
+	else if (error != CG_EUSAGE || u != NULL || n != 0)
 		abort();
 	cg_receive_updates_free(u, n);
 }
