@@ -758,8 +758,11 @@ static void trim_ntfs(cg_buf *out, size_t from)
 	while (end > from + 1 && (out->ptr[end - 1] == '.' || out->ptr[end - 1] == ' ') &&
 	       strspn(out->ptr + from, ".") != end - from)
 		end--;
-	out->size = end;
-	out->ptr[end] = '\0';
+	/* an empty buffer's ptr is the shared, read-only "" */
+	if (end < out->size) {
+		out->size = end;
+		out->ptr[end] = '\0';
+	}
 }
 
 void cg_glob_fs_key(cg_buf *out, const char *path, int ntfs)
