@@ -16,6 +16,7 @@
 #include "output.h"
 #include "parallel.h"
 #include "record.h"
+#include "refs.h"
 #include "policy.h"
 #include "policy_find.h"
 #include "rules.h"
@@ -29,125 +30,6 @@
 
 /* Rejected commits printed in full; past this, a count. */
 #define SHOWN_MAX 20
-
-/* --- the input lines --------------------------------------------------- */
-
-static int is_lower_hex(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
-int cg_receive_oid_is_zero(const char *hex)
-{
-	return hex[0] != '\0' && hex[strspn(hex, "0")] == '\0';
-}
-
-static int malformed(const char *line, size_t len, size_t lineno, const char *why)
-{
-	cg_buf esc = CG_BUF_INIT;
-	char *copy = cg_strndup(line, len < 200 ? len : 200);
-
-	cg_output_escape(&esc, copy, 0);
-	cg_error_set(CG_EUSAGE, "malformed input line %zu '%s%s': %s", lineno, esc.ptr,
-	             len > 200 ? "..." : "", why);
-	cg_buf_dispose(&esc);
-	free(copy);
-	return CG_EUSAGE;
-}
-
-static int valid_refname(const char *ref)
-{
-	int valid = 0;
-
-	return !strncmp(ref, "refs/", 5) && git_reference_name_is_valid(&valid, ref) == 0 && valid;
-}
-
-int cg_receive_parse_line(cg_receive_update *out, const char *line, size_t len,
-                          size_t lineno)
-{
-	const char *old = line, *new, *ref;
-	size_t hexlen;
-
-	memset(out, 0, sizeof(*out));
-	if (memchr(line, '\0', len))
-		return malformed(line, len, lineno, "it contains a NUL byte");
-	if (!(new = memchr(line, ' ', len)) || !(ref = memchr(new + 1, ' ', len - (size_t)(new + 1 - line))))
-		return malformed(line, len, lineno, "expected '<old-oid> <new-oid> <refname>'");
-	new++;
-	ref++;
-	hexlen = (size_t)(new - 1 - old);
-	if ((hexlen != 40 && hexlen != 64) || (size_t)(ref - 1 - new) != hexlen)
-		return malformed(line, len, lineno,
-		                 "the object ids must both have 40 (SHA-1) or 64 (SHA-256) hex digits");
-	if (!is_lower_hex(old, hexlen) || !is_lower_hex(new, hexlen))
-		return malformed(line, len, lineno, "an object id is not lowercase hex");
-	memcpy(out->old_oid, old, hexlen);
-	memcpy(out->new_oid, new, hexlen);
-	if (cg_receive_oid_is_zero(out->old_oid) && cg_receive_oid_is_zero(out->new_oid))
-		return malformed(line, len, lineno, "both object ids are zero");
-	out->ref = cg_strndup(ref, len - (size_t)(ref - line));
-	if (!valid_refname(out->ref)) {
-		free(out->ref);
-		out->ref = NULL;
-		return malformed(line, len, lineno, "the refname is not a valid 'refs/...' name");
-	}
-	return 0;
-}
-
-/* 1 with a line in `line` (newline removed), 0 at the end of input. */
-static int read_line(cg_buf *line, FILE *in, size_t lineno)
-{
-	int c;
-
-	cg_buf_clear(line);
-	while ((c = getc(in)) != EOF && c != '\n') {
-		if (line->size >= CG_RECEIVE_LINE_MAX)
-			return cg_error_set(CG_EUSAGE, "input line %zu is longer than %d bytes",
-			                    lineno, CG_RECEIVE_LINE_MAX);
-		cg_buf_putc(line, (char)c);
-	}
-	if (ferror(in))
-		return cg_error_set(CG_ERROR, "cannot read the standard input");
-	return c != EOF || line->size > 0;
-}
-
-int cg_receive_read(cg_receive_update **out, size_t *n, FILE *in)
-{
-	cg_receive_update *u = NULL;
-	cg_buf line = CG_BUF_INIT;
-	size_t alloc = 0, count = 0, lineno = 0;
-	int error;
-
-	while ((error = read_line(&line, in, ++lineno)) > 0) {
-		u = cg_array_grow(u, &alloc, count + 1, sizeof(*u));
-		if ((error = cg_receive_parse_line(&u[count], line.ptr, line.size, lineno)) < 0)
-			break;
-		count++;
-	}
-	cg_buf_dispose(&line);
-	if (error < 0) {
-		cg_receive_updates_free(u, count);
-		u = NULL;
-		count = 0;
-	}
-	*out = u;
-	*n = count;
-	return error < 0 ? error : 0;
-}
-
-void cg_receive_updates_free(cg_receive_update *updates, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(updates[i].ref);
-	free(updates);
-}
 
 /* --- one run of the hook ----------------------------------------------- */
 
@@ -323,68 +205,7 @@ static int open_quarantined(receive *rc)
 
 /* --- which ref moves (docs/server.md) ----------------------------------- */
 
-/* Symbolic refs followed before giving up, as git's own limit. */
-#define SYMREF_DEPTH_MAX 5
-
 #define REPLACE_REFS "refs/replace/"
-
-/* What GIT_NAMESPACE puts before every ref ("a/b": "refs/namespaces/a/
- * refs/namespaces/b/"), as git's expand_namespace does; "" without one. */
-static void namespace_prefix(cg_buf *out)
-{
-	const char *ns = getenv("GIT_NAMESPACE"), *end;
-
-	for (; ns && *ns; ns = *end ? end + 1 : end) {
-		end = ns + strcspn(ns, "/");
-		if (end > ns)
-			cg_buf_printf(out, "refs/namespaces/%.*s/", (int)(end - ns), ns);
-	}
-}
-
-/* `full` followed through symbolic refs: the ref an update of it moves. */
-static int follow_symrefs(cg_buf *full, git_repository *repo)
-{
-	git_reference *ref = NULL;
-	int depth, error = 0;
-
-	for (depth = 0; depth <= SYMREF_DEPTH_MAX; depth++) {
-		error = git_reference_lookup(&ref, repo, full->ptr);
-		if (error == GIT_ENOTFOUND)
-			return 0; /* a new ref, or a symref's unborn target */
-		if (error < 0)
-			return cg_error_prefix(cg_error_from_git("libgit2"), "cannot read '%s'", full->ptr);
-		if (git_reference_type(ref) != GIT_REFERENCE_SYMBOLIC) {
-			git_reference_free(ref);
-			return 0;
-		}
-		cg_buf_clear(full);
-		cg_buf_puts(full, git_reference_symbolic_target(ref));
-		git_reference_free(ref);
-	}
-	return cg_error_set(CG_ERROR, "'%s': more than %d symbolic refs in a chain", full->ptr,
-	                    SYMREF_DEPTH_MAX);
-}
-
-/*
- * Names the ref an update moves as git's receive-pack will: the pushed
- * name in the namespace, followed through symbolic refs (a push to a symref
- * moves its target), then without the namespace again, as server.refs and
- * the audit name refs. A ref outside the namespace keeps its full name.
- */
-static int resolve_ref(char **name, git_repository *repo, const char *prefix)
-{
-	cg_buf full = CG_BUF_INIT;
-	size_t len = strlen(prefix);
-	int error;
-
-	cg_buf_printf(&full, "%s%s", prefix, *name);
-	if ((error = follow_symrefs(&full, repo)) == 0) {
-		free(*name);
-		*name = cg_strdup(strncmp(full.ptr, prefix, len) ? full.ptr : full.ptr + len);
-	}
-	cg_buf_dispose(&full);
-	return error;
-}
 
 /* A replace ref makes every reader of the repository (server-side git, deploy
  * hooks, mirror clones) see another object in place of one already judged,
@@ -406,10 +227,10 @@ static int resolve_refs(receive *rc)
 	size_t i;
 	int error = 0;
 
-	namespace_prefix(&rc->namespace);
+	cg_refs_namespace_prefix(&rc->namespace);
 	cg_buf_printf(&rc->head, "%sHEAD", rc->namespace.ptr);
 	for (i = 0; i < rc->nupdates && !error; i++)
-		if ((error = resolve_ref(&rc->updates[i].ref, rc->repo, rc->namespace.ptr)) == 0)
+		if ((error = cg_refs_resolve(&rc->updates[i].ref, rc->repo, rc->namespace.ptr)) == 0)
 			error = refuse_replace_ref(rc, &rc->updates[i]);
 	return error;
 }

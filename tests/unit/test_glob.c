@@ -217,6 +217,8 @@ static void test_fs_key(void **state)
 		{ ".", 1, "." },                       { "..", 1, ".." },
 		{ "a.", 0, "a." },                     { "x:y/z", 1, "x/z" },
 		{ "\xc5\xbf\xc4\xb1", 0, "si" },       { "\xff\xfe", 0, "\xff\xfe" },
+		/* a leading '/' ends an empty component: nothing to trim */
+		{ "/b", 1, "/b" },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

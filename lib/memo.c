@@ -1,0 +1,125 @@
+#include "memo.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+/*
+ * The walk's memo: a ring of objects, oldest out first, with buckets by
+ * the id's first bytes so that a lookup costs a few comparisons.
+ */
+#define MEMO_SLOTS 1024
+#define MEMO_BUCKETS 2048 /* a power of two */
+#define MEMO_BYTES (32u * 1024 * 1024)
+
+struct cg_memo {
+	git_object *obj[MEMO_SLOTS];
+	size_t weight[MEMO_SLOTS];
+	int chain[MEMO_SLOTS];     /* the next slot in the same bucket, -1: none */
+	int bucket[MEMO_BUCKETS];  /* the first slot, -1: none */
+	size_t next, bytes;        /* `next`: the slot to fill, the oldest once full */
+};
+
+cg_memo *cg_memo_new(void)
+{
+	cg_memo *m = cg_calloc(1, sizeof(*m));
+
+	memset(m->chain, 0xff, sizeof(m->chain));
+	memset(m->bucket, 0xff, sizeof(m->bucket));
+	return m;
+}
+
+static size_t bucket_of(const git_oid *oid)
+{
+	return ((size_t)oid->id[0] | (size_t)oid->id[1] << 8) & (MEMO_BUCKETS - 1);
+}
+
+/* About what the object takes in memory, for the bound. */
+static size_t weight_of(git_object *obj)
+{
+	switch (git_object_type(obj)) {
+	case GIT_OBJECT_BLOB:
+		return (size_t)git_blob_rawsize((git_blob *)obj);
+	case GIT_OBJECT_TREE:
+		return 64 * git_tree_entrycount((git_tree *)obj) + 64;
+	case GIT_OBJECT_COMMIT:
+		return strlen(git_commit_message_raw((git_commit *)obj)) + 512;
+	default:
+		return 512;
+	}
+}
+
+static void memo_drop(cg_memo *m, size_t i)
+{
+	int *p;
+
+	if (!m->obj[i])
+		return;
+	for (p = &m->bucket[bucket_of(git_object_id(m->obj[i]))]; *p != (int)i; p = &m->chain[*p])
+		;
+	*p = m->chain[i];
+	m->bytes -= m->weight[i];
+	git_object_free(m->obj[i]);
+	m->obj[i] = NULL;
+}
+
+void cg_memo_free(cg_memo *memo)
+{
+	size_t i;
+
+	if (!memo)
+		return;
+	for (i = 0; i < MEMO_SLOTS; i++)
+		git_object_free(memo->obj[i]);
+	free(memo);
+}
+
+void cg_memo_find(git_object **out, cg_memo *memo, const git_oid *oid)
+{
+	int i;
+
+	*out = NULL;
+	for (i = memo ? memo->bucket[bucket_of(oid)] : -1; i >= 0; i = memo->chain[i])
+		if (git_oid_equal(git_object_id(memo->obj[i]), oid)) {
+			git_object_dup(out, memo->obj[i]);
+			return;
+		}
+}
+
+void cg_memo_keep(cg_memo *memo, git_object *obj)
+{
+	size_t w, i, b;
+
+	if (!memo || (w = weight_of(obj)) > MEMO_BYTES / 4)
+		return;
+	memo_drop(memo, memo->next);
+	for (i = 1; memo->bytes + w > MEMO_BYTES && i < MEMO_SLOTS; i++)
+		memo_drop(memo, (memo->next + i) % MEMO_SLOTS);
+	if (git_object_dup(&memo->obj[memo->next], obj) < 0) {
+		memo->obj[memo->next] = NULL;
+		return;
+	}
+	b = bucket_of(git_object_id(obj));
+	memo->weight[memo->next] = w;
+	memo->bytes += w;
+	memo->chain[memo->next] = memo->bucket[b];
+	memo->bucket[b] = (int)memo->next;
+	memo->next = (memo->next + 1) % MEMO_SLOTS;
+}
+
+int cg_memo_lookup(git_object **out, cg_memo *memo, git_repository *repo,
+                   const git_oid *oid, git_object_t type)
+{
+	int error;
+
+	cg_memo_find(out, memo, oid);
+	if (*out && (type == GIT_OBJECT_ANY || git_object_type(*out) == type))
+		return 0;
+	git_object_free(*out);
+	/* libgit2 1.8 leaves *out as it was when the type differs */
+	*out = NULL;
+	if ((error = git_object_lookup(out, repo, oid, type)) == 0)
+		cg_memo_keep(memo, *out);
+	return error;
+}

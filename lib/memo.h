@@ -1,0 +1,30 @@
+/*
+ * memo.h: a bounded memo of the objects a walk over history reads, so that
+ * the commits after it do not read and inflate them again.
+ */
+#ifndef CG_MEMO_H
+#define CG_MEMO_H
+
+#include <git2.h>
+
+/* Objects kept along a walk over history for the commits after: a
+ * commit's parent and its root tree are what the previous commit read, its
+ * parent's version of a changed directory and CHANGELOG what an earlier
+ * commit there read. Without libgit2's object cache (off on long walks, see
+ * hooks/pre-receive.c) they would be read and inflated again. Bounded in count
+ * and bytes, whatever the walk's length. */
+typedef struct cg_memo cg_memo;
+
+cg_memo *cg_memo_new(void);
+void cg_memo_free(cg_memo *memo);
+
+/* git_object_lookup through `memo` (may be NULL): the caller frees `out`. */
+int cg_memo_lookup(git_object **out, cg_memo *memo, git_repository *repo,
+                   const git_oid *oid, git_object_t type);
+
+/* For a caller that must see an object's header before reading it: the
+ * object when the memo has it (*out NULL otherwise), and keeping one read. */
+void cg_memo_find(git_object **out, cg_memo *memo, const git_oid *oid);
+void cg_memo_keep(cg_memo *memo, git_object *obj);
+
+#endif
