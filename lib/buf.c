@@ -96,7 +96,8 @@ static void grow(cg_buf *buf, size_t extra)
 void cg_buf_put(cg_buf *buf, const void *data, size_t len)
 {
 	grow(buf, len);
-	memcpy(buf->ptr + buf->size, data, len);
+	if (len) /* `data` may be NULL for nothing, which memcpy must not be given */
+		memcpy(buf->ptr + buf->size, data, len);
 	buf->size += len;
 	buf->ptr[buf->size] = '\0';
 }

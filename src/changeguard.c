@@ -360,7 +360,7 @@ static int cmd_check(const cg_args *p, const options *o)
 	int staged = o->staged != NULL || !p->nargs, error;
 	git_repository *repo = NULL;
 	cg_policy *policy = NULL;
-	cg_checklist *run = cg_checklist_new();
+	cg_checklist *run;
 	cg_check *c = NULL;
 
 	if (strcmp(format, "text") && strcmp(format, "json")) {
@@ -371,6 +371,7 @@ static int cmd_check(const cg_args *p, const options *o)
 		fprintf(stderr, "error: --staged and --message take neither revisions nor --policy\n");
 		return CG_EXIT_USAGE;
 	}
+	run = cg_checklist_new();
 	if (staged && (error = open_staged(&c)) == 0)
 		error = cg_checklist_staged(run, c, o->message);
 	else if (!staged)
