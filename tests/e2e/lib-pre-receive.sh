@@ -79,17 +79,6 @@ server_policy() {
 	cat >"$1/changeguard.yml"
 }
 
-# refused_push REF...: the push must be refused and the server's refs stay as
-# they were. Stderr in $TRASH_DIRECTORY/err.
-refused_push() {
-	srv=$(git remote get-url origin) &&
-	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.before" &&
-	test_must_fail git push "$@" 2>"$TRASH_DIRECTORY/err" &&
-	test_grep "pre-receive hook declined" "$TRASH_DIRECTORY/err" &&
-	git -C "$srv" for-each-ref >"$TRASH_DIRECTORY/refs.after" &&
-	test_cmp "$TRASH_DIRECTORY/refs.before" "$TRASH_DIRECTORY/refs.after"
-}
-
 # commit_all MSG [git-commit options]: commits what is staged with a fresh entry, hooks off.
 commit_all() {
 	ca_msg=$1 && shift && add_entry "$ca_msg" && git add CHANGELOG.md &&
