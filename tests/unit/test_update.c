@@ -2,7 +2,7 @@
  * each way of moving a ref, judged by its tree before and after. */
 #define _XOPEN_SOURCE 700
 
-#include "scratch.h"
+#include "scratch_fixture.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,9 +20,7 @@
 #define E2 "- 2026-01-02T00:00:00Z a: second\n"
 
 typedef struct {
-	char dir[256];
-	git_repository *repo;
-	cg_policy *policy;
+	scratch_fixture s;
 	git_oid a, b, c, m, u, d, e; /* see setup */
 } fixture;
 
@@ -38,19 +36,19 @@ static void commit(git_oid *out, fixture *f, const char *msg, const git_oid *par
 	git_oid blob, tree_id;
 	size_t k;
 
-	assert_int_equal(git_treebuilder_new(&tb, f->repo, NULL), 0);
+	assert_int_equal(git_treebuilder_new(&tb, f->s.repo, NULL), 0);
 	for (; *files; files += 2) {
-		assert_int_equal(git_blob_create_from_buffer(&blob, f->repo, files[1], strlen(files[1])), 0);
+		assert_int_equal(git_blob_create_from_buffer(&blob, f->s.repo, files[1], strlen(files[1])), 0);
 		assert_int_equal(git_treebuilder_insert(NULL, tb, files[0], &blob, GIT_FILEMODE_BLOB), 0);
 	}
 	assert_int_equal(git_treebuilder_write(&tree_id, tb), 0);
-	assert_int_equal(git_tree_lookup(&tree, f->repo, &tree_id), 0);
+	assert_int_equal(git_tree_lookup(&tree, f->s.repo, &tree_id), 0);
 	for (k = 0; k < n; k++) {
-		assert_int_equal(git_commit_lookup(&owned[k], f->repo, &parents[k]), 0);
+		assert_int_equal(git_commit_lookup(&owned[k], f->s.repo, &parents[k]), 0);
 		pc[k] = owned[k];
 	}
 	assert_int_equal(git_signature_new(&sig, "Dev", "dev@example.com", 1767225600, 0), 0);
-	assert_int_equal(git_commit_create(out, f->repo, NULL, sig, sig, NULL, msg, tree, n, pc), 0);
+	assert_int_equal(git_commit_create(out, f->s.repo, NULL, sig, sig, NULL, msg, tree, n, pc), 0);
 	for (k = 0; k < n; k++)
 		git_commit_free(owned[k]);
 	git_signature_free(sig);
@@ -77,10 +75,7 @@ static int setup(void **state)
 	const char *fd[] = { "CHANGELOG.md", E1, ".mcp.json", "v2", NULL };
 	git_oid parents[2];
 
-	git_libgit2_init();
-	assert_int_equal(scratch_make(f->dir, sizeof(f->dir), "update"), 0);
-	assert_int_equal(git_repository_init(&f->repo, f->dir, 1), 0);
-	assert_int_equal(cg_policy_default(&f->policy), 0);
+	assert_int_equal(scratch_fixture_open(&f->s, "update", 1), 0);
 	commit(&f->a, f, "a", NULL, 0, fa);
 	commit(&f->b, f, "b" SIGNED, &f->a, 1, fb);
 	commit(&f->c, f, "c", &f->a, 1, fc);
@@ -98,11 +93,8 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	cg_policy_free(f->policy);
-	git_repository_free(f->repo);
-	scratch_remove(f->dir);
+	scratch_fixture_close(&f->s);
 	free(f);
-	git_libgit2_shutdown();
 	return 0;
 }
 
@@ -131,7 +123,7 @@ static void test_judge(void **state)
 		{ "onto another branch's older tip", &f->b, &f->c, 1, 1 },
 		{ "same tree", &f->b, &f->e, 0, 0 },
 	};
-	cg_update_opts o = { f->repo, f->policy, NULL, NULL, 0 };
+	cg_update_opts o = { f->s.repo, f->s.policy, NULL, NULL, 0 };
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -148,11 +140,11 @@ static void test_judge(void **state)
 static void test_rewind_allowed(void **state)
 {
 	fixture *f = *state;
-	cg_update_opts o = { f->repo, f->policy, NULL, NULL, 0 };
+	cg_update_opts o = { f->s.repo, f->s.policy, NULL, NULL, 0 };
 	git_config *cfg = NULL;
 	cg_result *r = NULL;
 
-	assert_int_equal(git_repository_config(&cfg, f->repo), 0);
+	assert_int_equal(git_repository_config(&cfg, f->s.repo), 0);
 	assert_int_equal(git_config_set_multivar(cfg, "changeguard.allowRewind", "^$", "refs/heads/m*"), 0);
 	assert_int_equal(cg_update_judge(&r, &o, "refs/heads/main", &f->b, &f->a), 0);
 	assert_int_equal(r->nfindings, 0);
