@@ -413,9 +413,14 @@ static int literal_byte(const struct tok *t, int *folded)
 
 	if (t->kind != TOK_ONE)
 		return -1;
-	for (int c = 0; c < 256 && n <= 2; c++) {
-		if (set_has(t->set, (unsigned)c) && n++ == 0)
-			first = c;
+	/* A byte of the set at a time: a policy's globs have thousands of
+	 * tokens, compiled by every hook run, and most of each set is empty. */
+	for (int i = 0; i < 32 && n <= 2; i++) {
+		if (!t->set[i])
+			continue;
+		if (first < 0)
+			first = i * 8 + __builtin_ctz(t->set[i]);
+		n += __builtin_popcount(t->set[i]);
 	}
 	if (n == 1)
 		return first;
