@@ -170,7 +170,8 @@ test_expect_success 'rebase, cherry-pick and squash keep the approval; the serve
 	trailer=$(approve ada) && git commit -q -m "mcp s" --trailer "$trailer" &&
 	git reset -q --soft HEAD~2 && git commit -q -m "y and mcp s" --trailer "$trailer" &&
 	git push -q origin squashed &&
-	changeguard check main..squashed main..other main..topic >../check &&
+	changeguard check --format json main..squashed main..other main..topic >../check &&
+	test_grep "\"source\":\"signature\",\"name\":\"SHA256:[^\"]*\",\"reason\":\".mcp.json\",\"authorizer\":\"ada@example.com\"" ../check &&
 	changelog-audit history main~1..squashed >../history
 '
 
