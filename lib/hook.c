@@ -137,13 +137,11 @@ static cg_record *staged_record(cg_check *c, cg_hook_kind kind, const cg_result 
 	return rec;
 }
 
-/* A failure before a verdict: fail closed unless the policy says warn. A
- * bad policy or bad usage is never waved through: fixing it is the way on. */
+/* A failure before a verdict: fail closed unless the policy says warn. */
 static int fail(const cg_output *o, cg_check *c, cg_hook_kind kind, int error,
                 int64_t start)
 {
-	const cg_policy *p = c ? cg_check_policy(c) : NULL;
-	int warn = error != CG_EPOLICY && error != CG_EUSAGE && p && p->audit.on_error_warn;
+	int warn = cg_record_error_goes_ahead(c ? cg_check_policy(c) : NULL, error);
 	char *msg = cg_strdup(cg_error_last());
 	cg_record *rec;
 

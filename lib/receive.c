@@ -555,6 +555,7 @@ static int check_one(receive *rc, checked_commit *c)
 	opts.pusher = rc->pusher;
 	opts.push_skip_reason = rc->skip_reason;
 	opts.memo = rc->memo;
+	opts.stop_us = rc->stop_us;
 	if ((error = cg_walk_commit_ext(&c->result, rc->repo, rc->policy, commit, &opts)) < 0) {
 		cg_error_prefix(error, "cannot check commit %s", c->oid);
 	} else {
@@ -866,7 +867,7 @@ static void attach(receive *rc, cg_oidmap *at, size_t update, const git_oid *tip
  * other side's files and a force push to an older commit. */
 static int judge_updates(receive *rc, const git_oid *tips)
 {
-	cg_update_opts o = { rc->repo, rc->policy, rc->pusher, rc->memo, rc->stop_us };
+	cg_update_opts o = { rc->repo, rc->policy, rc->pusher, rc->memo, rc->stop_us, 0 };
 	cg_oidmap *at = cg_oidmap_new();
 	size_t i;
 	int error = 0;

@@ -169,10 +169,15 @@ int cg_record_write(cg_record *rec, int64_t duration_us)
 	return error;
 }
 
+int cg_record_error_goes_ahead(const cg_policy *policy, int error)
+{
+	return policy && policy->audit.on_error_warn && error != CG_EPOLICY && error != CG_EUSAGE;
+}
+
 int cg_record_write_or_warn(cg_record *rec, int64_t duration_us, const cg_output *o,
                             const char *subject, const char *policy_file)
 {
-	int warn = rec->policy && rec->policy->audit.on_error_warn;
+	int warn = cg_record_error_goes_ahead(rec->policy, CG_ERROR);
 	cg_buf hint = CG_BUF_INIT;
 
 	if (cg_record_write(rec, duration_us) == 0)

@@ -47,6 +47,11 @@ void cg_record_fail(cg_record *rec, const char *message);
  * one commit also has it in the run's own columns. */
 int cg_record_write(cg_record *rec, int64_t duration_us);
 
+/* Whether audit.on_error: warn lets a failure with `error` go ahead under
+ * `policy` (NULL: no policy loaded, so no). A bad policy or bad usage never
+ * does: fixing it is the way on. The one place on_error is read. */
+int cg_record_error_goes_ahead(const cg_policy *policy, int error);
+
 /* The audit trail is part of the decision: writes the run and, when it
  * cannot, prints why on `o` and returns CG_ERROR, unless the policy says
  * audit.on_error: warn, when it says that `subject` ("the commit", "the

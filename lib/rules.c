@@ -35,6 +35,7 @@ typedef struct {
 	changelog_state *logs;
 	size_t nlogs, alogs;
 	cg_buf scratch;
+	int error;               /* a search of a merge's sides that failed */
 } evaluation;
 
 /* --- which CHANGELOG a path needs ------------------------------------- */
@@ -731,16 +732,23 @@ static int has_waiver(const cg_result *r, const char *rule, const char *reason,
 	return 0;
 }
 
+/* Whether the merged side made this change of a merge with a sign-off. A
+ * search that cannot finish (a deadline, a missing object) is the
+ * evaluation's error, not a missing sign-off: the refusal must say why. */
+static int merged_signed(evaluation *ev, const cg_protect_group *g, const cg_change *c)
+{
+	const cg_rules_input *in = ev->in;
+	int authorized = 0, error;
+
+	if (!in->first_parent || !in->merge_authorized || ev->error)
+		return 0;
+	if ((error = in->merge_authorized(&authorized, g, c, in->merge_payload)) < 0)
+		ev->error = error;
+	return !error && authorized;
+}
+
 /* Checks one group; a group of the same name from the policy in force
  * (see check_protected) may come through here twice, hence no duplicates. */
-/* Whether the merged side made this change of a merge with a sign-off. */
-static int merged_signed(const cg_rules_input *in, const cg_protect_group *g, const cg_change *c)
-{
-	int authorized = 0;
-
-	return in->first_parent && in->merge_authorized &&
-	       in->merge_authorized(&authorized, g, c, in->merge_payload) == 0 && authorized;
-}
 
 /* --- signed approvals (verify: signature) ------------------------------ */
 
@@ -824,7 +832,7 @@ static void check_signed_group(evaluation *ev, const cg_protect_group *g, const 
 
 	for (i = 0; i < n; i++) {
 		const cg_change *c = cg_changes_get(changes, i);
-		if (cg_rules_protected_change(g, c) && !merged_signed(in, g, c)) {
+		if (cg_rules_protected_change(g, c) && !merged_signed(ev, g, c)) {
 			mine[k++] = c;
 			cg_buf_printf(paths, "%s%s", paths->size ? ", " : "", c->path);
 		}
@@ -872,7 +880,7 @@ static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths
 	}
 	for (i = 0; i < n; i++) {
 		const cg_change *c = cg_changes_get(changes, i);
-		if ((problem = cg_rules_protected_change(g, c)) == NULL || (!ok && merged_signed(in, g, c)))
+		if ((problem = cg_rules_protected_change(g, c)) == NULL || (!ok && merged_signed(ev, g, c)))
 			continue;
 		cg_buf_printf(paths, "%s%s", paths->size ? ", " : "", c->path);
 		if (!ok && !has_finding(ev->result, rule.ptr, c->path))
@@ -919,7 +927,7 @@ static cg_verdict decide(const cg_rules_input *in, const cg_result *r)
 
 int cg_rules_evaluate(cg_result **out, const cg_rules_input *in)
 {
-	evaluation ev = { in, cg_calloc(1, sizeof(cg_result)), NULL, 0, 0, NULL, 0, 0, CG_BUF_INIT };
+	evaluation ev = { in, cg_calloc(1, sizeof(cg_result)), NULL, 0, 0, NULL, 0, 0, CG_BUF_INIT, 0 };
 	size_t i, k;
 	int error;
 
@@ -927,7 +935,8 @@ int cg_rules_evaluate(cg_result **out, const cg_rules_input *in)
 	if (!error) {
 		apply_skip(&ev);
 		check_protected(&ev);
-		ev.result->verdict = decide(in, ev.result);
+		if ((error = ev.error) == 0)
+			ev.result->verdict = decide(in, ev.result);
 	}
 	for (i = 0; i < ev.nreqs; i++) {
 		for (k = 0; k < 3; k++)

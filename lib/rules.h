@@ -16,7 +16,8 @@
 #include "trailers.h"
 
 /* For a merge: sets *authorized when the change `c` it brings to its first
- * parent is one the merged side made with a sign-off for `g`. */
+ * parent is one the merged side made with a sign-off for `g`. A negative
+ * code (the search could not finish) fails the whole evaluation. */
 typedef int (*cg_rules_merge_fn)(int *authorized, const cg_protect_group *g,
                                  const cg_change *c, void *payload);
 

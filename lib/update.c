@@ -258,6 +258,8 @@ static int collect_from(judgement *j, git_commit *commit)
 		goto done;
 	opts.pusher = j->o->pusher;
 	opts.memo = j->o->memo;
+	opts.stop_us = j->o->stop_us;
+	opts.merge_depth = j->o->merge_depth;
 	for (i = 0; i < j->npending && !error; i++) {
 		protected_change *p = &j->pending[i];
 		if ((error = content_of(&now, tree, p->path)) < 0 ||
@@ -498,6 +500,10 @@ int cg_update_chain(int *found, const cg_update_opts *opts, const cg_protect_gro
 	judgement j;
 	int error;
 
+	if (opts->merge_depth > CG_UPDATE_MAX_MERGE_DEPTH)
+		return cg_error_set(CG_ELIMIT, "merges are nested more than %d deep around the change "
+		                    "to %s; merge the branches in smaller steps",
+		                    CG_UPDATE_MAX_MERGE_DEPTH, c->path);
 	judgement_init(&j, opts, "a merge", base, tips, ntips);
 	add_pending(&j, g, c);
 	error = collect_edges(&j);

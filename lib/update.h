@@ -18,7 +18,12 @@ typedef struct {
 	const char *pusher;   /* for the sign-offs of the range's commits; may be NULL */
 	cg_memo *memo;        /* may be NULL */
 	int64_t stop_us;      /* cg_clock_now_us() past which the search gives up; 0: never */
+	unsigned merge_depth; /* merges whose sides are being searched around this one */
 } cg_update_opts;
+
+/* Merges nested in each other's sides deeper than this are not searched
+ * (CG_ELIMIT): each level is a walk of its own, and the stack is finite. */
+#define CG_UPDATE_MAX_MERGE_DEPTH 64
 
 /*
  * Judges moving `ref` from the commit `old_tip` to the commit `new_tip`

@@ -68,6 +68,8 @@ static int merge_input(cg_rules_input *in, cg_update_merge *sides, git_oid **ids
 	sides->opts.policy = policy;
 	sides->opts.pusher = opts->pusher;
 	sides->opts.memo = opts->memo;
+	sides->opts.stop_us = opts->stop_us;
+	sides->opts.merge_depth = opts->merge_depth + 1;
 	*ids = cg_calloc(np, sizeof(**ids));
 	for (k = 0; k < np; k++)
 		git_oid_cpy(&(*ids)[k], git_commit_parent_id(commit, k));

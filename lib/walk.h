@@ -6,6 +6,7 @@
 #define CG_WALK_H
 
 #include <git2.h>
+#include <stdint.h>
 #include "changes.h"
 #include "policy.h"
 #include "rules.h"
@@ -24,9 +25,11 @@ typedef struct {
 	cg_changes **changes;          /* when set, receives the commit's change set, which
 	                                * the caller frees: computing it again would read
 	                                * the same trees twice */
+	int64_t stop_us;               /* the deadline of a merge's chain search; 0: never */
+	unsigned merge_depth;          /* merges being judged around this commit */
 } cg_walk_commit_opts;
 
-#define CG_WALK_COMMIT_OPTS_INIT { NULL, NULL, NULL, NULL }
+#define CG_WALK_COMMIT_OPTS_INIT { NULL, NULL, NULL, NULL, 0, 0 }
 
 int cg_walk_commit_ext(cg_result **out, git_repository *repo, const cg_policy *policy,
                        git_commit *commit, const cg_walk_commit_opts *opts);

@@ -12,25 +12,8 @@
 #include "buf.h"
 #include "changelog.h"
 #include "error.h"
+#include "entry_pattern.h"
 #include "fixtures.h"
-
-static const char default_pattern[] =
-	"^\\s*(?:[-*]|#{2,4})\\s+(?<ts>\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?Z)\\b";
-
-static cg_pattern *entry;
-
-static int setup(void **state)
-{
-	(void)state;
-	return cg_pattern_compile(&entry, default_pattern, 0);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	cg_pattern_free(entry);
-	return 0;
-}
 
 static cg_changelog *parse(const char *text)
 {

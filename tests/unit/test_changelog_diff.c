@@ -14,12 +14,8 @@
 
 #include "buf.h"
 #include "changelog.h"
+#include "entry_pattern.h"
 #include "fixtures.h"
-
-static const char default_pattern[] =
-	"^\\s*(?:[-*]|#{2,4})\\s+(?<ts>\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?Z)\\b";
-
-static cg_pattern *entry;
 
 /* The delta's lines as text, in file order. Line numbers are left out:
  * of two identical lines, either may be the one reported. */
@@ -191,19 +187,6 @@ static void test_corpus_edits(void **state)
 	cg_buf_dispose(&path);
 	if (!done)
 		skip();
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return cg_pattern_compile(&entry, default_pattern, 0);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	cg_pattern_free(entry);
-	return 0;
 }
 
 int main(void)

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "scratch.h"
+#include "scratch_fixture.h"
 
 #include <git2.h>
 #include <string.h>
@@ -72,19 +72,13 @@ static const record_case cases[] = {
 	  "allowed", NULL, "refs/heads/main", NULL, 0, 0, 0, NULL, NULL },
 };
 
-typedef struct {
-	char dir[4096];
-	git_repository *repo;
-	cg_policy *policy;
-} fixture;
+typedef scratch_fixture fixture;
 
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
 
-	git_libgit2_init();
-	if (scratch_make(f->dir, sizeof(f->dir), "record") < 0 ||
-	    git_repository_init(&f->repo, f->dir, 0) < 0 || cg_policy_default(&f->policy) < 0)
+	if (!f || scratch_fixture_open(f, "record", 0) < 0)
 		return -1;
 	setenv("GIT_AUTHOR_NAME", "Ann", 1);
 	setenv("GIT_AUTHOR_EMAIL", "ann@example.com", 1);
@@ -98,11 +92,8 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	cg_policy_free(f->policy);
-	git_repository_free(f->repo);
-	scratch_remove(f->dir);
+	scratch_fixture_close(f);
 	free(f);
-	git_libgit2_shutdown();
 	return 0;
 }
 
@@ -254,12 +245,41 @@ static void test_write_or_warn(void **state)
 	}
 }
 
+/* on_error: warn lets runtime and audit failures go ahead, never a bad
+ * policy or bad usage, and nothing without a policy. */
+static void test_error_goes_ahead(void **state)
+{
+	static const struct {
+		const char *yaml; /* NULL: no policy loaded */
+		int error, want;
+	} rows[] = {
+		{ "audit:\n  on_error: warn\n", CG_ERROR, 1 },
+		{ "audit:\n  on_error: warn\n", CG_EPOLICY, 0 },
+		{ "audit:\n  on_error: warn\n", CG_EUSAGE, 0 },
+		{ "audit:\n  on_error: block\n", CG_ERROR, 0 },
+		{ NULL, CG_ERROR, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		cg_policy *p = NULL;
+
+		if (rows[i].yaml)
+			assert_int_equal(cg_policy_load_buffer(&p, rows[i].yaml, strlen(rows[i].yaml), "X.yml"), 0);
+		if (cg_record_error_goes_ahead(p, rows[i].error) != rows[i].want)
+			fail_msg("row %zu: want %d", i, rows[i].want);
+		cg_policy_free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runs_read_back),
 		cmocka_unit_test(test_audit_path),
 		cmocka_unit_test(test_write_or_warn),
+		cmocka_unit_test(test_error_goes_ahead),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

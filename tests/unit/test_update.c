@@ -2,7 +2,7 @@
  * each way of moving a ref, judged by its tree before and after. */
 #define _XOPEN_SOURCE 700
 
-#include "scratch.h"
+#include "scratch_fixture.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,18 +12,18 @@
 
 #include <string.h>
 
+#include "error.h"
 #include "policy.h"
 #include "update.h"
+#include "walk.h"
 
 #define SIGNED "\n\nMCP-Authorized-By: Alice <alice@example.com>\n"
 #define E1 "- 2026-01-01T00:00:00Z a: first\n"
 #define E2 "- 2026-01-02T00:00:00Z a: second\n"
 
 typedef struct {
-	char dir[256];
-	git_repository *repo;
-	cg_policy *policy;
-	git_oid a, b, c, m, u, d, e; /* see setup */
+	scratch_fixture s;
+	git_oid a, b, c, m, n, u, d, e; /* see setup */
 } fixture;
 
 /* A commit of root files (`files`: name, content, ..., NULL) on `parents`. */
@@ -38,19 +38,19 @@ static void commit(git_oid *out, fixture *f, const char *msg, const git_oid *par
 	git_oid blob, tree_id;
 	size_t k;
 
-	assert_int_equal(git_treebuilder_new(&tb, f->repo, NULL), 0);
+	assert_int_equal(git_treebuilder_new(&tb, f->s.repo, NULL), 0);
 	for (; *files; files += 2) {
-		assert_int_equal(git_blob_create_from_buffer(&blob, f->repo, files[1], strlen(files[1])), 0);
+		assert_int_equal(git_blob_create_from_buffer(&blob, f->s.repo, files[1], strlen(files[1])), 0);
 		assert_int_equal(git_treebuilder_insert(NULL, tb, files[0], &blob, GIT_FILEMODE_BLOB), 0);
 	}
 	assert_int_equal(git_treebuilder_write(&tree_id, tb), 0);
-	assert_int_equal(git_tree_lookup(&tree, f->repo, &tree_id), 0);
+	assert_int_equal(git_tree_lookup(&tree, f->s.repo, &tree_id), 0);
 	for (k = 0; k < n; k++) {
-		assert_int_equal(git_commit_lookup(&owned[k], f->repo, &parents[k]), 0);
+		assert_int_equal(git_commit_lookup(&owned[k], f->s.repo, &parents[k]), 0);
 		pc[k] = owned[k];
 	}
 	assert_int_equal(git_signature_new(&sig, "Dev", "dev@example.com", 1767225600, 0), 0);
-	assert_int_equal(git_commit_create(out, f->repo, NULL, sig, sig, NULL, msg, tree, n, pc), 0);
+	assert_int_equal(git_commit_create(out, f->s.repo, NULL, sig, sig, NULL, msg, tree, n, pc), 0);
 	for (k = 0; k < n; k++)
 		git_commit_free(owned[k]);
 	git_signature_free(sig);
@@ -63,6 +63,7 @@ static void commit(git_oid *out, fixture *f, const char *msg, const git_oid *par
  * b (a): a second entry, .mcp.json v2, signed
  * c (a): an old branch's own work, v1
  * m (c, b): `git merge -s ours` of b into c: c's tree
+ * n (c, b): a merge of b into c that takes b's signed change
  * u (b): .mcp.json v3, unsigned
  * d (b): the second entry dropped
  * e (b): no change at all
@@ -75,18 +76,17 @@ static int setup(void **state)
 	const char *fc[] = { "CHANGELOG.md", E1, ".mcp.json", "v1", "a.c", "x", NULL };
 	const char *fu[] = { "CHANGELOG.md", E2 E1, ".mcp.json", "v3", NULL };
 	const char *fd[] = { "CHANGELOG.md", E1, ".mcp.json", "v2", NULL };
+	const char *fn[] = { "CHANGELOG.md", E2 E1, ".mcp.json", "v2", "a.c", "x", NULL };
 	git_oid parents[2];
 
-	git_libgit2_init();
-	assert_int_equal(scratch_make(f->dir, sizeof(f->dir), "update"), 0);
-	assert_int_equal(git_repository_init(&f->repo, f->dir, 1), 0);
-	assert_int_equal(cg_policy_default(&f->policy), 0);
+	assert_int_equal(scratch_fixture_open(&f->s, "update", 1), 0);
 	commit(&f->a, f, "a", NULL, 0, fa);
 	commit(&f->b, f, "b" SIGNED, &f->a, 1, fb);
 	commit(&f->c, f, "c", &f->a, 1, fc);
 	parents[0] = f->c;
 	parents[1] = f->b;
 	commit(&f->m, f, "m", parents, 2, fc);
+	commit(&f->n, f, "n", parents, 2, fn);
 	commit(&f->u, f, "u", &f->b, 1, fu);
 	commit(&f->d, f, "d", &f->b, 1, fd);
 	commit(&f->e, f, "e", &f->b, 1, fb);
@@ -98,11 +98,8 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	cg_policy_free(f->policy);
-	git_repository_free(f->repo);
-	scratch_remove(f->dir);
+	scratch_fixture_close(&f->s);
 	free(f);
-	git_libgit2_shutdown();
 	return 0;
 }
 
@@ -131,7 +128,7 @@ static void test_judge(void **state)
 		{ "onto another branch's older tip", &f->b, &f->c, 1, 1 },
 		{ "same tree", &f->b, &f->e, 0, 0 },
 	};
-	cg_update_opts o = { f->repo, f->policy, NULL, NULL, 0 };
+	cg_update_opts o = { f->s.repo, f->s.policy, NULL, NULL, 0, 0 };
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -148,11 +145,11 @@ static void test_judge(void **state)
 static void test_rewind_allowed(void **state)
 {
 	fixture *f = *state;
-	cg_update_opts o = { f->repo, f->policy, NULL, NULL, 0 };
+	cg_update_opts o = { f->s.repo, f->s.policy, NULL, NULL, 0, 0 };
 	git_config *cfg = NULL;
 	cg_result *r = NULL;
 
-	assert_int_equal(git_repository_config(&cfg, f->repo), 0);
+	assert_int_equal(git_repository_config(&cfg, f->s.repo), 0);
 	assert_int_equal(git_config_set_multivar(cfg, "changeguard.allowRewind", "^$", "refs/heads/m*"), 0);
 	assert_int_equal(cg_update_judge(&r, &o, "refs/heads/main", &f->b, &f->a), 0);
 	assert_int_equal(r->nfindings, 0);
@@ -164,11 +161,46 @@ static void test_rewind_allowed(void **state)
 	git_config_free(cfg);
 }
 
+/* A merge's search of its sides for the signed change keeps the walk's
+ * deadline, and stops at a depth of nested merges. */
+static void test_merge_search_limits(void **state)
+{
+	fixture *f = *state;
+	const struct {
+		const char *what;
+		int64_t stop_us;
+		unsigned depth;
+		int want;
+	} cases[] = {
+		{ "no limit reached", 0, 0, 0 },
+		{ "deadline passed", 1, 0, CG_ELIMIT },
+		{ "nested too deep", 0, CG_UPDATE_MAX_MERGE_DEPTH, CG_ELIMIT },
+	};
+	git_commit *n = NULL;
+	size_t i;
+
+	assert_int_equal(git_commit_lookup(&n, f->s.repo, &f->n), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cg_walk_commit_opts opts = CG_WALK_COMMIT_OPTS_INIT;
+		cg_result *r = NULL;
+
+		print_message("%s\n", cases[i].what);
+		opts.stop_us = cases[i].stop_us;
+		opts.merge_depth = cases[i].depth;
+		assert_int_equal(cg_walk_commit_ext(&r, f->s.repo, f->s.policy, n, &opts), cases[i].want);
+		if (!cases[i].want)
+			assert_int_equal(r->nfindings, 0);
+		cg_result_free(r);
+	}
+	git_commit_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_rewind_allowed),
+		cmocka_unit_test(test_merge_search_limits),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
