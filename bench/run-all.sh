@@ -1,5 +1,5 @@
 #!/bin/sh
-# run-all.sh: the six benchmarks of docs/benchmarks.md, in order, appending
+# run-all.sh: the seven benchmarks of docs/benchmarks.md, in order, appending
 # to bench/results.md (see bench/lib.sh for the environment it honours).
 # Builds $CG_BUILD_DIR (default build-bench, Release) first when missing.
 . "$(dirname "$0")/lib.sh"
@@ -22,8 +22,8 @@ start=$(date +%s)
 		"$(pre-commit --version 2>/dev/null || echo 'no pre-commit framework')"
 	test -z "${CG_BENCH_NOTE:-}" || printf -- '- note: %s\n' "$CG_BENCH_NOTE"
 } | tee -a "$RESULTS"
-for b in 1-pre-commit 2-commit 3-startup 4-frameworks 5-pre-receive 6-audit; do
+for b in 1-pre-commit 2-commit 3-startup 4-frameworks 5-pre-receive 6-audit 7-approval; do
 	echo "bench: $b" >&2
 	sh "$BENCH_DIR/$b.sh" || echo "bench: $b failed" | tee -a "$RESULTS"
 done
-printf '\nAll six in %d s.\n' $(( $(date +%s) - start )) | tee -a "$RESULTS"
+printf '\nAll seven in %d s.\n' $(( $(date +%s) - start )) | tee -a "$RESULTS"

@@ -22,19 +22,21 @@ _changeguard()
 	sub=${COMP_WORDS[2]}
 
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "install uninstall init entry check policy doctor help --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "install uninstall init entry check approve policy doctor help --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in
 	--format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
 	--dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--policy|--message) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--policy|--message|--key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--commit) _changeguard_revs "$cur"; return ;;
 	esac
 	case $cmd in
 	install) COMPREPLY=($(compgen -W "--server --help" -- "$cur")) ;;
 	uninstall|doctor) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
 	init) COMPREPLY=($(compgen -d -- "$cur")) ;;
 	entry) COMPREPLY=($(compgen -W "--dir --force --help" -- "$cur")) ;;
+	approve) COMPREPLY=($(compgen -W "--commit --key --help" -- "$cur")) ;;
 	check)
 		case $cur in
 		-*) COMPREPLY=($(compgen -W "--staged --message --format --policy --help" -- "$cur")) ;;
@@ -46,7 +48,7 @@ _changeguard()
 		elif [ "$sub" = validate ]; then
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
-	help) COMPREPLY=($(compgen -W "install uninstall init entry check policy doctor" -- "$cur")) ;;
+	help) COMPREPLY=($(compgen -W "install uninstall init entry check approve policy doctor" -- "$cur")) ;;
 	esac
 }
 

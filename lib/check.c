@@ -304,6 +304,11 @@ const cg_policy *cg_check_policy(const cg_check *c)
 	return c->policy;
 }
 
+const cg_changes *cg_check_changes(const cg_check *c)
+{
+	return c->changes;
+}
+
 git_repository *cg_check_repository(const cg_check *c)
 {
 	return c->repo;

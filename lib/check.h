@@ -38,6 +38,7 @@ void cg_check_trailer_opts(cg_check *c, cg_trailer_opts *opts);
 int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t len);
 
 const cg_policy *cg_check_policy(const cg_check *c);
+const cg_changes *cg_check_changes(const cg_check *c);
 git_repository *cg_check_repository(const cg_check *c);
 void cg_check_free(cg_check *c);
 

@@ -855,7 +855,7 @@ static const field_kind K_DURATION = { read_duration, format_duration };
 
 /* In the order of the enums of policy.h. */
 static const char *const changelog_modes[] = { "nearest", "every-directory", "root", NULL };
-static const char *const verify_modes[] = { "pusher", "trailer", NULL };
+static const char *const verify_modes[] = { "pusher", "trailer", "signature", NULL };
 static const char *const on_error_modes[] = { "block", "warn", NULL };
 
 #define P(member) offsetof(cg_policy, member)

@@ -17,7 +17,7 @@ typedef enum {
 	CG_CHANGELOG_ROOT
 } cg_changelog_mode;
 
-typedef enum { CG_VERIFY_PUSHER, CG_VERIFY_TRAILER } cg_verify_mode;
+typedef enum { CG_VERIFY_PUSHER, CG_VERIFY_TRAILER, CG_VERIFY_SIGNATURE } cg_verify_mode;
 
 typedef struct {
 	char *name;

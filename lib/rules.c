@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "approval.h"
 #include "buf.h"
 #include "changelog.h"
 #include "error.h"
@@ -749,6 +750,110 @@ static int merged_signed(evaluation *ev, const cg_protect_group *g, const cg_cha
 /* Checks one group; a group of the same name from the policy in force
  * (see check_protected) may come through here twice, hence no duplicates. */
 
+/* --- signed approvals (verify: signature) ------------------------------ */
+
+static int principal_authorizes(const char *principal, void *payload)
+{
+	return is_authorizer(payload, principal, principal);
+}
+
+/* What is wrong when no approval was found, unless the approvals said. */
+static void approval_missing(const cg_rules_input *in, const cg_protect_group *g, cg_buf *why)
+{
+	const cg_trailer *claim = g->trailer[0] && in->trailers
+	                          ? cg_trailers_find(in->trailers, g->trailer, NULL) : NULL;
+
+	if (why->size)
+		return;
+	if (claim)
+		cg_buf_printf(why, "'%s: %s' is a claim anyone can write, not a signed approval",
+		              claim->key, claim->value);
+	else
+		cg_buf_puts(why, "protected path changed without a signed approval");
+}
+
+static void approval_finding(evaluation *ev, const cg_protect_group *g, const char *rule,
+                             const char *path, const char *problem)
+{
+	cg_buf detail = CG_BUF_INIT;
+
+	cg_buf_printf(&detail, "%s; the '%s' group needs a '%s:' approval signed by ", problem,
+	              g->name, CG_APPROVAL_TRAILER);
+	list_authorizers(&detail, g);
+	cg_result_add_finding(ev->result, rule, path, detail.ptr,
+	                      "an authorizer approves the staged change with: changeguard approve\n"
+	                      "then commit with the trailer it prints: "
+	                      "git commit --trailer \"$(changeguard approve)\"",
+	                      CG_APPROVAL_TRAILER);
+	cg_buf_dispose(&detail);
+}
+
+/* Looks for the group's approval of `changes`; `why` says why there is none. */
+static int find_approval(int *found, cg_approval_signer *signer, cg_buf *why,
+                         const cg_rules_input *in, const cg_protect_group *g,
+                         const cg_change *const *changes, size_t n)
+{
+	cg_buf statement = CG_BUF_INIT, allowed = CG_BUF_INIT, revoked = CG_BUF_INIT;
+	cg_sshsig_trust trust = { NULL, NULL };
+	int error;
+
+	*found = 0;
+	if ((error = cg_approval_trust(&allowed, &revoked, cg_snapshot_repository(in->now))) < 0)
+		goto done;
+	if (!allowed.size) {
+		cg_buf_puts(why, "no allowed signers are configured to check approvals against "
+		            "(git config changeguard.allowedSignersFile PATH)");
+		goto done;
+	}
+	trust.allowed_signers = allowed.ptr;
+	trust.revoked_keys = revoked.size ? revoked.ptr : NULL;
+	cg_approval_statement(&statement, g->name, changes, n);
+	error = cg_approval_find(found, signer, why, in->trailers, g->name, statement.ptr, &trust,
+	                         principal_authorizes, (void *)g);
+done:
+	cg_buf_dispose(&statement);
+	cg_buf_dispose(&allowed);
+	cg_buf_dispose(&revoked);
+	return error;
+}
+
+/* A group with `verify: signature`: its changes need an approval signed by
+ * an authorizer's key over exactly their content; a trailer is only a
+ * claim, which anyone (an AI agent with the user's shell too) can write. */
+static void check_signed_group(evaluation *ev, const cg_protect_group *g, const cg_changes *changes,
+                               const char *rule, cg_buf *paths)
+{
+	const cg_rules_input *in = ev->in;
+	cg_approval_signer signer = { CG_BUF_INIT, CG_BUF_INIT };
+	cg_buf why = CG_BUF_INIT;
+	size_t i, k = 0, n = cg_changes_count(changes);
+	const cg_change **mine = cg_calloc(n ? n : 1, sizeof(*mine));
+	int found = 0;
+
+	for (i = 0; i < n; i++) {
+		const cg_change *c = cg_changes_get(changes, i);
+		if (cg_rules_protected_change(g, c) && !merged_signed(ev, g, c)) {
+			mine[k++] = c;
+			cg_buf_printf(paths, "%s%s", paths->size ? ", " : "", c->path);
+		}
+	}
+	if (k && in->trailers &&
+	    find_approval(&found, &signer, &why, in, g, mine, k) < 0) {
+		cg_buf_clear(&why);
+		cg_buf_printf(&why, "the approval could not be checked: %s", cg_error_last());
+	}
+	if (found && !has_waiver(ev->result, rule, paths->ptr, signer.principal.ptr))
+		cg_result_add_waiver(ev->result, rule, "signature", signer.fingerprint.ptr, paths->ptr,
+		                     signer.principal.ptr);
+	approval_missing(in, g, &why);
+	for (i = 0; i < k && !found; i++)
+		if (!has_finding(ev->result, rule, mine[i]->path))
+			approval_finding(ev, g, rule, mine[i]->path, why.ptr);
+	free(mine);
+	cg_buf_dispose(&why);
+	cg_approval_signer_dispose(&signer);
+}
+
 static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths)
 {
 	const cg_rules_input *in = ev->in;
@@ -761,6 +866,11 @@ static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths
 
 	cg_buf_clear(paths);
 	cg_buf_printf(&rule, "protect:%s", g->name);
+	if (g->verify == CG_VERIFY_SIGNATURE) {
+		check_signed_group(ev, g, changes, rule.ptr, paths);
+		cg_buf_dispose(&rule);
+		return;
+	}
 	if (g->trailer[0] && in->trailers)
 		ok = find_signoff(in, g, &why);
 	if (ok && !pusher_may_sign(in, g)) {

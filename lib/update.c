@@ -346,7 +346,11 @@ static void protect_finding(judgement *j, const protected_change *p, const char 
 	cg_buf_printf(&rule, "protect:%s", g->name);
 	cg_buf_clear(&j->scratch);
 	cg_buf_printf(&j->scratch, "the update of %s (%s) changes it %s; ", j->ref, j->range, why);
-	if (g->trailer[0]) {
+	if (g->verify == CG_VERIFY_SIGNATURE) {
+		cg_buf_printf(&j->scratch, "the '%s' group needs that change made by a commit with "
+		              "a signed approval", g->name);
+		cg_buf_puts(&hint, "git commit --trailer \"$(changeguard approve)\"");
+	} else if (g->trailer[0]) {
 		cg_buf_printf(&j->scratch, "the '%s' group needs that change made by a commit with "
 		              "a '%s:' sign-off", g->name, g->trailer);
 		cg_buf_printf(&hint, "git commit --trailer '%s: Your Name <you@example.com>'", g->trailer);

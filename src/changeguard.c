@@ -10,6 +10,7 @@
 
 #include <git2.h>
 
+#include "approval.h"
 #include "args.h"
 #include "buf.h"
 #include "check.h"
@@ -28,7 +29,8 @@
 
 /* Every command's options, each bound to its member by the tables below. */
 typedef struct {
-	const char *server, *dir, *force, *staged, *format, *policy, *message, *version;
+	const char *server, *dir, *force, *staged, *format, *policy, *message, *version, *key,
+		*commit;
 } options;
 
 #define FIELD(member) CG_ARGS_FIELD(options, member)
@@ -391,6 +393,37 @@ static int cmd_check(const cg_args *p, const options *o)
 	return error;
 }
 
+/* --- approve --------------------------------------------------------------- */
+
+static int cmd_approve(const cg_args *p, const options *o)
+{
+	cg_buf key = CG_BUF_INIT, trailers = CG_BUF_INIT, summary = CG_BUF_INIT;
+	git_repository *repo = NULL;
+	cg_check *c = NULL;
+	int error;
+
+	(void)p;
+	if (o->commit)
+		error = open_repo(&repo, NULL);
+	else if ((error = open_staged(&c)) == 0)
+		repo = cg_check_repository(c);
+	if (!error && (error = cg_approval_key(&key, repo, o->key)) == 0)
+		error = o->commit ? cg_approval_sign_commit(&trailers, &summary, repo, o->commit, key.ptr)
+		                  : cg_approval_sign(&trailers, &summary, cg_check_policy(c),
+		                                     cg_check_changes(c), key.ptr);
+	/* The trailers alone on stdout, for: git commit --trailer "$(changeguard approve)". */
+	fputs(trailers.ptr, stdout);
+	fputs(summary.ptr, stderr);
+	if (c)
+		cg_check_free(c);
+	else
+		git_repository_free(repo);
+	cg_buf_dispose(&key);
+	cg_buf_dispose(&trailers);
+	cg_buf_dispose(&summary);
+	return error ? fail(error, NULL) : CG_EXIT_OK;
+}
+
 /* --- merge-changelog (git's merge driver) ------------------------------------ */
 
 static void print_merge_conflict(const char *path, const char *why)
@@ -583,6 +616,21 @@ static const command commands[] = {
 	    { "--message", "FILE", "the commit message, whose trailers count (commit-msg)",
 	      FIELD(message) } },
 	  0, -1, cmd_check, NULL },
+	{ "approve", "[--commit REV] [--key KEY]",
+	  "sign an approval of the protected change (verify: signature), for an authorizer",
+	  "Signs, with the authorizer's SSH key, what the staged change (or the commit\n"
+	  "REV) does to each protected path of the groups with 'verify: signature':\n"
+	  "the group, and each path's old and new content. Prints one trailer per\n"
+	  "group, to commit with:\n"
+	  "  git commit --trailer \"$(changeguard approve)\"\n"
+	  "  git commit --amend --trailer \"$(changeguard approve --commit HEAD)\"\n"
+	  "The approval holds through rebase, cherry-pick and squash while those\n"
+	  "paths change the same way. See docs/approvals.md.\n",
+	  { { "--commit", "REV", "approve that commit's change instead of the staged one",
+	      FIELD(commit) },
+	    { "--key", "KEY", "the SSH key to sign with (default: git config user.signingKey)",
+	      FIELD(key) } },
+	  0, 0, cmd_approve, NULL },
 	{ "merge-changelog", "BASE OURS THEIRS [PATH]",
 	  "git's merge driver for CHANGELOG files: every side's new entries, once",
 	  "Configured by 'changeguard install' (merge." CG_MERGELOG_DRIVER ".driver) and named\n"

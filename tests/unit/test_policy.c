@@ -417,7 +417,7 @@ static const struct {
 	{ "audit:\n  on_error: ignore\n",
 	  "t.yml:2:13: audit.on_error: unknown value 'ignore' (allowed: block, warn)" },
 	{ "protect:\n  - name: x\n    paths: [a]\n    trailer: X-Ok\n    verify: both\n",
-	  "t.yml:5:13: protect[0].verify: unknown value 'both' (allowed: pusher, trailer)" },
+	  "t.yml:5:13: protect[0].verify: unknown value 'both' (allowed: pusher, trailer, signature)" },
 	/* values */
 	{ "changelog:\n  entry_pattern: '^- (\\d+)'\n",
 	  "t.yml:2:18: changelog.entry_pattern: the pattern needs a named group 'ts' for the "
