@@ -157,8 +157,9 @@ static const cg_render_column audit_rule_cols[] = {
 	CG_COL("commit", "Commit", CG_COL_OID, commit_width), \
 	CG_COL("author", "Author", CG_COL_TEXT, author_width), \
 	CG_COL("pusher", "Pusher", CG_COL_TEXT, pusher_width), \
-	CG_COL("verdict", "Verdict", CG_COL_TEXT, CG_TEXT_HIDDEN)
-#define RUN_COLUMNS 8
+	CG_COL("verdict", "Verdict", CG_COL_TEXT, CG_TEXT_HIDDEN), \
+	CG_COL("push", "Push", CG_COL_TEXT, CG_TEXT_BELOW)
+#define RUN_COLUMNS 9
 
 static const cg_render_column audit_blocked_cols[] = {
 	RUN_COLS(18, 10, 22, CG_TEXT_HIDDEN),
@@ -207,8 +208,30 @@ static const cg_render_table *const audit_tables[] = {
 
 /* The first RUN_COLUMNS cells of a listing row: of the run, or of one
  * commit of a push's run (`pushed`, may be NULL). */
-static void run_cells(cg_render_cell *c, const cg_audit_entry *e, const cg_audit_commit *pushed)
+/* Whether the push let `ref` move, "accepted" or "refused" (a push's refs
+ * share one outcome); NULL for a local hook's run, or one recorded before
+ * schema version 4. */
+static const char *push_outcome(const cg_audit_entry *e, const char *ref)
 {
+	size_t i;
+
+	for (i = 0; ref && i < e->run.nrefs; i++)
+		if (!strcmp(e->run.refs[i].ref, ref))
+			return e->run.refs[i].outcome;
+	return e->run.nrefs ? e->run.refs[0].outcome : NULL;
+}
+
+/* A run's cells; a waiver or sign-off of a refused push did not take
+ * effect, and its row says so: in text on the line below, where "push"
+ * names the value. */
+static void run_cells(cg_render_cell *c, const cg_render *w, const cg_audit_entry *e,
+                      const cg_audit_commit *pushed)
+{
+	const char *outcome = push_outcome(e, pushed ? pushed->ref : e->run.ref);
+
+	if (outcome && w->format == CG_REPORT_TEXT)
+		outcome = !strcmp(outcome, "accepted") ? "push accepted" :
+		          !strcmp(outcome, "refused") ? "push refused" : outcome;
 	c[0] = cg_render_int(e->id);
 	c[1] = cg_render_text(e->time);
 	c[2] = cg_render_text(e->run.hook);
@@ -217,6 +240,7 @@ static void run_cells(cg_render_cell *c, const cg_audit_entry *e, const cg_audit
 	c[5] = cg_render_text(pushed ? pushed->author : e->run.author);
 	c[6] = cg_render_text(e->run.pusher);
 	c[7] = cg_render_text(pushed ? pushed->verdict : e->run.verdict);
+	c[8] = cg_render_text(outcome);
 }
 
 static void audit_parameters(cg_render *w, const cg_report_opts *opts)
@@ -343,7 +367,7 @@ static void blocked_rows(listing *l, const cg_audit_entry *e, const cg_audit_com
 	cg_render_cell c[ARRAY_SIZE(audit_blocked_cols)];
 	size_t i, rows = 0;
 
-	run_cells(c, e, pushed);
+	run_cells(c, l->w, e, pushed);
 	for (i = 0; i <= e->run.nfindings; i++) {
 		const cg_audit_finding *f = i < e->run.nfindings ? &e->run.findings[i] : NULL;
 		if (f ? pushed && (!f->commit || strcmp(f->commit, pushed->commit)) : rows > 0)
@@ -400,7 +424,7 @@ static int waiver_row(const cg_audit_item *item, void *payload)
 
 	if (listing_full(l))
 		return 1;
-	run_cells(c, item->entry, item->commit);
+	run_cells(c, l->w, item->entry, item->commit);
 	c[RUN_COLUMNS] = cg_render_text(v->rule);
 	c[RUN_COLUMNS + 1] = cg_render_text(v->source);
 	c[RUN_COLUMNS + 2] = cg_render_text(v->name);
@@ -420,7 +444,7 @@ static int protected_row(const cg_audit_item *item, void *payload)
 
 	if (listing_full(l))
 		return 1;
-	run_cells(c, item->entry, item->commit);
+	run_cells(c, l->w, item->entry, item->commit);
 	c[RUN_COLUMNS] = cg_render_text(v ? v->rule : f->rule);
 	c[RUN_COLUMNS + 1] = cg_render_text(v ? v->reason : f->path);
 	c[RUN_COLUMNS + 2] = cg_render_int(v != NULL);
