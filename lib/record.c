@@ -244,6 +244,22 @@ int cg_record_write(cg_record *rec, int64_t duration_us)
 	return error;
 }
 
+/* Each on its own line, with one hint after the last. */
+static void print_warnings(const cg_record *rec, const cg_output *o)
+{
+	char *copy = rec->warnings.size ? cg_strdup(rec->warnings.ptr) : NULL;
+	char *line = copy, *nl;
+
+	while (line) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		cg_output_message(o, line, nl ? NULL : "the hook's decision stands; check the server "
+		                  "policy's audit.witness and audit.syslog settings");
+		line = nl;
+	}
+	free(copy);
+}
+
 int cg_record_write_or_warn(cg_record *rec, int64_t duration_us, const cg_output *o,
                             const char *subject, const char *policy_file)
 {
@@ -251,9 +267,7 @@ int cg_record_write_or_warn(cg_record *rec, int64_t duration_us, const cg_output
 	int error = cg_record_write(rec, duration_us);
 	cg_buf hint = CG_BUF_INIT;
 
-	if (rec->warnings.size)
-		cg_output_message(o, rec->warnings.ptr, "the run is in the audit database; "
-		                  "check the audit.witness and audit.syslog settings");
+	print_warnings(rec, o);
 	if (error == 0)
 		return 0;
 	if (warn)

@@ -15,6 +15,7 @@
 #include "rules.h"
 #include "render.h"
 #include "timestamp.h"
+#include "witness.h"
 
 /* More timeline buckets than this are folded into months, then years. */
 #define MAX_BUCKETS 92
@@ -502,23 +503,48 @@ static const cg_render_column verify_cols[] = {
 	CG_COL("intact", "Intact", CG_COL_BOOL, 0),
 	CG_COL("runs_checked", "Runs intact", CG_COL_INT, 0),
 	CG_ALERT("first_bad_id", "First broken run", CG_COL_INT, 0),
+	CG_COL("witness", "Witness", CG_COL_TEXT, 0),
+	CG_COL("witnessed", "Runs witnessed", CG_COL_INT, 0),
 	CG_ALERT("problem", "Problem", CG_COL_TEXT, 0),
 };
 static const cg_render_table verify_table = CG_TABLE("chain", "Hash chain", verify_cols, 1, 0);
 static const cg_render_table *const verify_tables[] = { &verify_table };
+
+/* The witness after the chain: both problems are said, the chain's first. */
+static int verify_witness(const cg_report_opts *opts, cg_audit *db, cg_buf *problem,
+                          int64_t *bad, cg_witness_result *seen)
+{
+	int error = cg_witness_check(seen, db, opts->witness);
+
+	if (error == 1) {
+		cg_buf_printf(problem, "%s%s", problem->size ? "; " : "", cg_error_last());
+		if (seen->first_bad && (!*bad || seen->first_bad < *bad))
+			*bad = seen->first_bad;
+	}
+	return error;
+}
 
 int cg_report_verify(cg_audit *db, const cg_report_opts *opts, int *broken)
 {
 	int64_t bad = 0;
 	size_t rows = 0;
 	cg_render_cell c[ARRAY_SIZE(verify_cols)];
+	cg_witness_result seen = { 0 };
+	cg_buf problem = CG_BUF_INIT;
 	cg_render w;
 	int error;
 
 	*broken = 0;
 	if ((error = cg_audit_verify(db, &bad, &rows)) < 0)
 		return error;
+	if (error == 1)
+		cg_buf_puts(&problem, cg_error_last());
 	*broken = error == 1;
+	if (opts->witness && (error = verify_witness(opts, db, &problem, &bad, &seen)) < 0) {
+		cg_buf_dispose(&problem);
+		return error;
+	}
+	*broken |= error == 1;
 	cg_render_init(&w, opts, opts->out);
 	cg_render_doc_begin(&w, "verify", "changeguard audit chain", opts->generated_ms,
 	                    verify_tables, 1);
@@ -526,11 +552,14 @@ int cg_report_verify(cg_audit *db, const cg_report_opts *opts, int *broken)
 	c[1] = cg_render_int(!*broken);
 	c[2] = cg_render_int((int64_t)rows);
 	c[3] = *broken && bad ? cg_render_int(bad) : cg_render_null;
-	c[4] = cg_render_text(*broken ? cg_error_last() : NULL);
+	c[4] = cg_render_text(opts->witness);
+	c[5] = opts->witness ? cg_render_int((int64_t)seen.agreed) : cg_render_null;
+	c[6] = cg_render_text(*broken ? problem.ptr : NULL);
 	cg_render_one_row(&w, &verify_table, c);
 	cg_render_doc_end(&w);
 	error = cg_render_finish(&w);
 	cg_render_dispose(&w);
+	cg_buf_dispose(&problem);
 	return error;
 }
 

@@ -126,10 +126,12 @@ static int read_lines(findings *f, cg_witness_result *out, cg_audit *db, const c
 	while (error == 0 && (len = getline(&line, &cap, fp)) > 0) {
 		number++;
 		/* a line cut short (no newline) is damaged, like any other */
-		if (line[len - 1] != '\n' || (size_t)len > MAX_LINE)
+		if (line[len - 1] != '\n' || (size_t)len > MAX_LINE) {
 			ids_add(&f->damaged, (int64_t)number);
-		else
-			error = check_line(f, out, db, line, number);
+			continue;
+		}
+		line[len - 1] = '\0';
+		error = check_line(f, out, db, line, number);
 	}
 	if (error == 0 && ferror(fp))
 		error = cg_error_set(CG_ERROR, "cannot read the audit witness '%s'", path);
