@@ -159,12 +159,14 @@ int cg_audit_run_hash(cg_audit *db, int64_t id, cg_audit_head *out);
  * holds, recomputes the report tables from the runs. Returns 0 when
  * intact, 1 when broken (and sets the message saying how: content edited,
  * or a run deleted, inserted or reordered, which shows at the first run
- * whose prev_hash no longer matches; or the report tables edited, with the
- * command that rebuilds them), or a negative error. *first_bad_id is the
- * first broken run's id (0 when intact, or when only a day's report counts
- * are wrong); *rows_checked counts the runs found intact before it.
- * Removing the newest runs leaves a shorter valid chain: keep the last
- * hash elsewhere (export) to detect that. */
+ * whose prev_hash no longer matches; or runs the report tables count that
+ * the database lacks, which may have been deleted; or a summary that does
+ * not match its run, with a rebuild that first copies the database aside),
+ * or a negative error. *first_bad_id is the first broken run's id (0 when
+ * intact, or when only counts are wrong); *rows_checked counts the runs
+ * found intact before it. Removing the newest runs with their summaries
+ * leaves a shorter valid chain: only an outside witness (lib/witness.h)
+ * detects that. */
 int cg_audit_verify(cg_audit *db, int64_t *first_bad_id, size_t *rows_checked);
 
 /* Calls `cb` for each run `filter` selects (NULL: all), in id order, all
