@@ -710,6 +710,13 @@ static void test_verify_edited_push(void **state)
 	assert_broken_at(s->db, 3, 2, "content does not match its hash");
 }
 
+/* Run `id` and its findings and waivers, gone, as by hand. */
+static void delete_run(const char *db, int id)
+{
+	sql(db, "DELETE FROM findings WHERE run_id = %d; DELETE FROM waivers WHERE run_id = %d;"
+	    " DELETE FROM runs WHERE id = %d", id, id, id);
+}
+
 /* Whether a ref moved is in the chain (hash version 3). */
 static void test_verify_edited_outcome(void **state)
 {
@@ -730,8 +737,7 @@ static void test_verify_deleted_newest(void **state)
 	scratch *s = *state;
 
 	write_numbered(s->db, 1, 5);
-	sql(s->db, "DELETE FROM findings WHERE run_id = 5; DELETE FROM waivers WHERE run_id = 5;"
-	    " DELETE FROM runs WHERE id = 5");
+	delete_run(s->db, 5);
 	assert_broken_at(s->db, 5, 4, "run 5 is in the report summaries but not among the runs: "
 	                 "runs may have been deleted");
 	if (strstr(cg_error_last(), "intact") || strstr(cg_error_last(), "DELETE FROM"))
@@ -811,8 +817,7 @@ static void test_verify_deleted_run(void **state)
 	scratch *s = *state;
 
 	write_numbered(s->db, 1, 10);
-	sql(s->db, "DELETE FROM findings WHERE run_id = 5; DELETE FROM waivers WHERE run_id = 5;"
-	    " DELETE FROM runs WHERE id = 5");
+	delete_run(s->db, 5);
 	assert_broken_at(s->db, 6, 4, "prev_hash is not the hash of the run before it");
 }
 
