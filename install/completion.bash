@@ -63,7 +63,7 @@ _changelog_audit()
 	--verdict) COMPREPLY=($(compgen -W "allowed blocked waived error" -- "$cur")); return ;;
 	--hook) COMPREPLY=($(compgen -W "pre-commit prepare-commit-msg commit-msg pre-receive" -- "$cur")); return ;;
 	--rule) COMPREPLY=($(compgen -W "changelog protect:mcp protect:policy" -- "$cur")); return ;;
-	--db|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--db|--output|--witness) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--since|--until|--author|--ref|--limit) return ;;
 	esac
 	if [ "$COMP_CWORD" -eq 1 ]; then
@@ -71,7 +71,7 @@ _changelog_audit()
 	elif [ "${COMP_WORDS[1]}" = history ] && [ "${cur#-}" = "$cur" ]; then
 		_changeguard_revs "$cur"
 	else
-		COMPREPLY=($(compgen -W "--db --format --output --since --until --hook --verdict --rule --author --ref --limit --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "--db --format --output --since --until --hook --verdict --rule --author --ref --limit --witness --help" -- "$cur"))
 	fi
 }
 

@@ -19,9 +19,9 @@
 #include "spool.h"
 #include "timestamp.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 /* The canonical encoding new runs are hashed with (see row_hash). */
-#define HASH_VERSION 2
+#define HASH_VERSION 3
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 #define FALLBACK_SUFFIX ".fallback.jsonl"
 #define REJECTED_SUFFIX ".rejected"
@@ -120,6 +120,9 @@ static const char *const migrations[] = {
 	"DROP INDEX IF EXISTS runs_ref; DROP INDEX IF EXISTS findings_rule;"
 	"DROP INDEX IF EXISTS waivers_rule; DROP INDEX IF EXISTS push_commits_author;"
 	"DROP INDEX IF EXISTS push_refs_ref;",
+	/* Version 4: whether each ref of a push moved ("accepted") or not
+	 * ("refused"), covered by hash version 3; older rows have NULL. */
+	"ALTER TABLE push_refs ADD COLUMN outcome TEXT;",
 };
 _Static_assert(ARRAY_SIZE(migrations) == SCHEMA_VERSION, "one migration per version");
 
@@ -176,8 +179,8 @@ static const char *const statements[ST__COUNT] = {
 		" reason, authorizer, commit_oid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	[ST_INSERT_COMMIT] = "INSERT INTO push_commits (run_id, seq, commit_oid, verdict, ref,"
 		" author, committer) VALUES (?, ?, ?, ?, ?, ?, ?)",
-	[ST_INSERT_REF] = "INSERT INTO push_refs (run_id, seq, ref, old_oid, new_oid)"
-		" VALUES (?, ?, ?, ?, ?)",
+	[ST_INSERT_REF] = "INSERT INTO push_refs (run_id, seq, ref, old_oid, new_oid, outcome)"
+		" VALUES (?, ?, ?, ?, ?, ?)",
 	[ST_INSERT_OPTION] = "INSERT INTO push_options (run_id, seq, value) VALUES (?, ?, ?)",
 	[ST_IMPORTED] = "SELECT 1 FROM fallback_imports WHERE fallback_id = ?",
 	[ST_INSERT_IMPORTED] = "INSERT INTO fallback_imports (fallback_id, run_id)"
@@ -188,11 +191,12 @@ static const char *const statements[ST__COUNT] = {
 		" WHERE run_id = ? ORDER BY seq",
 	[ST_COMMITS] = "SELECT commit_oid, verdict, ref, author, committer FROM push_commits"
 		" WHERE run_id = ? ORDER BY seq",
-	[ST_REFS] = "SELECT ref, old_oid, new_oid FROM push_refs WHERE run_id = ? ORDER BY seq",
+	[ST_REFS] = "SELECT ref, old_oid, new_oid, outcome FROM push_refs WHERE run_id = ? ORDER BY seq",
 	[ST_OPTIONS] = "SELECT value FROM push_options WHERE run_id = ? ORDER BY seq",
 	[ST_COMMIT_OF] = "SELECT commit_oid, verdict, ref, author, committer FROM push_commits"
 		" WHERE run_id = ? AND commit_oid = ?",
 	[ST_USER_VERSION] = "PRAGMA user_version",
+	[ST_HASH_OF] = "SELECT hash FROM runs WHERE id = ?",
 	/* index_runs: the runs after :lo into the report tables, in this order */
 	[ST_INDEXED] = "SELECT coalesce(max(run_id), 0) FROM keyed_runs",
 	[ST_INDEX_KEYS] = "WITH " NEW_KEYS " INSERT INTO run_keys (" KEY_COLUMNS ")"
@@ -640,6 +644,9 @@ static void put_number(cg_buf *b, int64_t v)
  * and each one's value. So which commit a finding or waiver is about, and
  * each commit's verdict, are as tamper-evident as the run itself.
  *
+ * Version 3, "cg-audit-v3\n", is version 2 with each ref's outcome
+ * ("accepted", "refused", or NULL) after its new_oid.
+ *
  * A different encoding needs a new tag and a new HASH_VERSION; each row
  * stores the version it was hashed with (1 for rows of schema version 1),
  * and keeps verifying under it.
@@ -687,6 +694,40 @@ static int read_tail(chain_tail *t, cg_audit *db)
 	} else if (rc != SQLITE_DONE) {
 		error = cg_audit__fail(db);
 	}
+	sqlite3_reset(st);
+	return error;
+}
+
+int cg_audit_newest(cg_audit *db, cg_audit_head *out)
+{
+	chain_tail t;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if ((error = read_tail(&t, db)) == 0 && t.id) {
+		out->id = t.id;
+		memcpy(out->hash, t.hash, sizeof(t.hash));
+	}
+	return error;
+}
+
+int cg_audit_run_hash(cg_audit *db, int64_t id, cg_audit_head *out)
+{
+	sqlite3_stmt *st = NULL;
+	int error, rc;
+
+	memset(out, 0, sizeof(*out));
+	out->id = id;
+	if ((error = cg_audit__stmt(&st, db, ST_HASH_OF)) < 0)
+		return error;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		snprintf(out->hash, sizeof(out->hash), "%s",
+		         sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
+	else if (rc == SQLITE_DONE)
+		error = cg_error_set(CG_ENOTFOUND, "no run %" PRId64, id);
+	else
+		error = cg_audit__fail(db);
 	sqlite3_reset(st);
 	return error;
 }
@@ -875,35 +916,64 @@ static int first_value(char *out, size_t size, cg_audit *db, const char *sql)
 	return error;
 }
 
+/* Runs the summaries count that are not among the runs: the newest runs
+ * can be deleted without breaking the chain, and these are their traces. */
+static const char missing_run_sql[] =
+	"SELECT max(run_id) FROM keyed_runs WHERE run_id NOT IN (SELECT id FROM runs)";
+static const char missing_count_sql[] =
+	"SELECT nullif(max(0, (SELECT coalesce(sum(runs), 0) FROM daily WHERE rule = '')"
+	" - (SELECT count(*) FROM runs)), 0)";
+
+#define WITNESS_HINT "compare with an outside witness: changelog-audit verify --witness FILE"
+#define DELETED_HINT "runs may have been deleted (deleting the newest runs leaves a " \
+	"shorter chain that is still valid); keep the database as it is, as evidence, and " \
+	WITNESS_HINT
+
 /* Every recorded run brings the report tables up to date from the last run
- * they have, so emptying them has the next one rebuild them whole. */
-#define REBUILD_HINT " (the summaries were edited; the runs are intact); rebuild them: " \
-	"sqlite3 %s 'BEGIN IMMEDIATE; DELETE FROM daily; DELETE FROM keyed_runs; " \
-	"DELETE FROM run_keys; COMMIT', " \
-	"then the next hook run adds every run to them again"
+ * they have, so emptying them has the next one rebuild them whole. The
+ * copy keeps what was found as evidence. */
+#define REBUILD_HINT "; the summary was edited, or the newest runs were rewritten with " \
+	"their hashes (which leaves a valid chain): " WITNESS_HINT "; to rebuild the " \
+	"summaries, keeping the database as found: cp '%s' '%s.evidence' && sqlite3 '%s' " \
+	"'BEGIN IMMEDIATE; DELETE FROM daily; DELETE FROM keyed_runs; DELETE FROM run_keys; " \
+	"COMMIT', then the next hook run adds every run to them again"
 
 /* The report tables against the runs (the chain covers only the runs):
  * 1 with the message set when they disagree, naming the first run whose
- * summary is wrong in *bad_id, or 0 when only a day's counts are. */
+ * summary is wrong in *bad_id, or 0 when only a day's counts are. Runs
+ * the summaries count but the database lacks are said first, without a
+ * rebuild, which would erase their trace. */
 static int verify_report_tables(cg_audit *db, int64_t *bad_id)
 {
-	char run[32], day[32];
+	char missing[32], excess[32], run[32], day[32];
+	const char *p = db->path;
 	int error;
 
+	*run = *day = *excess = '\0';
 	if ((error = cg_audit__exec(db, "BEGIN")) < 0)
 		return error;
-	if ((error = first_value(run, sizeof(run), db, check_keys_sql)) == 0 && !*run)
+	if ((error = first_value(missing, sizeof(missing), db, missing_run_sql)) == 0 && !*missing &&
+	    (error = first_value(excess, sizeof(excess), db, missing_count_sql)) == 0 && !*excess &&
+	    (error = first_value(run, sizeof(run), db, check_keys_sql)) == 0 && !*run)
 		error = first_value(day, sizeof(day), db, check_daily_sql);
 	if ((error = cg_audit__finish(db, error)) < 0)
 		return error;
+	if (*missing) {
+		*bad_id = strtoll(missing, NULL, 10);
+		return cg_error_set(1, "run %s is in the report summaries but not among the runs: "
+		                    DELETED_HINT, missing);
+	}
+	if (*excess)
+		return cg_error_set(1, "the report summaries count %s run%s more than the database "
+		                    "holds: " DELETED_HINT, excess, strcmp(excess, "1") ? "s" : "");
 	if (*run) {
 		*bad_id = strtoll(run, NULL, 10);
-		return cg_error_set(1, "run %s: its report summary does not match it"
-		                    REBUILD_HINT, run, db->path);
+		return cg_error_set(1, "run %s: its report summary does not match it" REBUILD_HINT,
+		                    run, p, p, p);
 	}
 	if (*day)
-		return cg_error_set(1, "the report counts of %s do not match its runs"
-		                    REBUILD_HINT, day, db->path);
+		return cg_error_set(1, "the report counts of %s do not match its runs" REBUILD_HINT,
+		                    day, p, p, p);
 	return 0;
 }
 
@@ -1135,6 +1205,8 @@ int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n)
 	error = cg_audit__finish(db, error);
 	release_pending(&p, error == 0);
 	if (error == 0) {
+		db->recorded.id = t.id;
+		memcpy(db->recorded.hash, t.hash, sizeof(t.hash));
 		refresh_stats(db, before, t.id);
 		truncate_wal(db);
 	}
@@ -1161,6 +1233,14 @@ static int fall_back(const char *path, const cg_audit_run *runs, size_t n, int *
 
 int cg_audit_write(const char *path, const cg_audit_run *runs, size_t n, int *fell_back)
 {
+	cg_audit_head recorded;
+
+	return cg_audit_write_head(path, runs, n, fell_back, &recorded);
+}
+
+int cg_audit_write_head(const char *path, const cg_audit_run *runs, size_t n, int *fell_back,
+                        cg_audit_head *recorded)
+{
 	cg_audit_run *stamped;
 	cg_audit *db = NULL;
 	int64_t now = cg_timestamp_now_ms();
@@ -1175,8 +1255,10 @@ int cg_audit_write(const char *path, const cg_audit_run *runs, size_t n, int *fe
 		stamped[i] = runs[i];
 		stamped[i].time_ms = runs[i].time_ms ? runs[i].time_ms : now;
 	}
-	if ((error = cg_audit_open(&db, path)) == 0)
-		error = cg_audit_record(db, stamped, n);
+	memset(recorded, 0, sizeof(*recorded));
+	if ((error = cg_audit_open(&db, path)) == 0 &&
+	    (error = cg_audit_record(db, stamped, n)) == 0)
+		*recorded = db->recorded;
 	cg_audit_close(db);
 	if (error < 0)
 		error = fall_back(path, stamped, n, fell_back);

@@ -42,6 +42,8 @@ typedef struct {
 	const char *ref;
 	const char *old_oid;
 	const char *new_oid;
+	const char *outcome;    /* "accepted" (the hook let the ref move), "refused",
+	                         * or NULL (recorded before schema version 4) */
 } cg_audit_ref;
 
 typedef struct {
@@ -86,7 +88,7 @@ typedef struct {
 	cg_audit_run run;         /* run.time_ms is parsed from time */
 	const char *prev_hash;    /* hex SHA-256; 64 zeros for the first run */
 	const char *hash;
-	int hash_version;         /* of the canonical encoding its hash covers: 1 or 2 */
+	int hash_version;         /* of the canonical encoding its hash covers: 1 to 3 */
 } cg_audit_entry;
 
 /* What cg_audit_query selects; zero and NULL members select everything. */
@@ -135,16 +137,36 @@ int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n);
  * cg_audit_record) or when even the fallback failed. */
 int cg_audit_write(const char *path, const cg_audit_run *runs, size_t n, int *fell_back);
 
+/* A run of the chain by its id and hash: what an outside witness keeps. */
+typedef struct {
+	int64_t id;
+	char hash[65];  /* hex SHA-256 */
+} cg_audit_head;
+
+/* cg_audit_write, and on success (*fell_back 0) `*recorded` is the last of
+ * `runs` as the database chained it; {0, ""} otherwise. */
+int cg_audit_write_head(const char *path, const cg_audit_run *runs, size_t n, int *fell_back,
+                        cg_audit_head *recorded);
+
+/* The newest run of the database ({0, ""} when it has none). */
+int cg_audit_newest(cg_audit *db, cg_audit_head *out);
+
+/* The run `id`'s hash into out->hash, out->id = id; CG_ENOTFOUND when no
+ * run has that id. */
+int cg_audit_run_hash(cg_audit *db, int64_t id, cg_audit_head *out);
+
 /* Walks the chain in id order, recomputing each run's hash, then, when it
  * holds, recomputes the report tables from the runs. Returns 0 when
  * intact, 1 when broken (and sets the message saying how: content edited,
  * or a run deleted, inserted or reordered, which shows at the first run
- * whose prev_hash no longer matches; or the report tables edited, with the
- * command that rebuilds them), or a negative error. *first_bad_id is the
- * first broken run's id (0 when intact, or when only a day's report counts
- * are wrong); *rows_checked counts the runs found intact before it.
- * Removing the newest runs leaves a shorter valid chain: keep the last
- * hash elsewhere (export) to detect that. */
+ * whose prev_hash no longer matches; or runs the report tables count that
+ * the database lacks, which may have been deleted; or a summary that does
+ * not match its run, with a rebuild that first copies the database aside),
+ * or a negative error. *first_bad_id is the first broken run's id (0 when
+ * intact, or when only counts are wrong); *rows_checked counts the runs
+ * found intact before it. Removing the newest runs with their summaries
+ * leaves a shorter valid chain: only an outside witness (lib/witness.h)
+ * detects that. */
 int cg_audit_verify(cg_audit *db, int64_t *first_bad_id, size_t *rows_checked);
 
 /* Calls `cb` for each run `filter` selects (NULL: all), in id order, all
@@ -190,7 +212,7 @@ typedef enum {
 
 /* One finding or waiver with its run, lent to the callback for one call. */
 typedef struct {
-	const cg_audit_entry *entry;      /* the run, without its findings and waivers */
+	const cg_audit_entry *entry;      /* the run and its refs, without its other items */
 	const cg_audit_finding *finding;  /* exactly one of finding and waiver is set */
 	const cg_audit_waiver *waiver;
 	const cg_audit_commit *commit;    /* in a push's run, the commit it is about, or NULL */

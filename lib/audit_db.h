@@ -73,6 +73,7 @@ static const field ref_fields[] = {
 	{ "ref", offsetof(cg_audit_ref, ref) },
 	{ "old_oid", offsetof(cg_audit_ref, old_oid) },
 	{ "new_oid", offsetof(cg_audit_ref, new_oid) },
+	{ "outcome", offsetof(cg_audit_ref, outcome), 3 },
 };
 
 static const field option_fields[] = {
@@ -94,7 +95,7 @@ enum {
 	ST_TAIL, ST_INSERT_RUN, ST_INSERT_FINDING, ST_INSERT_WAIVER, ST_INSERT_COMMIT,
 	ST_INSERT_REF, ST_INSERT_OPTION, ST_IMPORTED, ST_INSERT_IMPORTED, ST_FINDINGS,
 	ST_WAIVERS, ST_COMMITS, ST_REFS, ST_OPTIONS, ST_COMMIT_OF, ST_USER_VERSION,
-	ST_INDEXED, ST_INDEX_KEYS, ST_INDEX_RUNS, ST_INDEX_DAILY, ST__COUNT
+	ST_INDEXED, ST_INDEX_KEYS, ST_INDEX_RUNS, ST_INDEX_DAILY, ST_HASH_OF, ST__COUNT
 };
 
 #define RUN_COLUMNS "id, time, hook, repository, ref, old_oid, new_oid, commit_oid," \
@@ -133,6 +134,7 @@ static const item_kind kinds[] = {
 	     npush_options, ST_OPTIONS, ST_INSERT_OPTION, 2),
 };
 #define KIND_COMMITS 2
+#define KIND_REFS 3
 
 struct cg_audit {
 	sqlite3 *db;
@@ -140,6 +142,7 @@ struct cg_audit {
 	int readonly;
 	int wal_frames;  /* in the WAL after the last commit */
 	int64_t busy_since_ms;  /* when the current wait for a lock began */
+	cg_audit_head recorded; /* the last run the last cg_audit_record chained */
 	sqlite3_stmt *stmts[ST__COUNT];
 };
 

@@ -521,6 +521,9 @@ static int each_item(cg_audit *db, sqlite3_stmt *st, void *payload)
 	int error;
 
 	load_columns(&w->l, st);
+	/* a push's refs say whether the push was accepted */
+	if ((error = load_items(&w->l, db, KIND_REFS)) < 0)
+		return error;
 	commit = column(&w->l, st, c + 6);
 	if (sqlite3_column_int(st, c) == 0) {
 		f = (cg_audit_finding){ column(&w->l, st, c + 1), column(&w->l, st, c + 2),

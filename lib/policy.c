@@ -68,6 +68,8 @@ const char cg_policy_default_yaml[] =
 	"audit:                     # the local SQLite audit database\n"
 	"  path: \"\"                 # default: <git common dir>/changeguard/audit.db\n"
 	"  on_error: block          # block | warn\n"
+	"  witness: \"\"              # file of chain heads (run id, hash) for verify --witness\n"
+	"  syslog: \"\"               # socket for one RFC 5424 line per run, e.g. /dev/log\n"
 	"server:                    # the pre-receive hook\n"
 	"  policy: \"\"               # server policy path; see 6.3\n"
 	"  refs: [\"refs/heads/**\"]  # refs the policy applies to\n"
@@ -891,6 +893,8 @@ static const field audit_fields[] = {
 	{ .key = "path", .kind = &K_STRING, .offset = P(audit.path) },
 	{ .key = "on_error", .kind = &K_ENUM, .offset = P(audit.on_error_warn),
 	  .names = on_error_modes },
+	{ .key = "witness", .kind = &K_STRING, .offset = P(audit.witness) },
+	{ .key = "syslog", .kind = &K_STRING, .offset = P(audit.syslog) },
 	{ .key = NULL }
 };
 
@@ -1062,6 +1066,8 @@ void cg_policy_free(cg_policy *p)
 	free(p->changelog.skip_trailer);
 	free_groups(p->protect, p->protect_len);
 	free(p->audit.path);
+	free(p->audit.witness);
+	free(p->audit.syslog);
 	free(p->server.policy);
 	cg_globset_free(p->server.refs);
 	free_strings(p->server.pusher_env, p->server.pusher_env_len);

@@ -47,6 +47,8 @@ typedef struct {
 	struct {
 		char *path;                /* "" = <git common dir>/changeguard/audit.db */
 		int on_error_warn;
+		char *witness;             /* "" = none; a file of chain heads */
+		char *syslog;              /* "" = none; a Unix datagram socket, e.g. /dev/log */
 	} audit;
 	struct {
 		char *policy;

@@ -1004,6 +1004,7 @@ static int record_or_refuse(receive *rc, const char *failure, int code)
 	if (!rc->repo)
 		return code;
 	rec = push_record(rc, failure);
+	cg_record_set_accepted(rec, code == 0);
 	error = cg_record_write_or_warn(rec, cg_clock_now_us() - rc->start_us, &rc->out,
 	                                "the push", "the server's policy");
 	cg_record_free(rec);

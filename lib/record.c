@@ -2,9 +2,14 @@
 
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "audit.h"
 #include "buf.h"
 #include "error.h"
+#include "syslog.h"
+#include "timestamp.h"
+#include "witness.h"
 
 struct cg_record {
 	git_repository *repo;
@@ -20,6 +25,8 @@ struct cg_record {
 	const char *change, *author, *committer; /* the last one's, for the run's columns */
 	cg_buf staged_author, staged_committer;
 	char *failure;
+	const char *outcome;        /* of a push's refs: "accepted", "refused"; NULL */
+	cg_buf warnings;            /* what the witness and syslog could not take */
 	int blocked, waived;
 };
 
@@ -34,6 +41,7 @@ cg_record *cg_record_new(const char *hook, git_repository *repo, const char *rep
 	rec->run.repository = repository;
 	rec->staged_author = (cg_buf)CG_BUF_INIT;
 	rec->staged_committer = (cg_buf)CG_BUF_INIT;
+	rec->warnings = (cg_buf)CG_BUF_INIT;
 	return rec;
 }
 
@@ -123,6 +131,11 @@ void cg_record_set_pusher(cg_record *rec, const char *pusher)
 	rec->run.pusher = pusher && pusher[0] ? pusher : NULL;
 }
 
+void cg_record_set_accepted(cg_record *rec, int accepted)
+{
+	rec->outcome = accepted ? "accepted" : "refused";
+}
+
 void cg_record_fail(cg_record *rec, const char *message)
 {
 	free(rec->failure);
@@ -135,17 +148,77 @@ static const char *verdict(const cg_record *rec)
 	return rec->failure ? "error" : rec->blocked ? "blocked" : rec->waived ? "waived" : "allowed";
 }
 
+/* Appends `rule` to the comma-separated `list` unless it is there. */
+static void add_rule(cg_buf *list, const char *rule)
+{
+	const char *at = list->ptr;
+	size_t n = strlen(rule);
+
+	while (at && (at = strstr(at, rule)) != NULL) {
+		if ((at == list->ptr || at[-1] == ',') && (at[n] == ',' || !at[n]))
+			return;
+		at += n;
+	}
+	cg_buf_printf(list, "%s%s", list->size ? "," : "", rule);
+}
+
+static void note_warning(cg_record *rec)
+{
+	cg_buf_printf(&rec->warnings, "%s%s", rec->warnings.size ? "\n" : "", cg_error_last());
+}
+
+/* The run's line for the SIEM; `recorded` is where the chain has it. */
+static void send_syslog(cg_record *rec, const cg_audit_run *run, const cg_audit_head *recorded)
+{
+	cg_buf rules = CG_BUF_INIT, waived = CG_BUF_INIT;
+	cg_syslog_event e = { run->time_ms, run->hook, run->repository, run->verdict, NULL, NULL,
+	                      run->pusher, recorded->id, recorded->id ? recorded->hash : NULL };
+	size_t i;
+
+	for (i = 0; i < run->nfindings; i++)
+		add_rule(&rules, run->findings[i].rule);
+	for (i = 0; i < run->nwaivers; i++)
+		add_rule(&waived, run->waivers[i].rule);
+	e.rules = rules.size ? rules.ptr : NULL;
+	e.waived = waived.size ? waived.ptr : NULL;
+	if (cg_syslog_send(rec->policy->audit.syslog, &e) < 0)
+		note_warning(rec);
+	cg_buf_dispose(&rules);
+	cg_buf_dispose(&waived);
+}
+
+/* The witness and syslog: their failures are warnings, never the hook's. */
+static void tell_outside(cg_record *rec, const cg_audit_run *run, const cg_audit_head *recorded)
+{
+	char *witness;
+
+	if (!rec->policy)
+		return;
+	if (rec->policy->audit.witness[0] && recorded->id) {
+		witness = cg_record_resolve_path(rec->repo, rec->policy->audit.witness);
+		if (cg_witness_append(witness, recorded->id, recorded->hash) < 0)
+			note_warning(rec);
+		free(witness);
+	}
+	if (rec->policy->audit.syslog[0])
+		send_syslog(rec, run, recorded);
+}
+
 int cg_record_write(cg_record *rec, int64_t duration_us)
 {
 	cg_audit_run run = rec->run;
 	cg_audit_finding failure = { "error", NULL, rec->failure, NULL };
 	char *path = cg_record_audit_path(rec->repo, rec->policy);
+	cg_audit_head recorded;
 	int fell_back = 0, error;
+	size_t i;
 
 	rec->findings = cg_array_grow(rec->findings, &rec->afindings, run.nfindings + 1,
 	                              sizeof(*rec->findings));
 	if (rec->failure)
 		rec->findings[run.nfindings++] = failure;
+	for (i = 0; i < run.nrefs; i++)
+		rec->refs[i].outcome = rec->outcome;
 	run.findings = rec->findings;
 	run.waivers = rec->waivers;
 	run.commits = rec->commits;
@@ -164,7 +237,9 @@ int cg_record_write(cg_record *rec, int64_t duration_us)
 	run.verdict = verdict(rec);
 	run.policy_sha256 = rec->policy ? rec->policy->sha256 : NULL;
 	run.duration_us = duration_us;
-	error = cg_audit_write(path, &run, 1, &fell_back);
+	run.time_ms = cg_timestamp_now_ms();
+	error = cg_audit_write_head(path, &run, 1, &fell_back, &recorded);
+	tell_outside(rec, &run, &recorded);
 	free(path);
 	return error;
 }
@@ -174,13 +249,31 @@ int cg_record_error_goes_ahead(const cg_policy *policy, int error)
 	return policy && policy->audit.on_error_warn && error != CG_EPOLICY && error != CG_EUSAGE;
 }
 
+/* Each on its own line, with one hint after the last. */
+static void print_warnings(const cg_record *rec, const cg_output *o)
+{
+	char *copy = rec->warnings.size ? cg_strdup(rec->warnings.ptr) : NULL;
+	char *line = copy, *nl;
+
+	while (line) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		cg_output_message(o, line, nl ? NULL : "the hook's decision stands; check the server "
+		                  "policy's audit.witness and audit.syslog settings");
+		line = nl;
+	}
+	free(copy);
+}
+
 int cg_record_write_or_warn(cg_record *rec, int64_t duration_us, const cg_output *o,
                             const char *subject, const char *policy_file)
 {
 	int warn = cg_record_error_goes_ahead(rec->policy, CG_ERROR);
+	int error = cg_record_write(rec, duration_us);
 	cg_buf hint = CG_BUF_INIT;
 
-	if (cg_record_write(rec, duration_us) == 0)
+	print_warnings(rec, o);
+	if (error == 0)
 		return 0;
 	if (warn)
 		cg_buf_printf(&hint, "on_error is 'warn': %s goes ahead", subject);
@@ -202,25 +295,34 @@ void cg_record_free(cg_record *rec)
 	free(rec->refs);
 	free(rec->options);
 	free(rec->failure);
+	cg_buf_dispose(&rec->warnings);
 	cg_buf_dispose(&rec->staged_author);
 	cg_buf_dispose(&rec->staged_committer);
 	free(rec);
 }
 
-char *cg_record_audit_path(git_repository *repo, const cg_policy *policy)
+char *cg_record_resolve_path(git_repository *repo, const char *path)
 {
-	/* A relative audit.path is taken from where git runs hooks: the work
-	 * tree's root, or the repository itself when it is bare. */
+	/* A relative path is taken from where git runs hooks: the work tree's
+	 * root, or the repository itself when it is bare. */
 	const char *base = git_repository_workdir(repo);
-	cg_buf path = CG_BUF_INIT;
+	cg_buf out = CG_BUF_INIT;
 
 	if (!base)
 		base = git_repository_path(repo);
-	if (policy && policy->audit.path[0] == '/')
-		cg_buf_puts(&path, policy->audit.path);
-	else if (policy && policy->audit.path[0])
-		cg_buf_printf(&path, "%s%s", base, policy->audit.path);
+	if (path[0] == '/')
+		cg_buf_puts(&out, path);
 	else
-		cg_buf_printf(&path, "%schangeguard/audit.db", git_repository_commondir(repo));
+		cg_buf_printf(&out, "%s%s", base, path);
+	return cg_buf_detach(&out);
+}
+
+char *cg_record_audit_path(git_repository *repo, const cg_policy *policy)
+{
+	cg_buf path = CG_BUF_INIT;
+
+	if (policy && policy->audit.path[0])
+		return cg_record_resolve_path(repo, policy->audit.path);
+	cg_buf_printf(&path, "%schangeguard/audit.db", git_repository_commondir(repo));
 	return cg_buf_detach(&path);
 }

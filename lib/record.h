@@ -37,12 +37,19 @@ void cg_record_add_push_option(cg_record *rec, const char *value);
 /* Who pushed; NULL or "" when unknown. */
 void cg_record_set_pusher(cg_record *rec, const char *pusher);
 
+/* Whether the hook lets the push's refs move (its exit status is 0): each
+ * ref's outcome, "accepted" or "refused", in the audit. */
+void cg_record_set_accepted(cg_record *rec, int accepted);
+
 /* The hook failed with `message` (copied): the run's verdict is "error",
  * with the message as a finding after the results' own. */
 void cg_record_fail(cg_record *rec, const char *message);
 
 /* Writes the run, `duration_us` long, into the audit database: 0, or
- * CG_ERROR when it could not be written (see cg_audit_write). One run per
+ * CG_ERROR when it could not be written (see cg_audit_write). Then, as the
+ * policy's audit.witness and audit.syslog say, appends the run's id and
+ * hash to the witness file and sends its line to syslog; their failures
+ * are kept as warnings, which cg_record_write_or_warn prints. One run per
  * hook run: a push's commits are its arrays, and a run of one ref update or
  * one commit also has it in the run's own columns. */
 int cg_record_write(cg_record *rec, int64_t duration_us);
@@ -61,6 +68,10 @@ int cg_record_write_or_warn(cg_record *rec, int64_t duration_us, const cg_output
                             const char *subject, const char *policy_file);
 
 void cg_record_free(cg_record *rec);
+
+/* `path` as the audit settings mean it: absolute, or relative to the work
+ * tree's root (the repository in a bare one). The caller frees it. */
+char *cg_record_resolve_path(git_repository *repo, const char *path);
 
 /* Where runs are recorded: the policy's audit.path, or
  * <git common dir>/changeguard/audit.db. The caller frees the string. */

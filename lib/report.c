@@ -15,6 +15,7 @@
 #include "rules.h"
 #include "render.h"
 #include "timestamp.h"
+#include "witness.h"
 
 /* More timeline buckets than this are folded into months, then years. */
 #define MAX_BUCKETS 92
@@ -157,8 +158,9 @@ static const cg_render_column audit_rule_cols[] = {
 	CG_COL("commit", "Commit", CG_COL_OID, commit_width), \
 	CG_COL("author", "Author", CG_COL_TEXT, author_width), \
 	CG_COL("pusher", "Pusher", CG_COL_TEXT, pusher_width), \
-	CG_COL("verdict", "Verdict", CG_COL_TEXT, CG_TEXT_HIDDEN)
-#define RUN_COLUMNS 8
+	CG_COL("verdict", "Verdict", CG_COL_TEXT, CG_TEXT_HIDDEN), \
+	CG_COL("push", "Push", CG_COL_TEXT, CG_TEXT_BELOW)
+#define RUN_COLUMNS 9
 
 static const cg_render_column audit_blocked_cols[] = {
 	RUN_COLS(18, 10, 22, CG_TEXT_HIDDEN),
@@ -207,8 +209,30 @@ static const cg_render_table *const audit_tables[] = {
 
 /* The first RUN_COLUMNS cells of a listing row: of the run, or of one
  * commit of a push's run (`pushed`, may be NULL). */
-static void run_cells(cg_render_cell *c, const cg_audit_entry *e, const cg_audit_commit *pushed)
+/* Whether the push let `ref` move, "accepted" or "refused" (a push's refs
+ * share one outcome); NULL for a local hook's run, or one recorded before
+ * schema version 4. */
+static const char *push_outcome(const cg_audit_entry *e, const char *ref)
 {
+	size_t i;
+
+	for (i = 0; ref && i < e->run.nrefs; i++)
+		if (!strcmp(e->run.refs[i].ref, ref))
+			return e->run.refs[i].outcome;
+	return e->run.nrefs ? e->run.refs[0].outcome : NULL;
+}
+
+/* A run's cells; a waiver or sign-off of a refused push did not take
+ * effect, and its row says so: in text on the line below, where "push"
+ * names the value. */
+static void run_cells(cg_render_cell *c, const cg_render *w, const cg_audit_entry *e,
+                      const cg_audit_commit *pushed)
+{
+	const char *outcome = push_outcome(e, pushed ? pushed->ref : e->run.ref);
+
+	if (outcome && w->format == CG_REPORT_TEXT)
+		outcome = !strcmp(outcome, "accepted") ? "push accepted" :
+		          !strcmp(outcome, "refused") ? "push refused" : outcome;
 	c[0] = cg_render_int(e->id);
 	c[1] = cg_render_text(e->time);
 	c[2] = cg_render_text(e->run.hook);
@@ -217,6 +241,7 @@ static void run_cells(cg_render_cell *c, const cg_audit_entry *e, const cg_audit
 	c[5] = cg_render_text(pushed ? pushed->author : e->run.author);
 	c[6] = cg_render_text(e->run.pusher);
 	c[7] = cg_render_text(pushed ? pushed->verdict : e->run.verdict);
+	c[8] = cg_render_text(outcome);
 }
 
 static void audit_parameters(cg_render *w, const cg_report_opts *opts)
@@ -343,7 +368,7 @@ static void blocked_rows(listing *l, const cg_audit_entry *e, const cg_audit_com
 	cg_render_cell c[ARRAY_SIZE(audit_blocked_cols)];
 	size_t i, rows = 0;
 
-	run_cells(c, e, pushed);
+	run_cells(c, l->w, e, pushed);
 	for (i = 0; i <= e->run.nfindings; i++) {
 		const cg_audit_finding *f = i < e->run.nfindings ? &e->run.findings[i] : NULL;
 		if (f ? pushed && (!f->commit || strcmp(f->commit, pushed->commit)) : rows > 0)
@@ -400,7 +425,7 @@ static int waiver_row(const cg_audit_item *item, void *payload)
 
 	if (listing_full(l))
 		return 1;
-	run_cells(c, item->entry, item->commit);
+	run_cells(c, l->w, item->entry, item->commit);
 	c[RUN_COLUMNS] = cg_render_text(v->rule);
 	c[RUN_COLUMNS + 1] = cg_render_text(v->source);
 	c[RUN_COLUMNS + 2] = cg_render_text(v->name);
@@ -420,7 +445,7 @@ static int protected_row(const cg_audit_item *item, void *payload)
 
 	if (listing_full(l))
 		return 1;
-	run_cells(c, item->entry, item->commit);
+	run_cells(c, l->w, item->entry, item->commit);
 	c[RUN_COLUMNS] = cg_render_text(v ? v->rule : f->rule);
 	c[RUN_COLUMNS + 1] = cg_render_text(v ? v->reason : f->path);
 	c[RUN_COLUMNS + 2] = cg_render_int(v != NULL);
@@ -478,23 +503,48 @@ static const cg_render_column verify_cols[] = {
 	CG_COL("intact", "Intact", CG_COL_BOOL, 0),
 	CG_COL("runs_checked", "Runs intact", CG_COL_INT, 0),
 	CG_ALERT("first_bad_id", "First broken run", CG_COL_INT, 0),
+	CG_COL("witness", "Witness", CG_COL_TEXT, 0),
+	CG_COL("witnessed", "Runs witnessed", CG_COL_INT, 0),
 	CG_ALERT("problem", "Problem", CG_COL_TEXT, 0),
 };
 static const cg_render_table verify_table = CG_TABLE("chain", "Hash chain", verify_cols, 1, 0);
 static const cg_render_table *const verify_tables[] = { &verify_table };
+
+/* The witness after the chain: both problems are said, the chain's first. */
+static int verify_witness(const cg_report_opts *opts, cg_audit *db, cg_buf *problem,
+                          int64_t *bad, cg_witness_result *seen)
+{
+	int error = cg_witness_check(seen, db, opts->witness);
+
+	if (error == 1) {
+		cg_buf_printf(problem, "%s%s", problem->size ? "; " : "", cg_error_last());
+		if (seen->first_bad && (!*bad || seen->first_bad < *bad))
+			*bad = seen->first_bad;
+	}
+	return error;
+}
 
 int cg_report_verify(cg_audit *db, const cg_report_opts *opts, int *broken)
 {
 	int64_t bad = 0;
 	size_t rows = 0;
 	cg_render_cell c[ARRAY_SIZE(verify_cols)];
+	cg_witness_result seen = { 0 };
+	cg_buf problem = CG_BUF_INIT;
 	cg_render w;
 	int error;
 
 	*broken = 0;
 	if ((error = cg_audit_verify(db, &bad, &rows)) < 0)
 		return error;
+	if (error == 1)
+		cg_buf_puts(&problem, cg_error_last());
 	*broken = error == 1;
+	if (opts->witness && (error = verify_witness(opts, db, &problem, &bad, &seen)) < 0) {
+		cg_buf_dispose(&problem);
+		return error;
+	}
+	*broken |= error == 1;
 	cg_render_init(&w, opts, opts->out);
 	cg_render_doc_begin(&w, "verify", "changeguard audit chain", opts->generated_ms,
 	                    verify_tables, 1);
@@ -502,11 +552,14 @@ int cg_report_verify(cg_audit *db, const cg_report_opts *opts, int *broken)
 	c[1] = cg_render_int(!*broken);
 	c[2] = cg_render_int((int64_t)rows);
 	c[3] = *broken && bad ? cg_render_int(bad) : cg_render_null;
-	c[4] = cg_render_text(*broken ? cg_error_last() : NULL);
+	c[4] = cg_render_text(opts->witness);
+	c[5] = opts->witness ? cg_render_int((int64_t)seen.agreed) : cg_render_null;
+	c[6] = cg_render_text(*broken ? problem.ptr : NULL);
 	cg_render_one_row(&w, &verify_table, c);
 	cg_render_doc_end(&w);
 	error = cg_render_finish(&w);
 	cg_render_dispose(&w);
+	cg_buf_dispose(&problem);
 	return error;
 }
 

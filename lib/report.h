@@ -40,6 +40,7 @@ typedef struct {
 	cg_audit_filter filter;  /* audit report and export: the runs; history:
 	                          * since/until (committer time) and author only */
 	const char *source;      /* what the report is about: the database path, the repository */
+	const char *witness;     /* verify: the witness file to compare with, or NULL */
 } cg_report_opts;
 
 #define CG_REPORT_OPTS_INIT { CG_REPORT_TEXT, NULL, 0, 0, 1000, { 0 }, NULL }
@@ -49,7 +50,8 @@ typedef struct {
  * reasons, and changes to protected paths with their sign-off and pusher. */
 int cg_report_audit(cg_audit *db, const cg_report_opts *opts);
 
-/* The hash chain check as a report; *broken is 1 when it is broken. */
+/* The hash chain check as a report, and with opts->witness the check
+ * against that witness; *broken is 1 when either fails. */
 int cg_report_verify(cg_audit *db, const cg_report_opts *opts, int *broken);
 
 /* Every run the filter selects, oldest first: JSON lines (as

@@ -24,7 +24,7 @@
 /* Every command's options, each bound to its member by the table below. */
 typedef struct {
 	const char *db, *since, *until, *hook, *verdict, *rule, *author, *ref, *limit, *format,
-	           *output;
+	           *output, *witness;
 } options;
 
 #define FIELD(member) CG_ARGS_FIELD(options, member)
@@ -32,7 +32,7 @@ typedef struct {
 /* Rows of the table, for the commands' sets of options (BIT). */
 enum {
 	O_DB, O_SINCE, O_UNTIL, O_HOOK, O_VERDICT, O_RULE, O_AUTHOR, O_REF,
-	O_LIMIT, O_FORMAT, O_OUTPUT, O__COUNT
+	O_LIMIT, O_FORMAT, O_OUTPUT, O_WITNESS, O__COUNT
 };
 
 static const cg_args_option option_table[O__COUNT + 1] = {
@@ -51,6 +51,8 @@ static const cg_args_option option_table[O__COUNT + 1] = {
 	[O_LIMIT] = { "--limit", "N", "rows per list, newest first (default 1000; 0: all)", FIELD(limit) },
 	[O_FORMAT] = { "--format", "FORMAT", "text, json, csv, markdown or html", FIELD(format) },
 	[O_OUTPUT] = { "--output", "FILE", "write to FILE instead of standard output", FIELD(output) },
+	[O_WITNESS] = { "--witness", "FILE", "compare with this audit.witness file of chain heads",
+	                FIELD(witness) },
 };
 
 #define BIT(o) (1u << (o))
@@ -81,7 +83,7 @@ static const command commands[] = {
 	  { option_table, BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_AUTHOR) | OUTPUT, 0, -1 }, CG_REPORT_TEXT,
 	  cmd_history },
 	{ "verify", "verify [OPTIONS]", "check the audit hash chain; exit 1 when it is broken",
-	  { option_table, BIT(O_DB) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_verify },
+	  { option_table, BIT(O_DB) | BIT(O_WITNESS) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_verify },
 	{ "export", "export [OPTIONS]", "every run, oldest first, as JSON lines (or a table)",
 	  { option_table, BIT(O_DB) | FILTERS | OUTPUT, 0, 0 }, CG_REPORT_JSON, cmd_export },
 };
@@ -166,6 +168,7 @@ static int read_options(cg_report_opts *opts, const options *o)
 	f->rule = o->rule;
 	f->author = o->author;
 	f->ref = o->ref;
+	opts->witness = o->witness;
 	/* Reproducible documents, as reproducible builds define it. */
 	opts->generated_ms = epoch && *epoch ? strtoll(epoch, NULL, 10) * 1000 : 0;
 	return error;

@@ -140,9 +140,9 @@ test_expect_success 'report (text): aligned, at most 80 columns, no colour when 
 test_expect_success 'report (markdown): tables with escaped cells' '
 	(cd local && changelog-audit --format markdown >../out.md) &&
 	test_grep "^## Blocked runs$" out.md &&
-	test_grep "^| Run | Time (UTC) | Hook | Ref | Commit | Author | Pusher | Verdict | Rule | Path | Finding |$" out.md &&
-	test_grep "^|---:|---|---|---|---|---|---|---|---|---|---|$" out.md &&
-	test_grep "^| 4 | [^|]* | commit-msg |  | staged | A U Thor &lt;author@example.com&gt; |  | blocked | changelog | CHANGELOG.md | needs a new entry (for b.c) |$" out.md &&
+	test_grep "^| Run | Time (UTC) | Hook | Ref | Commit | Author | Pusher | Verdict | Push | Rule | Path | Finding |$" out.md &&
+	test_grep "^|---:|---|---|---|---|---|---|---|---|---|---|---|$" out.md &&
+	test_grep "^| 4 | [^|]* | commit-msg |  | staged | A U Thor &lt;author@example.com&gt; |  | blocked |  | changelog | CHANGELOG.md | needs a new entry (for b.c) |$" out.md &&
 	test_grep "^| Blocked | 2 |$" out.md
 '
 
@@ -169,8 +169,9 @@ test_expect_success 'the server: pushes with their pusher and sign-offs' '
 	changelog-audit --db srv.git/changeguard/audit.db --format json --ref refs/heads/main >srv.json &&
 	check_json srv.json <<-\EOF
 	assert doc["summary"] == {"runs": 3, "allowed": 2, "waived": 0, "blocked": 1, "error": 0}, doc["summary"]
-	assert rows("protected", "id", "hook", "path", "signed_off", "authorizer", "pusher", "ref") == [
-	    (2, "pre-receive", ".mcp.json", True, "Alice <alice@example.com>", "ops", "refs/heads/main")]
+	assert rows("protected", "id", "hook", "path", "signed_off", "authorizer", "pusher", "ref", "push") == [
+	    (2, "pre-receive", ".mcp.json", True, "Alice <alice@example.com>", "ops", "refs/heads/main",
+	     "accepted")]
 	assert len(doc["protected"][0]["commit"]) == 40
 	assert rows("blocked", "id", "rule", "path", "pusher") == [(3, "changelog", "CHANGELOG.md", "ops")]
 	EOF
@@ -195,10 +196,21 @@ test_expect_success 'the server: one push of several commits is one run, listed 
 	assert doc["summary"] == {"runs": 1, "allowed": 0, "waived": 0, "blocked": 1, "error": 0}, doc["summary"]
 	assert rows("blocked", "id", "commit", "author", "verdict", "rule", "path", "pusher") == [
 	    (1, bad, "Dan <dan@example.com>", "blocked", "changelog", "CHANGELOG.md", "ops")], doc["blocked"]
-	assert rows("protected", "id", "commit", "author", "path", "signed_off", "authorizer", "pusher", "ref") == [
+	assert rows("protected", "id", "commit", "author", "path", "signed_off", "authorizer", "pusher", "ref", "push") == [
 	    (1, mcp, "Eve <eve@example.com>", ".mcp.json", True, "Alice <alice@example.com>", "ops",
-	     "refs/heads/main")], doc["protected"]
+	     "refs/heads/main", "refused")], doc["protected"]
+	assert rows("blocked", "push") == [("refused",)], doc["blocked"]
 	EOF
+	changelog-audit --db srv2.git/changeguard/audit.db --format csv >srv2.csv &&
+	check_csv srv2.csv <<-\EOF &&
+	assert rows("protected", "signed_off", "push") == [("true", "refused")]
+	EOF
+	changelog-audit --db srv2.git/changeguard/audit.db --format markdown >srv2.md &&
+	test_grep "^| 1 | [^|]* | pre-receive | refs/heads/main | [0-9a-f]* | Eve &lt;eve@example.com&gt; | ops | allowed | refused | protect:mcp | .mcp.json | yes |" srv2.md &&
+	changelog-audit --db srv2.git/changeguard/audit.db --format html >srv2.html &&
+	test_grep "<td[^>]*>refused</td>" srv2.html &&
+	changelog-audit --db srv2.git/changeguard/audit.db >srv2.txt &&
+	test_grep "^    push refused: protect:mcp: .mcp.json$" srv2.txt &&
 	changelog-audit --db srv2.git/changeguard/audit.db --format json --author eve@ >eve.json &&
 	check_json eve.json <<-\EOF &&
 	assert doc["summary"]["runs"] == 1, doc["summary"]
@@ -213,8 +225,9 @@ test_expect_success 'the server: one push of several commits is one run, listed 
 	assert {c["commit"]: c["verdict"] for c in run["commits"]}[bad] == "blocked"
 	assert {c["commit"]: c["author"] for c in run["commits"]}[mcp] == "Eve <eve@example.com>"
 	assert [f["commit"] for f in run["findings"]] == [bad]
-	assert run["refs"] == [{"ref": "refs/heads/main", "old_oid": "0" * 40, "new_oid": mcp}]
-	assert run["hash_version"] == 2
+	assert run["refs"] == [{"ref": "refs/heads/main", "old_oid": "0" * 40, "new_oid": mcp,
+	                        "outcome": "refused"}]
+	assert run["hash_version"] == 3
 	EOF
 '
 
@@ -310,11 +323,12 @@ test_expect_success 'a schema 2 database: reports wait, the next hook run migrat
 		CREATE INDEX runs_time ON runs (time, verdict);
 		CREATE INDEX runs_author ON runs (author, time);
 		CREATE INDEX findings_rule ON findings (rule, run_id);
+		ALTER TABLE push_refs DROP COLUMN outcome;
 		PRAGMA user_version = 2" &&
 	test_expect_code 3 changelog-audit --db $db 2>err &&
-	test_grep "schema version 2, not 3 (the next recorded run migrates it)" err &&
+	test_grep "schema version 2, not 4 (the next recorded run migrates it)" err &&
 	add_c old &&
-	test "$(sqlite3 $db "PRAGMA user_version")" = 3 &&
+	test "$(sqlite3 $db "PRAGMA user_version")" = 4 &&
 	test "$(sqlite3 $db "SELECT count(*) FROM sqlite_master WHERE name IN
 		('\''runs_time'\'', '\''runs_author'\'', '\''findings_rule'\'')")" = 0 &&
 	changelog-audit verify --db $db >/dev/null &&

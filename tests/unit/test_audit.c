@@ -444,7 +444,7 @@ static void test_record_and_export(void **state)
 
 	/* the database itself, as a report would query it */
 	assert_string_equal(sql_text(text, sizeof(text), s->db, "PRAGMA journal_mode"), "wal");
-	assert_int_equal(sql_int(s->db, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(s->db, "PRAGMA user_version"), 4);
 	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM findings"), 4);
 	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM waivers WHERE run_id = 1"), 2);
 	assert_int_equal(sql_int(s->db, "SELECT duration_us FROM runs WHERE id = 2"), 1234);
@@ -550,7 +550,7 @@ static void test_hash_encoding(void **state)
 	run.nfindings = 1;
 	run.duration_us = 7;
 	write_ok(s->db, &run, 1);
-	cg_buf_puts(&b, "cg-audit-v2\n"
+	cg_buf_puts(&b, "cg-audit-v3\n"
 	            "64:0000000000000000000000000000000000000000000000000000000000000000\n"
 	            "1:1\n24:2026-11-24T03:00:00.123Z\n10:commit-msg\n"
 	            "-\n0:\n-\n-\n-\n-\n-\n-\n" /* repository ref old new commit author committer pusher */
@@ -577,9 +577,9 @@ static const cg_audit_commit push_commits[] = {
 };
 static const cg_audit_ref push_refs[] = {
 	{ "refs/heads/main", "1111111111111111111111111111111111111111",
-	  "2222222222222222222222222222222222222222" },
+	  "2222222222222222222222222222222222222222", "accepted" },
 	{ "refs/heads/dev", "0000000000000000000000000000000000000000",
-	  "3333333333333333333333333333333333333333" },
+	  "3333333333333333333333333333333333333333", "accepted" },
 };
 static const cg_audit_push_option push_opts[] = { { "changeguard.skip=typo" }, { "ci.skip" } };
 static const cg_audit_finding push_findings[] = {
@@ -622,7 +622,7 @@ static int collect_push(const cg_audit_entry *e, void *payload)
 		snprintf(out + len, 256 - len, "%s%s=%s", len ? "," : "", e->run.commits[i].commit,
 		         e->run.commits[i].verdict);
 	}
-	assert_int_equal(e->hash_version, 2);
+	assert_int_equal(e->hash_version, 3);
 	return 0;
 }
 
@@ -653,7 +653,7 @@ static void test_push_run(void **state)
 	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM push_commits"), 3);
 	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM push_refs"), 2);
 	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM push_options"), 2);
-	assert_int_equal(sql_int(s->db, "SELECT hash_version FROM runs"), 2);
+	assert_int_equal(sql_int(s->db, "SELECT hash_version FROM runs"), 3);
 	assert_intact(s->db, 1);
 
 	assert_int_equal(cg_audit_open_readonly(&a, s->db), 0);
@@ -710,6 +710,45 @@ static void test_verify_edited_push(void **state)
 	assert_broken_at(s->db, 3, 2, "content does not match its hash");
 }
 
+/* Run `id` and its findings and waivers, gone, as by hand. */
+static void delete_run(const char *db, int id)
+{
+	sql(db, "DELETE FROM findings WHERE run_id = %d; DELETE FROM waivers WHERE run_id = %d;"
+	    " DELETE FROM runs WHERE id = %d", id, id, id);
+}
+
+/* Whether a ref moved is in the chain (hash version 3). */
+static void test_verify_edited_outcome(void **state)
+{
+	scratch *s = *state;
+	cg_audit_run run = push_run();
+
+	write_ok(s->db, &run, 1);
+	assert_int_equal(sql_int(s->db, "SELECT count(*) FROM push_refs WHERE outcome = 'accepted'"), 2);
+	sql(s->db, "UPDATE push_refs SET outcome = 'refused' WHERE run_id = 1 AND seq = 1");
+	assert_broken_at(s->db, 1, 0, "content does not match its hash");
+}
+
+/* Deleting the newest run leaves a valid chain; the summaries still count
+ * it, and verify says runs may have been deleted, never that the runs are
+ * intact, and suggests no rebuild, which would erase the trace. */
+static void test_verify_deleted_newest(void **state)
+{
+	scratch *s = *state;
+
+	write_numbered(s->db, 1, 5);
+	delete_run(s->db, 5);
+	assert_broken_at(s->db, 5, 4, "run 5 is in the report summaries but not among the runs: "
+	                 "runs may have been deleted");
+	if (strstr(cg_error_last(), "intact") || strstr(cg_error_last(), "DELETE FROM"))
+		fail_msg("claims intact or suggests a rebuild: %s", cg_error_last());
+	sql(s->db, "DELETE FROM keyed_runs WHERE run_id = 5");
+	assert_broken_at(s->db, 0, 4, "the report summaries count 1 run more than the database "
+	                 "holds: runs may have been deleted");
+	if (strstr(cg_error_last(), "DELETE FROM"))
+		fail_msg("suggests a rebuild: %s", cg_error_last());
+}
+
 /* A database of schema version 1, as changeguard wrote it before runs had
  * commits: migrated on the next write, its run still verifies under the
  * version 1 encoding, chained to the new runs. */
@@ -748,7 +787,7 @@ static void test_migrate_v1_keeps_verifying(void **state)
 	write_ok(db, &run, 1);
 	assert_schema_current(db);
 	assert_string_equal(sql_text(text, sizeof(text), db,
-	                             "SELECT group_concat(hash_version) FROM runs ORDER BY id"), "1,2");
+	                             "SELECT group_concat(hash_version) FROM runs ORDER BY id"), "1,3");
 	assert_intact(db, 2);
 	sql(db, "UPDATE findings SET detail = 'x' WHERE run_id = 1");
 	assert_broken_at(db, 1, 0, "content does not match its hash");
@@ -778,8 +817,7 @@ static void test_verify_deleted_run(void **state)
 	scratch *s = *state;
 
 	write_numbered(s->db, 1, 10);
-	sql(s->db, "DELETE FROM findings WHERE run_id = 5; DELETE FROM waivers WHERE run_id = 5;"
-	    " DELETE FROM runs WHERE id = 5");
+	delete_run(s->db, 5);
 	assert_broken_at(s->db, 6, 4, "prev_hash is not the hash of the run before it");
 }
 
@@ -827,8 +865,9 @@ static void test_verify_edited_summaries(void **state)
 
 	sql(s->db, "UPDATE daily SET waivers = waivers + 1 WHERE rule = 'changelog'");
 	assert_broken_at(s->db, 0, 11, "the report counts of 2026-11-24 do not match its runs");
-	if (!strstr(cg_error_last(), "DELETE FROM daily; DELETE FROM keyed_runs; DELETE FROM run_keys"))
-		fail_msg("no rebuild hint: %s", cg_error_last());
+	if (!strstr(cg_error_last(), "DELETE FROM daily; DELETE FROM keyed_runs; DELETE FROM run_keys") ||
+	    !strstr(cg_error_last(), ".evidence'"))
+		fail_msg("no rebuild hint keeping the evidence: %s", cg_error_last());
 }
 
 /* A value written by hand as a BLOB is indexed as text, rather than
@@ -1139,7 +1178,7 @@ static void test_fallback_imported_once(void **state)
 
 static void assert_schema_current(const char *db)
 {
-	assert_int_equal(sql_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(db, "PRAGMA user_version"), 4);
 	assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 	                         " AND name IN ('runs', 'findings', 'waivers', 'fallback_imports',"
 	                         " 'push_commits', 'push_refs', 'push_options', 'run_keys',"
@@ -1346,6 +1385,8 @@ int main(void)
 		T(test_verify_edited_finding),
 		T(test_push_run),
 		T(test_verify_edited_push),
+		T(test_verify_edited_outcome),
+		T(test_verify_deleted_newest),
 		T(test_migrate_v1_keeps_verifying),
 		T(test_verify_deleted_run),
 		T(test_verify_deleted_first_run),
