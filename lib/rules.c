@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "changelog.h"
 #include "error.h"
+#include "forbid.h"
 #include "glob.h"
 #include "timestamp.h"
 
@@ -548,12 +549,33 @@ static int has_waivable(const cg_result *r, const char *trailer)
 	return 0;
 }
 
+/* Settles the findings of `rule` that the trailer `key` of the message
+ * waives, and records the waiver; one without a reason is a finding. */
+static void waive_by_trailer(evaluation *ev, const char *key, const char *rule,
+                             const char *why_none)
+{
+	const cg_trailer *t;
+	size_t pos = 0;
+
+	if (!ev->in->trailers || !(t = cg_trailers_find(ev->in->trailers, key, &pos)))
+		return;
+	if (!t->value[0]) {
+		cg_buf hint = CG_BUF_INIT, detail = CG_BUF_INIT;
+		cg_buf_printf(&hint, "git commit --amend --trailer '%s: %s'", key, why_none);
+		cg_buf_printf(&detail, "the waiver trailer has no reason; say %s", why_none);
+		cg_result_add_finding(ev->result, rule, NULL, detail.ptr, hint.ptr, NULL);
+		cg_buf_dispose(&hint);
+		cg_buf_dispose(&detail);
+		return;
+	}
+	settle(ev->result, key, rule);
+	cg_result_add_waiver(ev->result, rule, "trailer", t->key, t->value, NULL);
+}
+
 static void apply_skip(evaluation *ev)
 {
 	const cg_rules_input *in = ev->in;
 	const char *key = in->policy->changelog.skip_trailer;
-	const cg_trailer *t;
-	size_t pos = 0;
 
 	if (!key[0] || !has_waivable(ev->result, key))
 		return;
@@ -563,19 +585,19 @@ static void apply_skip(evaluation *ev)
 		                     in->push_skip_reason, in->pusher);
 		return;
 	}
-	if (!in->trailers || !(t = cg_trailers_find(in->trailers, key, &pos)))
-		return;
-	if (!t->value[0]) {
-		cg_buf hint = CG_BUF_INIT;
-		cg_buf_printf(&hint, "git commit --amend --trailer '%s: why no entry is needed'", key);
-		cg_result_add_finding(ev->result, "changelog", NULL,
-		                      "the waiver trailer has no reason; say why no entry is needed",
-		                      hint.ptr, NULL);
-		cg_buf_dispose(&hint);
-		return;
-	}
-	settle(ev->result, key, "changelog");
-	cg_result_add_waiver(ev->result, "changelog", "trailer", t->key, t->value, NULL);
+	waive_by_trailer(ev, key, "changelog", "why no entry is needed");
+}
+
+/* --- the forbid rule (forbid.c) ----------------------------------------- */
+
+static int check_forbidden(evaluation *ev)
+{
+	const char *key = ev->in->policy->forbid.skip_trailer;
+	int error = cg_forbid_judge(ev->result, ev->in->policy, ev->in->changes, ev->in->now);
+
+	if (!error && key[0] && has_waivable(ev->result, key))
+		waive_by_trailer(ev, key, CG_FORBID_RULE, "why the file belongs");
+	return error;
 }
 
 /* --- the protect rule -------------------------------------------------- */
@@ -816,6 +838,9 @@ int cg_rules_evaluate(cg_result **out, const cg_rules_input *in)
 	error = check_changelogs(&ev);
 	if (!error) {
 		apply_skip(&ev);
+		error = check_forbidden(&ev);
+	}
+	if (!error) {
 		check_protected(&ev);
 		ev.result->verdict = decide(in, ev.result);
 	}

@@ -28,7 +28,7 @@
 
 /* Every command's options, each bound to its member by the tables below. */
 typedef struct {
-	const char *server, *dir, *force, *staged, *format, *policy, *message, *version;
+	const char *server, *dir, *force, *staged, *format, *policy, *message, *version, *all;
 } options;
 
 #define FIELD(member) CG_ARGS_FIELD(options, member)
@@ -354,6 +354,26 @@ static int check_range(cg_checklist *run, cg_policy **policy, git_repository **r
 	return error;
 }
 
+/* check --all: every file of REVISION (default HEAD), under its policy. */
+static int check_tree(cg_checklist *run, cg_policy **policy, git_repository **repo,
+                      const cg_args *p, const char *policy_file)
+{
+	const char *rev = p->nargs ? p->args[0] : "HEAD";
+	git_object *obj = NULL, *commit = NULL;
+	int error;
+
+	if ((error = open_repo(repo, NULL)) < 0)
+		return error;
+	if (git_revparse_single(&obj, *repo, rev) < 0 ||
+	    git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0)
+		error = cg_error_set(CG_EUSAGE, "'%s' is not a commit", rev);
+	else if ((error = range_policy(policy, *repo, policy_file, git_object_id(commit))) == 0)
+		error = cg_checklist_tree(run, *repo, *policy, (git_commit *)commit);
+	git_object_free(commit);
+	git_object_free(obj);
+	return error;
+}
+
 static int cmd_check(const cg_args *p, const options *o)
 {
 	const char *format = o->format ? o->format : "text";
@@ -367,17 +387,23 @@ static int cmd_check(const cg_args *p, const options *o)
 		fprintf(stderr, "error: --format must be text or json, not '%s'\n", format);
 		return CG_EXIT_USAGE;
 	}
-	if ((o->staged || o->message) && (p->nargs || o->policy)) {
-		fprintf(stderr, "error: --staged and --message take neither revisions nor --policy\n");
+	if ((o->staged || o->message) && (p->nargs || o->policy || o->all)) {
+		fprintf(stderr, "error: --staged and --message take neither revisions, --all nor --policy\n");
+		return CG_EXIT_USAGE;
+	}
+	if (o->all && p->nargs > 1) {
+		fprintf(stderr, "error: --all takes one revision at most\n");
 		return CG_EXIT_USAGE;
 	}
 	run = cg_checklist_new();
-	if (staged && (error = open_staged(&c)) == 0)
+	if (o->all)
+		error = check_tree(run, &policy, &repo, p, o->policy);
+	else if (staged && (error = open_staged(&c)) == 0)
 		error = cg_checklist_staged(run, c, o->message);
 	else if (!staged)
 		error = check_range(run, &policy, &repo, p, o->policy);
 	if (!error && !strcmp(format, "json"))
-		cg_checklist_print_json(run, stdout, staged ? "staged" : "range");
+		cg_checklist_print_json(run, stdout, o->all ? "tree" : staged ? "staged" : "range");
 	else if (!error)
 		cg_checklist_print_text(run, stdout);
 	if (!error)
@@ -570,18 +596,23 @@ static const command commands[] = {
 	    { "--force", NULL, "write even into a CHANGELOG with unstaged changes (staging them)",
 	      FIELD(force) } },
 	  1, 1, cmd_entry, NULL },
-	{ "check", "[--staged [--message FILE] | REVISION...] [--format text|json] [--policy FILE]",
+	{ "check", "[--staged [--message FILE] | REVISION... | --all [REVISION]] [--format text|json] [--policy FILE]",
 	  "evaluate the policy without committing, for CI",
 	  "Without revisions, checks the staged change as a final decision, with the\n"
 	  "trailers of the commit message in FILE when given. Revisions are read as\n"
 	  "git rev-list reads them (origin/main..HEAD, A...B, ^A B); each commit is\n"
 	  "checked as the server checks it, under the policy of the range's base.\n"
+	  "With --all, every file tracked at REVISION (default HEAD) is judged as if\n"
+	  "it were added, under that commit's policy: backups, stray and duplicate\n"
+	  "copies already in the repository, which never block a commit that leaves\n"
+	  "them be.\n"
 	  "Exit status: 0 allowed, 1 a change is refused, 2 usage, 3 runtime error.\n",
 	  { { "--staged", NULL, "check the staged change (the default)", FIELD(staged) },
 	    { "--format", "text|json", "output format (default text)", FIELD(format) },
 	    { "--policy", "FILE", "judge a range by this policy file", FIELD(policy) },
 	    { "--message", "FILE", "the commit message, whose trailers count (commit-msg)",
-	      FIELD(message) } },
+	      FIELD(message) },
+	    { "--all", NULL, "judge every tracked file (forbid rule), not a change", FIELD(all) } },
 	  0, -1, cmd_check, NULL },
 	{ "merge-changelog", "BASE OURS THEIRS [PATH]",
 	  "git's merge driver for CHANGELOG files: every side's new entries, once",
