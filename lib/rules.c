@@ -96,9 +96,9 @@ static void join(cg_buf *out, const char *dir, size_t dirlen, const char *file)
 	cg_buf_puts(out, file);
 }
 
-static void needed_changelog(evaluation *ev, const char *path, cg_buf *out)
+void cg_rules_needed_changelog(cg_buf *out, const cg_policy *p, const cg_snapshot *now,
+                               const char *path)
 {
-	const cg_policy *p = ev->in->policy;
 	size_t dirlen = (size_t)(basename_of(path) - path);
 
 	dirlen = dirlen ? dirlen - 1 : 0;
@@ -112,7 +112,7 @@ static void needed_changelog(evaluation *ev, const char *path, cg_buf *out)
 	case CG_CHANGELOG_NEAREST:
 		for (;;) {
 			join(out, path, dirlen, p->changelog.file);
-			if (!dirlen || exists_in(ev->in->now, out->ptr))
+			if (!dirlen || exists_in(now, out->ptr))
 				return;
 			do
 				dirlen--;
@@ -121,7 +121,7 @@ static void needed_changelog(evaluation *ev, const char *path, cg_buf *out)
 	}
 }
 
-static int needs_entry(const cg_policy *p, const char *path)
+int cg_rules_needs_entry(const cg_policy *p, const char *path)
 {
 	return !is_changelog(p, path) &&
 	       cg_globset_match(p->changelog.require_for, path) &&
@@ -151,11 +151,11 @@ static void collect_requirements(evaluation *ev)
 		size_t dirlen = (size_t)(basename_of(path) - path);
 		requirement *r;
 
-		if (!needs_entry(ev->in->policy, path))
+		if (!cg_rules_needs_entry(ev->in->policy, path))
 			continue;
 		/* Changes arrive in tree order: most neighbours share a directory. */
 		if (!changelog.size || lastdir.size != dirlen || memcmp(lastdir.ptr, path, dirlen)) {
-			needed_changelog(ev, path, &changelog);
+			cg_rules_needed_changelog(&changelog, ev->in->policy, ev->in->now, path);
 			cg_buf_clear(&lastdir);
 			cg_buf_put(&lastdir, path, dirlen);
 		}
