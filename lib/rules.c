@@ -464,7 +464,10 @@ static int check_requirement(evaluation *ev, const requirement *r)
 		return error;
 	if (cs->valid_entries)
 		return 0;
-	if (!cs->exists)
+	if (!cs->exists && ev->in->policy->changelog.mode == CG_CHANGELOG_EVERY_DIRECTORY)
+		cg_buf_puts(&detail, "does not exist, and in every-directory mode each directory with "
+		            "code keeps its own; changeguard entry creates it with the entry");
+	else if (!cs->exists)
 		cg_buf_puts(&detail, "does not exist, and the change needs a new entry in it");
 	else
 		cg_buf_puts(&detail, "needs a new entry");

@@ -28,7 +28,8 @@
 
 /* Every command's options, each bound to its member by the tables below. */
 typedef struct {
-	const char *server, *dir, *force, *staged, *format, *policy, *message, *version, *all;
+	const char *server, *dir, *force, *staged, *format, *policy, *message, *version, *all,
+	           *every_directory;
 } options;
 
 #define FIELD(member) CG_ARGS_FIELD(options, member)
@@ -264,6 +265,23 @@ static int cmd_uninstall(const cg_args *p, const options *o)
 
 /* --- init, entry --------------------------------------------------------- */
 
+/* init --every-directory: a CHANGELOG wherever every-directory mode needs one. */
+static int init_directories(git_repository *repo)
+{
+	cg_entry_written w = { 0 };
+	int error;
+
+	if (!repo)
+		return cg_error_set(CG_EUSAGE, "--every-directory needs a git repository");
+	error = cg_entry_init_directories(&w, repo);
+	for (size_t i = 0; i < w.n; i++)
+		printf("%s: written, with a first entry\n", w.paths[i]);
+	if (!error && !w.n)
+		printf("changeguard: every directory with tracked code has its CHANGELOG already\n");
+	cg_entry_written_dispose(&w);
+	return error;
+}
+
 static int cmd_init(const cg_args *p, const options *o)
 {
 	git_repository *repo = NULL;
@@ -288,6 +306,8 @@ static int cmd_init(const cg_args *p, const options *o)
 		       "--trailer 'Policy-Authorized-By: Your Name <you@example.com>'\n"
 		       "hint: then enforce it: changeguard install\n");
 	}
+	if (!error && o->every_directory)
+		error = init_directories(repo);
 	free(r.changelog);
 	git_repository_free(repo);
 	return error ? fail(error, NULL) : CG_EXIT_OK;
@@ -583,11 +603,15 @@ static const command commands[] = {
 	  0, 1, cmd_install, NULL },
 	{ "uninstall", "[REPO]", "remove changeguard's hooks, putting back the ones they chained",
 	  NULL, { { 0 } }, 0, 1, cmd_uninstall, NULL },
-	{ "init", "[DIR]", "write a commented .changeguard.yml and a CHANGELOG.md where missing",
+	{ "init", "[--every-directory] [DIR]", "write a commented .changeguard.yml and a CHANGELOG.md where missing",
 	  "DIR defaults to the root of the repository here. Also adds the line that\n"
 	  "merges the CHANGELOG with changeguard's driver to .gitattributes. Then:\n"
-	  "git add -A, and commit with a Policy-Authorized-By trailer.\n",
-	  { { 0 } }, 0, 1, cmd_init, NULL },
+	  "git add -A, and commit with a Policy-Authorized-By trailer.\n"
+	  "With --every-directory, also writes a CHANGELOG into every directory of the\n"
+	  "index with a file that needs entries and none yet, as changelog.mode\n"
+	  "every-directory asks (set that mode in the policy yourself).\n",
+	  { { "--every-directory", NULL, "a CHANGELOG in every directory with tracked code",
+	      FIELD(every_directory) } }, 0, 1, cmd_init, NULL },
 	{ "entry", "[--dir DIR] [--force] MESSAGE",
 	  "add a dated entry to each CHANGELOG the staged change needs, and stage it",
 	  "The entry is '- <UTC time> <git author>: MESSAGE', placed where the file's\n"

@@ -70,6 +70,18 @@ sys.exit(not all(c[c.index(path) + 1] == st for path, st in want))" &&
 	test_grep "^c/CHANGELOG.md  *stale" c.txt && test_grep "Complete  *no" c.txt
 '
 
+test_expect_success 'init --every-directory writes the missing ones; coverage then lacks none' '
+	cd every-directory && changeguard init --every-directory >out &&
+	test_grep "^b/CHANGELOG.md: written, with a first entry" out &&
+	test_grep "^# Changelog" b/CHANGELOG.md && test_grep "changeguard init" b/CHANGELOG.md &&
+	test_must_fail test -e docs/CHANGELOG.md && test_must_fail grep -q "^a/CHANGELOG.md" out &&
+	commit_at 5 "every directory" &&
+	test_expect_code 1 changelog-audit coverage --format json >c.json && statuses c.json >actual &&
+	printf "%s\n" "CHANGELOG.md current" "a/CHANGELOG.md current" "b/CHANGELOG.md current" \
+		"c/CHANGELOG.md stale" >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'nearest: a directory without one is covered by the root, missing too' '
 	gen_tree nearest &&
 	test_expect_code 1 changelog-audit coverage --format json >c.json && statuses c.json >actual &&
