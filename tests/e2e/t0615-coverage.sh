@@ -25,7 +25,7 @@ gen_tree() {
 	echo x >a/x.c && echo y >b/y.c && echo z >c/z.c && echo d >docs/guide.md &&
 	log_with a/CHANGELOG.md 0 && log_with c/CHANGELOG.md 0 && commit_at 0 one &&
 	echo more >>c/z.c && commit_at 1 "c without entry" &&
-	echo more >>a/x.c && log_with a/CHANGELOG.md 2 && commit_at 2 "a with entry"
+	echo more >>a/x.c && log_with a/CHANGELOG.md 2 && commit_at 3 "a with an entry written an hour before"
 }
 
 # statuses FILE.json: "path status" lines of a coverage document.
@@ -75,7 +75,7 @@ test_expect_success 'init --every-directory writes the missing ones; coverage th
 	test_grep "^b/CHANGELOG.md: written, with a first entry" out &&
 	test_grep "^# Changelog" b/CHANGELOG.md && test_grep "changeguard init" b/CHANGELOG.md &&
 	test_must_fail test -e docs/CHANGELOG.md && test_must_fail grep -q "^a/CHANGELOG.md" out &&
-	commit_at 5 "every directory" &&
+	commit_at 6 "every directory" &&
 	test_expect_code 1 changelog-audit coverage --format json >c.json && statuses c.json >actual &&
 	printf "%s\n" "CHANGELOG.md current" "a/CHANGELOG.md current" "b/CHANGELOG.md current" \
 		"c/CHANGELOG.md stale" >expect &&
@@ -90,8 +90,8 @@ test_expect_success 'nearest: a directory without one is covered by the root, mi
 '
 
 test_expect_success 'root: missing, then current, then stale, by revision; exit 0 when complete' '
-	gen_tree root && log_with CHANGELOG.md 3 && commit_at 3 "root changelog" &&
-	echo again >>b/y.c && commit_at 4 "b without entry" &&
+	gen_tree root && log_with CHANGELOG.md 4 && commit_at 4 "root changelog" &&
+	echo again >>b/y.c && commit_at 5 "b without entry" &&
 	test_expect_code 1 changelog-audit coverage HEAD~2 --format json >m.json &&
 	changelog-audit coverage HEAD~1 --format json >c.json &&
 	test_expect_code 1 changelog-audit coverage --format json >s.json &&
