@@ -79,8 +79,7 @@ static int may_be_copy(const cg_policy *p, git_odb *odb, const cg_change *c)
 	size_t size;
 	git_object_t type;
 
-	if (!p->forbid.duplicates || !is_regular(c->new_mode) ||
-	    cg_globset_match(p->forbid.duplicate_allow, c->path))
+	if (!is_regular(c->new_mode) || cg_globset_match(p->forbid.duplicate_allow, c->path))
 		return 0;
 	/* The header alone tells the size: no blob is inflated. An unreadable
 	 * one is not judged here: reading the commit reports it. */

@@ -1,5 +1,5 @@
 /*
- * rules.h: the policy's rules (changelog, protect) applied to one change set,
+ * rules.h: the policy's rules (changelog, protect, forbid) applied to one change set,
  * giving findings with hints, the waivers and sign-offs used, and a verdict.
  */
 #ifndef CG_RULES_H
