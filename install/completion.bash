@@ -34,12 +34,16 @@ _changeguard()
 	case $cmd in
 	install) COMPREPLY=($(compgen -W "--server --help" -- "$cur")) ;;
 	uninstall|doctor) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
-	init) COMPREPLY=($(compgen -d -- "$cur")) ;;
+	init)
+		case $cur in
+		-*) COMPREPLY=($(compgen -W "--every-directory --help" -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -d -- "$cur")) ;;
+		esac ;;
 	entry) COMPREPLY=($(compgen -W "--dir --force --help" -- "$cur")) ;;
 	approve) COMPREPLY=($(compgen -W "--commit --key --help" -- "$cur")) ;;
 	check)
 		case $cur in
-		-*) COMPREPLY=($(compgen -W "--staged --message --format --policy --help" -- "$cur")) ;;
+		-*) COMPREPLY=($(compgen -W "--staged --message --format --policy --all --help" -- "$cur")) ;;
 		*) _changeguard_revs "$cur" ;;
 		esac ;;
 	policy)
@@ -62,12 +66,17 @@ _changelog_audit()
 	--format) COMPREPLY=($(compgen -W "text json csv markdown html" -- "$cur")); return ;;
 	--verdict) COMPREPLY=($(compgen -W "allowed blocked waived error" -- "$cur")); return ;;
 	--hook) COMPREPLY=($(compgen -W "pre-commit prepare-commit-msg commit-msg pre-receive" -- "$cur")); return ;;
-	--rule) COMPREPLY=($(compgen -W "changelog protect:mcp protect:policy" -- "$cur")); return ;;
+	--rule) COMPREPLY=($(compgen -W "changelog protect:mcp protect:policy forbid:path forbid:duplicate" -- "$cur")); return ;;
 	--db|--output|--witness) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--since|--until|--author|--ref|--limit) return ;;
 	esac
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "report history verify export --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "report history verify export coverage --help --version" -- "$cur"))
+	elif [ "${COMP_WORDS[1]}" = coverage ]; then
+		case $cur in
+		-*) COMPREPLY=($(compgen -W "--format --output --help" -- "$cur")) ;;
+		*) _changeguard_revs "$cur" ;;
+		esac
 	elif [ "${COMP_WORDS[1]}" = history ] && [ "${cur#-}" = "$cur" ]; then
 		_changeguard_revs "$cur"
 	else

@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "forbid.h"
 #include "fs.h"
 #include "json.h"
 #include "message.h"
@@ -17,6 +18,7 @@ typedef struct {
 	char *subject;  /* NULL for the staged change */
 	char *author;
 	cg_result *result;
+	int whole_tree; /* every tracked file of `commit`, as if added (cg_checklist_tree) */
 } checked;
 
 struct cg_checklist {
@@ -41,6 +43,7 @@ static void add_checked(cg_checklist *run, const char *commit, const char *subje
 	c->subject = subject ? cg_strdup(subject) : NULL;
 	c->author = author ? cg_strdup(author) : NULL;
 	c->result = r;
+	c->whole_tree = 0;
 }
 
 void cg_checklist_free(cg_checklist *run)
@@ -150,13 +153,19 @@ void cg_checklist_print_text(const cg_checklist *run, FILE *fp)
 	for (i = 0; i < run->n; i++) {
 		const checked *c = &run->items[i];
 		cg_buf_clear(&subject);
-		if (c->subject)
+		if (c->whole_tree)
+			cg_buf_printf(&subject, "the tracked files of commit %.12s", c->commit);
+		else if (c->subject)
 			cg_buf_printf(&subject, "commit %.12s '%s'", c->commit, c->subject);
 		else
 			cg_buf_puts(&subject, "the staged change");
 		cg_output_result(&o, c->result, subject.ptr);
 	}
-	if (run->n == 1 && !run->items[0].subject)
+	if (run->n == 1 && run->items[0].whole_tree)
+		fprintf(fp, "changeguard: %zu tracked file%s of commit %.12s refused\n",
+		        run->items[0].result->nfindings, run->items[0].result->nfindings == 1 ? "" : "s",
+		        run->items[0].commit);
+	else if (run->n == 1 && !run->items[0].subject)
 		fprintf(fp, "changeguard: the staged change is %s\n",
 		        cg_verdict_name(run->items[0].result->verdict));
 	else
@@ -233,5 +242,41 @@ int cg_checklist_commits(cg_checklist *run, git_repository *repo, const cg_polic
 	error = cg_walk_commits(walk, repo, check_step, &step);
 
 	cg_buf_dispose(&step.author);
+	return error;
+}
+
+int cg_checklist_tree(cg_checklist *run, git_repository *repo, const cg_policy *policy,
+                      git_commit *commit)
+{
+	const git_signature *a = git_commit_author(commit);
+	cg_changes *everything = NULL;
+	cg_snapshot *now = NULL;
+	git_tree *tree = NULL;
+	cg_result *r = cg_calloc(1, sizeof(*r));
+	cg_buf author = CG_BUF_INIT;
+	int error;
+
+	run->policy = policy;
+	if (git_commit_tree(&tree, commit) < 0) {
+		cg_result_free(r);
+		return cg_error_from_git("cannot read the commit's tree");
+	}
+	/* Against the empty tree, every tracked file is an addition. */
+	if ((error = cg_changes_trees_memo(&everything, repo, NULL, tree, NULL, 0)) == 0 &&
+	    (error = cg_snapshot_from_tree(&now, repo, tree)) == 0)
+		error = cg_forbid_judge(r, policy, everything, now);
+	if (error < 0) {
+		cg_result_free(r);
+	} else {
+		r->verdict = r->nfindings ? CG_VERDICT_BLOCKED : CG_VERDICT_ALLOWED;
+		cg_buf_printf(&author, "%s <%s>", a->name, a->email);
+		add_checked(run, git_oid_tostr_s(git_commit_id(commit)), git_commit_summary(commit),
+		            author.ptr, r);
+		run->items[run->n - 1].whole_tree = 1;
+	}
+	cg_buf_dispose(&author);
+	cg_snapshot_free(now);
+	cg_changes_free(everything);
+	git_tree_free(tree);
 	return error;
 }

@@ -24,6 +24,12 @@ int cg_checklist_staged(cg_checklist *list, cg_check *c, const char *message_fil
 int cg_checklist_commits(cg_checklist *list, git_repository *repo, const cg_policy *policy,
                          git_revwalk *walk);
 
+/* Judges every tracked file of `commit` as if it were added, with the
+ * rule that reports files already there (forbid: backups, stray and
+ * duplicate copies), under `policy`, which must live as long as `list`. */
+int cg_checklist_tree(cg_checklist *list, git_repository *repo, const cg_policy *policy,
+                     git_commit *commit);
+
 /* How many of the changes judged are refused. */
 size_t cg_checklist_blocked(const cg_checklist *list);
 

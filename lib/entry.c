@@ -11,6 +11,8 @@
 #include "error.h"
 #include "fs.h"
 #include "policy.h"
+#include "rules.h"
+#include "snapshot.h"
 #include "timestamp.h"
 
 #define NEW_CHANGELOG "# Changelog\n\n"
@@ -414,5 +416,80 @@ done:
 	cg_buf_dispose(&author);
 	cg_buf_dispose(&line);
 	cg_buf_dispose(&content);
+	return error;
+}
+
+/* --- changeguard init --every-directory ------------------------------------ */
+
+typedef struct {
+	const cg_policy *policy;
+	const char *workdir;
+	cg_buf line, path;       /* the first entry; the changelog being looked at */
+	cg_entry_written *out;
+	int error;
+} directories;
+
+static int init_directory(const char *file, const git_oid *oid, uint32_t mode, void *payload)
+{
+	directories *d = payload;
+	const char *slash = strrchr(file, '/');
+	cg_buf content = CG_BUF_INIT;
+
+	(void)oid;
+	(void)mode;
+	if (!cg_rules_needs_entry(d->policy, file))
+		return 0;
+	cg_buf_clear(&d->path);
+	if (slash)
+		cg_buf_printf(&d->path, "%.*s/", (int)(slash - file), file);
+	cg_buf_puts(&d->path, d->policy->changelog.file);
+	cg_buf_clear(&content);
+	cg_buf_printf(&content, "%s%s", d->workdir, d->path.ptr);
+	/* A directory whose files the index splits around a subdirectory's
+	 * comes twice: the file written the first time is there the second. */
+	if (!exists(content.ptr)) {
+		cg_buf text = CG_BUF_INIT;
+		cg_buf_printf(&text, NEW_CHANGELOG "%s\n", d->line.ptr);
+		d->error = cg_fs_write_atomic(content.ptr, text.ptr, text.size, 0);
+		cg_buf_dispose(&text);
+		if (!d->error) {
+			cg_entry_written *w = d->out;
+			w->paths = cg_realloc(w->paths, (w->n + 1) * sizeof(*w->paths));
+			w->created = cg_realloc(w->created, (w->n + 1) * sizeof(*w->created));
+			w->paths[w->n] = cg_strdup(d->path.ptr);
+			w->created[w->n++] = 1;
+		}
+	}
+	cg_buf_dispose(&content);
+	return d->error;
+}
+
+int cg_entry_init_directories(cg_entry_written *out, git_repository *repo)
+{
+	directories d = { NULL, git_repository_workdir(repo), CG_BUF_INIT, CG_BUF_INIT, out, 0 };
+	cg_buf policy_path = CG_BUF_INIT, author = CG_BUF_INIT;
+	cg_snapshot *index = NULL;
+	cg_policy *p = NULL;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if (!d.workdir)
+		return cg_error_set(CG_EUSAGE, "a bare repository has no directories to give a changelog");
+	cg_buf_printf(&policy_path, "%s" CG_POLICY_FILE, d.workdir);
+	error = cg_policy_load_file(&p, policy_path.ptr);
+	if (error == CG_ENOTFOUND)
+		error = cg_policy_default(&p);
+	d.policy = p;
+	if (!error && (error = entry_author(&author, repo)) == 0 &&
+	    (error = entry_format(&d.line, p->changelog.entry_pattern, cg_timestamp_now_ms(),
+	                          author.ptr, "start of the changelog (changeguard init)")) == 0 &&
+	    (error = cg_snapshot_from_index_file(&index, repo, NULL)) == 0)
+		error = cg_snapshot_foreach(index, init_directory, &d);
+	cg_snapshot_free(index);
+	cg_policy_free(p);
+	cg_buf_dispose(&policy_path);
+	cg_buf_dispose(&author);
+	cg_buf_dispose(&d.line);
+	cg_buf_dispose(&d.path);
 	return error;
 }

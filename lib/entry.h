@@ -57,4 +57,11 @@ typedef struct {
  * Free `out->changelog`. */
 int cg_entry_init(cg_init_result *out, const char *dir, git_repository *repo);
 
+/* `changeguard init --every-directory`: writes a changelog (the "# Changelog"
+ * heading and a first entry) into every directory of the index that holds
+ * a file needing entries and has none, as every-directory mode asks; the
+ * policy is the work tree's .changeguard.yml, else the defaults. out lists
+ * what was written (dispose of it with cg_entry_written_dispose). */
+int cg_entry_init_directories(cg_entry_written *out, git_repository *repo);
+
 #endif

@@ -285,6 +285,11 @@ void cg_index__dispose(cg_index__file *f)
 	free(f->file);
 }
 
+int cg_index__entry_conflicted(const cg_index__file *f, size_t i)
+{
+	return (be16(cg_index__entry_raw(f, i) + ENTRY_FLAGS) & FLAG_STAGE) != 0;
+}
+
 /* The index is sorted by path, then stage. */
 int cg_index__find(size_t *at, const cg_index__file *f, const char *path)
 {
@@ -300,7 +305,7 @@ int cg_index__find(size_t *at, const cg_index__file *f, const char *path)
 			hi = mid;
 	}
 	if (lo == f->count || strcmp(cg_index__entry_path(f, lo), path) ||
-	    (be16(cg_index__entry_raw(f, lo) + ENTRY_FLAGS) & FLAG_STAGE))
+	    cg_index__entry_conflicted(f, lo))
 		return CG_ENOTFOUND;
 	*at = lo;
 	return 0;

@@ -98,6 +98,9 @@ static inline void cg_index__entry_id(git_oid *out, const cg_index__file *f, siz
 int cg_index__read(cg_index__file *f, const char *path);
 void cg_index__dispose(cg_index__file *f);
 
+/* 1 when entry `i` is a conflict's stage 1 to 3, not a staged file. */
+int cg_index__entry_conflicted(const cg_index__file *f, size_t i);
+
 /* The stage-0 entry for `path` in *at, or CG_ENOTFOUND. */
 int cg_index__find(size_t *at, const cg_index__file *f, const char *path);
 

@@ -65,6 +65,16 @@ const char cg_policy_default_yaml[] =
 	"    trailer: Policy-Authorized-By  # sign-off trailer\n"
 	"    authorizers: []        # emails or names; empty = any named sign-off\n"
 	"    verify: pusher         # server side: pusher | trailer\n"
+	"forbid:                    # rule: no backup files or stray copies get added\n"
+	"  paths: [\"*.orig\", \"*.rej\", \"*.bak\", \"*.backup\", \"*~\", \"*.swp\",   # globs never added\n"
+	"          \"*.tmp\", \"*.old\", \"* copy.*\", \"* (1).*\", \"*_backup.*\", \"*-backup.*\", \"**/backup/**\"]\n"
+	"  allow: []                # globs excepted from paths\n"
+	"  case_insensitive: false  # match paths and allow as case-insensitive, HFS+ and NTFS file systems open them\n"
+	"  duplicates: true         # an added file byte-identical to another tracked one is refused\n"
+	"  duplicate_min_size: 512  # bytes; smaller files are never duplicates\n"
+	"  duplicate_allow: [\"LICENSE*\", \"LICENCE*\", \"COPYING*\", \"NOTICE*\",   # never duplicates\n"
+	"                    \"__init__.py\", \"py.typed\", \".gitkeep\", \".keep\", \".gitignore\", \".gitattributes\"]\n"
+	"  skip_trailer: Forbid-Skip    # \"\" disables waivers\n"
 	"audit:                     # the local SQLite audit database\n"
 	"  path: \"\"                 # default: <git common dir>/changeguard/audit.db\n"
 	"  on_error: block          # block | warn\n"
@@ -75,7 +85,8 @@ const char cg_policy_default_yaml[] =
 	"  refs: [\"refs/heads/**\"]  # refs the policy applies to\n"
 	"  pusher_env: [GL_USERNAME, GITEA_PUSHER_NAME, GITHUB_USER_LOGIN, REMOTE_USER, USER]   # names the pusher; set ones that disagree refuse the push\n"
 	"  push_option_waivers: false   # also take waivers from git push -o changeguard.skip=REASON\n"
-	"  deadline: 0              # seconds; >0: decide (refuse) before a host's hook timeout\n";
+	"  deadline: 0              # seconds; >0: decide (refuse) before a host's hook timeout\n"
+	"  forbid_waivers: [path, duplicate]   # forbid findings a forbid.skip_trailer may waive\n";
 
 /* The event stream being read; `ev` is the current event. */
 typedef struct {
@@ -344,6 +355,11 @@ static const char *check_env_name(const char *s)
 	return NULL;
 }
 
+static const char *check_forbid_group(const char *s)
+{
+	return strcmp(s, "path") && strcmp(s, "duplicate") ? "must be path or duplicate" : NULL;
+}
+
 static const char *check_not_empty(const char *s)
 {
 	return *s ? NULL : "must not be empty";
@@ -436,7 +452,7 @@ static int add_glob(reader *r, const char *where, const field *f, const char *it
 }
 
 /* Globs are compiled without CG_GLOB_CASEFOLD: a protect group turns it on
- * once all its keys are read (see casefold_paths). */
+ * once all its keys are read (see casefold_globs). */
 static int read_globs(reader *r, const char *where, const field *f, void *base)
 {
 	cg_globset **slot = (cg_globset **)((char *)base + f->offset);
@@ -619,19 +635,19 @@ static int read_map_field(reader *r, const char *where, const field *f, void *ba
 
 /* Matching ignoring case is a property of the compiled set, known only
  * once the whole group is read: recompile the validated patterns. */
-static int casefold_paths(cg_protect_group *g)
+static int casefold_globs(cg_globset **set)
 {
 	cg_globset *folded = NULL;
 	int error = cg_globset_new(&folded, CG_GLOB_CASEFOLD);
 
-	for (size_t i = 0; !error && i < cg_globset_count(g->paths); i++)
-		error = cg_globset_add(folded, cg_globset_pattern(g->paths, i));
+	for (size_t i = 0; !error && i < cg_globset_count(*set); i++)
+		error = cg_globset_add(folded, cg_globset_pattern(*set, i));
 	if (error < 0) {
 		cg_globset_free(folded);
 		return error;
 	}
-	cg_globset_free(g->paths);
-	g->paths = folded;
+	cg_globset_free(*set);
+	*set = folded;
 	return 0;
 }
 
@@ -686,7 +702,7 @@ static int read_group(reader *r, const field *fields, const cg_policy *old,
 	if (!(seen & (1u << find_key(fields, "trailer"))) &&
 	    (error = default_trailer(r, mark, where, g, old)) < 0)
 		return error;
-	if (g->case_insensitive && (error = casefold_paths(g)) < 0)
+	if (g->case_insensitive && (error = casefold_globs(&g->paths)) < 0)
 		return fail(r, mark, "%s: %s", where, cg_error_last());
 	return 0;
 }
@@ -889,6 +905,21 @@ static const field group_fields[] = {
 	{ .key = NULL }
 };
 
+#define F(member) offsetof(cg_policy, forbid.member)
+
+static const field forbid_fields[] = {
+	{ .key = "paths", .kind = &K_GLOBS, .offset = F(paths) },
+	{ .key = "allow", .kind = &K_GLOBS, .offset = F(allow) },
+	{ .key = "case_insensitive", .kind = &K_BOOL, .offset = F(case_insensitive) },
+	{ .key = "duplicates", .kind = &K_BOOL, .offset = F(duplicates) },
+	{ .key = "duplicate_min_size", .kind = &K_INT, .offset = F(duplicate_min_size),
+	  .min = 1, .max = 999999999 },
+	{ .key = "duplicate_allow", .kind = &K_GLOBS, .offset = F(duplicate_allow) },
+	{ .key = "skip_trailer", .kind = &K_STRING, .offset = F(skip_trailer),
+	  .check = check_trailer },
+	{ .key = NULL }
+};
+
 static const field audit_fields[] = {
 	{ .key = "path", .kind = &K_STRING, .offset = P(audit.path) },
 	{ .key = "on_error", .kind = &K_ENUM, .offset = P(audit.on_error_warn),
@@ -905,6 +936,8 @@ static const field server_fields[] = {
 	  .count_offset = P(server.pusher_env_len), .check = check_env_name },
 	{ .key = "push_option_waivers", .kind = &K_BOOL, .offset = P(server.push_option_waivers) },
 	{ .key = "deadline", .kind = &K_INT, .offset = P(server.deadline), .min = 0, .max = 86400 },
+	{ .key = "forbid_waivers", .kind = &K_STRINGS, .offset = P(server.forbid_waivers),
+	  .count_offset = P(server.forbid_waivers_len), .check = check_forbid_group },
 	{ .key = NULL }
 };
 
@@ -912,6 +945,7 @@ static const field top_fields[] = {
 	{ .key = "version", .kind = &K_INT, .offset = P(version), .min = 1, .max = 1 },
 	{ .key = "changelog", .kind = &K_MAP, .fields = changelog_fields },
 	{ .key = "protect", .kind = &K_PROTECT, .fields = group_fields },
+	{ .key = "forbid", .kind = &K_MAP, .fields = forbid_fields },
 	{ .key = "audit", .kind = &K_MAP, .fields = audit_fields },
 	{ .key = "server", .kind = &K_MAP, .fields = server_fields },
 	{ .key = NULL }
@@ -971,7 +1005,10 @@ int cg_policy_load_buffer(cg_policy **out, const char *data, size_t len, const c
 		data = "";
 	if ((error = parse(p, cg_policy_default_yaml, strlen(cg_policy_default_yaml),
 	                   DEFAULTS_LABEL)) < 0 ||
-	    (error = parse(p, data, len, label)) < 0) {
+	    (error = parse(p, data, len, label)) < 0 ||
+	    (p->forbid.case_insensitive &&
+	     ((error = casefold_globs(&p->forbid.paths)) < 0 ||
+	      (error = casefold_globs(&p->forbid.allow)) < 0))) {
 		cg_policy_free(p);
 		return error;
 	}
@@ -1065,12 +1102,17 @@ void cg_policy_free(cg_policy *p)
 	cg_pattern_free(p->changelog.entry_pattern);
 	free(p->changelog.skip_trailer);
 	free_groups(p->protect, p->protect_len);
+	cg_globset_free(p->forbid.paths);
+	cg_globset_free(p->forbid.allow);
+	cg_globset_free(p->forbid.duplicate_allow);
+	free(p->forbid.skip_trailer);
 	free(p->audit.path);
 	free(p->audit.witness);
 	free(p->audit.syslog);
 	free(p->server.policy);
 	cg_globset_free(p->server.refs);
 	free_strings(p->server.pusher_env, p->server.pusher_env_len);
+	free_strings(p->server.forbid_waivers, p->server.forbid_waivers_len);
 	free(p->source);
 	free(p);
 }

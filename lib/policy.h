@@ -45,6 +45,15 @@ typedef struct {
 	cg_protect_group *protect;
 	size_t protect_len;
 	struct {
+		cg_globset *paths;         /* compiled with CG_GLOB_CASEFOLD when case_insensitive */
+		cg_globset *allow;         /* likewise */
+		int case_insensitive;
+		int duplicates;
+		int duplicate_min_size;    /* bytes */
+		cg_globset *duplicate_allow;
+		char *skip_trailer;        /* "" disables waivers */
+	} forbid;
+	struct {
 		char *path;                /* "" = <git common dir>/changeguard/audit.db */
 		int on_error_warn;
 		char *witness;             /* "" = none; a file of chain heads */
@@ -57,6 +66,8 @@ typedef struct {
 		size_t pusher_env_len;
 		int push_option_waivers;
 		int deadline;              /* seconds, 0 = off */
+		char **forbid_waivers;     /* the forbid findings (path, duplicate) a trailer may waive */
+		size_t forbid_waivers_len;
 	} server;
 	char *source;                  /* where it came from: a path, "(built-in defaults)" */
 	int builtin;                   /* the built-in defaults, not loaded from a policy */

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "changelog.h"
 #include "error.h"
+#include "forbid.h"
 #include "glob.h"
 #include "timestamp.h"
 
@@ -97,9 +98,9 @@ static void join(cg_buf *out, const char *dir, size_t dirlen, const char *file)
 	cg_buf_puts(out, file);
 }
 
-static void needed_changelog(evaluation *ev, const char *path, cg_buf *out)
+void cg_rules_needed_changelog(cg_buf *out, const cg_policy *p, const cg_snapshot *now,
+                               const char *path)
 {
-	const cg_policy *p = ev->in->policy;
 	size_t dirlen = (size_t)(basename_of(path) - path);
 
 	dirlen = dirlen ? dirlen - 1 : 0;
@@ -113,7 +114,7 @@ static void needed_changelog(evaluation *ev, const char *path, cg_buf *out)
 	case CG_CHANGELOG_NEAREST:
 		for (;;) {
 			join(out, path, dirlen, p->changelog.file);
-			if (!dirlen || exists_in(ev->in->now, out->ptr))
+			if (!dirlen || exists_in(now, out->ptr))
 				return;
 			do
 				dirlen--;
@@ -122,7 +123,7 @@ static void needed_changelog(evaluation *ev, const char *path, cg_buf *out)
 	}
 }
 
-static int needs_entry(const cg_policy *p, const char *path)
+int cg_rules_needs_entry(const cg_policy *p, const char *path)
 {
 	return !is_changelog(p, path) &&
 	       cg_globset_match(p->changelog.require_for, path) &&
@@ -152,11 +153,11 @@ static void collect_requirements(evaluation *ev)
 		size_t dirlen = (size_t)(basename_of(path) - path);
 		requirement *r;
 
-		if (!needs_entry(ev->in->policy, path))
+		if (!cg_rules_needs_entry(ev->in->policy, path))
 			continue;
 		/* Changes arrive in tree order: most neighbours share a directory. */
 		if (!changelog.size || lastdir.size != dirlen || memcmp(lastdir.ptr, path, dirlen)) {
-			needed_changelog(ev, path, &changelog);
+			cg_rules_needed_changelog(&changelog, ev->in->policy, ev->in->now, path);
 			cg_buf_clear(&lastdir);
 			cg_buf_put(&lastdir, path, dirlen);
 		}
@@ -465,7 +466,10 @@ static int check_requirement(evaluation *ev, const requirement *r)
 		return error;
 	if (cs->valid_entries)
 		return 0;
-	if (!cs->exists)
+	if (!cs->exists && ev->in->policy->changelog.mode == CG_CHANGELOG_EVERY_DIRECTORY)
+		cg_buf_puts(&detail, "does not exist, and in every-directory mode each directory with "
+		            "code keeps its own; changeguard entry creates it with the entry");
+	else if (!cs->exists)
 		cg_buf_puts(&detail, "does not exist, and the change needs a new entry in it");
 	else
 		cg_buf_puts(&detail, "needs a new entry");
@@ -550,12 +554,33 @@ static int has_waivable(const cg_result *r, const char *trailer)
 	return 0;
 }
 
+/* Settles the findings of `rule` that the trailer `key` of the message
+ * waives, and records the waiver; one without a reason is a finding. */
+static void waive_by_trailer(evaluation *ev, const char *key, const char *rule,
+                             const char *why_none)
+{
+	const cg_trailer *t;
+	size_t pos = 0;
+
+	if (!ev->in->trailers || !(t = cg_trailers_find(ev->in->trailers, key, &pos)))
+		return;
+	if (!t->value[0]) {
+		cg_buf hint = CG_BUF_INIT, detail = CG_BUF_INIT;
+		cg_buf_printf(&hint, "git commit --amend --trailer '%s: %s'", key, why_none);
+		cg_buf_printf(&detail, "the waiver trailer has no reason; say %s", why_none);
+		cg_result_add_finding(ev->result, rule, NULL, detail.ptr, hint.ptr, NULL);
+		cg_buf_dispose(&hint);
+		cg_buf_dispose(&detail);
+		return;
+	}
+	settle(ev->result, key, rule);
+	cg_result_add_waiver(ev->result, rule, "trailer", t->key, t->value, NULL);
+}
+
 static void apply_skip(evaluation *ev)
 {
 	const cg_rules_input *in = ev->in;
 	const char *key = in->policy->changelog.skip_trailer;
-	const cg_trailer *t;
-	size_t pos = 0;
 
 	if (!key[0] || !has_waivable(ev->result, key))
 		return;
@@ -565,19 +590,19 @@ static void apply_skip(evaluation *ev)
 		                     in->push_skip_reason, in->pusher);
 		return;
 	}
-	if (!in->trailers || !(t = cg_trailers_find(in->trailers, key, &pos)))
-		return;
-	if (!t->value[0]) {
-		cg_buf hint = CG_BUF_INIT;
-		cg_buf_printf(&hint, "git commit --amend --trailer '%s: why no entry is needed'", key);
-		cg_result_add_finding(ev->result, "changelog", NULL,
-		                      "the waiver trailer has no reason; say why no entry is needed",
-		                      hint.ptr, NULL);
-		cg_buf_dispose(&hint);
-		return;
-	}
-	settle(ev->result, key, "changelog");
-	cg_result_add_waiver(ev->result, "changelog", "trailer", t->key, t->value, NULL);
+	waive_by_trailer(ev, key, "changelog", "why no entry is needed");
+}
+
+/* --- the forbid rule (forbid.c) ----------------------------------------- */
+
+static int check_forbidden(evaluation *ev)
+{
+	const char *key = ev->in->policy->forbid.skip_trailer;
+	int error = cg_forbid_judge(ev->result, ev->in->policy, ev->in->changes, ev->in->now);
+
+	if (!error && key[0] && has_waivable(ev->result, key))
+		waive_by_trailer(ev, key, CG_FORBID_RULE, "why the file belongs");
+	return error;
 }
 
 /* --- the protect rule -------------------------------------------------- */
@@ -934,6 +959,9 @@ int cg_rules_evaluate(cg_result **out, const cg_rules_input *in)
 	error = check_changelogs(&ev);
 	if (!error) {
 		apply_skip(&ev);
+		error = check_forbidden(&ev);
+	}
+	if (!error) {
 		check_protected(&ev);
 		if ((error = ev.error) == 0)
 			ev.result->verdict = decide(in, ev.result);

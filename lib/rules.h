@@ -1,5 +1,5 @@
 /*
- * rules.h: the policy's rules (changelog, protect) applied to one change set,
+ * rules.h: the policy's rules (changelog, protect, forbid) applied to one change set,
  * giving findings with hints, the waivers and sign-offs used, and a verdict.
  */
 #ifndef CG_RULES_H
@@ -49,6 +49,16 @@ int cg_rules_evaluate(cg_result **out, const cg_rules_input *in);
  * the group does not cover it. A symlink or submodule stands for the files
  * git shows through it, which no change of this repository shows. */
 const char *cg_rules_protected_change(const cg_protect_group *g, const cg_change *c);
+
+/* The CHANGELOG a change to `path` needs an entry in, under the policy's
+ * mode, into `out`: in nearest mode the closest one that exists in `now`
+ * (the root's when none does). */
+void cg_rules_needed_changelog(cg_buf *out, const cg_policy *p, const cg_snapshot *now,
+                               const char *path);
+
+/* 1 when a change to `path` needs an entry (require_for, not ignore, not
+ * a CHANGELOG itself). */
+int cg_rules_needs_entry(const cg_policy *p, const char *path);
 
 /* A CHANGELOG blob's text, lent from the blob; "" for NULL (an absent side
  * compares as an empty file). */

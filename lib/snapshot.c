@@ -169,6 +169,57 @@ int cg_snapshot_lookup(const cg_snapshot *snap, const char *path,
 	return CG_ENOTFOUND;
 }
 
+typedef struct {
+	cg_snapshot_entry_fn fn;
+	void *payload;
+	cg_buf path;
+	int stopped;
+} tree_walk;
+
+static int walk_entry(const char *root, const git_tree_entry *e, void *payload)
+{
+	tree_walk *w = payload;
+
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+		return 0;
+	cg_buf_clear(&w->path);
+	cg_buf_puts(&w->path, root);
+	cg_buf_puts(&w->path, git_tree_entry_name(e));
+	w->stopped = w->fn(w->path.ptr, git_tree_entry_id(e), git_tree_entry_filemode(e),
+	                   w->payload);
+	return w->stopped ? -1 : 0;
+}
+
+static int foreach_in_tree(git_tree *tree, cg_snapshot_entry_fn fn, void *payload)
+{
+	tree_walk w = { fn, payload, CG_BUF_INIT, 0 };
+	int error = git_tree_walk(tree, GIT_TREEWALK_PRE, walk_entry, &w);
+
+	cg_buf_dispose(&w.path);
+	if (w.stopped)
+		return w.stopped;
+	return error < 0 ? cg_error_from_git("cannot read tree") : 0;
+}
+
+int cg_snapshot_foreach(const cg_snapshot *snap, cg_snapshot_entry_fn fn, void *payload)
+{
+	git_oid oid;
+	size_t i;
+	int stop;
+
+	if (snap->tree)
+		return foreach_in_tree(snap->tree, fn, payload);
+	for (i = 0; snap->file && i < snap->file->count; i++) {
+		if (cg_index__entry_conflicted(snap->file, i))
+			continue;
+		cg_index__entry_id(&oid, snap->file, i);
+		if ((stop = fn(cg_index__entry_path(snap->file, i), &oid,
+		               cg_index__entry_mode(snap->file, i), payload)) != 0)
+			return stop;
+	}
+	return 0;
+}
+
 git_repository *cg_snapshot_repository(const cg_snapshot *snap)
 {
 	return snap->repo;

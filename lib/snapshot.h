@@ -28,6 +28,13 @@ void cg_snapshot_use_memo(cg_snapshot *snap, cg_memo *memo);
 int cg_snapshot_lookup(const cg_snapshot *snap, const char *path,
                        git_oid *oid, uint32_t *mode);
 
+/* Calls `fn` with every file, symlink and gitlink of the snapshot (stage
+ * 0 of an index), in path order, until it returns non-zero, which is
+ * returned; an unreadable tree is an error. */
+typedef int (*cg_snapshot_entry_fn)(const char *path, const git_oid *oid, uint32_t mode,
+                                    void *payload);
+int cg_snapshot_foreach(const cg_snapshot *snap, cg_snapshot_entry_fn fn, void *payload);
+
 git_repository *cg_snapshot_repository(const cg_snapshot *snap);
 void cg_snapshot_free(cg_snapshot *snap);
 

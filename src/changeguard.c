@@ -30,7 +30,7 @@
 /* Every command's options, each bound to its member by the tables below. */
 typedef struct {
 	const char *server, *dir, *force, *staged, *format, *policy, *message, *version, *key,
-		*commit;
+	           *commit, *all, *every_directory;
 } options;
 
 #define FIELD(member) CG_ARGS_FIELD(options, member)
@@ -266,6 +266,23 @@ static int cmd_uninstall(const cg_args *p, const options *o)
 
 /* --- init, entry --------------------------------------------------------- */
 
+/* init --every-directory: a CHANGELOG wherever every-directory mode needs one. */
+static int init_directories(git_repository *repo)
+{
+	cg_entry_written w = { 0 };
+	int error;
+
+	if (!repo)
+		return cg_error_set(CG_EUSAGE, "--every-directory needs a git repository");
+	error = cg_entry_init_directories(&w, repo);
+	for (size_t i = 0; i < w.n; i++)
+		printf("%s: written, with a first entry\n", w.paths[i]);
+	if (!error && !w.n)
+		printf("changeguard: every directory with tracked code has its CHANGELOG already\n");
+	cg_entry_written_dispose(&w);
+	return error;
+}
+
 static int cmd_init(const cg_args *p, const options *o)
 {
 	git_repository *repo = NULL;
@@ -290,6 +307,8 @@ static int cmd_init(const cg_args *p, const options *o)
 		       "--trailer 'Policy-Authorized-By: Your Name <you@example.com>'\n"
 		       "hint: then enforce it: changeguard install\n");
 	}
+	if (!error && o->every_directory)
+		error = init_directories(repo);
 	free(r.changelog);
 	git_repository_free(repo);
 	return error ? fail(error, NULL) : CG_EXIT_OK;
@@ -356,6 +375,26 @@ static int check_range(cg_checklist *run, cg_policy **policy, git_repository **r
 	return error;
 }
 
+/* check --all: every file of REVISION (default HEAD), under its policy. */
+static int check_tree(cg_checklist *run, cg_policy **policy, git_repository **repo,
+                      const cg_args *p, const char *policy_file)
+{
+	const char *rev = p->nargs ? p->args[0] : "HEAD";
+	git_object *obj = NULL, *commit = NULL;
+	int error;
+
+	if ((error = open_repo(repo, NULL)) < 0)
+		return error;
+	if (git_revparse_single(&obj, *repo, rev) < 0 ||
+	    git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0)
+		error = cg_error_set(CG_EUSAGE, "'%s' is not a commit", rev);
+	else if ((error = range_policy(policy, *repo, policy_file, git_object_id(commit))) == 0)
+		error = cg_checklist_tree(run, *repo, *policy, (git_commit *)commit);
+	git_object_free(commit);
+	git_object_free(obj);
+	return error;
+}
+
 static int cmd_check(const cg_args *p, const options *o)
 {
 	const char *format = o->format ? o->format : "text";
@@ -369,17 +408,23 @@ static int cmd_check(const cg_args *p, const options *o)
 		fprintf(stderr, "error: --format must be text or json, not '%s'\n", format);
 		return CG_EXIT_USAGE;
 	}
-	if ((o->staged || o->message) && (p->nargs || o->policy)) {
-		fprintf(stderr, "error: --staged and --message take neither revisions nor --policy\n");
+	if ((o->staged || o->message) && (p->nargs || o->policy || o->all)) {
+		fprintf(stderr, "error: --staged and --message take neither revisions, --all nor --policy\n");
+		return CG_EXIT_USAGE;
+	}
+	if (o->all && p->nargs > 1) {
+		fprintf(stderr, "error: --all takes one revision at most\n");
 		return CG_EXIT_USAGE;
 	}
 	run = cg_checklist_new();
-	if (staged && (error = open_staged(&c)) == 0)
+	if (o->all)
+		error = check_tree(run, &policy, &repo, p, o->policy);
+	else if (staged && (error = open_staged(&c)) == 0)
 		error = cg_checklist_staged(run, c, o->message);
 	else if (!staged)
 		error = check_range(run, &policy, &repo, p, o->policy);
 	if (!error && !strcmp(format, "json"))
-		cg_checklist_print_json(run, stdout, staged ? "staged" : "range");
+		cg_checklist_print_json(run, stdout, o->all ? "tree" : staged ? "staged" : "range");
 	else if (!error)
 		cg_checklist_print_text(run, stdout);
 	if (!error)
@@ -590,11 +635,15 @@ static const command commands[] = {
 	  0, 1, cmd_install, NULL },
 	{ "uninstall", "[REPO]", "remove changeguard's hooks, putting back the ones they chained",
 	  NULL, { { 0 } }, 0, 1, cmd_uninstall, NULL },
-	{ "init", "[DIR]", "write a commented .changeguard.yml and a CHANGELOG.md where missing",
+	{ "init", "[--every-directory] [DIR]", "write a commented .changeguard.yml and a CHANGELOG.md where missing",
 	  "DIR defaults to the root of the repository here. Also adds the line that\n"
 	  "merges the CHANGELOG with changeguard's driver to .gitattributes. Then:\n"
-	  "git add -A, and commit with a Policy-Authorized-By trailer.\n",
-	  { { 0 } }, 0, 1, cmd_init, NULL },
+	  "git add -A, and commit with a Policy-Authorized-By trailer.\n"
+	  "With --every-directory, also writes a CHANGELOG into every directory of the\n"
+	  "index with a file that needs entries and none yet, as changelog.mode\n"
+	  "every-directory asks (set that mode in the policy yourself).\n",
+	  { { "--every-directory", NULL, "a CHANGELOG in every directory with tracked code",
+	      FIELD(every_directory) } }, 0, 1, cmd_init, NULL },
 	{ "entry", "[--dir DIR] [--force] MESSAGE",
 	  "add a dated entry to each CHANGELOG the staged change needs, and stage it",
 	  "The entry is '- <UTC time> <git author>: MESSAGE', placed where the file's\n"
@@ -603,18 +652,23 @@ static const command commands[] = {
 	    { "--force", NULL, "write even into a CHANGELOG with unstaged changes (staging them)",
 	      FIELD(force) } },
 	  1, 1, cmd_entry, NULL },
-	{ "check", "[--staged [--message FILE] | REVISION...] [--format text|json] [--policy FILE]",
+	{ "check", "[--staged [--message FILE] | REVISION... | --all [REVISION]] [--format text|json] [--policy FILE]",
 	  "evaluate the policy without committing, for CI",
 	  "Without revisions, checks the staged change as a final decision, with the\n"
 	  "trailers of the commit message in FILE when given. Revisions are read as\n"
 	  "git rev-list reads them (origin/main..HEAD, A...B, ^A B); each commit is\n"
 	  "checked as the server checks it, under the policy of the range's base.\n"
+	  "With --all, every file tracked at REVISION (default HEAD) is judged as if\n"
+	  "it were added, under that commit's policy: backups, stray and duplicate\n"
+	  "copies already in the repository, which never block a commit that leaves\n"
+	  "them be.\n"
 	  "Exit status: 0 allowed, 1 a change is refused, 2 usage, 3 runtime error.\n",
 	  { { "--staged", NULL, "check the staged change (the default)", FIELD(staged) },
 	    { "--format", "text|json", "output format (default text)", FIELD(format) },
 	    { "--policy", "FILE", "judge a range by this policy file", FIELD(policy) },
 	    { "--message", "FILE", "the commit message, whose trailers count (commit-msg)",
-	      FIELD(message) } },
+	      FIELD(message) },
+	    { "--all", NULL, "judge every tracked file (forbid rule), not a change", FIELD(all) } },
 	  0, -1, cmd_check, NULL },
 	{ "approve", "[--commit REV] [--key KEY]",
 	  "sign an approval of the protected change (verify: signature), for an authorizer",

@@ -13,6 +13,7 @@
 
 #include "args.h"
 #include "audit.h"
+#include "coverage.h"
 #include "buf.h"
 #include "record.h"
 #include "error.h"
@@ -73,6 +74,7 @@ static int cmd_report(const cg_args *p, const options *o, cg_report_opts *opts);
 static int cmd_history(const cg_args *p, const options *o, cg_report_opts *opts);
 static int cmd_verify(const cg_args *p, const options *o, cg_report_opts *opts);
 static int cmd_export(const cg_args *p, const options *o, cg_report_opts *opts);
+static int cmd_coverage(const cg_args *p, const options *o, cg_report_opts *opts);
 
 static const command commands[] = {
 	{ "report", "[report] [OPTIONS]",
@@ -86,6 +88,9 @@ static const command commands[] = {
 	  { option_table, BIT(O_DB) | BIT(O_WITNESS) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_verify },
 	{ "export", "export [OPTIONS]", "every run, oldest first, as JSON lines (or a table)",
 	  { option_table, BIT(O_DB) | FILTERS | OUTPUT, 0, 0 }, CG_REPORT_JSON, cmd_export },
+	{ "coverage", "coverage [REVISION] [OPTIONS]",
+	  "CHANGELOGs the policy's mode needs: missing, stale, current; exit 1 when incomplete",
+	  { option_table, OUTPUT, 0, 1 }, CG_REPORT_TEXT, cmd_coverage },
 };
 
 static void usage(FILE *fp, const command *cmd)
@@ -278,6 +283,23 @@ static int cmd_history(const cg_args *p, const options *o, cg_report_opts *opts)
 	if (error < 0)
 		return fail(error);
 	return violations ? CG_EXIT_BLOCKED : CG_EXIT_OK;
+}
+
+static int cmd_coverage(const cg_args *p, const options *o, cg_report_opts *opts)
+{
+	git_repository *repo = NULL;
+	int error, incomplete = 0;
+
+	(void)o;
+	if ((error = open_repo(&repo)) == 0) {
+		opts->source = git_repository_workdir(repo) ? git_repository_workdir(repo)
+		                                            : git_repository_path(repo);
+		error = cg_coverage_report(&incomplete, repo, p->nargs ? p->args[0] : NULL, opts);
+	}
+	git_repository_free(repo);
+	if (error < 0)
+		return fail(error);
+	return incomplete ? CG_EXIT_BLOCKED : CG_EXIT_OK;
 }
 
 /* Runs the command on the output --output names; a failed report leaves no file. */

@@ -41,8 +41,11 @@ test_expect_success 'every-directory: the file own directory needs a CHANGELOG' 
 	echo x >>src/net/tcp/conn.c && add_entry net src/net/CHANGELOG.md && git add -A &&
 	test_must_fail git commit -m x 2>../err &&
 	test_grep "src/net/tcp/CHANGELOG.md: does not exist" ../err &&
+	test_grep "each directory with code keeps its own; changeguard entry creates it" ../err &&
 	test_grep "hint: changeguard entry --dir src/net/tcp" ../err &&
-	add_entry tcp src/net/tcp/CHANGELOG.md && git add -A && git commit -m x
+	changeguard entry --dir src/net/tcp "tcp" >out &&
+	test_grep "created with an entry to src/net/tcp/CHANGELOG.md" out &&
+	test_grep "^# Changelog" src/net/tcp/CHANGELOG.md && git commit -m x
 '
 
 test_expect_success 'root: only the root CHANGELOG counts' '

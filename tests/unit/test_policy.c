@@ -376,13 +376,13 @@ static const struct {
 	  "ignore, entry_pattern, max_age, max_skew, append_only, skip_trailer)" },
 	{ "changelgo:\n  mode: root\n",
 	  "t.yml:1:1: unknown key 'changelgo' at the top level (valid keys: version, changelog, "
-	  "protect, audit, server)" },
+	  "protect, forbid, audit, server)" },
 	{ "protect:\n  - name: x\n    paths: [a]\n    trailer: X-Ok\n    verfiy: pusher\n",
 	  "t.yml:5:5: unknown key 'verfiy' in protect[0] (valid keys: name, paths, "
 	  "case_insensitive, trailer, authorizers, verify)" },
 	{ "server: {deadline: 5, timeout: 5}\n",
 	  "t.yml:1:23: unknown key 'timeout' in server (valid keys: policy, refs, pusher_env, "
-	  "push_option_waivers, deadline)" },
+	  "push_option_waivers, deadline, forbid_waivers)" },
 	/* wrong types */
 	{ "changelog:\n  ignore: docs/**\n", "t.yml:2:11: changelog.ignore: expected a list of strings" },
 	{ "changelog:\n  ignore: [a, [b]]\n", "t.yml:2:15: changelog.ignore: expected a list of strings" },
@@ -466,9 +466,9 @@ static const struct {
 	{ "version: 1\nversion: 1\n", "t.yml:2:1: duplicate key 'version' (first on line 1)" },
 	{ "? [a]\n: b\n", "t.yml:1:3: expected a key name" },
 	{ "- a\n- b\n",
-	  "t.yml:1:1: expected a mapping with keys version, changelog, protect, audit, server" },
+	  "t.yml:1:1: expected a mapping with keys version, changelog, protect, forbid, audit, server" },
 	{ "just text\n",
-	  "t.yml:1:1: expected a mapping with keys version, changelog, protect, audit, server" },
+	  "t.yml:1:1: expected a mapping with keys version, changelog, protect, forbid, audit, server" },
 	{ "version: 1\n---\nversion: 1\n",
 	  "t.yml:2:1: a second YAML document; a policy is a single document" },
 	{ "changelog:\n  ignore: [root\n",
@@ -563,7 +563,7 @@ static void test_deep_nesting(void **state)
 {
 	(void)state;
 	expect_deep("", "[", "]",
-	            "t.yml:1:1: expected a mapping with keys version, changelog, protect, audit, server");
+	            "t.yml:1:1: expected a mapping with keys version, changelog, protect, forbid, audit, server");
 	expect_deep("changelog:\n  ignore: ", "[", "]",
 	            "t.yml:2:12: changelog.ignore: expected a list of strings");
 	expect_deep("protect: ", "[", "]",
@@ -571,7 +571,7 @@ static void test_deep_nesting(void **state)
 	            "case_insensitive, trailer, authorizers, verify");
 	expect_deep("changelog: ", "{", "}", "t.yml:1:13: changelog: expected a key name");
 	expect_deep("", "- ", "", "t.yml:1:1: expected a mapping with keys version, changelog, "
-	                          "protect, audit, server");
+	                          "protect, forbid, audit, server");
 }
 
 static void test_size_limit(void **state)
@@ -775,6 +775,97 @@ static void test_load_file(void **state)
 	rmdir(dir);
 }
 
+/* The forbid rule's default globs, as loaded: each backup or stray-copy
+ * name refused, its neighbours not; with case_insensitive, other cases too. */
+struct forbid_case {
+	const char *path;
+	int refused;         /* under the defaults */
+	int refused_folded;  /* with case_insensitive: true */
+};
+
+static const struct forbid_case forbid_cases[] = {
+	{ "a.c.orig", 1, 1 },           { "src/a.c.rej", 1, 1 },
+	{ "conf.bak", 1, 1 },           { "db.backup", 1, 1 },
+	{ "notes.txt~", 1, 1 },         { "src/.main.c.swp", 1, 1 },
+	{ "build.tmp", 1, 1 },          { "setup.old", 1, 1 },
+	{ "main copy.c", 1, 1 },        { "a/report (1).pdf", 1, 1 },
+	{ "config_backup.yml", 1, 1 },  { "x/config-backup.yml", 1, 1 },
+	{ "backup/x.c", 1, 1 },         { "src/backup/deep/x.c", 1, 1 },
+	{ "A.C.ORIG", 0, 1 },           { "Conf.Bak", 0, 1 },
+	{ "Main Copy.c", 0, 1 },        { "src/Backup/x.c", 0, 1 },
+	{ "a.c", 0, 0 },                { "origin.c", 0, 0 },
+	{ "backups/x.c", 0, 0 },        { "copy.c", 0, 0 },
+	{ "report1.pdf", 0, 0 },        { "backup.c", 0, 0 },
+	{ "src/old/x.c", 0, 0 },        { "tmp/x.c", 0, 0 },
+	{ "mybackup.c", 0, 0 },         { "a.swap", 0, 0 },
+};
+
+static const struct forbid_case duplicate_allowed[] = {
+	{ "LICENSE", 1, 0 },            { "vendor/x/LICENSE.txt", 1, 0 },
+	{ "COPYING", 1, 0 },            { "a/NOTICE", 1, 0 },
+	{ "pkg/sub/__init__.py", 1, 0 },{ "pkg/py.typed", 1, 0 },
+	{ "empty/.gitkeep", 1, 0 },     { "src/.gitignore", 1, 0 },
+	{ "src/conn.c", 0, 0 },         { "pkg/init.py", 0, 0 },
+};
+
+static void test_forbid_defaults(void **state)
+{
+	static const char folded[] = "forbid:\n  case_insensitive: true\n";
+	cg_policy *p = NULL, *f = NULL;
+	size_t i;
+	int failed = 0;
+
+	(void)state;
+	assert_int_equal(cg_policy_default(&p), 0);
+	assert_int_equal(cg_policy_load_buffer(&f, folded, strlen(folded), "t.yml"), 0);
+	for (i = 0; i < sizeof(forbid_cases) / sizeof(forbid_cases[0]); i++) {
+		const struct forbid_case *c = &forbid_cases[i];
+		if (cg_globset_match(p->forbid.paths, c->path) == c->refused &&
+		    cg_globset_match(f->forbid.paths, c->path) == c->refused_folded)
+			continue;
+		print_error("'%s': want %d, folded %d\n", c->path, c->refused, c->refused_folded);
+		failed = 1;
+	}
+	for (i = 0; i < sizeof(duplicate_allowed) / sizeof(duplicate_allowed[0]); i++) {
+		const struct forbid_case *c = &duplicate_allowed[i];
+		if (cg_globset_match(p->forbid.duplicate_allow, c->path) == c->refused)
+			continue;
+		print_error("duplicate_allow '%s': want %d\n", c->path, c->refused);
+		failed = 1;
+	}
+	assert_false(failed);
+	assert_int_equal(cg_globset_count(p->forbid.allow), 0);
+	assert_true(p->forbid.duplicates);
+	assert_int_equal(p->forbid.duplicate_min_size, 512);
+	assert_string_equal(p->forbid.skip_trailer, "Forbid-Skip");
+	assert_int_equal(p->server.forbid_waivers_len, 2);
+	assert_int_equal(cg_globset_flags(f->forbid.paths), CG_GLOB_CASEFOLD);
+	cg_policy_free(p);
+	cg_policy_free(f);
+}
+
+static void test_forbid_errors(void **state)
+{
+	static const struct { const char *yaml, *error; } cases[] = {
+		{ "forbid:\n  duplicate_min_size: 0\n",
+		  "t.yml:2:23: forbid.duplicate_min_size: 0 is out of range (1 to 999999999)" },
+		{ "server:\n  forbid_waivers: [paths]\n",
+		  "t.yml:2:20: server.forbid_waivers: 'paths' must be path or duplicate" },
+		{ "forbid:\n  allow: [\"a{\"]\n", NULL },
+		{ "forbid:\n  skip_trailer: \"no way\"\n", NULL },
+	};
+	cg_policy *p = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(cg_policy_load_buffer(&p, cases[i].yaml, strlen(cases[i].yaml), "t.yml"),
+		                 CG_EPOLICY);
+		if (cases[i].error)
+			assert_string_equal(cg_error_last(), cases[i].error);
+		assert_null(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -795,6 +886,8 @@ int main(void)
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_custom_values),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_forbid_defaults),
+		cmocka_unit_test(test_forbid_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
