@@ -1051,6 +1051,32 @@ static int prepare(receive *rc, FILE *in)
 	return 0;
 }
 
+/* A waiver by push option changes what the server lets in: the pusher is
+ * told it took effect and was recorded, never left to guess. */
+static void report_push_waivers(const receive *rc)
+{
+	cg_buf msg = CG_BUF_INIT, hint = CG_BUF_INIT;
+	const cg_waiver *used = NULL;
+	size_t i, k, n = 0;
+
+	for (i = 0; i < rc->ncommits; i++)
+		for (k = 0; rc->commits[i].result && k < rc->commits[i].result->nwaivers; k++)
+			if (!strcmp(rc->commits[i].result->waivers[k].source, "push-option")) {
+				used = &rc->commits[i].result->waivers[k];
+				n++;
+				break;
+			}
+	if (!used)
+		return;
+	cg_buf_printf(&msg, "push option '" SKIP_OPTION "' applied: %zu commit%s accepted without a "
+	              "changelog entry, reason '%s'", n, n == 1 ? "" : "s", used->reason);
+	cg_buf_printf(&hint, "the waiver is recorded in the server's audit log, waived by '%s'",
+	              used->authorizer ? used->authorizer : "(unknown pusher)");
+	cg_output_message(&rc->out, msg.ptr, hint.ptr);
+	cg_buf_dispose(&msg);
+	cg_buf_dispose(&hint);
+}
+
 int cg_receive_run(FILE *in, FILE *err)
 {
 	receive rc = { 0 };
@@ -1068,6 +1094,8 @@ int cg_receive_run(FILE *in, FILE *err)
 		code = refuse_or_accept(&rc);
 	}
 	code = record_or_refuse(&rc, failure, code);
+	if (code == CG_EXIT_OK)
+		report_push_waivers(&rc);
 	free(failure);
 	receive_dispose(&rc);
 	return code;

@@ -40,6 +40,8 @@ typedef struct {
 	cg_rules_merge_fn merge_authorized; /* may be NULL: a merge's protected change then
 	                                       needs its own sign-off */
 	void *merge_payload;
+	const char *prefix;                 /* local: where the user ran git ("" or "dir/"),
+	                                       from which hints name paths; NULL: the top */
 } cg_rules_input;
 
 int cg_rules_evaluate(cg_result **out, const cg_rules_input *in);
@@ -48,6 +50,16 @@ int cg_rules_evaluate(cg_result **out, const cg_rules_input *in);
  * the group does not cover it. A symlink or submodule stands for the files
  * git shows through it, which no change of this repository shows. */
 const char *cg_rules_protected_change(const cg_protect_group *g, const cg_change *c);
+
+/* Appends hint lines that sign off a change of group `g` (which has a
+ * trailer) by running `command` (e.g. "git commit") with a --trailer: with
+ * authorizers, a line naming them, then the command naming the first;
+ * without, the command naming the committer as git config knows them. */
+void cg_rules_signoff_hint(cg_buf *out, const cg_protect_group *g, const char *command);
+
+/* The group that protects `path` and can be signed off (has a trailer),
+ * or NULL. */
+const cg_protect_group *cg_rules_signoff_group(const cg_policy *p, const char *path);
 
 /* A CHANGELOG blob's text, lent from the blob; "" for NULL (an absent side
  * compares as an empty file). */

@@ -120,7 +120,8 @@ test_expect_success 'a protected .mcp.json change without MCP-Authorized-By is r
 	good_commit .mcp.json "add an MCP server" &&
 	test_must_fail env USER=alice git push origin main 2>err &&
 	test_grep "protect:mcp: .mcp.json: protected path changed without sign-off" err &&
-	test_grep "hint: git commit --trailer .MCP-Authorized-By: Your Name <you@example.com>." err
+	test_grep "hint: only these may sign off: alice, Alice <alice@example.com>" err &&
+	test_grep "hint: with their agreement: git commit --trailer .MCP-Authorized-By: alice." err
 '
 
 test_expect_success 'with verify: pusher, the trailer must name an authorizer and the pusher be one' '

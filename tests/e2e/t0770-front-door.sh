@@ -1,0 +1,98 @@
+#!/bin/sh
+test_description='a team first hour: init anywhere, hints that work when pasted, messages that say what happened'
+. "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
+. "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"
+
+# The hint lines of a message file, without "hint: ".
+hints() {
+	sed -n 's/^hint: //p' "$1"
+}
+
+test_expect_success 'init outside a work tree refuses with exit 2 and writes nothing' '
+	mkdir out && cd out &&
+	test_expect_code 2 changeguard init >../stdout 2>../err &&
+	test_grep "not a git repository" ../err &&
+	test_grep "hint: run it inside a git work tree, or create one first: git init" ../err &&
+	test_expect_code 2 changeguard init sub 2>../err &&
+	git init -q --bare ../bare.git &&
+	test_expect_code 2 changeguard init ../bare.git 2>../err &&
+	test_grep "bare repository" ../err &&
+	ls -A >../listing && test_cmp /dev/null ../listing &&
+	ls -A ../bare.git >../bare-listing && test_grep ! changeguard ../bare-listing
+'
+
+test_expect_success 'init in a repository with a CHANGELOG: its suggested commit passes the hooks, check and the server' '
+	git init -q --bare adopt.git && install_server_hook adopt.git &&
+	printf "protect:\n  - name: policy\n    paths: [.changeguard.yml]\n    authorizers: [committer@example.com, pusher]\n" |
+		server_policy adopt.git &&
+	git init -q adopt && cd adopt && mkdir -p src/deep &&
+	printf "# Changelog\n\nOlder notes, no dated entries.\n" >CHANGELOG.md && echo x >src/deep/a.c &&
+	git add -A && git commit -q -m "history before changeguard" &&
+	git remote add origin ../adopt.git && push_unchecked main &&
+	changeguard install >/dev/null &&
+	(cd src/deep && changeguard init >../../out) &&
+	test_grep "^CHANGELOG.md: exists, left as it is" out &&
+	hints out >hint-lines && head -n 1 hint-lines >cmd &&
+	test_grep "changeguard entry" cmd && test_grep ! "Your Name" cmd &&
+	(cd src/deep && eval "$(cat ../../cmd)") &&
+	git log -1 --format=%s >subject && echo "Track changes with changeguard" >expect &&
+	test_cmp expect subject &&
+	changeguard check HEAD~1..HEAD &&
+	git push -q origin main
+'
+
+test_expect_success 'hints from a subdirectory work when pasted there' '
+	new_repo sub && cd sub && mkdir -p internal/backend/local &&
+	printf "# Changelog\n" >internal/backend/CHANGELOG.md && echo a >internal/backend/local/a.c &&
+	git add -A && git commit -q -m setup --trailer "Changelog-Skip: setup" &&
+	cd internal/backend/local && echo b >>a.c && git add a.c &&
+	test_must_fail git commit -q -m change 2>err &&
+	hints err >lines &&
+	test_grep "^changeguard entry --dir .\.\.. " lines &&
+	test_grep "to .\.\./CHANGELOG.md. and run: git add .\.\./CHANGELOG.md.$" lines &&
+	eval "$(head -n 1 lines)" &&
+	git commit -q -m change &&
+	echo c >>a.c && git add a.c &&
+	test_must_fail git commit -q -m by-hand 2>err &&
+	cmd=$(hints err | sed -n "s/.* and run: //p") &&
+	printf -- "- %s me: by hand\n" "$(now_utc)" >>../CHANGELOG.md &&
+	eval "$cmd" && git commit -q -m by-hand
+'
+
+test_expect_success 'a sign-off hint under the default policy names the committer, and works pasted' '
+	new_repo so && cd so && echo "{}" >.mcp.json && add_entry mcp && git add -A &&
+	test_must_fail git commit -q -m mcp 2>err &&
+	test_grep ! "Your Name" err &&
+	cmd=$(hints err | grep -- "--trailer \"MCP-Authorized-By") &&
+	eval "$cmd -q -m mcp" &&
+	git log -1 --format=%B >msg && test_grep "^MCP-Authorized-By: C O Mitter <committer@example.com>$" msg
+'
+
+test_expect_success 'a push-option waiver tells the pusher it was applied and audited' '
+	new_pair o1 && cd o1 &&
+	git -C ../o1.git config receive.advertisePushOptions true &&
+	printf "server:\n  push_option_waivers: true\n" | server_policy ../o1.git &&
+	bad_commit fix.c "hotfix" &&
+	git push -o "changeguard.skip=hotfix, entry follows" origin main 2>err &&
+	test_grep "remote: changeguard: push option .changeguard.skip. applied: 1 commit accepted without a changelog entry, reason .hotfix, entry follows." err &&
+	test_grep "remote: hint: the waiver is recorded in the server.s audit log, waived by .pusher." err &&
+	test "$(audit_of ../o1.git verdict "$(git rev-parse HEAD)")" = waived &&
+	good_commit fix.c "with an entry" &&
+	git push origin main 2>err && test_grep ! "applied" err
+'
+
+test_expect_success 'installed system-wide, the hooks keep working after the build they came from is gone' '
+	mkdir -p prefix/bin prefix/libexec build2/bin build2/libexec &&
+	cp "$CG_BUILD_DIR/bin/changeguard" prefix/bin/ && cp -R "$CG_LIBEXEC" prefix/libexec/ &&
+	cp "$CG_BUILD_DIR/bin/changeguard" build2/bin/ && cp -R "$CG_LIBEXEC" build2/libexec/ &&
+	git init -q sys && (cd sys && ../build2/bin/changeguard install >/dev/null) &&
+	test_grep "build2/libexec/changeguard/commit-msg" sys/.git/hooks/commit-msg &&
+	rm -rf build2 && cd sys &&
+	PATH="$TRASH_DIRECTORY/prefix/bin:${PATH#"$CG_BUILD_DIR/bin:"}" &&
+	echo a >a.c && git add a.c &&
+	test_must_fail git commit -q -m a 2>err &&
+	test_grep "needs a new entry" err &&
+	add_entry a && git add CHANGELOG.md && git commit -q -m a
+'
+
+test_done
