@@ -69,7 +69,7 @@ const char cg_policy_default_yaml[] =
 	"  path: \"\"                 # default: <git common dir>/changeguard/audit.db\n"
 	"  on_error: block          # block | warn\n"
 	"server:                    # the pre-receive hook\n"
-	"  policy: \"\"               # server policy path; see 6.3\n"
+	"  policy: \"\"               # server policy path; see man changeguard.yml\n"
 	"  refs: [\"refs/heads/**\"]  # refs the policy applies to\n"
 	"  pusher_env: [GL_USERNAME, GITEA_PUSHER_NAME, GITHUB_USER_LOGIN, REMOTE_USER, USER]   # names the pusher; set ones that disagree refuse the push\n"
 	"  push_option_waivers: false   # also take waivers from git push -o changeguard.skip=REASON\n"

@@ -492,6 +492,36 @@ static int add_existing_tip(commit_list *tips, cg_oidmap *seen, receive *rc,
 	return error == CG_ENOTFOUND ? 0 : error;
 }
 
+/* Adoption: `git config changeguard.start COMMIT` on the server names the
+ * last commit from before changeguard; it and its ancestors count as
+ * checked, so a project's old history can be pushed. One that is not here
+ * (yet) hides nothing: every new commit is then checked, as without it. */
+static int add_start(commit_list *tips, cg_oidmap *seen, receive *rc)
+{
+	git_config *cfg = NULL;
+	git_buf value = GIT_BUF_INIT;
+	git_oid id, oid;
+	int error = 0;
+
+	if (git_repository_config_snapshot(&cfg, rc->repo) < 0)
+		return cg_error_from_git("cannot read the repository's configuration");
+	if (git_config_get_string_buf(&value, cfg, "changeguard.start") == 0 && value.ptr[0]) {
+		if (git_oid_fromstr(&id, value.ptr) < 0 ||
+		    (error = peel_to_commit(&oid, rc->repo, &id, "changeguard.start")) < 0) {
+			cg_error_clear();
+			error = 0;
+			cg_output_message(&rc->out, "warning: git config changeguard.start names no commit "
+			                  "of this repository: every new commit is checked",
+			                  "set it to a full commit id: git config changeguard.start <commit>");
+		} else {
+			commit_list_add(tips, seen, &oid);
+		}
+	}
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	return error;
+}
+
 /* The commits of every covered ref as it is before the push, each once:
  * what is reachable from them was checked when it arrived. */
 static int existing_tips(commit_list *tips, cg_oidmap *seen, receive *rc)
@@ -509,7 +539,7 @@ static int existing_tips(commit_list *tips, cg_oidmap *seen, receive *rc)
 	if (!error && next != GIT_ITEROVER)
 		error = cg_error_from_git("cannot list the refs");
 	git_reference_iterator_free(it);
-	return error;
+	return error ? error : add_start(tips, seen, rc);
 }
 
 static void format_ident(char **out, const git_signature *sig)

@@ -41,6 +41,26 @@ test_expect_success 'init in a repository with a CHANGELOG: its suggested commit
 	git push -q origin main
 '
 
+test_expect_success 'adoption: the server starts at changeguard.start; check and history at START..HEAD' '
+	git init -q old && cd old &&
+	echo a >a.c && git add a.c && git commit -q -m "before 1" &&
+	echo b >>a.c && git commit -q -a -m "before 2" && start=$(git rev-parse HEAD) &&
+	git init -q --bare ../old.git && install_server_hook ../old.git && git remote add origin ../old.git &&
+	test_must_fail git push -q origin main 2>err && test_grep "needs a new entry" err &&
+	git -C ../old.git config changeguard.start "$start" &&
+	git push -q origin main &&
+	git -C ../old.git config changeguard.start 1234 &&
+	echo c >>a.c && add_entry c && git add -A && git commit -q -m c &&
+	git push -q origin main 2>err && test_grep "changeguard.start names no commit" err &&
+	git -C ../old.git config changeguard.start "$start" &&
+	changeguard check "$start..HEAD" &&
+	test_expect_code 1 changeguard check HEAD~2..HEAD >/dev/null &&
+	changelog-audit history "$start..HEAD" >/dev/null &&
+	test_expect_code 1 changelog-audit history >/dev/null &&
+	echo d >>a.c && git commit -q -a -m d &&
+	test_must_fail git push -q origin main 2>err && test_grep "needs a new entry" err
+'
+
 test_expect_success 'hints from a subdirectory work when pasted there' '
 	new_repo sub && cd sub && mkdir -p internal/backend/local &&
 	printf "# Changelog\n" >internal/backend/CHANGELOG.md && echo a >internal/backend/local/a.c &&
