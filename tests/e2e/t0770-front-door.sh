@@ -88,19 +88,6 @@ test_expect_success 'a sign-off hint under the default policy names the committe
 	git log -1 --format=%B >msg && test_grep "^MCP-Authorized-By: C O Mitter <committer@example.com>$" msg
 '
 
-test_expect_success 'a push-option waiver tells the pusher it was applied and audited' '
-	new_pair o1 && cd o1 &&
-	git -C ../o1.git config receive.advertisePushOptions true &&
-	printf "server:\n  push_option_waivers: true\n" | server_policy ../o1.git &&
-	bad_commit fix.c "hotfix" &&
-	git push -o "changeguard.skip=hotfix, entry follows" origin main 2>err &&
-	test_grep "remote: changeguard: push option .changeguard.skip. applied: 1 commit accepted without a changelog entry, reason .hotfix, entry follows." err &&
-	test_grep "remote: hint: the waiver is recorded in the server.s audit log, waived by .pusher." err &&
-	test "$(audit_of ../o1.git verdict "$(git rev-parse HEAD)")" = waived &&
-	good_commit fix.c "with an entry" &&
-	git push origin main 2>err && test_grep ! "applied" err
-'
-
 test_expect_success 'installed system-wide, the hooks keep working after the build they came from is gone' '
 	mkdir -p prefix/bin prefix/libexec build2/bin build2/libexec &&
 	cp "$CG_BUILD_DIR/bin/changeguard" prefix/bin/ && cp -R "$CG_LIBEXEC" prefix/libexec/ &&
