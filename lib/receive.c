@@ -235,7 +235,7 @@ static int resolve_refs(receive *rc)
 	return error;
 }
 
-/* --- which policy applies (SPEC 6.3, docs/server.md) --------------------- */
+/* --- which policy applies (docs/server.md, docs/reference.md) ------------- */
 
 /* The policy one update is judged by (cg_policy_find_server); with no
  * update, a new ref's. */
@@ -998,7 +998,7 @@ static int fail(receive *rc, int error)
 }
 
 /*
- * One run for the whole push (SPEC §7: a run per hook run): its ref
+ * One run for the whole push (a run per hook run, as every hook records): its ref
  * updates, its push options and each checked commit with its verdict,
  * findings and waivers; when the hook failed, an "error" finding.
  */
