@@ -13,6 +13,17 @@ sh "$top/install/build.sh" build
 echo "== build: test"
 (cd "$top/build" && ctest --output-on-failure -j "$(nproc)")
 
+# This project checks its own history with the tools just built: every
+# commit since it adopted changeguard, the commit that added .changeguard.yml
+# (docs/reference.md, "Adopting changeguard in an existing repository").
+echo "== build: changeguard check of every commit since the adoption"
+if adoption=$(git -C "$top" log --diff-filter=A --format=%H -- .changeguard.yml 2>/dev/null | tail -n 1) &&
+	[ -n "$adoption" ]; then
+	(cd "$top" && "$top/build/bin/changeguard" check "$adoption^..HEAD")
+else
+	echo "NOTE: no git history with .changeguard.yml here: the project's own commits are not checked"
+fi
+
 echo "== valgrind: the hooks of t0100, t0200, t0500, t0920 and t0950 under memcheck"
 sh "$top/tests/valgrind.sh" -b "$top/build-valgrind" '/t0(100|200|500|920|950)-'
 

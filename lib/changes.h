@@ -27,7 +27,7 @@ typedef struct {
 } cg_change;
 
 /* A list of changed paths. No rename detection is run: a rename is a
- * deletion and an addition, which is all the rules need (SPEC §3). */
+ * deletion and an addition, which is all the rules need (docs/reference.md, Rules). */
 typedef struct cg_changes cg_changes;
 
 /* What `git commit` will record: `staged`, a snapshot of an index file,

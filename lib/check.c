@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "fs.h"
 #include "policy_find.h"
 #include "timestamp.h"
 #include "update.h"
@@ -248,6 +249,7 @@ static int asks_for_entry(const cg_result *r)
  * with the work tree, only for a result with such a finding. */
 static int evaluate_with_hints(cg_result **out, cg_check *c, cg_rules_input *in)
 {
+	cg_buf prefix = CG_BUF_INIT;
 	git_index *index = NULL;
 	int error;
 
@@ -260,7 +262,12 @@ static int evaluate_with_hints(cg_result **out, cg_check *c, cg_rules_input *in)
 		return error;
 	git_index_free(index);
 	in->worktree = c->repo;
-	return cg_rules_evaluate(out, in);
+	cg_fs_git_prefix(&prefix, git_repository_workdir(c->repo));
+	in->prefix = prefix.ptr;
+	error = cg_rules_evaluate(out, in);
+	in->prefix = NULL;
+	cg_buf_dispose(&prefix);
+	return error;
 }
 
 int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t len)

@@ -16,7 +16,7 @@ enum {
 	CG_EUSAGE = -6     /* bad usage: options, arguments, hook input (exit 2) */
 };
 
-/* Exit codes shared by every executable (SPEC §1). */
+/* Exit codes shared by every executable (docs/reference.md, Exit codes). */
 enum {
 	CG_EXIT_OK = 0,
 	CG_EXIT_BLOCKED = 1,

@@ -129,3 +129,50 @@ int cg_fs_mkdir_p(const char *dir, const char *why)
 	free(copy);
 	return error;
 }
+
+void cg_fs_git_prefix(cg_buf *out, const char *workdir)
+{
+	const char *env = getenv("GIT_PREFIX");
+	char *cwd, *top;
+	size_t n;
+
+	cg_buf_clear(out);
+	if (env) {
+		cg_buf_puts(out, env);
+		if (out->size && out->ptr[out->size - 1] != '/')
+			cg_buf_putc(out, '/');
+		return;
+	}
+	cwd = realpath(".", NULL);
+	top = workdir ? realpath(workdir, NULL) : NULL;
+	n = top ? strlen(top) : 0;
+	if (cwd && top && !strncmp(cwd, top, n) && cwd[n] == '/')
+		cg_buf_printf(out, "%s/", cwd + n + 1);
+	free(cwd);
+	free(top);
+}
+
+/* The length of `s`'s first component, up to a '/' or the end. */
+static size_t component(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	return slash ? (size_t)(slash - s) : strlen(s);
+}
+
+void cg_fs_relative(cg_buf *out, const char *prefix, const char *path)
+{
+	size_t start = out->size, n;
+
+	/* Skip the directories both share, then climb out of the rest. */
+	while (*prefix && (n = component(prefix)) == component(path) && !strncmp(prefix, path, n)) {
+		prefix += n + 1;
+		path += n + (path[n] == '/');
+	}
+	for (; *prefix; prefix += component(prefix) + (prefix[component(prefix)] == '/'))
+		cg_buf_puts(out, "../");
+	cg_buf_puts(out, path);
+	if (out->size > start && out->ptr[out->size - 1] == '/')
+		cg_buf_truncate(out, out->size - 1);
+	if (out->size == start)
+		cg_buf_putc(out, '.');
+}

@@ -29,4 +29,15 @@ int cg_fs_read_head(cg_buf *out, const char *path, size_t cap);
  * is CG_ERROR, "cannot create directory '<the one>'[ <why>]: <reason>". */
 int cg_fs_mkdir_p(const char *dir, const char *why);
 
+/* Where the user ran git, relative to the work tree `workdir`, as "" or
+ * "dir/sub/": GIT_PREFIX when git set it (hooks run at the top of the work
+ * tree, git says where the user was), else the current directory's place
+ * in the work tree ("" outside it). Hints name paths from there. */
+void cg_fs_git_prefix(cg_buf *out, const char *workdir);
+
+/* `path` (relative to the work tree; "" is its top) as seen from the
+ * directory `prefix` (as cg_fs_git_prefix gives it): "../CHANGELOG.md",
+ * "..", "."; appended to `out`. */
+void cg_fs_relative(cg_buf *out, const char *prefix, const char *path);
+
 #endif

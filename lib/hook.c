@@ -195,7 +195,10 @@ int cg_hook_run(cg_hook_kind kind, const char *msgfile, const char *source)
 		code = CG_EXIT_OK;
 		goto done;
 	}
-	cg_output_result(&o, r, "commit");
+	/* A deferred result is commit-msg's to print, with the same hints:
+	 * printed here too, a plain `git commit` would show the refusal twice. */
+	if (r->verdict != CG_VERDICT_DEFERRED)
+		cg_output_result(&o, r, "commit");
 	code = record(&o, c, kind, r, start, exit_code_for(r));
 done:
 	cg_result_free(r);

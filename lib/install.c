@@ -228,12 +228,17 @@ static void wrapper_text(cg_buf *out, const char *name, const char *binary)
 	cg_buf_printf(out,
 		"\ncase $0 in */*) chained=${0%%/*} ;; *) chained=. ;; esac\n"
 		"chained=\"$chained/%s" CG_INSTALL_CHAINED_SUFFIX "\"\n"
+		"# Installed from a build that moved or is gone: the changeguard on PATH\n"
+		"# (cmake --install, the .deb) has its hooks in ../libexec/changeguard.\n"
+		"if ! test -x \"$hook\" && found=$(command -v changeguard); then\n"
+		"\thook=\"${found%%/*}/../libexec/changeguard/%s\"\n"
+		"fi\n"
 		"if ! test -x \"$hook\"; then\n"
 		"\techo \"changeguard: cannot run the %s hook: '$hook' is missing\" >&2\n"
 		"\techo \"hint: reinstall changeguard, then run 'changeguard install' here to point the hooks at it\" >&2\n"
 		"\techo \"hint: or remove changeguard's hooks with 'changeguard uninstall'\" >&2\n"
 		"\texit 3\n"
-		"fi\n", name, name);
+		"fi\n", name, name, name);
 	if (!strcmp(name, "prepare-commit-msg"))
 		cg_buf_puts(out,
 			"# With -m or -F git opens no editor, and changeguard has nothing to add.\n"

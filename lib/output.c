@@ -172,14 +172,9 @@ void cg_output_result(const cg_output *o, const cg_result *r, const char *subjec
 
 	if (!r->nfindings)
 		return;
-	if (r->verdict == CG_VERDICT_DEFERRED)
-		cg_buf_printf(&head, "warning: %s is not ready: %zu problem%s "
-		              "(commit-msg decides once the message is written)",
-		              subject, r->nfindings, r->nfindings == 1 ? "" : "s");
-	else
-		cg_buf_printf(&head, "%s refused: %zu problem%s", subject, r->nfindings,
-		              r->nfindings == 1 ? "" : "s");
-	print_line(o, r->verdict == CG_VERDICT_DEFERRED ? CG_COLOR_YELLOW : CG_COLOR_RED, "changeguard: ", head.ptr);
+	cg_buf_printf(&head, "%s refused: %zu problem%s", subject, r->nfindings,
+	              r->nfindings == 1 ? "" : "s");
+	print_line(o, CG_COLOR_RED, "changeguard: ", head.ptr);
 	for (i = 0; i < r->nfindings; i++)
 		print_finding(o, &r->findings[i]);
 	for (i = 0; i < r->nfindings; i++) {

@@ -81,7 +81,7 @@ const char cg_policy_default_yaml[] =
 	"  witness: \"\"              # file of chain heads (run id, hash) for verify --witness\n"
 	"  syslog: \"\"               # socket for one RFC 5424 line per run, e.g. /dev/log\n"
 	"server:                    # the pre-receive hook\n"
-	"  policy: \"\"               # server policy path; see 6.3\n"
+	"  policy: \"\"               # server policy path; see man changeguard.yml\n"
 	"  refs: [\"refs/heads/**\"]  # refs the policy applies to\n"
 	"  pusher_env: [GL_USERNAME, GITEA_PUSHER_NAME, GITHUB_USER_LOGIN, REMOTE_USER, USER]   # names the pusher; set ones that disagree refuse the push\n"
 	"  push_option_waivers: false   # also take waivers from git push -o changeguard.skip=REASON\n"

@@ -83,7 +83,7 @@ typedef struct {
 /* The largest policy text accepted, from a file or a blob. */
 #define CG_POLICY_MAX_SIZE (1024 * 1024)
 
-/* The built-in defaults of SPEC §2. */
+/* The built-in defaults (docs/reference.md, The policy file). */
 int cg_policy_default(cg_policy **out);
 
 /* Parses YAML text (not necessarily NUL-terminated, at most CG_POLICY_MAX_SIZE

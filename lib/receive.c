@@ -235,7 +235,7 @@ static int resolve_refs(receive *rc)
 	return error;
 }
 
-/* --- which policy applies (SPEC 6.3, docs/server.md) --------------------- */
+/* --- which policy applies (docs/server.md, docs/reference.md) ------------- */
 
 /* The policy one update is judged by (cg_policy_find_server); with no
  * update, a new ref's. */
@@ -492,6 +492,36 @@ static int add_existing_tip(commit_list *tips, cg_oidmap *seen, receive *rc,
 	return error == CG_ENOTFOUND ? 0 : error;
 }
 
+/* Adoption: `git config changeguard.start COMMIT` on the server names the
+ * last commit from before changeguard; it and its ancestors count as
+ * checked, so a project's old history can be pushed. One that is not here
+ * (yet) hides nothing: every new commit is then checked, as without it. */
+static int add_start(commit_list *tips, cg_oidmap *seen, receive *rc)
+{
+	git_config *cfg = NULL;
+	git_buf value = GIT_BUF_INIT;
+	git_oid id, oid;
+	int error = 0;
+
+	if (git_repository_config_snapshot(&cfg, rc->repo) < 0)
+		return cg_error_from_git("cannot read the repository's configuration");
+	if (git_config_get_string_buf(&value, cfg, "changeguard.start") == 0 && value.ptr[0]) {
+		if (git_oid_fromstr(&id, value.ptr) < 0 ||
+		    (error = peel_to_commit(&oid, rc->repo, &id, "changeguard.start")) < 0) {
+			cg_error_clear();
+			error = 0;
+			cg_output_message(&rc->out, "warning: git config changeguard.start names no commit "
+			                  "of this repository: every new commit is checked",
+			                  "set it to a full commit id: git config changeguard.start <commit>");
+		} else {
+			commit_list_add(tips, seen, &oid);
+		}
+	}
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	return error;
+}
+
 /* The commits of every covered ref as it is before the push, each once:
  * what is reachable from them was checked when it arrived. */
 static int existing_tips(commit_list *tips, cg_oidmap *seen, receive *rc)
@@ -509,7 +539,7 @@ static int existing_tips(commit_list *tips, cg_oidmap *seen, receive *rc)
 	if (!error && next != GIT_ITEROVER)
 		error = cg_error_from_git("cannot list the refs");
 	git_reference_iterator_free(it);
-	return error;
+	return error ? error : add_start(tips, seen, rc);
 }
 
 static void format_ident(char **out, const git_signature *sig)
@@ -969,7 +999,7 @@ static int fail(receive *rc, int error)
 }
 
 /*
- * One run for the whole push (SPEC §7: a run per hook run): its ref
+ * One run for the whole push (a run per hook run, as every hook records): its ref
  * updates, its push options and each checked commit with its verdict,
  * findings and waivers; when the hook failed, an "error" finding.
  */
@@ -1053,6 +1083,32 @@ static int prepare(receive *rc, FILE *in)
 	return 0;
 }
 
+/* A waiver by push option changes what the server lets in: the pusher is
+ * told it took effect and was recorded, never left to guess. */
+static void report_push_waivers(const receive *rc)
+{
+	cg_buf msg = CG_BUF_INIT, hint = CG_BUF_INIT;
+	const cg_waiver *used = NULL;
+	size_t i, k, n = 0;
+
+	for (i = 0; i < rc->ncommits; i++)
+		for (k = 0; rc->commits[i].result && k < rc->commits[i].result->nwaivers; k++)
+			if (!strcmp(rc->commits[i].result->waivers[k].source, "push-option")) {
+				used = &rc->commits[i].result->waivers[k];
+				n++;
+				break;
+			}
+	if (!used)
+		return;
+	cg_buf_printf(&msg, "push option '" SKIP_OPTION "' applied: %zu commit%s accepted without a "
+	              "changelog entry, reason '%s'", n, n == 1 ? "" : "s", used->reason);
+	cg_buf_printf(&hint, "the waiver is recorded in the server's audit log, waived by '%s'",
+	              used->authorizer ? used->authorizer : "(unknown pusher)");
+	cg_output_message(&rc->out, msg.ptr, hint.ptr);
+	cg_buf_dispose(&msg);
+	cg_buf_dispose(&hint);
+}
+
 int cg_receive_run(FILE *in, FILE *err)
 {
 	receive rc = { 0 };
@@ -1070,6 +1126,8 @@ int cg_receive_run(FILE *in, FILE *err)
 		code = refuse_or_accept(&rc);
 	}
 	code = record_or_refuse(&rc, failure, code);
+	if (code == CG_EXIT_OK)
+		report_push_waivers(&rc);
 	free(failure);
 	receive_dispose(&rc);
 	return code;

@@ -409,16 +409,16 @@ static void html_escape(cg_buf *out, const char *s)
 
 static const char html_style[] =
 	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1d232b;"
-	"margin:2em auto;max-width:100em;padding:0 1em}"
+	"margin:2em 0;padding:0 1.5em}"
 	"h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin:1.8em 0 .5em;"
 	"border-bottom:1px solid #d5dae0;padding-bottom:.2em}"
 	"table{border-collapse:collapse;width:100%;margin:.3em 0}"
 	"th,td{text-align:left;padding:.25em .6em;border-bottom:1px solid #e4e7eb;"
-	"vertical-align:top;overflow-wrap:break-word}"
+	"vertical-align:top;overflow-wrap:break-word}td.wrap{overflow-wrap:anywhere}"
 	"td[data-name=time],td[data-name=hook],td[data-name=rule],td[data-name=verdict],"
 	"td[data-name=commit]{white-space:nowrap}"
 	"section{overflow-x:auto}"
-	"th{background:#f3f5f7;font-weight:600;white-space:nowrap}td.num,th.num{text-align:right;"
+	"th{background:#f3f5f7;font-weight:600}td.num,th.num{text-align:right;"
 	"font-variant-numeric:tabular-nums}"
 	"table.record{width:auto}table.record th{background:none;font-weight:normal;color:#555}"
 	"table.sortable thead th{cursor:pointer;user-select:none}"
@@ -496,16 +496,36 @@ static void html_table_begin(cg_render *w, const cg_render_table *t)
 	cg_buf_dispose(&b);
 }
 
+/* Words up to this many bytes never break, so that names and short paths
+ * stay whole; a longer one (an id, a deep path) breaks anywhere (td.wrap),
+ * so that no table is wider than the window. */
+#define HTML_LONG_WORD 16
+
+static int has_long_word(const char *s)
+{
+	size_t run = 0;
+
+	for (; *s; s++)
+		if ((run = *s == ' ' ? 0 : run + 1) > HTML_LONG_WORD)
+			return 1;
+	return 0;
+}
+
 static void html_cell(cg_buf *b, const cg_render_column *c, const cg_render_cell *v, int alert)
 {
-	cg_buf value = CG_BUF_INIT, machine = CG_BUF_INIT;
+	cg_buf value = CG_BUF_INIT, machine = CG_BUF_INIT, classes = CG_BUF_INIT;
 
 	human_value(&value, c, v, CG_REPORT_HTML);
 	machine_value(&machine, c, v);
 	cg_buf_printf(b, "<td data-name=\"%s\"", c->name);
-	if (is_number(c->type) || alert)
-		cg_buf_printf(b, " class=\"%s%s\"", is_number(c->type) ? "num" : "",
-		              alert ? (is_number(c->type) ? " alert" : "alert") : "");
+	if (is_number(c->type))
+		cg_buf_puts(&classes, " num");
+	if (alert)
+		cg_buf_puts(&classes, " alert");
+	if (has_long_word(value.ptr))
+		cg_buf_puts(&classes, " wrap");
+	if (classes.size)
+		cg_buf_printf(b, " class=\"%s\"", classes.ptr + 1);
 	/* The full value where the cell shows less, or a sort key for numbers. */
 	if (!v->null && (strcmp(value.ptr, machine.ptr) || is_number(c->type))) {
 		cg_buf_puts(b, c->type == CG_COL_OID ? " title=\"" : " data-value=\"");
@@ -521,6 +541,7 @@ static void html_cell(cg_buf *b, const cg_render_column *c, const cg_render_cell
 	cg_buf_puts(b, "</td>");
 	cg_buf_dispose(&value);
 	cg_buf_dispose(&machine);
+	cg_buf_dispose(&classes);
 }
 
 static void html_row(cg_render *w, const cg_render_table *t, const cg_render_cell *cells)

@@ -9,6 +9,7 @@
 #include "changelog.h"
 #include "error.h"
 #include "forbid.h"
+#include "fs.h"
 #include "glob.h"
 #include "timestamp.h"
 
@@ -425,7 +426,18 @@ static void quote_for_shell(cg_buf *out, const char *s)
 	cg_buf_putc(out, '\'');
 }
 
-static void entry_hint(cg_buf *hint, const requirement *r)
+/* `path` quoted for the shell, as seen from where the user ran git: a
+ * hook runs at the top of the work tree, the user pastes the hint below. */
+static void quote_path(cg_buf *out, const cg_rules_input *in, const char *path)
+{
+	cg_buf rel = CG_BUF_INIT;
+
+	cg_fs_relative(&rel, in->prefix ? in->prefix : "", path);
+	quote_for_shell(out, rel.ptr);
+	cg_buf_dispose(&rel);
+}
+
+static void entry_hint(cg_buf *hint, const cg_rules_input *in, const requirement *r)
 {
 	const char *base = basename_of(r->path);
 	char now[32];
@@ -433,14 +445,16 @@ static void entry_hint(cg_buf *hint, const requirement *r)
 	cg_timestamp_format(now, cg_timestamp_now_ms(), 0);
 	cg_buf_puts(hint, "changeguard entry ");
 	if (base != r->path) {
+		char *dir = cg_strndup(r->path, (size_t)(base - r->path) - 1);
 		cg_buf_puts(hint, "--dir ");
-		cg_buf_put(hint, r->path, (size_t)(base - r->path) - 1);
+		quote_path(hint, in, dir);
 		cg_buf_putc(hint, ' ');
+		free(dir);
 	}
 	cg_buf_printf(hint, "\"describe the change\"\nor add a line '- %s you: what changed' to ", now);
-	quote_for_shell(hint, r->path);
+	quote_path(hint, in, r->path);
 	cg_buf_puts(hint, " and run: git add ");
-	quote_for_shell(hint, r->path);
+	quote_path(hint, in, r->path);
 }
 
 static void describe_paths(cg_buf *out, const requirement *r)
@@ -477,9 +491,9 @@ static int check_requirement(evaluation *ev, const requirement *r)
 	if (unstaged_in_worktree(ev->in->worktree, r->path)) {
 		cg_buf_puts(&detail, "; it is edited in the work tree but not staged");
 		cg_buf_puts(&hint, "git add ");
-		quote_for_shell(&hint, r->path);
+		quote_path(&hint, ev->in, r->path);
 	} else {
-		entry_hint(&hint, r);
+		entry_hint(&hint, ev->in, r);
 	}
 	cg_result_add_finding(ev->result, "changelog", r->path, detail.ptr, hint.ptr, skip);
 	ev->result->findings[ev->result->nfindings - 1].needs_entry = 1;
@@ -702,6 +716,36 @@ static int pusher_may_sign(const cg_rules_input *in, const cg_protect_group *g)
 	return 0;
 }
 
+void cg_rules_signoff_hint(cg_buf *out, const cg_protect_group *g, const char *command)
+{
+	cg_buf trailer = CG_BUF_INIT;
+	size_t i;
+
+	if (!g->authorizers_len) {
+		/* Any named sign-off counts: the committer's, as git will write it. */
+		cg_buf_printf(out, "%s --trailer \"%s: $(git var GIT_COMMITTER_IDENT | "
+		              "sed 's/>.*/>/')\"", command, g->trailer);
+		return;
+	}
+	cg_buf_puts(out, "only these may sign off: ");
+	for (i = 0; i < g->authorizers_len; i++)
+		cg_buf_printf(out, "%s%s", i ? ", " : "", g->authorizers[i]);
+	cg_buf_printf(&trailer, "%s: %s", g->trailer, g->authorizers[0]);
+	cg_buf_printf(out, "\nwith their agreement: %s --trailer ", command);
+	quote_for_shell(out, trailer.ptr);
+	cg_buf_dispose(&trailer);
+}
+
+const cg_protect_group *cg_rules_signoff_group(const cg_policy *p, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < p->protect_len; i++)
+		if (p->protect[i].trailer[0] && cg_globset_match(p->protect[i].paths, path))
+			return &p->protect[i];
+	return NULL;
+}
+
 static void protect_finding(evaluation *ev, const cg_protect_group *g, const char *rule,
                             const char *path, const char *problem)
 {
@@ -711,8 +755,7 @@ static void protect_finding(evaluation *ev, const cg_protect_group *g, const cha
 	if (g->trailer[0]) {
 		cg_buf_printf(&detail, "a '%s:' trailer from ", g->trailer);
 		list_authorizers(&detail, g);
-		cg_buf_printf(&hint, "git commit --trailer '%s: Your Name <you@example.com>'",
-		              g->trailer);
+		cg_rules_signoff_hint(&hint, g, "git commit");
 	} else {
 		cg_buf_puts(&detail, "a policy change before it can be modified");
 	}

@@ -41,6 +41,8 @@ typedef struct {
 	cg_rules_merge_fn merge_authorized; /* may be NULL: a merge's protected change then
 	                                       needs its own sign-off */
 	void *merge_payload;
+	const char *prefix;                 /* local: where the user ran git ("" or "dir/"),
+	                                       from which hints name paths; NULL: the top */
 } cg_rules_input;
 
 int cg_rules_evaluate(cg_result **out, const cg_rules_input *in);
@@ -59,6 +61,16 @@ void cg_rules_needed_changelog(cg_buf *out, const cg_policy *p, const cg_snapsho
 /* 1 when a change to `path` needs an entry (require_for, not ignore, not
  * a CHANGELOG itself). */
 int cg_rules_needs_entry(const cg_policy *p, const char *path);
+
+/* Appends hint lines that sign off a change of group `g` (which has a
+ * trailer) by running `command` (e.g. "git commit") with a --trailer: with
+ * authorizers, a line naming them, then the command naming the first;
+ * without, the command naming the committer as git config knows them. */
+void cg_rules_signoff_hint(cg_buf *out, const cg_protect_group *g, const char *command);
+
+/* The group that protects `path` and can be signed off (has a trailer),
+ * or NULL. */
+const cg_protect_group *cg_rules_signoff_group(const cg_policy *p, const char *path);
 
 /* A CHANGELOG blob's text, lent from the blob; "" for NULL (an absent side
  * compares as an empty file). */

@@ -353,7 +353,7 @@ static void protect_finding(judgement *j, const protected_change *p, const char 
 	} else if (g->trailer[0]) {
 		cg_buf_printf(&j->scratch, "the '%s' group needs that change made by a commit with "
 		              "a '%s:' sign-off", g->name, g->trailer);
-		cg_buf_printf(&hint, "git commit --trailer '%s: Your Name <you@example.com>'", g->trailer);
+		cg_rules_signoff_hint(&hint, g, "git commit");
 	} else {
 		cg_buf_printf(&j->scratch, "the '%s' group allows no change", g->name);
 	}

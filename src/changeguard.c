@@ -17,11 +17,13 @@
 #include "checklist.h"
 #include "entry.h"
 #include "error.h"
+#include "fs.h"
 #include "install.h"
 #include "mergelog.h"
 #include "output.h"
 #include "policy.h"
 #include "policy_find.h"
+#include "rules.h"
 #include "walk.h"
 
 /* Per command, not counting --help; the table ends with an empty entry. */
@@ -272,8 +274,6 @@ static int init_directories(git_repository *repo)
 	cg_entry_written w = { 0 };
 	int error;
 
-	if (!repo)
-		return cg_error_set(CG_EUSAGE, "--every-directory needs a git repository");
 	error = cg_entry_init_directories(&w, repo);
 	for (size_t i = 0; i < w.n; i++)
 		printf("%s: written, with a first entry\n", w.paths[i]);
@@ -281,6 +281,72 @@ static int init_directories(git_repository *repo)
 		printf("changeguard: every directory with tracked code has its CHANGELOG already\n");
 	cg_entry_written_dispose(&w);
 	return error;
+}
+
+/* The work tree to initialise: DIR's, else the one here. Outside a work
+ * tree init writes nothing: its files would guard no repository. */
+static int open_init_repo(git_repository **repo, const char *dir)
+{
+	int error = open_repo(repo, dir);
+
+	if (!error && git_repository_is_bare(*repo))
+		error = cg_error_set(CG_EUSAGE, "'%s' is a bare repository; run init in a clone "
+		                     "with a work tree", git_repository_path(*repo));
+	if (error)
+		return fail(CG_EUSAGE, dir ? "give a directory inside a git work tree"
+		                           : "run it inside a git work tree, or create one first: git init");
+	return 0;
+}
+
+/* The first commit: the files init wrote, named from where the user is (DIR
+ * as given, else the top of the work tree from here); into a changelog that
+ * was there already, the entry that commit needs; the policy's sign-off. */
+static void print_init_hint(const char *dir, git_repository *repo, const cg_init_result *r)
+{
+	const char *files[] = { CG_POLICY_FILE, ".gitattributes", r->changelog };
+	cg_buf top = CG_BUF_INIT, path = CG_BUF_INIT, cmd = CG_BUF_INIT, hint = CG_BUF_INIT;
+	const cg_protect_group *g;
+	cg_policy *p = NULL;
+	cg_output out;
+	size_t i;
+
+	if (dir) {
+		cg_buf_puts(&top, dir);
+	} else {
+		cg_fs_git_prefix(&path, git_repository_workdir(repo));
+		cg_fs_relative(&top, path.ptr, "");
+	}
+	cg_buf_puts(&cmd, "git add");
+	for (i = 0; i < 3; i++) {
+		cg_buf_clear(&path);
+		if (strcmp(top.ptr, "."))
+			cg_buf_printf(&path, "%s/", top.ptr);
+		cg_buf_printf(&path, "%s", files[i]);
+		cg_buf_putc(&cmd, ' ');
+		cg_buf_put_shell_quoted(&cmd, path.ptr);
+	}
+	if (!r->wrote_changelog) {
+		cg_buf_puts(&cmd, " && changeguard entry --dir ");
+		cg_buf_put_shell_quoted(&cmd, top.ptr);
+		cg_buf_puts(&cmd, " 'Track changes with changeguard'");
+	}
+	cg_buf_puts(&cmd, " && git commit -m 'Track changes with changeguard'");
+	cg_buf_clear(&path);
+	cg_buf_printf(&path, "%s/" CG_POLICY_FILE, top.ptr);
+	if (cg_policy_load_file(&p, path.ptr) == 0 &&
+	    (g = cg_rules_signoff_group(p, CG_POLICY_FILE)) != NULL)
+		cg_rules_signoff_hint(&hint, g, cmd.ptr);
+	else
+		cg_buf_puts(&hint, cmd.ptr);
+	cg_buf_puts(&hint, "\nthen enforce it: changeguard install\n"
+	            "a server with changeguard takes the policy signed off by an authorizer its own policy lists");
+	cg_output_init(&out, stdout);
+	cg_output_message(&out, "next: commit the policy, then install the hooks", hint.ptr);
+	cg_policy_free(p);
+	cg_buf_dispose(&top);
+	cg_buf_dispose(&path);
+	cg_buf_dispose(&cmd);
+	cg_buf_dispose(&hint);
 }
 
 static int cmd_init(const cg_args *p, const options *o)
@@ -291,21 +357,18 @@ static int cmd_init(const cg_args *p, const options *o)
 	int attributes = 0, error;
 
 	(void)o;
+	if ((error = open_init_repo(&repo, dir)) != 0)
+		return error;
 	/* Without DIR, the files go to the work tree's root, where hooks look. */
-	if (open_repo(&repo, dir) == 0 && !dir)
-		dir = git_repository_workdir(repo);
-	cg_error_clear();
-	if ((error = cg_entry_init(&r, dir ? dir : ".", repo)) == 0 &&
-	    (error = cg_mergelog_write_attributes(&attributes, dir ? dir : ".", r.changelog,
-	                                          r.mode)) == 0) {
+	if ((error = cg_entry_init(&r, dir ? dir : git_repository_workdir(repo), repo)) == 0 &&
+	    (error = cg_mergelog_write_attributes(&attributes, dir ? dir : git_repository_workdir(repo),
+	                                          r.changelog, r.mode)) == 0) {
 		printf("%s: %s\n", ".changeguard.yml", r.wrote_policy ? "written" : "exists, left as it is");
 		printf("%s: %s\n", r.changelog, r.wrote_changelog ? "written, with a first entry"
 		                                                  : "exists, left as it is");
 		printf(".gitattributes: %s\n", attributes ? "merges the changelog with " CG_MERGELOG_DRIVER
 		                                           : "already names the changelog's merge driver");
-		printf("hint: git add -A && git commit -m 'Track changes with changeguard' "
-		       "--trailer 'Policy-Authorized-By: Your Name <you@example.com>'\n"
-		       "hint: then enforce it: changeguard install\n");
+		print_init_hint(dir, repo, &r);
 	}
 	if (!error && o->every_directory)
 		error = init_directories(repo);

@@ -27,11 +27,14 @@ test_expect_success 'the pre-commit hook alone decides when commit-msg is not in
 	test_expect_code 1 "$CG_LIBEXEC/pre-commit"
 '
 
-test_expect_success 'with commit-msg installed, pre-commit warns and commit-msg decides' '
+test_expect_success 'with commit-msg installed, pre-commit defers silently and commit-msg decides' '
 	new_repo r4 && cd r4 &&
 	echo code >app.c && git add app.c &&
 	"$CG_LIBEXEC/pre-commit" 2>err &&
-	test_grep "warning: commit is not ready" err
+	test_must_fail test -s err &&
+	test_must_fail git commit -m x 2>err &&
+	test "$(grep -c "needs a new entry" err)" = 1 &&
+	test "$(grep -c "^hint: changeguard entry" err)" = 1
 '
 
 test_expect_success 'changes to ignored paths need no entry' '

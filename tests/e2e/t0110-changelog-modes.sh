@@ -18,7 +18,7 @@ test_expect_success 'nearest: a change under src/net needs src/net/CHANGELOG.md'
 	echo x >>src/net/tcp/conn.c && add_entry "wrong file" && git add -A &&
 	test_must_fail git commit -m x 2>../err &&
 	test_grep "src/net/CHANGELOG.md: needs a new entry (for src/net/tcp/conn.c)" ../err &&
-	test_grep "hint: changeguard entry --dir src/net" ../err &&
+	test_grep "hint: changeguard entry --dir .src/net. " ../err &&
 	add_entry "right file" src/net/CHANGELOG.md && git add -A && git commit -m x
 '
 
@@ -42,7 +42,7 @@ test_expect_success 'every-directory: the file own directory needs a CHANGELOG' 
 	test_must_fail git commit -m x 2>../err &&
 	test_grep "src/net/tcp/CHANGELOG.md: does not exist" ../err &&
 	test_grep "each directory with code keeps its own; changeguard entry creates it" ../err &&
-	test_grep "hint: changeguard entry --dir src/net/tcp" ../err &&
+	test_grep "hint: changeguard entry --dir .src/net/tcp. " ../err &&
 	changeguard entry --dir src/net/tcp "tcp" >out &&
 	test_grep "created with an entry to src/net/tcp/CHANGELOG.md" out &&
 	test_grep "^# Changelog" src/net/tcp/CHANGELOG.md && git commit -m x

@@ -47,14 +47,14 @@ test_expect_success 'no colour when stderr is not a terminal' '
 
 if command -v script >/dev/null 2>&1; then
 test_expect_success 'colour on a terminal' '
-	new_repo h8 && cd h8 && echo x >a.c && git add -A &&
-	script -qec "$CG_LIBEXEC/pre-commit" /dev/null >out 2>&1 &&
+	new_repo h8 && cd h8 && echo x >a.c && git add -A && echo msg >m &&
+	test_must_fail script -qec "$CG_LIBEXEC/commit-msg m" /dev/null >out 2>&1 &&
 	test_grep "$(printf "\033\\[3[13]m")changeguard: " out
 '
 
 test_expect_success 'NO_COLOR turns colour off on a terminal' '
-	new_repo h9 && cd h9 && echo x >a.c && git add -A &&
-	NO_COLOR=1 script -qec "$CG_LIBEXEC/pre-commit" /dev/null >out 2>&1 &&
+	new_repo h9 && cd h9 && echo x >a.c && git add -A && echo msg >m &&
+	NO_COLOR=1 test_must_fail script -qec "$CG_LIBEXEC/commit-msg m" /dev/null >out 2>&1 &&
 	test_grep "changeguard: " out && test_grep ! "$(printf "\033")" out
 '
 else

@@ -34,7 +34,10 @@ test_expect_success 'modifying .mcp.json without a trailer is refused' '
 	test_must_fail commit_with "change mcp" 2>../err &&
 	test_grep "protect:mcp: .mcp.json: protected path changed without sign-off" ../err &&
 	test_grep "a .MCP-Authorized-By:. trailer from one of: alice@example.com, Bob Builder" ../err &&
-	test_grep "hint: git commit --trailer .MCP-Authorized-By: Your Name <you@example.com>." ../err
+	test_grep "hint: only these may sign off: alice@example.com, Bob Builder$" ../err &&
+	test_grep "hint: with their agreement: git commit --trailer .MCP-Authorized-By: alice@example.com.$" ../err &&
+	test_grep ! "Your Name" ../err &&
+	git commit -q -m "change mcp" --trailer "MCP-Authorized-By: alice@example.com"
 '
 
 test_expect_success 'a listed authorizer (by email) is accepted' '
@@ -127,10 +130,13 @@ test_expect_success 'the default policy protects the other MCP locations' '
 	done
 '
 
-test_expect_success 'pre-commit defers a protect finding to commit-msg' '
+test_expect_success 'pre-commit defers a protect finding to commit-msg, which prints it once' '
 	auth_repo p16 && cd p16 && echo "{\"x\":1}" >.mcp.json && add_entry e && git add -A &&
 	"$CG_LIBEXEC/pre-commit" 2>../err &&
-	test_grep "warning: commit is not ready" ../err
+	test_must_fail test -s ../err &&
+	test_must_fail git commit -q -m x 2>../err &&
+	test "$(grep -c "protect:mcp: .mcp.json:" ../err)" = 1 &&
+	test "$(grep -c "^hint: only these may sign off" ../err)" = 1
 '
 
 test_expect_success 'an empty trailer key in the policy makes the group unchangeable' '

@@ -120,7 +120,8 @@ test_expect_success 'a protected .mcp.json change without MCP-Authorized-By is r
 	good_commit .mcp.json "add an MCP server" &&
 	test_must_fail env USER=alice git push origin main 2>err &&
 	test_grep "protect:mcp: .mcp.json: protected path changed without sign-off" err &&
-	test_grep "hint: git commit --trailer .MCP-Authorized-By: Your Name <you@example.com>." err
+	test_grep "hint: only these may sign off: alice, Alice <alice@example.com>" err &&
+	test_grep "hint: with their agreement: git commit --trailer .MCP-Authorized-By: alice." err
 '
 
 test_expect_success 'with verify: pusher, the trailer must name an authorizer and the pusher be one' '
@@ -155,15 +156,19 @@ test_expect_success 'an unknown pusher is never an authorizer' '
 	test_grep "is not an authorizer" err
 '
 
-test_expect_success 'push option changeguard.skip waives the changelog when the policy allows it' '
+test_expect_success 'push option changeguard.skip waives the changelog when the policy allows it, and says so' '
 	new_pair o1 && cd o1 &&
 	git -C ../o1.git config receive.advertisePushOptions true &&
 	printf "server:\n  push_option_waivers: true\n" | server_policy ../o1.git &&
 	bad_commit fix.c "hotfix" &&
 	git push -o "changeguard.skip=hotfix, entry follows" origin main 2>err &&
+	test_grep "remote: changeguard: push option .changeguard.skip. applied: 1 commit accepted without a changelog entry, reason .hotfix, entry follows." err &&
+	test_grep "remote: hint: the waiver is recorded in the server.s audit log, waived by .pusher." err &&
 	test "$(audit_of ../o1.git verdict "$(git rev-parse HEAD)")" = waived &&
 	test "$(audit_query ../o1.git "select source, name, reason, authorizer from waivers")" = \
-		"push-option changeguard.skip hotfix, entry follows pusher"
+		"push-option changeguard.skip hotfix, entry follows pusher" &&
+	good_commit fix.c "with an entry" &&
+	git push origin main 2>err && test_grep ! "applied" err
 '
 
 test_expect_success 'push option changeguard.skip is ignored unless the policy allows it, or without a reason' '

@@ -204,7 +204,7 @@ test_expect_success 'a wrapper whose executable was moved fails closed and says 
 	test_grep "hook=.$TRASH_DIRECTORY/inst/libexec/changeguard/pre-commit.$" r11/.git/hooks/pre-commit &&
 	mv inst moved &&
 	cd r11 && good_change a &&
-	test_must_fail git commit -m a 2>err &&
+	test_must_fail env PATH="${PATH#"$CG_BUILD_DIR/bin:"}" git commit -m a 2>err &&
 	test_grep "changeguard: cannot run the pre-commit hook: .*is missing" err &&
 	test_grep "hint: reinstall changeguard, then run .changeguard install." err &&
 	test_must_fail git rev-parse -q --verify HEAD~1 &&

@@ -47,7 +47,7 @@ test_expect_success 'init writes only what is missing, and into the work tree ro
 '
 
 test_expect_success 'init with an invalid existing policy exits 2 and writes nothing' '
-	mkdir i3 && cd i3 &&
+	git init -q i3 && cd i3 &&
 	printf "changelog:\n  mdoe: root\n" >.changeguard.yml &&
 	test_expect_code 2 changeguard init . 2>err &&
 	test_grep ".changeguard.yml:2:3: unknown key" err &&

@@ -222,12 +222,45 @@ static void test_mkdir_p(void **state)
 	}
 }
 
+/* Hints name paths from where the user ran git (its GIT_PREFIX). */
+static const struct {
+	const char *prefix, *path, *want;
+} relative_cases[] = {
+	{ "", "CHANGELOG.md", "CHANGELOG.md" },
+	{ "", "", "." },
+	{ "internal/backend/local/", "internal/backend/CHANGELOG.md", "../CHANGELOG.md" },
+	{ "internal/backend/local/", "internal/backend", ".." },
+	{ "internal/backend/local/", "", "../../.." },
+	{ "internal/backend/local/", "CHANGELOG.md", "../../../CHANGELOG.md" },
+	{ "a/", "a", "." },
+	{ "a/", "ab/CHANGELOG.md", "../ab/CHANGELOG.md" },
+	{ "a/b/", "a/c/d/CHANGELOG.md", "../c/d/CHANGELOG.md" },
+	{ "a/", "a/b/c", "b/c" },
+};
+
+static void test_relative(void **state)
+{
+	cg_buf out = CG_BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(relative_cases) / sizeof(relative_cases[0]); i++) {
+		cg_buf_clear(&out);
+		cg_fs_relative(&out, relative_cases[i].prefix, relative_cases[i].path);
+		if (strcmp(out.ptr, relative_cases[i].want))
+			fail_msg("'%s' from '%s': got '%s', want '%s'", relative_cases[i].path,
+			         relative_cases[i].prefix, out.ptr, relative_cases[i].want);
+	}
+	cg_buf_dispose(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bounded_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounded_read_appends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mkdir_p, setup, teardown),
+		cmocka_unit_test(test_relative),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
