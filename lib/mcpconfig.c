@@ -492,6 +492,11 @@ static void read_shape(cg_mcp_config *c, json_object *root, int nested)
 	}
 	if (!json_object_is_type(root, json_type_object))
 		return;
+	/* "{}" is where every configuration starts: no servers, not opaque */
+	if (!nested && json_object_object_length(root) == 0) {
+		c->shape = "empty";
+		return;
+	}
 	for (size_t i = 0; shapes[i] && !c->shape; i++) {
 		if (!json_object_object_get_ex(root, shapes[i], &v))
 			continue;

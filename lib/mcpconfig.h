@@ -39,7 +39,7 @@ typedef struct cg_mcp_config cg_mcp_config;
 int cg_mcpconfig_parse(cg_mcp_config **out, const char *data, size_t len, const char *label);
 
 /* "mcpServers", "servers", "context_servers", "list" (a list of servers
- * with names), or NULL: not a shape this module knows (opaque). */
+ * with names), "empty" ({}), or NULL: not a shape this module knows (opaque). */
 const char *cg_mcpconfig_shape(const cg_mcp_config *c);
 
 /* The servers, sorted by name (a name given twice: the last one counts). */

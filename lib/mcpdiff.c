@@ -315,6 +315,22 @@ cg_mcpdiff *cg_mcpdiff_compare(const cg_mcp_config *old, const cg_mcp_config *ne
 
 /* --- reading the two sides from git ----------------------------------- */
 
+/* The extensions of the files this module reads: a TOML file or a wrapper
+ * script under a protected MCP path is no configuration it can compare. */
+static const char *const readable_ext[] = { ".json", ".jsonc", ".yaml", ".yml", NULL };
+
+static int is_readable(const char *path)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; readable_ext[i]; i++) {
+		size_t k = strlen(readable_ext[i]);
+		if (n > k && !strcasecmp(path + n - k, readable_ext[i]))
+			return 1;
+	}
+	return 0;
+}
+
 static int names_mcp(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -361,14 +377,25 @@ int cg_mcpdiff_blobs(cg_mcpdiff **out, git_repository *repo, const char *path,
 	int error;
 
 	*out = NULL;
+	if (!is_readable(path))
+		return 0;
 	if ((error = read_side(&a, &why_old, repo, path, old_oid)) < 0 ||
 	    (error = read_side(&b, &why_new, repo, path, new_oid)) < 0)
 		goto done;
 	if (!names_mcp(path) && !(a && cg_mcpconfig_shape(a)) && !(b && cg_mcpconfig_shape(b)))
 		goto done;
+	/* Breaking a configuration that worked takes its servers away; a new
+	 * or already broken file that does not parse is only said. */
 	if (why_new.size) {
 		*out = cg_calloc(1, sizeof(**out));
-		(*out)->unparsable = cg_strdup(why_new.ptr);
+		if (cg_mcpconfig_count(a)) {
+			(*out)->unparsable = cg_strdup(why_new.ptr);
+		} else {
+			cg_buf_clear(&why_old);
+			cg_buf_printf(&why_old, "the new version does not parse, so its servers are not "
+			              "compared: %s", why_new.ptr);
+			note(*out, why_old.ptr);
+		}
 		goto done;
 	}
 	*out = cg_mcpdiff_compare(a, b);

@@ -33,9 +33,12 @@ cg_mcpdiff *cg_mcpdiff_compare(const cg_mcp_config *old, const cg_mcp_config *ne
 
 /* Reads the blobs `old_oid` and `new_oid` of `path` (a zero id: absent)
  * and compares them. *out is NULL when neither side is an MCP configuration:
- * a path whose name says "mcp" always is one; another one when either side
- * reads as a known shape. A new side that does not parse is no error: see
- * cg_mcpdiff_unparsable. Returns 0 or CG_ERROR when a blob cannot be read. */
+ * only .json, .jsonc, .yaml and .yml files are read; one whose name says
+ * "mcp" always is one, another one when either side reads as a known
+ * shape. A new side that does not parse is no error: it is
+ * cg_mcpdiff_unparsable when the old side had servers (the change takes
+ * them away), a note otherwise. Returns 0 or CG_ERROR
+ * when a blob cannot be read. */
 int cg_mcpdiff_blobs(cg_mcpdiff **out, git_repository *repo, const char *path,
                      const git_oid *old_oid, const git_oid *new_oid);
 
@@ -45,7 +48,7 @@ const cg_mcpdiff_line *cg_mcpdiff_get(const cg_mcpdiff *d, size_t i);
 /* 1 when a server is removed or disabled (a rename removes nothing). */
 int cg_mcpdiff_removes(const cg_mcpdiff *d);
 
-/* Why the new version cannot be read, or NULL when it can (or is absent). */
+/* Why the new version of a configuration that worked cannot be read, or NULL. */
 const char *cg_mcpdiff_unparsable(const cg_mcpdiff *d);
 
 void cg_mcpdiff_free(cg_mcpdiff *d);

@@ -92,6 +92,9 @@ static const diff_case cases[] = {
 	  "{\"tools\": [1]}", "{\"tools\": [2]}",
 	  "not a known MCP configuration shape (mcpServers, servers, context_servers or a list of "
 	  "servers): changed as a whole, not compared server by server", 0 },
+	{ "an empty configuration gets its first server", ".mcp.json", "{}",
+	  "{\"mcpServers\": {\"a\": {\"command\": \"x\"}}}",
+	  "server 'a' added (command 'x' args [])", 0 },
 	{ "nothing that matters changed", ".mcp.json",
 	  "{\"mcpServers\": {\"a\": {\"command\": \"x\"}}}",
 	  "// same\n{\"mcpServers\": {\"a\": {\"command\": \"x\"},}}",
