@@ -134,6 +134,8 @@ static int parse_json(json_object **out, const char *data, size_t len, const cha
 		rest = json_tokener_parse_ex(tok, data + end, (int)(len - end));
 		if (rest || json_tokener_get_error(tok) != json_tokener_continue) {
 			json_object_put(rest);
+			json_object_put(*out);
+			*out = NULL;
 			json_tokener_free(tok);
 			return cg_error_set(CG_ERROR, "%s: not valid JSON: text after the value at byte %zu",
 			                    label, end);
@@ -451,7 +453,8 @@ static void sort_servers(cg_mcp_config *c)
 {
 	size_t i, kept = 0;
 
-	qsort(c->servers, c->nservers, sizeof(*c->servers), server_cmp);
+	if (c->nservers)
+		qsort(c->servers, c->nservers, sizeof(*c->servers), server_cmp);
 	for (i = 0; i < c->nservers; i++) {
 		if (i + 1 < c->nservers && !strcmp(c->servers[i].name, c->servers[i + 1].name)) {
 			free_server(&c->servers[i]);
