@@ -207,13 +207,19 @@ int cg_audit_summary(cg_audit *db, const cg_audit_filter *filter, cg_audit_group
  * finding of that rule. */
 typedef enum {
 	CG_AUDIT_ITEMS_WAIVERS,  /* waivers, except protect sign-offs */
-	CG_AUDIT_ITEMS_PROTECTED /* protect:* findings and protect:* sign-offs */
+	CG_AUDIT_ITEMS_PROTECTED, /* protect:* findings and protect:* sign-offs */
+	CG_AUDIT_ITEMS_MCP        /* mcp:* findings (what a change did to MCP servers) of the
+	                             runs that were not blocked, each
+	                             with `waiver` too: the group's sign-offs in the same run and
+	                             commit, of which only `authorizer` is set (their authorizers,
+	                             comma-separated); or NULL */
 } cg_audit_item_kind;
 
 /* One finding or waiver with its run, lent to the callback for one call. */
 typedef struct {
 	const cg_audit_entry *entry;      /* the run and its refs, without its other items */
-	const cg_audit_finding *finding;  /* exactly one of finding and waiver is set */
+	const cg_audit_finding *finding;  /* exactly one of finding and waiver is set,
+	                                     except for CG_AUDIT_ITEMS_MCP */
 	const cg_audit_waiver *waiver;
 	const cg_audit_commit *commit;    /* in a push's run, the commit it is about, or NULL */
 } cg_audit_item;

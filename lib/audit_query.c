@@ -481,6 +481,16 @@ static const struct {
 		" w.authorizer, w.commit_oid, w.seq FROM waivers AS w JOIN runs ON runs.id = w.run_id"
 		" WHERE w.run_id IN picked AND w.rule GLOB 'protect:*'"
 		" ORDER BY 1 DESC, kind, seq LIMIT :limit" },
+	[CG_AUDIT_ITEMS_MCP] = {
+		" AND EXISTS (SELECT 1 FROM json_each(finding_rules) WHERE value GLOB 'mcp:*')",
+		"WITH picked(id) AS MATERIALIZED (%s)"
+		" SELECT " QUALIFIED_RUN_COLUMNS ", 2, f.rule, f.path, f.detail, NULL,"
+		" (SELECT group_concat(DISTINCT w.authorizer) FROM waivers AS w"
+		" WHERE w.run_id = f.run_id AND w.rule = 'protect:' || substr(f.rule, 5)"
+		" AND w.commit_oid IS f.commit_oid),"
+		" f.commit_oid FROM findings AS f JOIN runs ON runs.id = f.run_id"
+		" WHERE f.run_id IN picked AND f.rule GLOB 'mcp:*' AND runs.verdict <> 'blocked'"
+		" ORDER BY f.run_id DESC, f.seq LIMIT :limit" },
 };
 
 typedef struct {
@@ -525,10 +535,14 @@ static int each_item(cg_audit *db, sqlite3_stmt *st, void *payload)
 	if ((error = load_items(&w->l, db, KIND_REFS)) < 0)
 		return error;
 	commit = column(&w->l, st, c + 6);
-	if (sqlite3_column_int(st, c) == 0) {
+	if (sqlite3_column_int(st, c) != 1) {
 		f = (cg_audit_finding){ column(&w->l, st, c + 1), column(&w->l, st, c + 2),
 		                        column(&w->l, st, c + 3), commit };
 		item.finding = &f;
+		/* an MCP change: who signed off its group */
+		v = (cg_audit_waiver){ NULL, NULL, NULL, NULL, column(&w->l, st, c + 5), commit };
+		if (sqlite3_column_int(st, c) == 2 && v.authorizer)
+			item.waiver = &v;
 	} else {
 		v = (cg_audit_waiver){ column(&w->l, st, c + 1), column(&w->l, st, c + 2),
 		                       column(&w->l, st, c + 3), column(&w->l, st, c + 4),

@@ -108,6 +108,14 @@ static void json_result(cg_buf *b, const checked *c)
 		json_key(b, "authorizer", w->authorizer, 1);
 		cg_buf_putc(b, '}');
 	}
+	cg_buf_puts(b, "],\"mcp_changes\":[");
+	for (i = 0; i < r->nnotes; i++) {
+		cg_buf_puts(b, i ? ",{" : "{");
+		json_key(b, "rule", r->notes[i].rule, 0);
+		json_key(b, "path", r->notes[i].path, 1);
+		json_key(b, "detail", r->notes[i].detail, 1);
+		cg_buf_putc(b, '}');
+	}
 	cg_buf_puts(b, "]");
 }
 

@@ -177,6 +177,10 @@ void cg_output_result(const cg_output *o, const cg_result *r, const char *subjec
 	print_line(o, CG_COLOR_RED, "changeguard: ", head.ptr);
 	for (i = 0; i < r->nfindings; i++)
 		print_finding(o, &r->findings[i]);
+	if (r->nnotes)
+		print_line(o, NULL, "changeguard: ", "what the change does to the MCP servers:");
+	for (i = 0; i < r->nnotes; i++)
+		print_finding(o, &r->notes[i]);
 	for (i = 0; i < r->nfindings; i++) {
 		const cg_finding *f = &r->findings[i];
 		if (f->hint && !hint_seen(r, i, f->hint))

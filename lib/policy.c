@@ -325,6 +325,7 @@ static void free_groups(cg_protect_group *groups, size_t n)
 		cg_globset_free(groups[i].paths);
 		free(groups[i].trailer);
 		free_strings(groups[i].authorizers, groups[i].authorizers_len);
+		free_strings(groups[i].removal_authorizers, groups[i].removal_authorizers_len);
 	}
 	free(groups);
 }
@@ -902,6 +903,8 @@ static const field group_fields[] = {
 	{ .key = "authorizers", .kind = &K_STRINGS, .offset = G(authorizers),
 	  .count_offset = G(authorizers_len), .check = check_not_empty },
 	{ .key = "verify", .kind = &K_ENUM, .offset = G(verify), .names = verify_modes },
+	{ .key = "removal_authorizers", .kind = &K_STRINGS, .offset = G(removal_authorizers),
+	  .count_offset = G(removal_authorizers_len), .check = check_not_empty },
 	{ .key = NULL }
 };
 
@@ -989,6 +992,57 @@ static int parse(cg_policy *p, const char *data, size_t len, const char *label)
 	/* no guessing: UTF-16 or stray bytes are errors, not another encoding */
 	yaml_parser_set_encoding(&r.parser, YAML_UTF8_ENCODING);
 	error = read_stream(&r, p);
+	if (r.has_ev)
+		yaml_event_delete(&r.ev);
+	yaml_parser_delete(&r.parser);
+	return error;
+}
+
+/* Hands every event of the single document to `fn`, depth first. */
+static int walk_events(reader *r, cg_policy_yaml_fn fn, void *payload)
+{
+	int error;
+
+	/* STREAM-START, DOCUMENT-START (or STREAM-END: nothing but comments) */
+	if ((error = next(r)) < 0 || (error = next(r)) < 0 || r->ev.type == YAML_STREAM_END_EVENT)
+		return error;
+	for (;;) {
+		cg_yaml_event kind;
+		if ((error = next(r)) < 0)
+			return error;
+		switch (r->ev.type) {
+		case YAML_MAPPING_START_EVENT: kind = CG_YAML_MAP_START; break;
+		case YAML_MAPPING_END_EVENT: kind = CG_YAML_MAP_END; break;
+		case YAML_SEQUENCE_START_EVENT: kind = CG_YAML_LIST_START; break;
+		case YAML_SEQUENCE_END_EVENT: kind = CG_YAML_LIST_END; break;
+		case YAML_SCALAR_EVENT: kind = CG_YAML_SCALAR; break;
+		default:
+			/* DOCUMENT-END: a second document is not read */
+			return 0;
+		}
+		if (kind != CG_YAML_SCALAR)
+			error = fn(kind, NULL, 0, 0, payload);
+		else if (is_null(r) || is_bool(r))
+			error = fn(kind, NULL, 0, is_null(r) ? 0 : one_of(scalar(r), true_names) >= 0 ? 1 : -1,
+			           payload);
+		else
+			error = fn(kind, scalar(r), r->ev.data.scalar.length, 0, payload);
+		if (error < 0)
+			return error;
+	}
+}
+
+int cg_policy_yaml_walk(const char *data, size_t len, const char *label, cg_policy_yaml_fn fn,
+                        void *payload)
+{
+	reader r = { .label = label, .data = data ? data : "", .len = data ? len : 0 };
+	int error;
+
+	if (!yaml_parser_initialize(&r.parser))
+		return cg_error_set(CG_ERROR, "%s: cannot set up the YAML parser", label);
+	yaml_parser_set_input_string(&r.parser, (const unsigned char *)r.data, r.len);
+	yaml_parser_set_encoding(&r.parser, YAML_UTF8_ENCODING);
+	error = walk_events(&r, fn, payload);
 	if (r.has_ev)
 		yaml_event_delete(&r.ev);
 	yaml_parser_delete(&r.parser);

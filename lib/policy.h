@@ -27,6 +27,9 @@ typedef struct {
 	char **authorizers;      /* emails or names; empty = any named sign-off */
 	size_t authorizers_len;
 	cg_verify_mode verify;
+	char **removal_authorizers; /* removing or disabling an MCP server also needs a
+	                               sign-off from one of these; empty = no extra rule */
+	size_t removal_authorizers_len;
 } cg_protect_group;
 
 typedef struct {
@@ -109,6 +112,26 @@ int cg_policy_swap_server_settings(cg_policy *p, cg_policy *server);
  * authorizers refuse every change (trailer ""): on the server, "any named
  * sign-off" would let anyone rewrite the rules. Returns how many it changed. */
 size_t cg_policy_require_authorizers(cg_policy *p);
+
+/* libyaml is wrapped here alone; other modules read a YAML document as
+ * events, with the same safety rules as a policy (no anchors, aliases or
+ * tags, no control characters in values). A scalar's `text` is lent for the
+ * call; a plain null or boolean comes with text NULL and `boolean` 0 (null),
+ * 1 (true) or -1 (false). A negative return from `fn` stops the walk and is
+ * returned. Errors are CG_EPOLICY with "LABEL:LINE:COL: message". */
+typedef enum {
+	CG_YAML_MAP_START,
+	CG_YAML_MAP_END,
+	CG_YAML_LIST_START,
+	CG_YAML_LIST_END,
+	CG_YAML_SCALAR
+} cg_yaml_event;
+
+typedef int (*cg_policy_yaml_fn)(cg_yaml_event ev, const char *text, size_t len, int boolean,
+                                 void *payload);
+
+int cg_policy_yaml_walk(const char *data, size_t len, const char *label, cg_policy_yaml_fn fn,
+                        void *payload);
 
 void cg_policy_free(cg_policy *policy);
 

@@ -51,13 +51,19 @@ static void add_result(cg_record *rec, const cg_result *r, const char *commit)
 	cg_audit_run *run = &rec->run;
 	size_t i;
 
+	/* the MCP server changes join the findings table under their own rule,
+	 * "mcp:<group>": the audit keeps them without a schema change */
 	rec->findings = cg_array_grow(rec->findings, &rec->afindings,
-	                              run->nfindings + r->nfindings + 1, sizeof(*rec->findings));
+	                              run->nfindings + r->nfindings + r->nnotes + 1,
+	                              sizeof(*rec->findings));
 	rec->waivers = cg_array_grow(rec->waivers, &rec->awaivers, run->nwaivers + r->nwaivers + 1,
 	                             sizeof(*rec->waivers));
 	for (i = 0; i < r->nfindings; i++)
 		rec->findings[run->nfindings++] = (cg_audit_finding){ r->findings[i].rule,
 			r->findings[i].path, r->findings[i].detail, commit };
+	for (i = 0; i < r->nnotes; i++)
+		rec->findings[run->nfindings++] = (cg_audit_finding){ r->notes[i].rule,
+			r->notes[i].path, r->notes[i].detail, commit };
 	for (i = 0; i < r->nwaivers; i++)
 		rec->waivers[run->nwaivers++] = (cg_audit_waiver){ r->waivers[i].rule,
 			r->waivers[i].source, r->waivers[i].name, r->waivers[i].reason,

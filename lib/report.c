@@ -187,6 +187,14 @@ static const cg_render_column audit_protected_cols[] = {
 	CG_COL("detail", "Finding", CG_COL_TEXT, CG_TEXT_BELOW),
 };
 
+static const cg_render_column audit_mcp_cols[] = {
+	RUN_COLS(CG_TEXT_HIDDEN, 10, 22, CG_TEXT_HIDDEN),
+	CG_COL("approved_by", "Approved by", CG_COL_TEXT, 18),
+	CG_COL("rule", "Rule", CG_COL_TEXT, CG_TEXT_BELOW),
+	CG_COL("path", "Path", CG_COL_TEXT, CG_TEXT_BELOW),
+	CG_COL("detail", "Change", CG_COL_TEXT, CG_TEXT_BELOW),
+};
+
 static const cg_render_table audit_params = CG_TABLE("parameters", "Parameters", audit_param_cols,
                                                      1, 0);
 static const cg_render_table audit_summary = CG_TABLE("summary", "Runs per verdict",
@@ -202,9 +210,12 @@ static const cg_render_table audit_waivers = CG_TABLE("waivers", "Waivers", audi
 static const cg_render_table audit_protected = CG_TABLE("protected", "Changes to protected paths",
                                                         audit_protected_cols, 0, 1);
 
+static const cg_render_table audit_mcp = CG_TABLE("mcp_changes", "MCP server changes",
+                                                  audit_mcp_cols, 0, 1);
+
 static const cg_render_table *const audit_tables[] = {
 	&audit_params, &audit_summary, &audit_timeline, &audit_rules,
-	&audit_blocked, &audit_waivers, &audit_protected,
+	&audit_blocked, &audit_waivers, &audit_protected, &audit_mcp,
 };
 
 /* The first RUN_COLUMNS cells of a listing row: of the run, or of one
@@ -455,6 +466,24 @@ static int protected_row(const cg_audit_item *item, void *payload)
 	return 0;
 }
 
+/* What a change did to an MCP server, and who signed off its group. */
+static int mcp_row(const cg_audit_item *item, void *payload)
+{
+	listing *l = payload;
+	const cg_audit_finding *f = item->finding;
+	cg_render_cell c[ARRAY_SIZE(audit_mcp_cols)];
+
+	if (listing_full(l))
+		return 1;
+	run_cells(c, l->w, item->entry, item->commit);
+	c[RUN_COLUMNS] = cg_render_text(item->waiver ? item->waiver->authorizer : NULL);
+	c[RUN_COLUMNS + 1] = cg_render_text(f->rule);
+	c[RUN_COLUMNS + 2] = cg_render_text(f->path);
+	c[RUN_COLUMNS + 3] = cg_render_text(f->detail);
+	cg_render_row(l->w, l->t, c);
+	return 0;
+}
+
 static int audit_items_table(cg_render *w, cg_audit *db, const cg_audit_filter *f, size_t limit,
                              const cg_render_table *t, cg_audit_item_kind kind,
                              cg_audit_item_cb row)
@@ -486,7 +515,9 @@ int cg_report_audit(cg_audit *db, const cg_report_opts *opts)
 	    (error = audit_items_table(&w, db, f, opts->limit, &audit_waivers,
 	                               CG_AUDIT_ITEMS_WAIVERS, waiver_row)) == 0 &&
 	    (error = audit_items_table(&w, db, f, opts->limit, &audit_protected,
-	                               CG_AUDIT_ITEMS_PROTECTED, protected_row)) == 0) {
+	                               CG_AUDIT_ITEMS_PROTECTED, protected_row)) == 0 &&
+	    (error = audit_items_table(&w, db, f, opts->limit, &audit_mcp, CG_AUDIT_ITEMS_MCP,
+	                               mcp_row)) == 0) {
 		cg_render_doc_end(&w);
 		error = cg_render_finish(&w);
 	}

@@ -66,6 +66,17 @@ static const cg_render_column history_violation_cols[] = {
 	CG_COL("detail", "Finding", CG_COL_TEXT, CG_TEXT_BELOW),
 };
 
+/* What the commits did to protected MCP configurations, and who signed. */
+static const cg_render_column history_mcp_cols[] = {
+	CG_COL("commit", "Commit", CG_COL_OID, 10),
+	CG_COL("time", "Committed (UTC)", CG_COL_TIME, 16),
+	CG_COL("author", "Author", CG_COL_TEXT, 20),
+	CG_COL("approved_by", "Approved by", CG_COL_TEXT, 24),
+	CG_COL("rule", "Rule", CG_COL_TEXT, CG_TEXT_BELOW),
+	CG_COL("path", "Path", CG_COL_TEXT, CG_TEXT_BELOW),
+	CG_COL("detail", "Change", CG_COL_TEXT, CG_TEXT_BELOW),
+};
+
 static const cg_render_table history_params = CG_TABLE("parameters", "Parameters",
                                                        history_param_cols, 1, 0);
 static const cg_render_table history_summary = CG_TABLE("summary", "Compliance",
@@ -82,9 +93,12 @@ static const cg_render_table history_rules = CG_TABLE("rules", "Findings per rul
 static const cg_render_table history_violations = CG_TABLE("violations", "Violating commits",
                                                            history_violation_cols, 0, 1);
 
+static const cg_render_table history_mcp = CG_TABLE("mcp_changes", "MCP server changes",
+                                                    history_mcp_cols, 0, 1);
+
 static const cg_render_table *const history_tables[] = {
 	&history_params, &history_summary, &history_months, &history_dirs,
-	&history_authors, &history_rules, &history_violations,
+	&history_authors, &history_rules, &history_violations, &history_mcp,
 };
 
 /* Counts under one key (a directory, author, month or rule). */
@@ -143,6 +157,7 @@ typedef struct {
 	const cg_policy *policy;
 	const cg_report_opts *opts;
 	cg_render spool;          /* the violations table's rows, until the end */
+	cg_render mcp_spool;      /* the MCP server changes' rows */
 	int64_t commits, violating, waived;
 	tallies dirs, authors, months, rules;
 	cg_buf author, scratch;
@@ -246,6 +261,36 @@ static void spool_violations(history *h, const char *oid, const char *time,
 		                       cg_render_text(f->rule), cg_render_text(f->path),
 		                       cg_render_text(f->detail) };
 		cg_render_row(&h->spool, &history_violations, c);
+	}
+}
+
+/* Who signed off the group whose MCP configuration a note ("mcp:<group>")
+ * is about, into `out`; empty when nobody did. */
+static void approvers(cg_buf *out, const cg_result *r, const char *note_rule)
+{
+	cg_buf_clear(out);
+	for (size_t i = 0; i < r->nwaivers; i++)
+		if (!strncmp(r->waivers[i].rule, "protect:", 8) &&
+		    !strcmp(r->waivers[i].rule + 8, note_rule + 4) && r->waivers[i].authorizer &&
+		    !strstr(out->ptr, r->waivers[i].authorizer))
+			cg_buf_printf(out, "%s%s", out->size ? ", " : "", r->waivers[i].authorizer);
+}
+
+static void spool_mcp(history *h, const char *oid, const char *time, const cg_result *r)
+{
+	for (size_t i = 0; i < r->nnotes; i++) {
+		const cg_finding *f = &r->notes[i];
+		cg_render_cell c[ARRAY_SIZE(history_mcp_cols)];
+
+		approvers(&h->scratch, r, f->rule);
+		c[0] = cg_render_text(oid);
+		c[1] = cg_render_text(time);
+		c[2] = cg_render_text(h->author.ptr);
+		c[3] = cg_render_text(h->scratch.size ? h->scratch.ptr : NULL);
+		c[4] = cg_render_text(f->rule);
+		c[5] = cg_render_text(f->path);
+		c[6] = cg_render_text(f->detail);
+		cg_render_row(&h->mcp_spool, &history_mcp, c);
 	}
 }
 
@@ -362,6 +407,7 @@ static void count_commit(history *h, const git_oid *oid, int64_t when, const cg_
 	count_rules(h, r);
 	if (bad)
 		spool_violations(h, git_oid_tostr_s(oid), time, summary ? summary : "", r);
+	spool_mcp(h, git_oid_tostr_s(oid), time, r);
 }
 
 static int take_history(size_t i, cg_buf_reader *in, void *payload)
@@ -497,6 +543,10 @@ static int history_document(cg_render *w, history *h, git_repository *repo, char
 	if ((error = cg_render_splice(w, &h->spool)) < 0)
 		return error;
 	cg_render_table_end(w, &history_violations, 0);
+	cg_render_table_begin(w, &history_mcp);
+	if ((error = cg_render_splice(w, &h->mcp_spool)) < 0)
+		return error;
+	cg_render_table_end(w, &history_mcp, 0);
 	cg_render_doc_end(w);
 	return cg_render_finish(w);
 }
@@ -505,14 +555,19 @@ int cg_report_history(size_t *violations, git_repository *repo, const cg_policy 
                       char *const *revs, size_t nrevs, const cg_report_opts *opts)
 {
 	history h = { 0 };
-	FILE *spool = tmpfile();
+	FILE *spool = tmpfile(), *mcp_spool = tmpfile();
 	cg_render w;
 	int error;
 
 	*violations = 0;
-	if (!spool)
+	if (!spool || !mcp_spool) {
+		if (spool)
+			fclose(spool);
+		if (mcp_spool)
+			fclose(mcp_spool);
 		return cg_error_set(CG_ERROR, "cannot create a temporary file: %s",
 		                    strerror(errno));
+	}
 	h.policy = policy;
 	h.opts = opts;
 	h.author = (cg_buf)CG_BUF_INIT;
@@ -520,14 +575,19 @@ int cg_report_history(size_t *violations, git_repository *repo, const cg_policy 
 	h.memo = cg_memo_new();
 	cg_render_init(&h.spool, opts, spool);
 	cg_render_tables(&h.spool, history_tables, ARRAY_SIZE(history_tables));
+	cg_render_init(&h.mcp_spool, opts, mcp_spool);
+	cg_render_tables(&h.mcp_spool, history_tables, ARRAY_SIZE(history_tables));
 	cg_render_init(&w, opts, opts->out);
 	if ((error = history_walk(&h, repo, revs, nrevs)) == 0 &&
-	    (error = cg_render_finish(&h.spool)) == 0)
+	    (error = cg_render_finish(&h.spool)) == 0 &&
+	    (error = cg_render_finish(&h.mcp_spool)) == 0)
 		error = history_document(&w, &h, repo, revs, nrevs);
 	*violations = (size_t)h.violating;
 	cg_render_dispose(&w);
 	cg_render_dispose(&h.spool);
+	cg_render_dispose(&h.mcp_spool);
 	fclose(spool);
+	fclose(mcp_spool);
 	tallies_dispose(&h.dirs);
 	tallies_dispose(&h.authors);
 	tallies_dispose(&h.months);

@@ -1,6 +1,7 @@
 #include "result.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "error.h"
 
@@ -23,6 +24,22 @@ void cg_result_add_finding(cg_result *r, const char *rule, const char *path,
 	f->hint = dup_or_null(hint);
 	f->waiver = dup_or_null(waiver);
 	f->needs_entry = 0;
+}
+
+void cg_result_add_note(cg_result *r, const char *rule, const char *path, const char *detail)
+{
+	cg_finding *f;
+
+	for (size_t i = 0; i < r->nnotes; i++)
+		if (!strcmp(r->notes[i].rule, rule) && !strcmp(r->notes[i].path, path) &&
+		    !strcmp(r->notes[i].detail, detail))
+			return;
+	r->notes = cg_array_grow(r->notes, &r->anotes, r->nnotes + 1, sizeof(*r->notes));
+	f = &r->notes[r->nnotes++];
+	memset(f, 0, sizeof(*f));
+	f->rule = cg_strdup(rule);
+	f->path = cg_strdup(path);
+	f->detail = cg_strdup(detail);
 }
 
 void cg_result_finding_dispose(cg_finding *f)
@@ -79,6 +96,9 @@ void cg_result_free(cg_result *r)
 		cg_result_finding_dispose(&r->findings[i]);
 	for (i = 0; i < r->nwaivers; i++)
 		free_waiver(&r->waivers[i]);
+	for (i = 0; i < r->nnotes; i++)
+		cg_result_finding_dispose(&r->notes[i]);
+	free(r->notes);
 	free(r->findings);
 	free(r->waivers);
 	free(r);
@@ -108,6 +128,26 @@ void cg_result_encode(cg_buf *out, const cg_result *r)
 		cg_buf_put_field(out, w->reason);
 		cg_buf_put_field(out, w->authorizer);
 	}
+	cg_buf_put_u32(out, (uint32_t)r->nnotes);
+	for (i = 0; i < r->nnotes; i++) {
+		cg_buf_put_field(out, r->notes[i].rule);
+		cg_buf_put_field(out, r->notes[i].path);
+		cg_buf_put_field(out, r->notes[i].detail);
+	}
+}
+
+static int decode_note(cg_result *r, cg_buf_reader *in)
+{
+	char *rule = NULL, *path = NULL, *detail = NULL;
+	int ok = cg_buf_get_field(in, &rule) == 0 && cg_buf_get_field(in, &path) == 0 &&
+	         cg_buf_get_field(in, &detail) == 0 && rule && path && detail;
+
+	if (ok)
+		cg_result_add_note(r, rule, path, detail);
+	free(rule);
+	free(path);
+	free(detail);
+	return ok ? 0 : -1;
 }
 
 /* The fields are read in order, up to the first that is missing. */
@@ -161,6 +201,10 @@ int cg_result_decode(cg_result **out, cg_buf_reader *in)
 		error = cg_buf_get_u32(in, &n) < 0;
 	for (i = 0; !error && i < n; i++)
 		error = decode_waiver(r, in) < 0;
+	if (!error)
+		error = cg_buf_get_u32(in, &n) < 0;
+	for (i = 0; !error && i < n; i++)
+		error = decode_note(r, in) < 0;
 	if (error) {
 		cg_result_free(r);
 		*out = NULL;

@@ -38,6 +38,9 @@ typedef struct {
 	cg_waiver *waivers;
 	size_t nwaivers, awaivers;
 	cg_verdict verdict;
+	cg_finding *notes;   /* what the change did, blocking nothing: the MCP
+	                        server changes ("mcp:<group>"); rule, path, detail */
+	size_t nnotes, anotes;
 } cg_result;
 
 /* Adds a finding (copies the strings); used by callers for their own checks. */
@@ -47,6 +50,9 @@ void cg_result_add_finding(cg_result *r, const char *rule, const char *path,
 /* Adds a waiver or sign-off (copies the strings; reason and authorizer may be NULL). */
 void cg_result_add_waiver(cg_result *r, const char *rule, const char *source,
                           const char *name, const char *reason, const char *authorizer);
+
+/* Adds a note (copies the strings), unless the same one is there already. */
+void cg_result_add_note(cg_result *r, const char *rule, const char *path, const char *detail);
 
 /* Frees a finding's strings, not the finding. */
 void cg_result_finding_dispose(cg_finding *f);

@@ -11,6 +11,7 @@
 #include "forbid.h"
 #include "fs.h"
 #include "glob.h"
+#include "mcpdiff.h"
 #include "timestamp.h"
 
 /* A CHANGELOG that the change needs an entry in, and the paths that need it. */
@@ -656,29 +657,35 @@ static int ident_matches(const char *entry, const char *name, const char *email)
 	return hit;
 }
 
-static int is_authorizer(const cg_protect_group *g, const char *name, const char *email)
+static int listed(char *const *list, size_t n, const char *name, const char *email)
 {
-	size_t i;
-
-	if (!g->authorizers_len)
-		return name[0] != '\0';
-	for (i = 0; i < g->authorizers_len; i++)
-		if (ident_matches(g->authorizers[i], name, email))
+	for (size_t i = 0; i < n; i++)
+		if (ident_matches(list[i], name, email))
 			return 1;
 	return 0;
 }
 
+static int is_authorizer(const cg_protect_group *g, const char *name, const char *email)
+{
+	if (!g->authorizers_len)
+		return name[0] != '\0';
+	return listed(g->authorizers, g->authorizers_len, name, email);
+}
+
+static void list_names(cg_buf *out, char *const *list, size_t n)
+{
+	cg_buf_puts(out, "one of: ");
+	for (size_t i = 0; i < n; i++)
+		cg_buf_printf(out, "%s%s", i ? ", " : "", list[i]);
+}
+
 static void list_authorizers(cg_buf *out, const cg_protect_group *g)
 {
-	size_t i;
-
 	if (!g->authorizers_len) {
 		cg_buf_puts(out, "any named sign-off");
 		return;
 	}
-	cg_buf_puts(out, "one of: ");
-	for (i = 0; i < g->authorizers_len; i++)
-		cg_buf_printf(out, "%s%s", i ? ", " : "", g->authorizers[i]);
+	list_names(out, g->authorizers, g->authorizers_len);
 }
 
 /* The sign-off that authorizes the group's change, or NULL; `why` says
@@ -781,10 +788,12 @@ const char *cg_rules_protected_change(const cg_protect_group *g, const cg_change
 	return NULL;
 }
 
-static int has_finding(const cg_result *r, const char *rule, const char *path)
+/* `detail` NULL: any finding of the rule about the path. */
+static int has_finding(const cg_result *r, const char *rule, const char *path, const char *detail)
 {
 	for (size_t i = 0; i < r->nfindings; i++)
-		if (!strcmp(r->findings[i].rule, rule) && !strcmp(r->findings[i].path, path))
+		if (!strcmp(r->findings[i].rule, rule) && !strcmp(r->findings[i].path, path) &&
+		    (!detail || !strcmp(r->findings[i].detail, detail)))
 			return 1;
 	return 0;
 }
@@ -813,6 +822,83 @@ static int merged_signed(evaluation *ev, const cg_protect_group *g, const cg_cha
 	if ((error = in->merge_authorized(&authorized, g, c, in->merge_payload)) < 0)
 		ev->error = error;
 	return !error && authorized;
+}
+
+/* --- MCP configurations ----------------------------------------------- */
+
+/* The sign-off of one of the group's removal authorizers, or NULL. */
+static const cg_trailer *removal_signoff(const cg_rules_input *in, const cg_protect_group *g)
+{
+	cg_buf name = CG_BUF_INIT, email = CG_BUF_INIT;
+	const cg_trailer *t = NULL;
+	size_t pos = 0;
+
+	while (in->trailers && (t = cg_trailers_find(in->trailers, g->trailer, &pos)) != NULL) {
+		split_ident(t->value, &name, &email);
+		if (listed(g->removal_authorizers, g->removal_authorizers_len, name.ptr, email.ptr))
+			break;
+	}
+	cg_buf_dispose(&name);
+	cg_buf_dispose(&email);
+	return t;
+}
+
+static void add_finding_once(evaluation *ev, const char *rule, const char *path,
+                             const char *detail, const char *hint, const char *waiver)
+{
+	if (!has_finding(ev->result, rule, path, detail))
+		cg_result_add_finding(ev->result, rule, path, detail, hint, waiver);
+}
+
+static void removal_finding(evaluation *ev, const cg_protect_group *g, const char *rule,
+                            const char *path)
+{
+	cg_buf detail = CG_BUF_INIT, hint = CG_BUF_INIT;
+
+	cg_buf_printf(&detail, "removes or disables an MCP server; the '%s' group needs a '%s:' "
+	              "trailer from ", g->name, g->trailer);
+	list_names(&detail, g->removal_authorizers, g->removal_authorizers_len);
+	cg_buf_puts(&detail, " (removal_authorizers)");
+	cg_buf_printf(&hint, "git commit --trailer '%s: Removal Authorizer <them@example.com>'",
+	              g->trailer);
+	add_finding_once(ev, rule, path, detail.ptr, hint.ptr, g->trailer);
+	cg_buf_dispose(&detail);
+	cg_buf_dispose(&hint);
+}
+
+/* Says what changed in the servers of a protected MCP configuration, as
+ * notes that block nothing; a new version that does not parse, and a
+ * removal without a removal authorizer's sign-off, are findings. */
+static void check_mcp(evaluation *ev, const cg_protect_group *g, const char *rule,
+                      const cg_change *c)
+{
+	cg_buf note_rule = CG_BUF_INIT, detail = CG_BUF_INIT;
+	cg_mcpdiff *d = NULL;
+
+	if (cg_mcpdiff_blobs(&d, cg_snapshot_repository(ev->in->now), c->path,
+	                     is_regular(c->old_mode) ? &c->old_oid : NULL,
+	                     is_regular(c->new_mode) ? &c->new_oid : NULL) < 0) {
+		add_finding_once(ev, rule, c->path, cg_error_last(), NULL, NULL);
+		return;
+	}
+	cg_buf_printf(&note_rule, "mcp:%s", g->name);
+	for (size_t i = 0; i < cg_mcpdiff_count(d); i++)
+		cg_result_add_note(ev->result, note_rule.ptr, c->path, cg_mcpdiff_get(d, i)->text);
+	if (cg_mcpdiff_unparsable(d)) {
+		cg_buf_printf(&detail, "the new version is not a valid MCP configuration, which no "
+		              "sign-off makes acceptable: %s", cg_mcpdiff_unparsable(d));
+		add_finding_once(ev, rule, c->path, detail.ptr, NULL, NULL);
+	}
+	if (cg_mcpdiff_removes(d) && g->removal_authorizers_len && g->trailer[0]) {
+		const cg_trailer *t = removal_signoff(ev->in, g);
+		if (!t)
+			removal_finding(ev, g, rule, c->path);
+		else if (!has_waiver(ev->result, rule, c->path, t->value))
+			cg_result_add_waiver(ev->result, rule, "trailer", t->key, c->path, t->value);
+	}
+	cg_mcpdiff_free(d);
+	cg_buf_dispose(&note_rule);
+	cg_buf_dispose(&detail);
 }
 
 /* Checks one group; a group of the same name from the policy in force
@@ -915,7 +1001,7 @@ static void check_signed_group(evaluation *ev, const cg_protect_group *g, const 
 		                     signer.principal.ptr);
 	approval_missing(in, g, &why);
 	for (i = 0; i < k && !found; i++)
-		if (!has_finding(ev->result, rule, mine[i]->path))
+		if (!has_finding(ev->result, rule, mine[i]->path, NULL))
 			approval_finding(ev, g, rule, mine[i]->path, why.ptr);
 	free(mine);
 	cg_buf_dispose(&why);
@@ -951,8 +1037,9 @@ static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths
 		if ((problem = cg_rules_protected_change(g, c)) == NULL || (!ok && merged_signed(ev, g, c)))
 			continue;
 		cg_buf_printf(paths, "%s%s", paths->size ? ", " : "", c->path);
-		if (!ok && !has_finding(ev->result, rule.ptr, c->path))
+		if (!ok && !has_finding(ev->result, rule.ptr, c->path, NULL))
 			protect_finding(ev, g, rule.ptr, c->path, why.size ? why.ptr : problem);
+		check_mcp(ev, g, rule.ptr, c);
 	}
 	if (ok && paths->size && !has_waiver(ev->result, rule.ptr, paths->ptr, ok->value))
 		cg_result_add_waiver(ev->result, rule.ptr, "trailer", ok->key, paths->ptr, ok->value);

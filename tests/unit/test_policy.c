@@ -379,7 +379,7 @@ static const struct {
 	  "protect, forbid, audit, server)" },
 	{ "protect:\n  - name: x\n    paths: [a]\n    trailer: X-Ok\n    verfiy: pusher\n",
 	  "t.yml:5:5: unknown key 'verfiy' in protect[0] (valid keys: name, paths, "
-	  "case_insensitive, trailer, authorizers, verify)" },
+	  "case_insensitive, trailer, authorizers, verify, removal_authorizers)" },
 	{ "server: {deadline: 5, timeout: 5}\n",
 	  "t.yml:1:23: unknown key 'timeout' in server (valid keys: policy, refs, pusher_env, "
 	  "push_option_waivers, deadline, forbid_waivers)" },
@@ -445,7 +445,7 @@ static const struct {
 	  "trailer" },
 	{ "protect:\n  - just-a-name\n",
 	  "t.yml:2:5: protect[0]: expected a mapping with keys name, paths, case_insensitive, "
-	  "trailer, authorizers, verify" },
+	  "trailer, authorizers, verify, removal_authorizers" },
 	{ "protect:\n  - name: x\n    trailer: X-Ok\n", "t.yml:2:5: protect[0]: missing key 'paths'" },
 	{ "protect:\n  - paths: [a]\n    trailer: X-Ok\n", "t.yml:2:5: protect[0]: missing key 'name'" },
 	{ "protect:\n  - name: x\n    paths: [a]\n",
@@ -568,7 +568,7 @@ static void test_deep_nesting(void **state)
 	            "t.yml:2:12: changelog.ignore: expected a list of strings");
 	expect_deep("protect: ", "[", "]",
 	            "t.yml:1:11: protect[0]: expected a mapping with keys name, paths, "
-	            "case_insensitive, trailer, authorizers, verify");
+	            "case_insensitive, trailer, authorizers, verify, removal_authorizers");
 	expect_deep("changelog: ", "{", "}", "t.yml:1:13: changelog: expected a key name");
 	expect_deep("", "- ", "", "t.yml:1:1: expected a mapping with keys version, changelog, "
 	                          "protect, forbid, audit, server");
