@@ -422,13 +422,13 @@ static void quote_for_shell(cg_buf *out, const char *s)
 	cg_buf_putc(out, '\'');
 }
 
-static void entry_hint(cg_buf *hint, const requirement *r)
+static void entry_hint(cg_buf *hint, const requirement *r, int commit_all)
 {
 	const char *base = basename_of(r->path);
 	char now[32];
 
 	cg_timestamp_format(now, cg_timestamp_now_ms(), 0);
-	cg_buf_puts(hint, "changeguard entry ");
+	cg_buf_puts(hint, commit_all ? "changeguard entry --all " : "changeguard entry ");
 	if (base != r->path) {
 		cg_buf_puts(hint, "--dir ");
 		cg_buf_put(hint, r->path, (size_t)(base - r->path) - 1);
@@ -473,7 +473,7 @@ static int check_requirement(evaluation *ev, const requirement *r)
 		cg_buf_puts(&hint, "git add ");
 		quote_for_shell(&hint, r->path);
 	} else {
-		entry_hint(&hint, r);
+		entry_hint(&hint, r, ev->in->commit_all);
 	}
 	cg_result_add_finding(ev->result, "changelog", r->path, detail.ptr, hint.ptr, skip);
 	ev->result->findings[ev->result->nfindings - 1].needs_entry = 1;

@@ -40,6 +40,9 @@ typedef struct {
 	cg_rules_merge_fn merge_authorized; /* may be NULL: a merge's protected change then
 	                                       needs its own sign-off */
 	void *merge_payload;
+	int commit_all;                     /* local: `git commit -a` (its index is index.lock):
+	                                       the hint's `changeguard entry` must stage the
+	                                       tracked files too, or it sees none of them */
 } cg_rules_input;
 
 int cg_rules_evaluate(cg_result **out, const cg_rules_input *in);
