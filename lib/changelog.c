@@ -355,6 +355,16 @@ int cg_changelog_is_binary(const char *data, size_t len)
 	return memchr(data, '\0', len < 8000 ? len : 8000) != NULL;
 }
 
+void cg_changelog_archive_name(cg_buf *out, const char *path)
+{
+	const char *slash = strrchr(path, '/'), *dot = strrchr(slash ? slash : path, '.');
+
+	cg_buf_clear(out);
+	cg_buf_put(out, path, dot && dot != (slash ? slash + 1 : path) ? (size_t)(dot - path)
+	                                                              : strlen(path));
+	cg_buf_printf(out, "-old%s", dot && dot != (slash ? slash + 1 : path) ? dot : "");
+}
+
 /* How many continuation bytes follow lead byte c, and the smallest value
  * the sequence may encode (anything less is an overlong form); -1: no lead. */
 static int utf8_lead(unsigned char c, unsigned long *min)

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "buf.h"
 #include "pattern.h"
 #include "timestamp.h"
 
@@ -98,6 +99,10 @@ typedef struct {
 /* Every line of `data` as a mark, in *out (free() it), their count in *n.
  * A UTF-8 BOM comes before the first line. */
 void cg_changelog_outline(cg_changelog_mark **out, size_t *n, const char *data, size_t len);
+
+/* The name a changelog over CG_CHANGELOG_MAX_BYTES moves to, so that a new
+ * one can start: "dir/CHANGELOG.md" gives "dir/CHANGELOG-old.md". */
+void cg_changelog_archive_name(cg_buf *out, const char *path);
 
 /* 0 when data is valid UTF-8; else 1, with the offset of the first byte
  * that is not in *offset (an encoding such as Latin-1 or UTF-16). */

@@ -162,11 +162,16 @@ static int readable_changelog(cg_buf *old, const target *t)
 	size_t at;
 	int error = cg_fs_read(old, t->full.ptr, CG_CHANGELOG_MAX_BYTES);
 
-	if (error == CG_ELIMIT)
-		return cg_error_set(CG_EUSAGE, "'%s' is larger than %u MiB, too large to add to; "
-		                    "start a new one: git mv '%s' '%s.1' && changeguard entry "
-		                    "\"describe the change\"", t->path, CG_CHANGELOG_MAX_BYTES >> 20,
-		                    t->path, t->path);
+	if (error == CG_ELIMIT) {
+		cg_buf moved = CG_BUF_INIT;
+		cg_changelog_archive_name(&moved, t->path);
+		error = cg_error_set(CG_EUSAGE, "'%s' is larger than %u MiB, too large to add to; "
+		                     "start a new one beside it: git mv '%s' '%s' && changeguard "
+		                     "entry \"describe the change\"", t->path,
+		                     CG_CHANGELOG_MAX_BYTES >> 20, t->path, moved.ptr);
+		cg_buf_dispose(&moved);
+		return error;
+	}
 	if (error < 0)
 		return error;
 	if (cg_changelog_is_binary(old->ptr, old->size))
@@ -309,6 +314,41 @@ static int exists(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0;
+}
+
+int cg_entry_describe(cg_buf *out, const char *dir, git_repository *repo)
+{
+	cg_buf path = CG_BUF_INIT, author = CG_BUF_INIT, line = CG_BUF_INIT, where = CG_BUF_INIT;
+	target t = { NULL, CG_BUF_INIT, CG_BUF_INIT, 0 };
+	cg_changelog *cl = NULL;
+	cg_policy *p = NULL;
+	int error;
+
+	cg_buf_printf(&path, "%s/" CG_POLICY_FILE, dir);
+	error = exists(path.ptr) ? cg_policy_load_file(&p, path.ptr) : cg_policy_default(&p);
+	if (error < 0)
+		goto done;
+	t.path = p->changelog.file;
+	cg_buf_printf(&t.full, "%s/%s", dir, t.path);
+	if ((error = entry_author(&author, repo)) < 0 ||
+	    (error = entry_format(&line, p->changelog.entry_pattern, cg_timestamp_now_ms(),
+	                          author.ptr, "what changed")) < 0 ||
+	    (error = readable_changelog(&path, &t)) < 0 ||
+	    (error = cg_changelog_parse(&cl, path.ptr, path.size, p->changelog.entry_pattern)) < 0)
+		goto done;
+	cg_placement_describe(&where, path.ptr, path.size, cl);
+	cg_buf_clear(out);
+	cg_buf_printf(out, "%s: entries will look like: %s\n%s: and go %s", t.path, line.ptr,
+	              t.path, where.ptr);
+done:
+	cg_changelog_free(cl);
+	cg_policy_free(p);
+	cg_buf_dispose(&path);
+	cg_buf_dispose(&author);
+	cg_buf_dispose(&line);
+	cg_buf_dispose(&where);
+	cg_buf_dispose(&t.full);
+	return error;
 }
 
 int cg_entry_init(cg_init_result *out, const char *dir, git_repository *repo)

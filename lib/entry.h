@@ -64,4 +64,10 @@ typedef struct {
  * Free `out->changelog`. */
 int cg_entry_init(cg_init_result *out, const char *dir, git_repository *repo);
 
+/* For `changeguard init` where `dir`'s changelog exists: what its entries
+ * will look like and where `changeguard entry` puts them, as two lines
+ * ("CHANGELOG.md: entries will look like: - <time> <author>: what changed",
+ * "CHANGELOG.md: and go under '## [Unreleased]', newest first"). */
+int cg_entry_describe(cg_buf *out, const char *dir, git_repository *repo);
+
 #endif

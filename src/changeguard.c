@@ -269,6 +269,7 @@ static int cmd_init(const cg_args *p, const options *o)
 {
 	git_repository *repo = NULL;
 	cg_init_result r = { 0 };
+	cg_buf how = CG_BUF_INIT;
 	const char *dir = p->nargs ? p->args[0] : NULL;
 	int attributes = 0, error;
 
@@ -285,11 +286,14 @@ static int cmd_init(const cg_args *p, const options *o)
 		                                                  : "exists, left as it is");
 		printf(".gitattributes: %s\n", attributes ? "merges the changelog with " CG_MERGELOG_DRIVER
 		                                           : "already names the changelog's merge driver");
+		if (!r.wrote_changelog && cg_entry_describe(&how, dir ? dir : ".", repo) == 0)
+			printf("%s\n", how.ptr);
 		printf("hint: git add -A && git commit -m 'Track changes with changeguard' "
 		       "--trailer 'Policy-Authorized-By: Your Name <you@example.com>'\n"
 		       "hint: then enforce it: changeguard install\n");
 	}
 	free(r.changelog);
+	cg_buf_dispose(&how);
 	git_repository_free(repo);
 	return error ? fail(error, NULL) : CG_EXIT_OK;
 }
