@@ -7,9 +7,9 @@ SIGNOFF='Policy-Authorized-By: Lead <lead@example.com>'
 
 # A keep-a-changelog file: an empty Unreleased section, releases, links.
 kacl() {
-	printf '# Changelog\n\nThe format is based on Keep a Changelog.\n\n## [Unreleased]\n\n'
-	printf '## [1.0.0] - 2024-01-15\n\n### Added\n\n- First release.\n\n'
-	printf '[unreleased]: https://example.com/compare/v1.0.0...HEAD\n'
+	printf '# Changelog\n\nThe format is based on Keep a Changelog.\n\n## [Unreleased]\n\n' &&
+	printf '## [1.0.0] - 2024-01-15\n\n### Added\n\n- First release.\n\n' &&
+	printf '[unreleased]: https://example.com/compare/v1.0.0...HEAD\n' &&
 	printf '[1.0.0]: https://example.com/releases/tag/v1.0.0\n'
 }
 
