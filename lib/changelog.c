@@ -355,6 +355,53 @@ int cg_changelog_is_binary(const char *data, size_t len)
 	return memchr(data, '\0', len < 8000 ? len : 8000) != NULL;
 }
 
+void cg_changelog_archive_name(cg_buf *out, const char *path)
+{
+	const char *slash = strrchr(path, '/'), *dot = strrchr(slash ? slash : path, '.');
+
+	cg_buf_clear(out);
+	cg_buf_put(out, path, dot && dot != (slash ? slash + 1 : path) ? (size_t)(dot - path)
+	                                                              : strlen(path));
+	cg_buf_printf(out, "-old%s", dot && dot != (slash ? slash + 1 : path) ? dot : "");
+}
+
+/* How many continuation bytes follow lead byte c, and the smallest value
+ * the sequence may encode (anything less is an overlong form); -1: no lead. */
+static int utf8_lead(unsigned char c, unsigned long *min)
+{
+	if (c < 0x80)
+		return *min = 0, 0;
+	if (c >= 0xC2 && c <= 0xDF)
+		return *min = 0x80, 1;
+	if (c >= 0xE0 && c <= 0xEF)
+		return *min = 0x800, 2;
+	if (c >= 0xF0 && c <= 0xF4)
+		return *min = 0x10000, 3;
+	return -1;
+}
+
+int cg_changelog_utf8_error(const char *data, size_t len, size_t *offset)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned long min, cp;
+		int more = utf8_lead(s[i], &min), k;
+
+		if (more < 0 || i + (size_t)more >= len + (more == 0))
+			break;
+		cp = more ? s[i] & (0x3F >> more) : s[i];
+		for (k = 1; k <= more && (s[i + k] & 0xC0) == 0x80; k++)
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		if (k <= more || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			break;
+		i += (size_t)more + 1;
+	}
+	*offset = i;
+	return i < len;
+}
+
 static int compare_text(const cg_changelog_line *a, const cg_changelog_line *b)
 {
 	size_t n = a->len < b->len ? a->len : b->len;
@@ -690,4 +737,108 @@ static int changelog_diff(cg_changelog_delta *out, const cg_changelog_text *now,
 			own(out, parsed[k]);
 	free(parsed);
 	return error;
+}
+
+/* --- the outline: headings, lists, link definitions ---------------------- */
+
+static int is_atx_heading(const char *s, size_t len, size_t ind)
+{
+	size_t run = run_of(s + ind, len - ind, '#');
+
+	return ind < 4 && run >= 1 && run <= 6 && (ind + run == len || s[ind + run] == ' ' ||
+	                                           s[ind + run] == '\t') ? (int)run : 0;
+}
+
+/* "===" (1) or "---" (2) alone on the line, under a paragraph line. */
+static int setext_level(const char *s, size_t len, size_t ind)
+{
+	size_t run;
+
+	if (ind >= 4 || ind >= len || (s[ind] != '=' && s[ind] != '-'))
+		return 0;
+	run = run_of(s + ind, len - ind, s[ind]);
+	if (ind + run + blanks(s + ind + run, len - ind - run) != len)
+		return 0;
+	return s[ind] == '=' ? 1 : 2;
+}
+
+/* "[label]: destination" with at most three spaces before it. */
+static int is_link_def(const char *s, size_t len, size_t ind)
+{
+	const char *close;
+
+	if (ind >= 4 || ind >= len || s[ind] != '[' || ind + 1 >= len || s[ind + 1] == ']')
+		return 0;
+	close = memchr(s + ind, ']', len - ind);
+	return close && (size_t)(close - s) + 1 < len && close[1] == ':';
+}
+
+/* YAML front matter: a first line "---" up to the next "---". */
+static size_t front_matter_lines(const cg_changelog_mark *m, size_t n, const char *data)
+{
+	size_t i;
+
+	if (!n || m[0].len < 3 || strncmp(data + m[0].off, "---", 3) ||
+	    blanks(data + m[0].off + 3, m[0].len - 3) != m[0].len - 3)
+		return 0;
+	for (i = 1; i < n; i++)
+		if (m[i].len >= 3 && !strncmp(data + m[i].off, "---", 3))
+			return i + 1;
+	return 0;
+}
+
+static void mark_line(cg_changelog_mark *m, cg_changelog_mark *prev, md_state *st,
+                      const char *s)
+{
+	size_t ind = blanks(s, m->len);
+	int in_list = st->in_list;
+	size_t list_indent = st->list_indent;
+	int level;
+
+	m->blank = ind == m->len;
+	m->hidden = is_hidden(st, s, m->len);
+	if (m->hidden || m->blank)
+		return;
+	if ((level = setext_level(s, m->len, ind)) != 0 && prev && !prev->blank &&
+	    !prev->hidden && !prev->heading && !prev->item && !prev->link_def && !prev->underline &&
+	    !in_list) {
+		m->underline = 1;
+		prev->heading = level;
+		return;
+	}
+	m->heading = is_atx_heading(s, m->len, ind);
+	m->link_def = !m->heading && is_link_def(s, m->len, ind);
+	m->item = !m->heading && list_marker(s + ind, m->len - ind) &&
+	          (!in_list || ind < list_indent);
+}
+
+void cg_changelog_outline(cg_changelog_mark **out, size_t *n, const char *data, size_t len)
+{
+	cg_changelog_mark *m = NULL;
+	md_state st = { 0 };
+	size_t alloc = 0, count = 0, pos = bom_length(data, len), skip, i;
+
+	while (pos < len) {
+		const char *nl = memchr(data + pos, '\n', len - pos);
+		cg_changelog_mark *l;
+
+		m = cg_array_grow(m, &alloc, count + 1, sizeof(*m));
+		l = &m[count++];
+		memset(l, 0, sizeof(*l));
+		l->off = pos;
+		l->len = nl ? (size_t)(nl - data) - pos : len - pos;
+		l->next = nl ? (size_t)(nl - data) + 1 : len;
+		if (l->len && data[l->off + l->len - 1] == '\r')
+			l->len--;
+		pos = l->next;
+	}
+	skip = front_matter_lines(m, count, data);
+	for (i = 0; i < count; i++) {
+		if (i < skip)
+			m[i].hidden = 1;
+		else
+			mark_line(&m[i], i ? &m[i - 1] : NULL, &st, data + m[i].off);
+	}
+	*out = m;
+	*n = count;
 }

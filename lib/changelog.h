@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "buf.h"
 #include "pattern.h"
 #include "timestamp.h"
 
@@ -82,6 +83,30 @@ int cg_changelog_diff(cg_changelog_delta *out, const cg_changelog_text *now,
 int cg_changelog_oldest_first(const cg_changelog *cl);
 
 void cg_changelog_free(cg_changelog *cl);
+
+/* One line of a changelog as Markdown structure: where entries can go. */
+typedef struct {
+	size_t off, len;    /* the line in the data, without its line end */
+	size_t next;        /* where the next line starts */
+	int heading;        /* 1-6 on an ATX heading or a setext heading's text, else 0 */
+	int underline;      /* the === or --- line under a setext heading */
+	int blank;          /* nothing but blanks */
+	int hidden;         /* in a code block, an HTML comment or block, front matter */
+	int link_def;       /* a link reference definition: "[name]: url" */
+	int item;           /* starts a list item that is not inside another one */
+} cg_changelog_mark;
+
+/* Every line of `data` as a mark, in *out (free() it), their count in *n.
+ * A UTF-8 BOM comes before the first line. */
+void cg_changelog_outline(cg_changelog_mark **out, size_t *n, const char *data, size_t len);
+
+/* The name a changelog over CG_CHANGELOG_MAX_BYTES moves to, so that a new
+ * one can start: "dir/CHANGELOG.md" gives "dir/CHANGELOG-old.md". */
+void cg_changelog_archive_name(cg_buf *out, const char *path);
+
+/* 0 when data is valid UTF-8; else 1, with the offset of the first byte
+ * that is not in *offset (an encoding such as Latin-1 or UTF-16). */
+int cg_changelog_utf8_error(const char *data, size_t len, size_t *offset);
 
 /* 1 when data holds a NUL byte in its first 8000 bytes, as git decides. */
 int cg_changelog_is_binary(const char *data, size_t len);

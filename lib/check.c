@@ -270,6 +270,16 @@ static int evaluate_with_hints(cg_result **out, cg_check *c, cg_rules_input *in)
 	return error;
 }
 
+/* git commit -a (and -i) stages into index.lock and names it to the hooks;
+ * a plain commit names the index itself, one of paths a next-index-*.lock. */
+static int is_commit_all_index(const char *index_file)
+{
+	size_t n = index_file ? strlen(index_file) : 0;
+
+	return n >= 10 && !strcmp(index_file + n - 10, "index.lock") &&
+	       (n == 10 || index_file[n - 11] == '/');
+}
+
 int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t len)
 {
 	cg_update_merge sides = { { 0 }, NULL, NULL, 0 };
@@ -291,6 +301,7 @@ int cg_check_evaluate(cg_result **out, cg_check *c, const char *message, size_t 
 	in.nbefore = c->nparents;
 	in.commit_time_ms = cg_timestamp_now_ms();
 	in.trailers = trailers;
+	in.commit_all = is_commit_all_index(c->index_file);
 	if (c->first_parent) {
 		sides.opts.repo = c->repo;
 		sides.opts.policy = c->policy;

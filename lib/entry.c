@@ -10,6 +10,7 @@
 #include "changelog.h"
 #include "error.h"
 #include "fs.h"
+#include "placement.h"
 #include "policy.h"
 #include "rules.h"
 #include "snapshot.h"
@@ -94,113 +95,6 @@ static int entry_author(cg_buf *out, git_repository *repo)
 	return error;
 }
 
-/* --- where in the file ----------------------------------------------------- */
-
-/* Byte offset of 1-based line `line`; `len` past the end. */
-static size_t line_offset(const char *data, size_t len, size_t line)
-{
-	size_t off = 0;
-
-	while (--line > 0) {
-		const char *nl = memchr(data + off, '\n', len - off);
-		if (!nl)
-			return len;
-		off = (size_t)(nl - data) + 1;
-	}
-	return off;
-}
-
-static size_t next_line(const char *data, size_t len, size_t off)
-{
-	const char *nl = memchr(data + off, '\n', len - off);
-	return nl ? (size_t)(nl - data) + 1 : len;
-}
-
-/* Indented, non-blank: the rest of a multi-line list item. */
-static int is_continuation(const char *data, size_t len, size_t off)
-{
-	size_t end = next_line(data, len, off), i;
-
-	if (off >= len || (data[off] != ' ' && data[off] != '\t'))
-		return 0;
-	for (i = off; i < end; i++)
-		if (data[i] != ' ' && data[i] != '\t' && data[i] != '\r' && data[i] != '\n')
-			return 1;
-	return 0;
-}
-
-static void entry_lines(const cg_changelog *cl, const cg_changelog_line **first,
-                        const cg_changelog_line **last)
-{
-	size_t i;
-
-	*first = *last = NULL;
-	for (i = 0; i < cg_changelog_count(cl); i++) {
-		const cg_changelog_line *l = cg_changelog_get(cl, i);
-		if (l->kind != CG_LINE_ENTRY)
-			continue;
-		if (!*first)
-			*first = l;
-		*last = l;
-	}
-}
-
-/* Whether the text is empty or ends in an empty line: where a list can start. */
-static int ends_blank(const char *data, size_t len)
-{
-	if (!len)
-		return 1;
-	if (data[--len] != '\n')
-		return 0;
-	if (len && data[len - 1] == '\r')
-		len--;
-	return !len || data[len - 1] == '\n';
-}
-
-/* The file's line end, as its first line has it. */
-static const char *line_end(const char *data, size_t len)
-{
-	const char *nl = memchr(data, '\n', len);
-	return nl && nl > data && nl[-1] == '\r' ? "\r\n" : "\n";
-}
-
-/* Builds the file with `line` inserted where its entries go. */
-static void insert_entry(cg_buf *out, const char *data, size_t len, const cg_changelog *cl,
-                         const char *line)
-{
-	const char *eol = line_end(data, len);
-	const cg_changelog_line *first, *last;
-	size_t at;
-
-	entry_lines(cl, &first, &last);
-	cg_buf_clear(out);
-	if (first && !cg_changelog_oldest_first(cl)) {
-		at = line_offset(data, len, first->line);
-		if (at == 0 && len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
-			at = 3;
-		cg_buf_put(out, data, at);
-	} else if (first) {
-		at = next_line(data, len, line_offset(data, len, last->line));
-		while (is_continuation(data, len, at))
-			at = next_line(data, len, at);
-		cg_buf_put(out, data, at);
-		if (at && data[at - 1] != '\n')
-			cg_buf_puts(out, eol);
-	} else {
-		/* No entries yet: they start after a blank line at the end. */
-		at = len;
-		cg_buf_put(out, data, len);
-		if (len && data[len - 1] != '\n')
-			cg_buf_puts(out, eol);
-		if (!ends_blank(data, len))
-			cg_buf_puts(out, eol);
-	}
-	cg_buf_printf(out, "%s%s", line, eol);
-	cg_buf_put(out, data + at, len - at);
-}
-
-/* --- files ------------------------------------------------------------------ */
-
 /* --- changeguard entry ----------------------------------------------------- */
 
 static void add_target(target **targets, size_t *n, size_t *alloc, const char *path)
@@ -263,9 +157,39 @@ static int has_unstaged_changes(git_repository *repo, const char *path)
 	return git_status_file(&flags, repo, path) == 0 && (flags & wt);
 }
 
+/* Reads an existing changelog that an entry can go into: text, and UTF-8,
+ * since a UTF-8 line in a file of another encoding would mix two. */
+static int readable_changelog(cg_buf *old, const target *t)
+{
+	size_t at;
+	int error = cg_fs_read(old, t->full.ptr, CG_CHANGELOG_MAX_BYTES);
+
+	if (error == CG_ELIMIT) {
+		cg_buf moved = CG_BUF_INIT;
+		cg_changelog_archive_name(&moved, t->path);
+		error = cg_error_set(CG_EUSAGE, "'%s' is larger than %u MiB, too large to add to; "
+		                     "start a new one beside it: git mv '%s' '%s' && changeguard "
+		                     "entry \"describe the change\"", t->path,
+		                     CG_CHANGELOG_MAX_BYTES >> 20, t->path, moved.ptr);
+		cg_buf_dispose(&moved);
+		return error;
+	}
+	if (error < 0)
+		return error;
+	if (cg_changelog_is_binary(old->ptr, old->size))
+		return cg_error_set(CG_EUSAGE, "'%s' is a binary file", t->path);
+	if (cg_changelog_utf8_error(old->ptr, old->size, &at))
+		return cg_error_set(CG_EUSAGE, "'%s' is not valid UTF-8 (byte %zu); an entry "
+		                    "would mix two encodings in one file. Convert it first, e.g. "
+		                    "from Latin-1: iconv -f ISO-8859-1 -t UTF-8 '%s' > '%s.utf8' "
+		                    "&& mv '%s.utf8' '%s'", t->path, at, t->path, t->path, t->path,
+		                    t->path);
+	return 0;
+}
+
 /* Reads the changelog and puts the new content in `t->content`. */
 static int prepare(target *t, git_repository *repo, const cg_policy *p, const char *line,
-                   int force)
+                   const cg_entry_opts *opts)
 {
 	cg_buf old = CG_BUF_INIT;
 	cg_changelog *cl = NULL;
@@ -273,23 +197,21 @@ static int prepare(target *t, git_repository *repo, const cg_policy *p, const ch
 	int error = 0;
 
 	cg_buf_printf(&t->full, "%s%s", git_repository_workdir(repo), t->path);
-	if (!force && has_unstaged_changes(repo, t->path))
+	if (!opts->force && has_unstaged_changes(repo, t->path))
 		return cg_error_set(CG_EUSAGE, "'%s' has changes that are not staged; stage them "
 		                    "first (git add), or use --force to stage them with the entry",
 		                    t->path);
 	if (lstat(t->full.ptr, &st) < 0) {
-		cg_buf_printf(&t->content, NEW_CHANGELOG "%s\n", line);
-		return 0;
-	}
-	t->mode = st.st_mode;
-	if (!S_ISREG(st.st_mode))
+		cg_buf_puts(&old, NEW_CHANGELOG);
+	} else if (!S_ISREG(st.st_mode)) {
 		return cg_error_set(CG_EUSAGE, "'%s' is not a regular file", t->path);
-	if ((error = cg_fs_read(&old, t->full.ptr, CG_CHANGELOG_MAX_BYTES)) == 0 &&
-	    cg_changelog_is_binary(old.ptr, old.size))
-		error = cg_error_set(CG_EUSAGE, "'%s' is a binary file", t->path);
+	} else {
+		t->mode = st.st_mode;
+		error = readable_changelog(&old, t);
+	}
 	if (!error && (error = cg_changelog_parse(&cl, old.ptr, old.size,
 	                                          p->changelog.entry_pattern)) == 0)
-		insert_entry(&t->content, old.ptr, old.size, cl, line);
+		error = cg_placement_insert(&t->content, old.ptr, old.size, cl, line, opts->kind);
 	cg_changelog_free(cl);
 	cg_buf_dispose(&old);
 	return error;
@@ -343,7 +265,7 @@ int cg_entry_add(cg_entry_written *out, cg_check *c, const char *message,
 	                  : needed_targets(&t, &n, c);
 	/* Every file is ready before the first is written: all or nothing. */
 	for (i = 0; i < n && !error; i++)
-		error = prepare(&t[i], repo, p, line.ptr, opts->force);
+		error = prepare(&t[i], repo, p, line.ptr, opts);
 	if (!error && n)
 		error = write_and_stage(out, t, n, index);
 done:
@@ -356,6 +278,24 @@ done:
 	free(t);
 	cg_buf_dispose(&author);
 	cg_buf_dispose(&line);
+	return error;
+}
+
+int cg_entry_stage_all(void)
+{
+	git_repository *repo = NULL;
+	git_index *index = NULL;
+	int error = 0;
+
+	if (git_repository_open_ext(&repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL) < 0)
+		return cg_error_from_git("cannot open the repository");
+	if (git_repository_is_bare(repo))
+		error = cg_error_set(CG_EUSAGE, "a bare repository has no changelog to write");
+	else if (git_repository_index(&index, repo) < 0 ||
+	         git_index_update_all(index, NULL, NULL, NULL) < 0 || git_index_write(index) < 0)
+		error = cg_error_from_git("cannot stage the tracked files' changes");
+	git_index_free(index);
+	git_repository_free(repo);
 	return error;
 }
 
@@ -376,6 +316,41 @@ static int exists(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0;
+}
+
+int cg_entry_describe(cg_buf *out, const char *dir, git_repository *repo)
+{
+	cg_buf path = CG_BUF_INIT, author = CG_BUF_INIT, line = CG_BUF_INIT, where = CG_BUF_INIT;
+	target t = { NULL, CG_BUF_INIT, CG_BUF_INIT, 0 };
+	cg_changelog *cl = NULL;
+	cg_policy *p = NULL;
+	int error;
+
+	cg_buf_printf(&path, "%s/" CG_POLICY_FILE, dir);
+	error = exists(path.ptr) ? cg_policy_load_file(&p, path.ptr) : cg_policy_default(&p);
+	if (error < 0)
+		goto done;
+	t.path = p->changelog.file;
+	cg_buf_printf(&t.full, "%s/%s", dir, t.path);
+	if ((error = entry_author(&author, repo)) < 0 ||
+	    (error = entry_format(&line, p->changelog.entry_pattern, cg_timestamp_now_ms(),
+	                          author.ptr, "what changed")) < 0 ||
+	    (error = readable_changelog(&path, &t)) < 0 ||
+	    (error = cg_changelog_parse(&cl, path.ptr, path.size, p->changelog.entry_pattern)) < 0)
+		goto done;
+	cg_placement_describe(&where, path.ptr, path.size, cl);
+	cg_buf_clear(out);
+	cg_buf_printf(out, "%s: entries will look like: %s\n%s: and go %s", t.path, line.ptr,
+	              t.path, where.ptr);
+done:
+	cg_changelog_free(cl);
+	cg_policy_free(p);
+	cg_buf_dispose(&path);
+	cg_buf_dispose(&author);
+	cg_buf_dispose(&line);
+	cg_buf_dispose(&where);
+	cg_buf_dispose(&t.full);
+	return error;
 }
 
 int cg_entry_init(cg_init_result *out, const char *dir, git_repository *repo)

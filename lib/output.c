@@ -158,8 +158,11 @@ static int hint_seen(const cg_result *r, size_t upto, const char *hint)
 static const char *changelog_waiver(const cg_result *r)
 {
 	size_t i;
+	/* a missing or stale entry's, not a rewrite's (the amend trailer's
+	 * findings carry their own hint) */
 	for (i = 0; i < r->nfindings; i++)
-		if (r->findings[i].waiver && !strcmp(r->findings[i].rule, "changelog"))
+		if (r->findings[i].waiver && !strcmp(r->findings[i].rule, "changelog") &&
+		    (r->findings[i].needs_entry || !r->findings[i].hint))
 			return r->findings[i].waiver;
 	return NULL;
 }
@@ -170,6 +173,10 @@ void cg_output_result(const cg_output *o, const cg_result *r, const char *subjec
 	const char *skip;
 	size_t i;
 
+	/* what the policy lets through but wants said: non_utf8: warn */
+	for (i = 0; i < r->nwaivers; i++)
+		if (!strcmp(r->waivers[i].source, "policy"))
+			print_line(o, CG_COLOR_YELLOW, "changeguard: warning: ", r->waivers[i].reason);
 	if (!r->nfindings)
 		return;
 	cg_buf_printf(&head, "%s refused: %zu problem%s", subject, r->nfindings,

@@ -42,6 +42,9 @@ const char cg_policy_default_yaml[] =
 	"  max_skew: 10m            # entry no later than this after commit time\n"
 	"  append_only: true        # existing entries may not be edited or removed\n"
 	"  skip_trailer: Changelog-Skip     # \"\" disables waivers\n"
+	"  amend_trailer: Changelog-Amend   # with a reason, existing entries may be corrected; \"\" disables\n"
+	"  amend_removes: false     # with the amend trailer, entries may also be removed\n"
+	"  non_utf8: refuse         # refuse | warn: a changed CHANGELOG that is not valid UTF-8\n"
 	"# A protect list in a policy file replaces this one entirely: copy the groups\n"
 	"# you want to keep. Only groups named mcp or policy may leave out trailer.\n"
 	"protect:                   # rule: sensitive config needs sign-off\n"
@@ -876,6 +879,7 @@ static const field_kind K_DURATION = { read_duration, format_duration };
 static const char *const changelog_modes[] = { "nearest", "every-directory", "root", NULL };
 static const char *const verify_modes[] = { "pusher", "trailer", "signature", NULL };
 static const char *const on_error_modes[] = { "block", "warn", NULL };
+static const char *const non_utf8_modes[] = { "refuse", "warn", NULL };
 
 #define P(member) offsetof(cg_policy, member)
 #define G(member) offsetof(cg_protect_group, member)
@@ -892,6 +896,11 @@ static const field changelog_fields[] = {
 	{ .key = "append_only", .kind = &K_BOOL, .offset = P(changelog.append_only) },
 	{ .key = "skip_trailer", .kind = &K_STRING, .offset = P(changelog.skip_trailer),
 	  .check = check_trailer },
+	{ .key = "amend_trailer", .kind = &K_STRING, .offset = P(changelog.amend_trailer),
+	  .check = check_trailer },
+	{ .key = "amend_removes", .kind = &K_BOOL, .offset = P(changelog.amend_removes) },
+	{ .key = "non_utf8", .kind = &K_ENUM, .offset = P(changelog.non_utf8_warn),
+	  .names = non_utf8_modes },
 	{ .key = NULL }
 };
 
@@ -1155,6 +1164,7 @@ void cg_policy_free(cg_policy *p)
 	cg_globset_free(p->changelog.ignore);
 	cg_pattern_free(p->changelog.entry_pattern);
 	free(p->changelog.skip_trailer);
+	free(p->changelog.amend_trailer);
 	free_groups(p->protect, p->protect_len);
 	cg_globset_free(p->forbid.paths);
 	cg_globset_free(p->forbid.allow);

@@ -44,6 +44,10 @@ typedef struct {
 		int64_t max_skew_ms;
 		int append_only;
 		char *skip_trailer;        /* "" disables waivers */
+		char *amend_trailer;       /* "" disables corrections of existing entries */
+		int amend_removes;         /* the amend trailer also allows removing entries */
+		int non_utf8_warn;         /* a changed CHANGELOG that is not UTF-8 is only a
+		                              warning (recorded as a policy waiver), not refused */
 	} changelog;
 	cg_protect_group *protect;
 	size_t protect_len;

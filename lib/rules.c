@@ -28,6 +28,7 @@ typedef struct {
 	git_blob **blobs;        /* [0] now, [1..] before; NULL where absent */
 	cg_changelog_delta delta;
 	size_t valid_entries;    /* added entries that satisfy the rule */
+	int too_large;           /* a side is over the size cap: no entry can go in */
 } changelog_state;
 
 typedef struct {
@@ -174,6 +175,20 @@ static void collect_requirements(evaluation *ev)
 
 /* --- reading and comparing CHANGELOG files ---------------------------- */
 
+static void quote_for_shell(cg_buf *out, const char *s)
+{
+	cg_buf_putc(out, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			cg_buf_puts(out, "'\\''");
+		else
+			cg_buf_putc(out, *s);
+	}
+	cg_buf_putc(out, '\'');
+}
+
+static const char too_large[] = "is larger than 32 MiB and was not read";
+
 /* The blob of `path` on one side, or none; `problem` says why a present
  * file cannot be read as a changelog (and leaves *blob NULL). */
 static int read_side(const cg_snapshot *snap, cg_memo *memo, const char *path,
@@ -206,7 +221,7 @@ static int read_side(const cg_snapshot *snap, cg_memo *memo, const char *path,
 	}
 	git_odb_free(odb);
 	if (size > CG_CHANGELOG_MAX_BYTES) {
-		*problem = "is larger than 32 MiB and was not read";
+		*problem = too_large;
 		return 0;
 	}
 	if (git_blob_lookup(blob, repo, oid) < 0)
@@ -279,15 +294,101 @@ static const char *skip_trailer(const cg_policy *p)
 	return p->changelog.skip_trailer[0] ? p->changelog.skip_trailer : NULL;
 }
 
+static const char *amend_trailer(const cg_policy *p)
+{
+	return p->changelog.amend_trailer[0] ? p->changelog.amend_trailer : NULL;
+}
+
+/* The added line that rewrites removed entry `r`: the first one not yet
+ * taken that carries the same timestamp text (a corrected typo keeps it). */
+static long rewrite_of(const cg_changelog_delta *d, const cg_changelog_line *r,
+                       const unsigned char *taken)
+{
+	size_t i;
+
+	for (i = 0; r->ts && i < d->nadded; i++)
+		if (!taken[i] && d->added[i]->ts && d->added[i]->ts_len == r->ts_len &&
+		    !memcmp(d->added[i]->ts, r->ts, r->ts_len))
+			return (long)i;
+	return -1;
+}
+
+static void put_line(cg_buf *out, const cg_changelog_line *l)
+{
+	int shown = l->len > 80 ? 77 : (int)l->len;
+	cg_buf_printf(out, "%.*s%s", shown, l->text, l->len > 80 ? "..." : "");
+}
+
+/* The amend trailer, when the message has it with a reason. */
+static const cg_trailer *amend_given(const evaluation *ev)
+{
+	const char *key = amend_trailer(ev->in->policy);
+	const cg_trailer *t;
+	size_t pos = 0;
+
+	if (!key || !ev->in->trailers || !(t = cg_trailers_find(ev->in->trailers, key, &pos)))
+		return NULL;
+	return t->value[0] ? t : NULL;
+}
+
+/* An existing entry rewritten (`now` its new text) or removed (NULL): with
+ * the policy's amend trailer, a finding that trailer settles, recording
+ * the old and the new text; removal only when amend_removes allows it. */
+static void report_amend(evaluation *ev, const char *path, const cg_changelog_line *old,
+                         const cg_changelog_line *now)
+{
+	const cg_policy *p = ev->in->policy;
+	const char *amend = amend_trailer(p);
+	int waivable = amend && (now || p->changelog.amend_removes);
+	cg_buf detail = CG_BUF_INIT, hint = CG_BUF_INIT;
+
+	cg_buf_printf(&detail, "line %zu: an existing entry was removed or rewritten "
+	              "(append_only): ", old->line);
+	put_line(&detail, old);
+	if (now) {
+		cg_buf_printf(&detail, " -> now line %zu: ", now->line);
+		put_line(&detail, now);
+	}
+	if (waivable)
+		cg_buf_printf(&hint, "to correct it on purpose: git commit --trailer '%s: <why>'", amend);
+	cg_result_add_finding(ev->result, "changelog", path,
+	                      detail.ptr, hint.size ? hint.ptr : NULL, waivable ? amend : NULL);
+	cg_buf_dispose(&detail);
+	cg_buf_dispose(&hint);
+}
+
+/* pair[i]: the added line that rewrites removed entry i, or -1; taken[k]
+ * marks the added lines so paired. */
+static void pair_rewrites(const evaluation *ev, const cg_changelog_delta *d, long *pair,
+                          unsigned char *taken)
+{
+	size_t i;
+
+	for (i = 0; i < d->nremoved; i++) {
+		pair[i] = amend_trailer(ev->in->policy) ? rewrite_of(d, d->removed[i], taken) : -1;
+		if (pair[i] >= 0)
+			taken[pair[i]] = 1;
+	}
+}
+
 static void judge_delta(evaluation *ev, changelog_state *cs)
 {
 	const cg_policy *p = ev->in->policy;
 	cg_buf why = CG_BUF_INIT, what = CG_BUF_INIT;
+	unsigned char *taken = cg_calloc(cs->delta.nadded + 1, 1);
+	long *pair = cg_calloc(cs->delta.nremoved + 1, sizeof(*pair));
 	size_t i;
 
+	/* with the amend trailer, a rewritten entry's new text is no new
+	 * entry: it is judged with the removal it pairs with */
+	if (p->changelog.append_only)
+		pair_rewrites(ev, &cs->delta, pair, taken);
 	for (i = 0; i < cs->delta.nadded; i++) {
 		const cg_changelog_line *l = cs->delta.added[i];
-		int problem = entry_problem(ev, l, &why);
+		int problem;
+		if (taken[i] && amend_given(ev))
+			continue;
+		problem = entry_problem(ev, l, &why);
 		if (!problem) {
 			cs->valid_entries++;
 			continue;
@@ -300,8 +401,10 @@ static void judge_delta(evaluation *ev, changelog_state *cs)
 		report_line(ev, cs->path, l, what.ptr, problem == 2 ? skip_trailer(p) : NULL);
 	}
 	for (i = 0; p->changelog.append_only && i < cs->delta.nremoved; i++)
-		report_line(ev, cs->path, cs->delta.removed[i],
-		            "an existing entry was removed or rewritten (append_only)", NULL);
+		report_amend(ev, cs->path, cs->delta.removed[i],
+		             pair[i] >= 0 ? cs->delta.added[pair[i]] : NULL);
+	free(pair);
+	free(taken);
 	cg_buf_dispose(&why);
 	cg_buf_dispose(&what);
 }
@@ -333,6 +436,81 @@ cg_changelog_text cg_rules_blob_text(const git_blob *blob)
 	return t;
 }
 
+/* 1 when the file's blob on that side is over the size cap (its header says). */
+static int over_cap(const cg_snapshot *snap, const char *path)
+{
+	git_odb *odb = NULL;
+	git_object_t type;
+	git_oid oid;
+	uint32_t mode;
+	size_t size = 0;
+
+	if (cg_snapshot_lookup(snap, path, &oid, &mode) < 0 || !is_regular(mode) ||
+	    git_repository_odb(&odb, cg_snapshot_repository(snap)) < 0)
+		return 0;
+	if (git_odb_read_header(&size, &type, odb, &oid) < 0)
+		size = 0;
+	git_odb_free(odb);
+	return size > CG_CHANGELOG_MAX_BYTES;
+}
+
+/* A changelog over the size cap cannot take another entry: a new file can.
+ * When only the side before is too large (the file was moved away and
+ * started anew), nothing can be compared, so the skip trailer may say so. */
+static int too_large_finding(evaluation *ev, const char *path, int before_only)
+{
+	const char *skip = skip_trailer(ev->in->policy);
+	cg_buf hint = CG_BUF_INIT, old = CG_BUF_INIT;
+
+	cg_changelog_archive_name(&old, path);
+	cg_buf_puts(&hint, "start a new changelog and keep the old one beside it:\ngit mv ");
+	quote_for_shell(&hint, path);
+	cg_buf_putc(&hint, ' ');
+	quote_for_shell(&hint, old.ptr);
+	cg_buf_puts(&hint, " && changeguard entry \"describe the change\"");
+	if (skip)
+		cg_buf_printf(&hint, "\ngit commit --trailer '%s: %s is over 32 MiB, moved to %s'",
+		              skip, path, old.ptr);
+	cg_result_add_finding(ev->result, "changelog", path, too_large, hint.ptr,
+	                      before_only ? skip : NULL);
+	cg_buf_dispose(&hint);
+	cg_buf_dispose(&old);
+	return 0;
+}
+
+/* A new text that is not UTF-8: refused, or with non_utf8: warn allowed
+ * and recorded as a waiver by the policy; either way with the offset. */
+static void check_utf8(evaluation *ev, const char *path, const git_blob *blob)
+{
+	cg_changelog_text t = cg_rules_blob_text(blob);
+	cg_buf detail = CG_BUF_INIT, reason = CG_BUF_INIT;
+	size_t at, line = 1, i;
+
+	if (!cg_changelog_utf8_error(t.data, t.len, &at))
+		return;
+	for (i = 0; i < at; i++)
+		line += t.data[i] == '\n';
+	cg_buf_printf(&detail, "is not valid UTF-8: byte %zu (line %zu) is not part of a UTF-8 "
+	              "character", at, line);
+	if (ev->in->policy->changelog.non_utf8_warn) {
+		cg_buf_puts(&detail, "; allowed by the policy's non_utf8: warn");
+		cg_buf_printf(&reason, "%s: %s", path, detail.ptr);
+		cg_result_add_waiver(ev->result, "changelog", "policy", "non_utf8", reason.ptr, NULL);
+	} else {
+		cg_buf hint = CG_BUF_INIT;
+		cg_buf_puts(&hint, "convert it to UTF-8, e.g. from Latin-1: iconv -f ISO-8859-1 -t UTF-8 ");
+		quote_for_shell(&hint, path);
+		cg_buf_puts(&hint, " >changelog.utf8 && mv changelog.utf8 ");
+		quote_for_shell(&hint, path);
+		cg_buf_puts(&hint, " && git add ");
+		quote_for_shell(&hint, path);
+		cg_result_add_finding(ev->result, "changelog", path, detail.ptr, hint.ptr, NULL);
+		cg_buf_dispose(&hint);
+	}
+	cg_buf_dispose(&detail);
+	cg_buf_dispose(&reason);
+}
+
 static int load_changelog(evaluation *ev, changelog_state *cs)
 {
 	const cg_rules_input *in = ev->in;
@@ -346,15 +524,19 @@ static int load_changelog(evaluation *ev, changelog_state *cs)
 	cs->blobs = cg_calloc(sides, sizeof(*cs->blobs));
 	if (unchanged_everywhere(in, cs->path))
 		return 0;
-	for (k = 0; k < sides && !error; k++)
+	for (k = 0; k < sides && !error && !problem; k++)
 		error = read_side(k ? in->before[k - 1] : in->now, in->memo, cs->path, &oid,
 		                  &cs->blobs[k], &problem);
 	if (error < 0)
 		return cg_error_prefix(error, "%s", cs->path);
+	cs->too_large = problem == too_large;
+	if (cs->too_large)
+		return too_large_finding(ev, cs->path, k > 1);
 	if (problem) {
 		cg_result_add_finding(ev->result, "changelog", cs->path, problem, NULL, NULL);
 		return 0;
 	}
+	check_utf8(ev, cs->path, cs->blobs[0]);
 	/* An absent side compares as an empty file. */
 	now = cg_rules_blob_text(cs->blobs[0]);
 	before = cg_calloc(in->nbefore ? in->nbefore : 1, sizeof(*before));
@@ -415,18 +597,6 @@ static int unstaged_in_worktree(git_repository *repo, const char *path)
 	return (flags & (GIT_STATUS_WT_MODIFIED | GIT_STATUS_WT_NEW)) != 0;
 }
 
-static void quote_for_shell(cg_buf *out, const char *s)
-{
-	cg_buf_putc(out, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			cg_buf_puts(out, "'\\''");
-		else
-			cg_buf_putc(out, *s);
-	}
-	cg_buf_putc(out, '\'');
-}
-
 /* `path` quoted for the shell, as seen from where the user ran git: a
  * hook runs at the top of the work tree, the user pastes the hint below. */
 static void quote_path(cg_buf *out, const cg_rules_input *in, const char *path)
@@ -444,7 +614,7 @@ static void entry_hint(cg_buf *hint, const cg_rules_input *in, const requirement
 	char now[32];
 
 	cg_timestamp_format(now, cg_timestamp_now_ms(), 0);
-	cg_buf_puts(hint, "changeguard entry ");
+	cg_buf_puts(hint, in->commit_all ? "changeguard entry --all " : "changeguard entry ");
 	if (base != r->path) {
 		char *dir = cg_strndup(r->path, (size_t)(base - r->path) - 1);
 		cg_buf_puts(hint, "--dir ");
@@ -481,6 +651,10 @@ static int check_requirement(evaluation *ev, const requirement *r)
 		return error;
 	if (cs->valid_entries)
 		return 0;
+	if (!cs->too_large && cs->exists && over_cap(ev->in->now, cs->path)) {
+		cs->too_large = 1; /* unchanged, so not read: but no entry can go in */
+		too_large_finding(ev, cs->path, 0);
+	}
 	if (!cs->exists && ev->in->policy->changelog.mode == CG_CHANGELOG_EVERY_DIRECTORY)
 		cg_buf_puts(&detail, "does not exist, and in every-directory mode each directory with "
 		            "code keeps its own; changeguard entry creates it with the entry");
@@ -493,10 +667,11 @@ static int check_requirement(evaluation *ev, const requirement *r)
 		cg_buf_puts(&detail, "; it is edited in the work tree but not staged");
 		cg_buf_puts(&hint, "git add ");
 		quote_path(&hint, ev->in, r->path);
-	} else {
+	} else if (!cs->too_large) { /* that finding's hint says what works */
 		entry_hint(&hint, ev->in, r);
 	}
-	cg_result_add_finding(ev->result, "changelog", r->path, detail.ptr, hint.ptr, skip);
+	cg_result_add_finding(ev->result, "changelog", r->path, detail.ptr,
+	                      hint.size ? hint.ptr : NULL, skip);
 	ev->result->findings[ev->result->nfindings - 1].needs_entry = 1;
 	cg_buf_dispose(&detail);
 	cg_buf_dispose(&hint);
@@ -590,6 +765,33 @@ static void waive_by_trailer(evaluation *ev, const char *key, const char *rule,
 	}
 	settle(ev->result, key, rule);
 	cg_result_add_waiver(ev->result, rule, "trailer", t->key, t->value, NULL);
+}
+
+/* With the amend trailer and a reason, the rewrites it can settle are
+ * allowed, each recorded as a waiver whose reason keeps the old and the
+ * new text (the finding's detail) with the reason given. */
+static void apply_amend(evaluation *ev)
+{
+	const cg_trailer *t = amend_given(ev);
+	cg_result *r = ev->result;
+	cg_buf reason = CG_BUF_INIT;
+	size_t i, kept = 0;
+
+	if (!t)
+		return;
+	for (i = 0; i < r->nfindings; i++) {
+		cg_finding *f = &r->findings[i];
+		if (is_waivable_by(f, t->key)) {
+			cg_buf_clear(&reason);
+			cg_buf_printf(&reason, "%s; %s: %s", t->value, f->path, f->detail);
+			cg_result_add_waiver(r, "changelog", "trailer", t->key, reason.ptr, NULL);
+			cg_result_finding_dispose(f);
+		} else {
+			r->findings[kept++] = *f;
+		}
+	}
+	r->nfindings = kept;
+	cg_buf_dispose(&reason);
 }
 
 static void apply_skip(evaluation *ev)
@@ -1089,6 +1291,7 @@ int cg_rules_evaluate(cg_result **out, const cg_rules_input *in)
 	error = check_changelogs(&ev);
 	if (!error) {
 		apply_skip(&ev);
+		apply_amend(&ev);
 		error = check_forbidden(&ev);
 	}
 	if (!error) {

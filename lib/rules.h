@@ -43,6 +43,9 @@ typedef struct {
 	void *merge_payload;
 	const char *prefix;                 /* local: where the user ran git ("" or "dir/"),
 	                                       from which hints name paths; NULL: the top */
+	int commit_all;                     /* local: `git commit -a` (its index is index.lock):
+	                                       the hint's `changeguard entry` must stage the
+	                                       tracked files too, or it sees none of them */
 } cg_rules_input;
 
 int cg_rules_evaluate(cg_result **out, const cg_rules_input *in);

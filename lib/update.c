@@ -42,6 +42,8 @@ typedef struct {
 	protected_change *pending;
 	size_t npending, apending;
 	size_t dropped;         /* CHANGELOG entries the update drops */
+	int amends;             /* -1 not looked yet; 1 a commit of the range has the
+	                           amend trailer with a reason */
 	char range[40];         /* "abc1234..def5678" */
 	cg_buf scratch;
 } judgement;
@@ -104,18 +106,42 @@ static int read_text(git_blob **out, const judgement *j, const git_oid *oid, uin
 	return error;
 }
 
-static void report_dropped(judgement *j, const char *path, const cg_changelog_delta *d)
+static int range_amends(judgement *j);
+
+/* Whether the update's new text keeps the entry, corrected: a line with the
+ * same timestamp text. Each commit's own check let that correction in only
+ * with the amend trailer (or refused it), so one in the range suffices. */
+static int corrected(judgement *j, const cg_changelog_delta *d, const cg_changelog_line *l)
 {
+	const cg_policy *p = j->o->policy;
 	size_t i;
 
-	for (i = 0; i < d->nremoved && i < DROPPED_SHOWN; i++) {
+	if (!p->changelog.amend_trailer[0] || !l->ts)
+		return 0;
+	for (i = 0; i < d->nadded && !p->changelog.amend_removes; i++)
+		if (d->added[i]->ts && d->added[i]->ts_len == l->ts_len &&
+		    !memcmp(d->added[i]->ts, l->ts, l->ts_len))
+			break;
+	return (p->changelog.amend_removes || i < d->nadded) && range_amends(j) > 0;
+}
+
+static void report_dropped(judgement *j, const char *path, const cg_changelog_delta *d)
+{
+	size_t i, shown = 0;
+
+	for (i = 0; i < d->nremoved && shown < DROPPED_SHOWN; i++) {
 		const cg_changelog_line *l = d->removed[i];
+		if (corrected(j, d, l))
+			continue;
+		shown++;
 		cg_buf_clear(&j->scratch);
 		cg_buf_printf(&j->scratch, "line %zu: the update of %s (%s) drops or rewrites this "
 		              "existing entry (append_only): %.*s%s", l->line, j->ref, j->range,
 		              l->len > 80 ? 77 : (int)l->len, l->text, l->len > 80 ? "..." : "");
 		cg_result_add_finding(j->result, "changelog", path, j->scratch.ptr, NULL, NULL);
 	}
+	if (!shown)
+		return;
 	if (d->nremoved > DROPPED_SHOWN) {
 		cg_buf_clear(&j->scratch);
 		cg_buf_printf(&j->scratch, "the update of %s (%s) drops or rewrites %zu more existing "
@@ -307,6 +333,43 @@ static int collect_edges(judgement *j)
 	return error;
 }
 
+/* Walks old_tip..tips once for a commit whose message has the policy's
+ * amend trailer with a reason: 1 found, 0 none, -1 the walk failed. */
+static int range_amends(judgement *j)
+{
+	cg_trailer_opts topts = CG_TRAILER_OPTS_INIT;
+	git_revwalk *w = NULL;
+	git_oid oid;
+	size_t k;
+
+	if (j->amends >= 0)
+		return j->amends;
+	j->amends = 0;
+	if (git_revwalk_new(&w, j->o->repo) < 0 || git_revwalk_hide(w, j->old_tip) < 0)
+		j->amends = -1;
+	for (k = 0; k < j->ntips && j->amends == 0; k++)
+		if (git_revwalk_push(w, &j->tips[k]) < 0)
+			j->amends = -1;
+	while (j->amends == 0 && git_revwalk_next(&oid, w) == 0) {
+		git_commit *commit = NULL;
+		cg_trailers *t = NULL;
+		const cg_trailer *a;
+		const char *msg;
+		size_t pos = 0;
+
+		if (git_commit_lookup(&commit, j->o->repo, &oid) < 0)
+			break;
+		msg = git_commit_message_raw(commit);
+		if (cg_trailers_parse(&t, msg, strlen(msg), &topts) == 0 &&
+		    (a = cg_trailers_find(t, j->o->policy->changelog.amend_trailer, &pos)) && a->value[0])
+			j->amends = 1;
+		cg_trailers_free(t);
+		git_commit_free(commit);
+	}
+	git_revwalk_free(w);
+	return j->amends;
+}
+
 static int reached(const content *set, size_t n, const content *c)
 {
 	size_t i;
@@ -458,6 +521,7 @@ static void judgement_init(judgement *j, const cg_update_opts *opts, const char 
 	j->ntips = ntips;
 	j->result = cg_calloc(1, sizeof(cg_result));
 	j->scratch = (cg_buf)CG_BUF_INIT;
+	j->amends = -1;
 	git_oid_tostr(old_hex, sizeof(old_hex), old_tip);
 	git_oid_tostr(new_hex, sizeof(new_hex), j->new_tip);
 	snprintf(j->range, sizeof(j->range), "%s..%s", old_hex, new_hex);

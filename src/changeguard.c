@@ -32,7 +32,7 @@
 /* Every command's options, each bound to its member by the tables below. */
 typedef struct {
 	const char *server, *dir, *force, *staged, *format, *policy, *message, *version, *key,
-	           *commit, *all, *every_directory;
+	           *commit, *all, *every_directory, *kind;
 } options;
 
 #define FIELD(member) CG_ARGS_FIELD(options, member)
@@ -353,6 +353,7 @@ static int cmd_init(const cg_args *p, const options *o)
 {
 	git_repository *repo = NULL;
 	cg_init_result r = { 0 };
+	cg_buf how = CG_BUF_INIT;
 	const char *dir = p->nargs ? p->args[0] : NULL;
 	int attributes = 0, error;
 
@@ -368,11 +369,15 @@ static int cmd_init(const cg_args *p, const options *o)
 		                                                  : "exists, left as it is");
 		printf(".gitattributes: %s\n", attributes ? "merges the changelog with " CG_MERGELOG_DRIVER
 		                                           : "already names the changelog's merge driver");
+		if (!r.wrote_changelog &&
+		    cg_entry_describe(&how, dir ? dir : git_repository_workdir(repo), repo) == 0)
+			printf("%s\n", how.ptr);
 		print_init_hint(dir, repo, &r);
 	}
 	if (!error && o->every_directory)
 		error = init_directories(repo);
 	free(r.changelog);
+	cg_buf_dispose(&how);
 	git_repository_free(repo);
 	return error ? fail(error, NULL) : CG_EXIT_OK;
 }
@@ -387,7 +392,8 @@ static int cmd_entry(const cg_args *p, const options *o)
 
 	opts.dir = o->dir;
 	opts.force = o->force != NULL;
-	if ((error = open_staged(&c)) == 0)
+	opts.kind = o->kind;
+	if ((!o->all || (error = cg_entry_stage_all()) == 0) && (error = open_staged(&c)) == 0)
 		error = cg_entry_add(&w, c, p->args[0], &opts);
 	for (i = 0; i < w.n; i++)
 		printf("changeguard: %s entry to %s, staged\n", w.created[i] ? "created with an" : "added an",
@@ -707,13 +713,20 @@ static const command commands[] = {
 	  "every-directory asks (set that mode in the policy yourself).\n",
 	  { { "--every-directory", NULL, "a CHANGELOG in every directory with tracked code",
 	      FIELD(every_directory) } }, 0, 1, cmd_init, NULL },
-	{ "entry", "[--dir DIR] [--force] MESSAGE",
+	{ "entry", "[--dir DIR] [--force] [--kind KIND] [--all] MESSAGE",
 	  "add a dated entry to each CHANGELOG the staged change needs, and stage it",
 	  "The entry is '- <UTC time> <git author>: MESSAGE', placed where the file's\n"
-	  "entries go (newest first unless the file runs oldest first).\n",
+	  "entries go: under its '## [Unreleased]' heading when it has one, at the top\n"
+	  "of a newest-first list, at the end of an oldest-first one, never after a\n"
+	  "trailing list of link definitions. With --kind, under that subsection of\n"
+	  "Unreleased (### Added, Changed, Deprecated, Removed, Fixed, Security),\n"
+	  "created when missing. A CHANGELOG that is not UTF-8 is left alone.\n",
 	  { { "--dir", "DIR", "write DIR's CHANGELOG instead", FIELD(dir) },
 	    { "--force", NULL, "write even into a CHANGELOG with unstaged changes (staging them)",
-	      FIELD(force) } },
+	      FIELD(force) },
+	    { "--kind", "KIND", "keep-a-changelog subsection: added, changed, fixed, ...", FIELD(kind) },
+	    { "--all", NULL, "first stage every tracked file's changes, as git commit -a does",
+	      FIELD(all) } },
 	  1, 1, cmd_entry, NULL },
 	{ "check", "[--staged [--message FILE] | REVISION... | --all [REVISION]] [--format text|json] [--policy FILE]",
 	  "evaluate the policy without committing, for CI",

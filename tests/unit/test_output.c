@@ -70,6 +70,7 @@ static void test_result_output(void **state)
 	r->verdict = CG_VERDICT_BLOCKED;
 	cg_result_add_finding(r, "changelog", "a\nb/CHANGELOG.md", "needs a new entry",
 	                      "git add x\nor this", "Changelog-Skip");
+	r->findings[0].needs_entry = 1;
 	cg_result_add_finding(r, "protect:mcp", ".mcp.json", "changed", "git add x", NULL);
 	cg_output_result(&o, r, "commit");
 	fclose(fp);

@@ -373,7 +373,8 @@ static const struct {
 } errors[] = {
 	{ "version: 1\nchangelog:\n  mdoe: root\n",
 	  "t.yml:3:3: unknown key 'mdoe' in changelog (valid keys: mode, file, require_for, "
-	  "ignore, entry_pattern, max_age, max_skew, append_only, skip_trailer)" },
+	  "ignore, entry_pattern, max_age, max_skew, append_only, skip_trailer, amend_trailer, "
+	  "amend_removes, non_utf8)" },
 	{ "changelgo:\n  mode: root\n",
 	  "t.yml:1:1: unknown key 'changelgo' at the top level (valid keys: version, changelog, "
 	  "protect, forbid, audit, server)" },
