@@ -68,6 +68,8 @@ const char cg_policy_default_yaml[] =
 	"audit:                     # the local SQLite audit database\n"
 	"  path: \"\"                 # default: <git common dir>/changeguard/audit.db\n"
 	"  on_error: block          # block | warn\n"
+	"  url: \"\"                  # PostgreSQL instead: postgresql://..., or service=NAME (no password here)\n"
+	"  repository_id: \"\"        # the repository's chain in PostgreSQL; default: its path\n"
 	"server:                    # the pre-receive hook\n"
 	"  policy: \"\"               # server policy path; see 6.3\n"
 	"  refs: [\"refs/heads/**\"]  # refs the policy applies to\n"
@@ -891,6 +893,8 @@ static const field audit_fields[] = {
 	{ .key = "path", .kind = &K_STRING, .offset = P(audit.path) },
 	{ .key = "on_error", .kind = &K_ENUM, .offset = P(audit.on_error_warn),
 	  .names = on_error_modes },
+	{ .key = "url", .kind = &K_STRING, .offset = P(audit.url) },
+	{ .key = "repository_id", .kind = &K_STRING, .offset = P(audit.repository_id) },
 	{ .key = NULL }
 };
 
@@ -1062,6 +1066,8 @@ void cg_policy_free(cg_policy *p)
 	free(p->changelog.skip_trailer);
 	free_groups(p->protect, p->protect_len);
 	free(p->audit.path);
+	free(p->audit.url);
+	free(p->audit.repository_id);
 	free(p->server.policy);
 	cg_globset_free(p->server.refs);
 	free_strings(p->server.pusher_env, p->server.pusher_env_len);

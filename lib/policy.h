@@ -47,6 +47,8 @@ typedef struct {
 	struct {
 		char *path;                /* "" = <git common dir>/changeguard/audit.db */
 		int on_error_warn;
+		char *url;                 /* "" = SQLite; else a libpq URI or "service=NAME" */
+		char *repository_id;       /* "" = the repository's path: its chain in PostgreSQL */
 	} audit;
 	struct {
 		char *policy;

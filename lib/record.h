@@ -57,6 +57,10 @@ int cg_record_write_or_warn(cg_record *rec, int64_t duration_us, const cg_output
 
 void cg_record_free(cg_record *rec);
 
+/* With audit.url, runs wait in this file beside the SQLite path while the
+ * PostgreSQL database is away. */
+#define CG_RECORD_PG_SPOOL_SUFFIX ".pg-spool.jsonl"
+
 /* Where runs are recorded: the policy's audit.path, or
  * <git common dir>/changeguard/audit.db. The caller frees the string. */
 char *cg_record_audit_path(git_repository *repo, const cg_policy *policy);
