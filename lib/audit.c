@@ -1153,7 +1153,8 @@ static int import_fallback(cg_audit *db, chain_tail *t, cg_audit__pending *p)
 	return error;
 }
 
-static int insert_runs(cg_audit *db, chain_tail *t, const cg_audit_run *runs, size_t n)
+int cg_audit__each_row(const cg_audit_run *runs, char (*ids)[33], size_t n,
+                       cg_audit__spool_cb cb, void *payload)
 {
 	char stamp[32];
 	size_t i;
@@ -1162,9 +1163,24 @@ static int insert_runs(cg_audit *db, chain_tail *t, const cg_audit_run *runs, si
 
 	for (i = 0; error == 0 && i < n; i++) {
 		cg_audit__row_init(&r, stamp, &runs[i]);
-		error = insert_row(db, &r, t);
+		error = cb(&r, ids ? ids[i] : NULL, payload);
 	}
 	return error;
+}
+
+static int insert_new(row *r, const char *no_id, void *payload)
+{
+	import *im = payload;
+
+	(void)no_id;
+	return insert_row(im->db, r, im->t);
+}
+
+static int insert_runs(cg_audit *db, chain_tail *t, const cg_audit_run *runs, size_t n)
+{
+	import im = { db, t };
+
+	return cg_audit__each_row(runs, NULL, n, insert_new, &im);
 }
 
 /* Planner statistics, refreshed every STATS_EVERY runs with a sampling

@@ -242,6 +242,10 @@ typedef struct {
 /* Called for each record of the spool in file order, with its id; the
  * store skips the ids it has already taken. */
 typedef int (*cg_audit__spool_cb)(row *r, const char *spool_id, void *payload);
+/* Calls `cb` with each of the runs in its stored form (cg_audit__row_init)
+ * and its id in `ids` (NULL: none); a non-zero return stops. */
+int cg_audit__each_row(const cg_audit_run *runs, char (*ids)[33], size_t n,
+                       cg_audit__spool_cb cb, void *payload);
 /* Locks the spool `spool` without waiting and calls `cb` for its records;
  * returns at once when the file is missing, empty or held by another. */
 int cg_audit__spool_take(cg_audit__pending *p, const char *spool, cg_audit__spool_cb cb,

@@ -152,4 +152,12 @@ test_expect_success 'a writer with only the documented grants' '
 	test_grep "permission denied for table runs" err
 '
 
+# Items go 500 to a statement: 1201 commits are three of them.
+test_expect_success 'a push of 1201 commits: each one stored, the chain intact' '
+	(cd a && long_history 1201 0 0 && git push -q origin main) &&
+	test "$(psql_q "select count(*), max(seq) from push_commits where run_id = 12")" = "1201|1201" &&
+	changelog-audit verify --db "$PG_URL" --repository-id fleet/app >out &&
+	test_grep "Runs intact  12" out
+'
+
 test_done
