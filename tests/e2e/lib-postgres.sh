@@ -27,20 +27,20 @@ pg_as() {
 # Skips the whole script when no server is installed.
 pg_require() {
 	if [ -z "$PG_BIN" ]; then
-		test_skip "$test_description" "no PostgreSQL under /usr/lib/postgresql"
+		test_skip "$test_description" "no PostgreSQL under /usr/lib/postgresql" &&
 		test_done
 	fi
 }
 
 pg_stop() {
-	[ -n "${PG_DIR:-}" ] && [ -f "$PG_DIR/data/postmaster.pid" ] &&
-		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1
-	return 0
+	if [ -n "${PG_DIR:-}" ] && [ -f "$PG_DIR/data/postmaster.pid" ]; then
+		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || :
+	fi
 }
 
 pg_cleanup() {
-	pg_stop
-	[ -n "${PG_DIR:-}" ] && rm -rf "$PG_DIR"
+	pg_stop &&
+	if [ -n "${PG_DIR:-}" ]; then rm -rf "$PG_DIR"; fi
 }
 
 # Starts (again) the cluster made by pg_start.
@@ -61,11 +61,11 @@ psql_q() {
 }
 
 pg_start() {
-	PG_USER=$(id -un)
+	PG_USER=$(id -un) &&
 	if [ "$(id -u)" -eq 0 ]; then
-		PG_USER=postgres
-		id postgres >/dev/null 2>&1 || PG_USER=nobody
-	fi
+		PG_USER=postgres &&
+		{ id postgres >/dev/null 2>&1 || PG_USER=nobody; }
+	fi &&
 	# outside the scratch directory, which only its owner may enter
 	PG_DIR=$(mktemp -d /tmp/cg-pg.XXXXXX) &&
 	trap pg_cleanup EXIT &&

@@ -63,12 +63,14 @@ test_expect_success 'postmaster killed with SIGKILL during a push: on_error foll
 	pusher=$! &&
 	i=0 && while test $i -lt 100 &&
 		test "$(psql_q "select count(*) from pg_stat_activity where application_name = '\''changeguard'\'' and wait_event_type = '\''Lock'\''")" != 1
-	do sleep 0.1; i=$((i + 1)); done &&
+	do sleep 0.1 && i=$((i + 1)) || return 1; done &&
 	test $i -lt 100 &&
 	kill -9 "$(pg_pid)" && wait $pusher &&
 	test_grep "on_error is .warn.: the push goes ahead" err &&
 	test_grep "1 run saved to" err &&
-	i=0 && while ! pg_restart 2>/dev/null && test $i -lt 20; do sleep 0.5; i=$((i + 1)); done &&
+	i=0 && while ! pg_restart 2>/dev/null && test $i -lt 20; do
+		sleep 0.5 && i=$((i + 1)) || return 1
+	done &&
 	push_good a seven &&
 	test "$(runs_of fleet/app)" = 9 &&
 	changelog-audit verify --db "$PG_URL" >out && test_grep "Runs intact  9" out

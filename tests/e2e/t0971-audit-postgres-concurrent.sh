@@ -26,8 +26,8 @@ test_expect_success '8 concurrent pushers on 2 servers: every run, one chain, in
 	git clone -q --bare a.git b.git && install_server_hook b.git &&
 	server_pg_policy b.git fleet/app &&
 	pids= && for n in 1 2 3 4 5 6 7 8; do
-		server=a && test $n -le 4 || server=b
-		(pusher $server $n >log$n 2>&1) & pids="$pids $!"
+		server=b && if test $n -le 4; then server=a; fi &&
+		{ (pusher $server $n >log$n 2>&1) & } && pids="$pids $!" || return 1
 	done &&
 	failed=0 && for pid in $pids; do wait $pid || failed=1; done &&
 	test $failed = 0 &&
