@@ -11,6 +11,10 @@
  *   audit-bench fill DB RUNS
  *     adds RUNS runs like a hook's, a thousand per transaction, for the
  *     size of a database and reports on a large one.
+ *
+ * A DB that is a PostgreSQL URL (bench/8-audit-pg.sh) is written with
+ * cg_audit_pg_write, as a hook with audit.url does, in the chain "bench",
+ * spooling to /tmp/audit-bench.spool (a failure, reported as one).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,6 +25,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "audit_pg.h"
 #include "clock.h"
 #include "error.h"
 
@@ -63,7 +68,9 @@ static int record(const char *db, long i)
 	int fell_back;
 
 	sample_run(&run, commit, sizeof(commit), i);
-	if (cg_audit_write(db, &run, 1, &fell_back) < 0) {
+	if ((cg_audit_pg_is_url(db) ?
+	     cg_audit_pg_write(db, "bench", "/tmp/audit-bench.spool", &run, 1, &fell_back, NULL) :
+	     cg_audit_write(db, &run, 1, &fell_back)) < 0) {
 		fprintf(stderr, "audit-bench: %s\n", cg_error_last());
 		return -1;
 	}

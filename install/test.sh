@@ -3,7 +3,8 @@
 # test: a plain build; the hooks of the core end-to-end scenarios under
 # valgrind memcheck (tests/valgrind.sh runs them all, for hours); then every
 # test again in a build under AddressSanitizer and UndefinedBehaviorSanitizer;
-# then the other libgit2 versions users have (see the end).
+# then the other libgit2 versions users have (see the end). Tests labelled
+# "heavy" (stress runs) run in the plain build only.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 sh "$top/install/deps.sh"
@@ -30,7 +31,7 @@ sh "$top/tests/valgrind.sh" -b "$top/build-valgrind" '/t0(100|200|500|920|950)-'
 echo "== build-asan: build"
 sh "$top/install/build.sh" build-asan -DCG_SANITIZE=ON
 echo "== build-asan: test"
-(cd "$top/build-asan" && ctest --output-on-failure -j "$(nproc)")
+(cd "$top/build-asan" && ctest --output-on-failure -j "$(nproc)" -LE heavy)
 
 # Debian's other libgit2 versions, unpacked into private prefixes so that the
 # system's 1.5.1 stays as it is. bookworm-backports' 1.8.4: a plain build and
@@ -44,7 +45,7 @@ done
 echo "== build-libgit2-1.8: build"
 PKG_CONFIG_PATH=$top/build-libgit2/1.8/lib/pkgconfig sh "$top/install/build.sh" build-libgit2-1.8
 echo "== build-libgit2-1.8: test"
-(cd "$top/build-libgit2-1.8" && ctest --output-on-failure -j "$(nproc)" -E t0990)
+(cd "$top/build-libgit2-1.8" && ctest --output-on-failure -j "$(nproc)" -E t0990 -LE heavy)
 echo "== build-libgit2-1.9: compile only"
 PKG_CONFIG_PATH=$top/build-libgit2/1.9/lib/pkgconfig sh "$top/install/build.sh" build-libgit2-1.9 \
 	-DCMAKE_C_FLAGS=-DGIT_DEPRECATE_HARD "-DCMAKE_C_LINK_EXECUTABLE=<CMAKE_COMMAND> -E touch <TARGET>"

@@ -20,9 +20,6 @@
 #include "timestamp.h"
 
 #define SCHEMA_VERSION 4
-/* The canonical encoding new runs are hashed with (see row_hash). */
-#define HASH_VERSION 3
-#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 #define FALLBACK_SUFFIX ".fallback.jsonl"
 #define REJECTED_SUFFIX ".rejected"
 /* Far above any real run; a longer line is damage, not a record. */
@@ -589,12 +586,67 @@ int cg_audit_open_readonly(cg_audit **out, const char *path)
 	return 0;
 }
 
+int cg_audit__open_copy(cg_audit **out, const char *label)
+{
+	cg_audit *db = NULL;
+	int error;
+
+	/* "": SQLite's private temporary file, which a million runs may need */
+	if ((error = open_handle(&db, "", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) < 0)
+		return error;
+	free(db->path);
+	db->path = cg_strdup(label);
+	if ((error = cg_audit__exec(db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")) < 0 ||
+	    (error = migrate(db)) < 0 || (error = cg_audit__exec(db, "BEGIN")) < 0) {
+		cg_audit_close(db);
+		return error;
+	}
+	*out = db;
+	return 0;
+}
+
+int cg_audit__copy_values(cg_audit *db, const char *table, const char *columns,
+                          const char *const *values, size_t n)
+{
+	size_t i;
+
+	if (db->copy_table != table) {
+		cg_buf sql = CG_BUF_INIT;
+
+		sqlite3_finalize(db->copy);
+		db->copy_table = table;
+		cg_buf_printf(&sql, "INSERT INTO %s (%s) VALUES (?", table, columns);
+		for (i = 1; i < n; i++)
+			cg_buf_puts(&sql, ", ?");
+		cg_buf_puts(&sql, ")");
+		i = sqlite3_prepare_v2(db->db, sql.ptr, -1, &db->copy, NULL);
+		cg_buf_dispose(&sql);
+		if (i != SQLITE_OK) {
+			db->copy_table = NULL;
+			return cg_audit__fail(db);
+		}
+	}
+	for (i = 0; i < n; i++)
+		cg_audit__bind_text(db->copy, 1 + (int)i, values[i]);
+	return step_done(db, db->copy);
+}
+
+int cg_audit__copy_done(cg_audit *db, const char *head_hash)
+{
+	int error = cg_audit__finish(db, index_runs(db));
+
+	snprintf(db->head_hash, sizeof(db->head_hash), "%s", head_hash);
+	db->readonly = 1;
+	return error;
+}
+
 void cg_audit_close(cg_audit *db)
 {
 	size_t i;
 
 	if (!db)
 		return;
+	sqlite3_finalize(db->copy);
 	for (i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(db->stmts[i]);
 	sqlite3_close(db->db);
@@ -651,7 +703,7 @@ static void put_number(cg_buf *b, int64_t v)
  * stores the version it was hashed with (1 for rows of schema version 1),
  * and keeps verifying under it.
  */
-static void row_hash(char out[CG_SHA256_HEX_LEN + 1], const row *r)
+void cg_audit__row_hash(char out[CG_SHA256_HEX_LEN + 1], const row *r)
 {
 	const int v = r->hash_version;
 	cg_buf b = CG_BUF_INIT;
@@ -762,7 +814,7 @@ static int insert_row(cg_audit *db, row *r, chain_tail *t)
 	r->id = t->id + 1;
 	r->prev_hash = t->hash;
 	r->hash_version = HASH_VERSION;
-	row_hash(hash, r);
+	cg_audit__row_hash(hash, r);
 	if ((error = cg_audit__stmt(&st, db, ST_INSERT_RUN)) == 0) {
 		sqlite3_bind_int64(st, 1, r->id);
 		for (i = 0; i < ARRAY_SIZE(run_fields); i++)
@@ -843,7 +895,7 @@ static int validate_runs(const cg_audit_run *runs, size_t n)
 }
 
 /* The stored form of a caller's run: its time formatted, this build's version. */
-static void row_init(row *r, char stamp[32], const cg_audit_run *run)
+void cg_audit__row_init(row *r, char stamp[32], const cg_audit_run *run)
 {
 	memset(r, 0, sizeof(*r));
 	r->run = *run;
@@ -885,7 +937,7 @@ static int verify_row(const row *r, void *payload)
 		             "run before it (a run was deleted, inserted or reordered)", r->id);
 		return 1;
 	}
-	row_hash(hash, r);
+	cg_audit__row_hash(hash, r);
 	if (!r->hash || strcmp(r->hash, hash)) {
 		cg_error_set(CG_ERROR, "run %" PRId64 ": content does not match its hash "
 		             "(the run was edited)", r->id);
@@ -977,6 +1029,17 @@ static int verify_report_tables(cg_audit *db, int64_t *bad_id)
 	return 0;
 }
 
+/* A copied chain ends where its store's chain-head row says: otherwise
+ * its newest runs were deleted (or the head row edited). */
+static int verify_head(cg_audit *db, const verify_state *vs)
+{
+	if (!db->head_hash[0] || !strcmp(db->head_hash, vs->prev))
+		return 0;
+	return cg_error_set(1, "the chain ends at run %zu, whose hash is not the one its "
+	                    "chain head records (the newest runs were deleted, or the "
+	                    "chain head edited)", vs->checked);
+}
+
 int cg_audit_verify(cg_audit *db, int64_t *first_bad_id, size_t *rows_checked)
 {
 	verify_state vs = { ZERO_HASH, 0, 0 };
@@ -984,6 +1047,8 @@ int cg_audit_verify(cg_audit *db, int64_t *first_bad_id, size_t *rows_checked)
 
 	*first_bad_id = vs.bad_id;
 	*rows_checked = vs.checked;
+	if (error == 0)
+		error = verify_head(db, &vs);
 	return error == 0 ? verify_report_tables(db, first_bad_id) : error;
 }
 
@@ -1000,7 +1065,9 @@ static char *suffixed(const char *path, const char *suffix)
 	return cg_buf_detach(&b);
 }
 
-static int append_fallback(const char *fallback, const cg_audit_run *runs, size_t n)
+/* The runs as fallback lines, each with its id in `ids` (NULL: new ones). */
+static int append_fallback(const char *fallback, const cg_audit_run *runs, char (*ids)[33],
+                           size_t n)
 {
 	cg_buf b = CG_BUF_INIT;
 	char stamp[32], id[33];
@@ -1009,9 +1076,10 @@ static int append_fallback(const char *fallback, const cg_audit_run *runs, size_
 	row r;
 
 	for (i = 0; i < n; i++) {
-		row_init(&r, stamp, &runs[i]);
-		cg_spool_new_id(id);
-		cg_audit__row_json(&b, &r, id);
+		cg_audit__row_init(&r, stamp, &runs[i]);
+		if (!ids)
+			cg_spool_new_id(id);
+		cg_audit__row_json(&b, &r, ids ? ids[i] : id);
 	}
 	error = cg_spool_append(fallback, b.ptr, b.size, busy_timeout_ms);
 	cg_buf_dispose(&b);
@@ -1036,40 +1104,24 @@ static int imported(int *out, cg_audit *db, const char *fallback_id)
 
 /* One fallback line into the open transaction; one that cannot be read is
  * kept in `rejected`, since dropping it would lose a record. */
-static int import_line(cg_audit *db, chain_tail *t, loaded_row *l, cg_buf *rejected,
-                       const char *line, size_t len)
+static int take_line(cg_audit__pending *p, loaded_row *l, const char *line, size_t len,
+                     cg_audit__spool_cb cb, void *payload)
 {
 	const char *fallback_id = NULL;
 	cg_json *json = NULL;
-	sqlite3_stmt *st = NULL;
-	int error, seen = 0;
+	int error = 0;
 
 	if (len > MAX_FALLBACK_LINE || cg_audit__row_from_json(l, &fallback_id, &json, line, len) < 0) {
-		cg_buf_put(rejected, line, len);
-		cg_buf_putc(rejected, '\n');
-		cg_json_free(json);
-		return 0;
-	}
-	if ((error = imported(&seen, db, fallback_id)) == 0 && !seen &&
-	    (error = insert_row(db, &l->r, t)) == 0 &&
-	    (error = cg_audit__stmt(&st, db, ST_INSERT_IMPORTED)) == 0) {
-		cg_audit__bind_text(st, 1, fallback_id);
-		sqlite3_bind_int64(st, 2, l->r.id);
-		error = step_done(db, st);
+		cg_buf_put(&p->rejected, line, len);
+		cg_buf_putc(&p->rejected, '\n');
+	} else {
+		error = cb(&l->r, fallback_id, payload);
 	}
 	cg_json_free(json);
 	return error;
 }
 
-/* The fallback file while its records are being imported: locked until
- * the transaction ends. */
-typedef struct {
-	int fd;           /* -1: nothing being imported */
-	char *path;
-	cg_buf rejected;  /* lines that could not be read back */
-} pending;
-
-static int import_lines(cg_audit *db, chain_tail *t, pending *p)
+static int take_lines(cg_audit__pending *p, cg_audit__spool_cb cb, void *payload)
 {
 	loaded_row l = { 0 };
 	FILE *f = NULL;
@@ -1087,7 +1139,7 @@ static int import_lines(cg_audit *db, chain_tail *t, pending *p)
 		if (line[len - 1] == '\n')
 			line[--len] = '\0';
 		if (len > 0)
-			error = import_line(db, t, &l, &p->rejected, line, (size_t)len);
+			error = take_line(p, &l, line, (size_t)len, cb, payload);
 	}
 	if (error == 0 && ferror(f))
 		error = cg_error_set(CG_ERROR, "cannot read '%s': %s", p->path, strerror(errno));
@@ -1097,16 +1149,16 @@ static int import_lines(cg_audit *db, chain_tail *t, pending *p)
 	return error;
 }
 
-/* Imports the pending fallback records, if any, into the open transaction.
- * When another process holds the file (appending, or importing for another
+/* When another process holds the file (appending, or importing for another
  * database handle), or it cannot be opened, its records simply wait for a
  * later run: nothing is lost and no hook waits on it. */
-static int import_fallback(cg_audit *db, chain_tail *t, pending *p)
+int cg_audit__spool_take(cg_audit__pending *p, const char *spool, cg_audit__spool_cb cb,
+                         void *payload)
 {
 	struct stat st;
 	int fd;
 
-	p->path = suffixed(db->path, FALLBACK_SUFFIX);
+	p->path = cg_strdup(spool);
 	if ((fd = open(p->path, O_RDWR | O_CLOEXEC)) < 0)
 		return 0;
 	if (fstat(fd, &st) < 0 || st.st_size == 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -1114,13 +1166,13 @@ static int import_fallback(cg_audit *db, chain_tail *t, pending *p)
 		return 0;
 	}
 	p->fd = fd;
-	return import_lines(db, t, p);
+	return take_lines(p, cb, payload);
 }
 
-/* After the transaction: on commit, hands rejected lines over and empties
- * the file; if that fails the imported lines stay, and fallback_imports
- * keeps them from being imported twice. Then unlocks. */
-static void release_pending(pending *p, int committed)
+/* On commit, hands rejected lines over and empties the file; if that fails
+ * the imported lines stay, and the ids the database remembers keep them
+ * from being imported twice. Then unlocks. */
+void cg_audit__spool_release(cg_audit__pending *p, int committed)
 {
 	if (p->fd >= 0) {
 		char *rejected = suffixed(p->path, REJECTED_SUFFIX);
@@ -1138,7 +1190,41 @@ static void release_pending(pending *p, int committed)
 	cg_buf_dispose(&p->rejected);
 }
 
-static int insert_runs(cg_audit *db, chain_tail *t, const cg_audit_run *runs, size_t n)
+typedef struct {
+	cg_audit *db;
+	chain_tail *t;
+} import;
+
+/* A fallback run into the open transaction, unless an earlier one took it. */
+static int import_run(row *r, const char *fallback_id, void *payload)
+{
+	import *im = payload;
+	sqlite3_stmt *st = NULL;
+	int error, seen = 0;
+
+	if ((error = imported(&seen, im->db, fallback_id)) == 0 && !seen &&
+	    (error = insert_row(im->db, r, im->t)) == 0 &&
+	    (error = cg_audit__stmt(&st, im->db, ST_INSERT_IMPORTED)) == 0) {
+		cg_audit__bind_text(st, 1, fallback_id);
+		sqlite3_bind_int64(st, 2, r->id);
+		error = step_done(im->db, st);
+	}
+	return error;
+}
+
+/* Imports the pending fallback records, if any, into the open transaction. */
+static int import_fallback(cg_audit *db, chain_tail *t, cg_audit__pending *p)
+{
+	char *fallback = suffixed(db->path, FALLBACK_SUFFIX);
+	import im = { db, t };
+	int error = cg_audit__spool_take(p, fallback, import_run, &im);
+
+	free(fallback);
+	return error;
+}
+
+int cg_audit__each_row(const cg_audit_run *runs, char (*ids)[33], size_t n,
+                       cg_audit__spool_cb cb, void *payload)
 {
 	char stamp[32];
 	size_t i;
@@ -1146,10 +1232,25 @@ static int insert_runs(cg_audit *db, chain_tail *t, const cg_audit_run *runs, si
 	row r;
 
 	for (i = 0; error == 0 && i < n; i++) {
-		row_init(&r, stamp, &runs[i]);
-		error = insert_row(db, &r, t);
+		cg_audit__row_init(&r, stamp, &runs[i]);
+		error = cb(&r, ids ? ids[i] : NULL, payload);
 	}
 	return error;
+}
+
+static int insert_new(row *r, const char *no_id, void *payload)
+{
+	import *im = payload;
+
+	(void)no_id;
+	return insert_row(im->db, r, im->t);
+}
+
+static int insert_runs(cg_audit *db, chain_tail *t, const cg_audit_run *runs, size_t n)
+{
+	import im = { db, t };
+
+	return cg_audit__each_row(runs, NULL, n, insert_new, &im);
 }
 
 /* Planner statistics, refreshed every STATS_EVERY runs with a sampling
@@ -1186,7 +1287,7 @@ static void truncate_wal(cg_audit *db)
 
 int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n)
 {
-	pending p = { -1, NULL, CG_BUF_INIT };
+	cg_audit__pending p = CG_AUDIT__PENDING_INIT;
 	chain_tail t = { 0, "" };
 	int64_t before = -1;
 	int error;
@@ -1203,7 +1304,7 @@ int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n)
 			error = index_runs(db);
 	}
 	error = cg_audit__finish(db, error);
-	release_pending(&p, error == 0);
+	cg_audit__spool_release(&p, error == 0);
 	if (error == 0) {
 		db->recorded.id = t.id;
 		memcpy(db->recorded.hash, t.hash, sizeof(t.hash));
@@ -1213,22 +1314,38 @@ int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n)
 	return error;
 }
 
-static int fall_back(const char *path, const cg_audit_run *runs, size_t n, int *fell_back)
+int cg_audit__fall_back(const char *spool, const cg_audit_run *runs, char (*ids)[33],
+                        size_t n, int *fell_back)
 {
-	char *fallback = suffixed(path, FALLBACK_SUFFIX);
 	char problem[1024], why[1024];
 
 	snprintf(problem, sizeof(problem), "%s", cg_error_last());
-	if (append_fallback(fallback, runs, n) < 0) {
+	if (append_fallback(spool, runs, ids, n) < 0) {
 		snprintf(why, sizeof(why), "%s", cg_error_last());
 		cg_error_set(CG_ERROR, "%s; the fallback failed too: %s", problem, why);
 	} else {
 		*fell_back = 1;
 		cg_error_set(CG_ERROR, "%s; %zu run%s saved to '%s'", problem, n,
-		             n == 1 ? "" : "s", fallback);
+		             n == 1 ? "" : "s", spool);
 	}
-	free(fallback);
 	return CG_ERROR;
+}
+
+int cg_audit__stamp(cg_audit_run **out, const cg_audit_run *runs, size_t n)
+{
+	int64_t now = cg_timestamp_now_ms();
+	size_t i;
+	int error;
+
+	*out = NULL;
+	if ((error = validate_runs(runs, n)) < 0)
+		return error;
+	*out = cg_calloc(n ? n : 1, sizeof(**out));
+	for (i = 0; i < n; i++) {
+		(*out)[i] = runs[i];
+		(*out)[i].time_ms = runs[i].time_ms ? runs[i].time_ms : now;
+	}
+	return 0;
 }
 
 int cg_audit_write(const char *path, const cg_audit_run *runs, size_t n, int *fell_back)
@@ -1243,25 +1360,22 @@ int cg_audit_write_head(const char *path, const cg_audit_run *runs, size_t n, in
 {
 	cg_audit_run *stamped;
 	cg_audit *db = NULL;
-	int64_t now = cg_timestamp_now_ms();
-	size_t i;
 	int error;
 
 	*fell_back = 0;
-	if ((error = validate_runs(runs, n)) < 0)
+	if ((error = cg_audit__stamp(&stamped, runs, n)) < 0)
 		return error;
-	stamped = cg_calloc(n, sizeof(*stamped));
-	for (i = 0; i < n; i++) {
-		stamped[i] = runs[i];
-		stamped[i].time_ms = runs[i].time_ms ? runs[i].time_ms : now;
-	}
 	memset(recorded, 0, sizeof(*recorded));
 	if ((error = cg_audit_open(&db, path)) == 0 &&
 	    (error = cg_audit_record(db, stamped, n)) == 0)
 		*recorded = db->recorded;
 	cg_audit_close(db);
-	if (error < 0)
-		error = fall_back(path, stamped, n, fell_back);
+	if (error < 0) {
+		char *fallback = suffixed(path, FALLBACK_SUFFIX);
+
+		error = cg_audit__fall_back(fallback, stamped, NULL, n, fell_back);
+		free(fallback);
+	}
 	free(stamped);
 	return error;
 }

@@ -17,6 +17,10 @@
  * text comparison and the fallback reader rely on. */
 #define MAX_TIME_MS 253402300799999LL
 
+/* The canonical encoding new runs are hashed with (see cg_audit__row_hash). */
+#define HASH_VERSION 3
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
 /* A run as stored: the caller's fields plus what recording adds. While it
  * is being recorded, run.time_ms is not used: time is what counts. */
 typedef cg_audit_entry row;
@@ -144,6 +148,11 @@ struct cg_audit {
 	int64_t busy_since_ms;  /* when the current wait for a lock began */
 	cg_audit_head recorded; /* the last run the last cg_audit_record chained */
 	sqlite3_stmt *stmts[ST__COUNT];
+	/* A copy of a PostgreSQL chain (audit_pg.c): the hash its chain-head
+	 * row names, which the newest run must have; "" for SQLite. */
+	char head_hash[65];
+	sqlite3_stmt *copy;     /* cg_audit__copy_values's, for copy_table */
+	const char *copy_table;
 };
 
 
@@ -209,5 +218,54 @@ void cg_audit__row_json(cg_buf *b, const row *r, const char *fallback_id);
 /* A fallback line as written by cg_audit__row_json; its strings stay in `json`. */
 int cg_audit__row_from_json(loaded_row *l, const char **fallback_id, cg_json **json,
                             const char *line, size_t len);
+
+/* The canonical encoding of `r` hashed: its hash under r->hash_version. */
+void cg_audit__row_hash(char out[65], const row *r);
+/* The stored form of a caller's run: its time formatted into `stamp`, this
+ * build's version. */
+void cg_audit__row_init(row *r, char stamp[32], const cg_audit_run *run);
+/* Validates the runs, then copies them into *out (freed by the caller),
+ * stamping those with time_ms 0 with one time, now. */
+int cg_audit__stamp(cg_audit_run **out, const cg_audit_run *runs, size_t n);
+/* The database could not take the runs (cg_error_last says why): appends
+ * them to the spool file `spool` with their `ids` (NULL: new ones), and
+ * returns CG_ERROR with a message naming the problem and the file. */
+int cg_audit__fall_back(const char *spool, const cg_audit_run *runs, char (*ids)[33],
+                        size_t n, int *fell_back);
+
+/* A spool (fallback) file while its records are being imported: locked
+ * until the transaction ends. */
+typedef struct {
+	int fd;           /* -1: nothing being imported */
+	char *path;
+	cg_buf rejected;  /* lines that could not be read back */
+} cg_audit__pending;
+#define CG_AUDIT__PENDING_INIT { -1, NULL, CG_BUF_INIT }
+
+/* Called for each record of the spool in file order, with its id; the
+ * store skips the ids it has already taken. */
+typedef int (*cg_audit__spool_cb)(row *r, const char *spool_id, void *payload);
+/* Calls `cb` with each of the runs in its stored form (cg_audit__row_init)
+ * and its id in `ids` (NULL: none); a non-zero return stops. */
+int cg_audit__each_row(const cg_audit_run *runs, char (*ids)[33], size_t n,
+                       cg_audit__spool_cb cb, void *payload);
+/* Locks the spool `spool` without waiting and calls `cb` for its records;
+ * returns at once when the file is missing, empty or held by another. */
+int cg_audit__spool_take(cg_audit__pending *p, const char *spool, cg_audit__spool_cb cb,
+                         void *payload);
+/* After the transaction: empties the spool when `committed`, then unlocks. */
+void cg_audit__spool_release(cg_audit__pending *p, int committed);
+
+/* A private temporary database (deleted on close), named `label` in
+ * messages, with the current schema and one write transaction open, for
+ * a copy of another store's chain. */
+int cg_audit__open_copy(cg_audit **out, const char *label);
+/* One row of `table` (`columns`, comma-separated, `n` of them) from text
+ * values (NULL: NULL), converted by the columns' affinity. */
+int cg_audit__copy_values(cg_audit *db, const char *table, const char *columns,
+                          const char *const *values, size_t n);
+/* Fills the report tables, commits, and leaves the copy read-only;
+ * `head_hash` is what the newest run's hash must be. */
+int cg_audit__copy_done(cg_audit *db, const char *head_hash);
 
 #endif

@@ -83,6 +83,8 @@ const char cg_policy_default_yaml[] =
 	"  on_error: block          # block | warn\n"
 	"  witness: \"\"              # file of chain heads (run id, hash) for verify --witness\n"
 	"  syslog: \"\"               # socket for one RFC 5424 line per run, e.g. /dev/log\n"
+	"  url: \"\"                  # PostgreSQL instead: postgresql://..., or service=NAME (no password here)\n"
+	"  repository_id: \"\"        # the repository's chain in PostgreSQL; default: its path\n"
 	"server:                    # the pre-receive hook\n"
 	"  policy: \"\"               # server policy path; see man changeguard.yml\n"
 	"  refs: [\"refs/heads/**\"]  # refs the policy applies to\n"
@@ -938,6 +940,8 @@ static const field audit_fields[] = {
 	  .names = on_error_modes },
 	{ .key = "witness", .kind = &K_STRING, .offset = P(audit.witness) },
 	{ .key = "syslog", .kind = &K_STRING, .offset = P(audit.syslog) },
+	{ .key = "url", .kind = &K_STRING, .offset = P(audit.url) },
+	{ .key = "repository_id", .kind = &K_STRING, .offset = P(audit.repository_id) },
 	{ .key = NULL }
 };
 
@@ -1173,6 +1177,8 @@ void cg_policy_free(cg_policy *p)
 	free(p->audit.path);
 	free(p->audit.witness);
 	free(p->audit.syslog);
+	free(p->audit.url);
+	free(p->audit.repository_id);
 	free(p->server.policy);
 	cg_globset_free(p->server.refs);
 	free_strings(p->server.pusher_env, p->server.pusher_env_len);

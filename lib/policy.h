@@ -65,6 +65,8 @@ typedef struct {
 		int on_error_warn;
 		char *witness;             /* "" = none; a file of chain heads */
 		char *syslog;              /* "" = none; a Unix datagram socket, e.g. /dev/log */
+		char *url;                 /* "" = SQLite; else a libpq URI or "service=NAME" */
+		char *repository_id;       /* "" = the repository's path: its chain in PostgreSQL */
 	} audit;
 	struct {
 		char *policy;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "audit_pg.h"
 #include "buf.h"
 #include "error.h"
 #include "syslog.h"
@@ -210,6 +211,27 @@ static void tell_outside(cg_record *rec, const cg_audit_run *run, const cg_audit
 		send_syslog(rec, run, recorded);
 }
 
+/* To the policy's PostgreSQL database, in the chain of its repository_id
+ * (default: the run's repository), spooling beside the SQLite path; else
+ * to the SQLite database at `path`. */
+static int write_run(const cg_record *rec, const cg_audit_run *run, const char *path,
+                     int *fell_back, cg_audit_head *recorded)
+{
+	const char *url = rec->policy ? rec->policy->audit.url : "";
+	const char *chain = run->repository ? run->repository : "";
+	cg_buf spool = CG_BUF_INIT;
+	int error;
+
+	if (!*url)
+		return cg_audit_write_head(path, run, 1, fell_back, recorded);
+	if (*rec->policy->audit.repository_id)
+		chain = rec->policy->audit.repository_id;
+	cg_buf_printf(&spool, "%s" CG_RECORD_PG_SPOOL_SUFFIX, path);
+	error = cg_audit_pg_write(url, chain, spool.ptr, run, 1, fell_back, recorded);
+	cg_buf_dispose(&spool);
+	return error;
+}
+
 int cg_record_write(cg_record *rec, int64_t duration_us)
 {
 	cg_audit_run run = rec->run;
@@ -244,7 +266,7 @@ int cg_record_write(cg_record *rec, int64_t duration_us)
 	run.policy_sha256 = rec->policy ? rec->policy->sha256 : NULL;
 	run.duration_us = duration_us;
 	run.time_ms = cg_timestamp_now_ms();
-	error = cg_audit_write_head(path, &run, 1, &fell_back, &recorded);
+	error = write_run(rec, &run, path, &fell_back, &recorded);
 	tell_outside(rec, &run, &recorded);
 	free(path);
 	return error;
@@ -283,6 +305,9 @@ int cg_record_write_or_warn(cg_record *rec, int64_t duration_us, const cg_output
 		return 0;
 	if (warn)
 		cg_buf_printf(&hint, "on_error is 'warn': %s goes ahead", subject);
+	else if (rec->policy && rec->policy->audit.url[0])
+		cg_buf_printf(&hint, "the run waits in the spool for the next run that reaches the "
+		              "database; or set audit.on_error: warn in %s", policy_file);
 	else
 		cg_buf_printf(&hint, "make the audit database writable, or set audit.on_error: warn in %s",
 		              policy_file);

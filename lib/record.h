@@ -73,6 +73,10 @@ void cg_record_free(cg_record *rec);
  * tree's root (the repository in a bare one). The caller frees it. */
 char *cg_record_resolve_path(git_repository *repo, const char *path);
 
+/* With audit.url, runs wait in this file beside the SQLite path while the
+ * PostgreSQL database is away. */
+#define CG_RECORD_PG_SPOOL_SUFFIX ".pg-spool.jsonl"
+
 /* Where runs are recorded: the policy's audit.path, or
  * <git common dir>/changeguard/audit.db. The caller frees the string. */
 char *cg_record_audit_path(git_repository *repo, const cg_policy *policy);

@@ -14,6 +14,7 @@
 #include "args.h"
 #include "audit.h"
 #include "coverage.h"
+#include "audit_pg.h"
 #include "buf.h"
 #include "record.h"
 #include "error.h"
@@ -25,7 +26,7 @@
 /* Every command's options, each bound to its member by the table below. */
 typedef struct {
 	const char *db, *since, *until, *hook, *verdict, *rule, *author, *ref, *limit, *format,
-	           *output, *witness;
+	           *output, *witness, *repository_id, *to;
 } options;
 
 #define FIELD(member) CG_ARGS_FIELD(options, member)
@@ -33,11 +34,12 @@ typedef struct {
 /* Rows of the table, for the commands' sets of options (BIT). */
 enum {
 	O_DB, O_SINCE, O_UNTIL, O_HOOK, O_VERDICT, O_RULE, O_AUTHOR, O_REF,
-	O_LIMIT, O_FORMAT, O_OUTPUT, O_WITNESS, O__COUNT
+	O_LIMIT, O_FORMAT, O_OUTPUT, O_WITNESS, O_REPOSITORY_ID, O_TO, O__COUNT
 };
 
 static const cg_args_option option_table[O__COUNT + 1] = {
-	[O_DB] = { "--db", "PATH", "the audit database (default: the repository's)", FIELD(db) },
+	[O_DB] = { "--db", "DB", "the audit database: a SQLite file, or PostgreSQL (postgresql://..., "
+	           "service=NAME) (default: the repository's)", FIELD(db) },
 	[O_SINCE] = { "--since", "TIME", "from this UTC time or date on", FIELD(since) },
 	[O_UNTIL] = { "--until", "TIME", "before this UTC time, or up to this date included",
 	              FIELD(until) },
@@ -54,12 +56,16 @@ static const cg_args_option option_table[O__COUNT + 1] = {
 	[O_OUTPUT] = { "--output", "FILE", "write to FILE instead of standard output", FIELD(output) },
 	[O_WITNESS] = { "--witness", "FILE", "compare with this audit.witness file of chain heads",
 	                FIELD(witness) },
+	[O_REPOSITORY_ID] = { "--repository-id", "ID", "in PostgreSQL, the repository's chain "
+	                      "(default: the only one, or audit.repository_id)", FIELD(repository_id) },
+	[O_TO] = { "--to", "URL", "the PostgreSQL database to copy into", FIELD(to) },
 };
 
 #define BIT(o) (1u << (o))
 #define FILTERS (BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_HOOK) | BIT(O_VERDICT) | BIT(O_RULE) | \
                  BIT(O_AUTHOR) | BIT(O_REF))
 #define OUTPUT (BIT(O_FORMAT) | BIT(O_OUTPUT))
+#define DB (BIT(O_DB) | BIT(O_REPOSITORY_ID))
 
 typedef struct {
 	const char *name;
@@ -75,19 +81,26 @@ static int cmd_history(const cg_args *p, const options *o, cg_report_opts *opts)
 static int cmd_verify(const cg_args *p, const options *o, cg_report_opts *opts);
 static int cmd_export(const cg_args *p, const options *o, cg_report_opts *opts);
 static int cmd_coverage(const cg_args *p, const options *o, cg_report_opts *opts);
+static int cmd_setup(const cg_args *p, const options *o, cg_report_opts *opts);
+static int cmd_copy(const cg_args *p, const options *o, cg_report_opts *opts);
 
 static const command commands[] = {
 	{ "report", "[report] [OPTIONS]",
 	  "totals per verdict and rule, blocked runs, waivers, protected-path changes",
-	  { option_table, BIT(O_DB) | FILTERS | BIT(O_LIMIT) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_report },
+	  { option_table, DB | FILTERS | BIT(O_LIMIT) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_report },
 	{ "history", "history [REV-RANGE...] [OPTIONS]",
 	  "evaluate the policy at HEAD over existing commits; exit 1 on violations",
 	  { option_table, BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_AUTHOR) | OUTPUT, 0, -1 }, CG_REPORT_TEXT,
 	  cmd_history },
 	{ "verify", "verify [OPTIONS]", "check the audit hash chain; exit 1 when it is broken",
-	  { option_table, BIT(O_DB) | BIT(O_WITNESS) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_verify },
+	  { option_table, DB | BIT(O_WITNESS) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_verify },
 	{ "export", "export [OPTIONS]", "every run, oldest first, as JSON lines (or a table)",
-	  { option_table, BIT(O_DB) | FILTERS | OUTPUT, 0, 0 }, CG_REPORT_JSON, cmd_export },
+	  { option_table, DB | FILTERS | OUTPUT, 0, 0 }, CG_REPORT_JSON, cmd_export },
+	{ "setup", "setup --db URL", "create the audit tables in a PostgreSQL database",
+	  { option_table, BIT(O_DB), 0, 0 }, CG_REPORT_TEXT, cmd_setup },
+	{ "copy", "copy --db FILE --to URL --repository-id ID",
+	  "copy a SQLite audit database into PostgreSQL, chain and all, and verify the copy",
+	  { option_table, DB | BIT(O_TO), 0, 0 }, CG_REPORT_TEXT, cmd_copy },
 	{ "coverage", "coverage [REVISION] [OPTIONS]",
 	  "CHANGELOGs the policy's mode needs: missing, stale, current; exit 1 when incomplete",
 	  { option_table, OUTPUT, 0, 1 }, CG_REPORT_TEXT, cmd_coverage },
@@ -188,13 +201,26 @@ static int open_repo(git_repository **out)
 	return error < 0 ? cg_error_from_git("cannot open the repository") : 0;
 }
 
-/* --db, else the database of the repository here, as its policy at HEAD names it. */
+/* A PostgreSQL database's chain, its URL shown without a password. */
+static int open_pg(cg_audit **db, char **path, const char *url, const char *chain)
+{
+	cg_buf shown = CG_BUF_INIT;
+
+	cg_audit_pg_redact(&shown, url);
+	*path = cg_buf_detach(&shown);
+	return cg_audit_pg_open(db, url, chain && *chain ? chain : NULL);
+}
+
+/* --db, else the database of the repository here, as its policy at HEAD
+ * names it (audit.url, else audit.path). */
 static int open_db(cg_audit **db, char **path, const options *o)
 {
 	git_repository *repo = NULL;
 	cg_policy *policy = NULL;
 	int error;
 
+	if (o->db && cg_audit_pg_is_url(o->db))
+		return open_pg(db, path, o->db, o->repository_id);
 	if (o->db) {
 		*path = cg_strdup(o->db);
 	} else {
@@ -203,9 +229,16 @@ static int open_db(cg_audit **db, char **path, const options *o)
 			git_repository_free(repo);
 			return error;
 		}
-		*path = cg_record_audit_path(repo, policy);
+		error = 1;
+		if (policy->audit.url[0])
+			error = open_pg(db, path, policy->audit.url, o->repository_id ?
+			                o->repository_id : policy->audit.repository_id);
+		else
+			*path = cg_record_audit_path(repo, policy);
 		cg_policy_free(policy);
 		git_repository_free(repo);
+		if (error != 1)
+			return error;
 	}
 	if ((error = cg_audit_open_readonly(db, *path)) == CG_ENOTFOUND)
 		cg_error_prefix(error, "no audit database yet (no hook has recorded a run)");
@@ -265,6 +298,44 @@ static int cmd_export(const cg_args *p, const options *o, cg_report_opts *opts)
 {
 	(void)p;
 	return with_db(o, opts, run_export);
+}
+
+static int cmd_setup(const cg_args *p, const options *o, cg_report_opts *opts)
+{
+	(void)p;
+	(void)opts;
+	if (!o->db || !cg_audit_pg_is_url(o->db))
+		return usage_error(NULL, "setup: --db names the PostgreSQL database "
+		                   "(postgresql://... or service=NAME)");
+	return cg_audit_pg_setup(o->db) < 0 ? fail(CG_ERROR) : CG_EXIT_OK;
+}
+
+/* The SQLite file --db, verified, into the chain --repository-id of --to,
+ * then the copy verified. */
+static int cmd_copy(const cg_args *p, const options *o, cg_report_opts *opts)
+{
+	cg_audit *from = NULL, *copy = NULL;
+	const char *chain = o->repository_id;
+	int64_t bad = 0;
+	size_t copied = 0, checked = 0;
+	int error;
+
+	(void)p;
+	(void)opts;
+	if (!o->db || !o->to || cg_audit_pg_is_url(o->db) || !cg_audit_pg_is_url(o->to) || !chain)
+		return usage_error(NULL, "copy: --db FILE --to URL --repository-id ID");
+	if ((error = cg_audit_open_readonly(&from, o->db)) == 0 &&
+	    (error = cg_audit_verify(from, &bad, &checked)) == 0 &&
+	    (error = cg_audit_pg_import(o->to, chain, from, &copied)) == 0 &&
+	    (error = cg_audit_pg_open(&copy, o->to, chain)) == 0 &&
+	    (error = cg_audit_verify(copy, &bad, &checked)) == 0 && checked != copied)
+		error = cg_error_set(CG_ERROR, "the copy holds %zu runs, not %zu", checked, copied);
+	cg_audit_close(from);
+	cg_audit_close(copy);
+	if (error)
+		return fail(error < 0 ? error : CG_ERROR);
+	printf("copied %zu runs into repository '%s'; the chain verifies\n", copied, chain);
+	return CG_EXIT_OK;
 }
 
 static int cmd_history(const cg_args *p, const options *o, cg_report_opts *opts)

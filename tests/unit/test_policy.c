@@ -389,7 +389,7 @@ static const struct {
 	{ "changelog:\n  ignore: [a, [b]]\n", "t.yml:2:15: changelog.ignore: expected a list of strings" },
 	{ "server:\n  pusher_env: [USER, ~]\n",
 	  "t.yml:2:22: server.pusher_env: expected a list of strings" },
-	{ "audit: [x]\n", "t.yml:1:8: audit: expected a mapping with keys path, on_error, witness, syslog" },
+	{ "audit: [x]\n", "t.yml:1:8: audit: expected a mapping with keys path, on_error, witness, syslog, url, repository_id" },
 	{ "changelog:\n  file: [a]\n", "t.yml:2:9: changelog.file: expected a string" },
 	{ "audit:\n  path: ~\n",
 	  "t.yml:2:9: audit.path: expected a string, got null (write '' for an empty one)" },

@@ -1,0 +1,758 @@
+#include "audit_pg.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "audit_db.h"
+#include "error.h"
+#include "fs.h"
+#include "hash.h"
+#include "spool.h"
+
+/*
+ * The tables of a chain, with the columns the SQLite schema gives them and
+ * `chain` in front: tables[0] is runs, tables[1 + k] the items of kinds[k],
+ * in the order of their fields. Writing, reading and copying all follow it.
+ */
+static const struct {
+	const char *name, *columns, *order;
+	size_t ncolumns;
+} tables[] = {
+	{ "runs", RUN_COLUMNS, "id", RUN_COLUMN_COUNT },
+	{ "findings", "run_id, seq, rule, path, detail, commit_oid", "run_id, seq", 6 },
+	{ "waivers", "run_id, seq, rule, source, name, reason, authorizer, commit_oid",
+	  "run_id, seq", 8 },
+	{ "push_commits", "run_id, seq, commit_oid, verdict, ref, author, committer",
+	  "run_id, seq", 7 },
+	{ "push_refs", "run_id, seq, ref, old_oid, new_oid, outcome", "run_id, seq", 6 },
+	{ "push_options", "run_id, seq, value", "run_id, seq", 3 },
+};
+_Static_assert(ARRAY_SIZE(tables) == 1 + ARRAY_SIZE(kinds), "one table per item kind");
+#define MAX_COLUMNS (1 + RUN_COLUMN_COUNT)
+
+#define ITEM_TABLE(name, columns) \
+	"CREATE TABLE IF NOT EXISTS " name " (chain text NOT NULL, run_id bigint NOT NULL," \
+	" seq integer NOT NULL, " columns ", PRIMARY KEY (chain, run_id, seq)," \
+	" FOREIGN KEY (chain, run_id) REFERENCES runs);"
+
+/* The SQLite schema's tables with a chain column; the report tables are
+ * not kept here but computed where a report is made (cg_audit_pg_open).
+ * chain_heads holds each chain's newest run: locking its row serializes
+ * the chain across servers, and verify checks the chain ends there. */
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS chain_heads (chain text PRIMARY KEY,"
+	" id bigint NOT NULL, hash text NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS runs (chain text NOT NULL, id bigint NOT NULL,"
+	" time text NOT NULL, hook text NOT NULL,"
+	" repository text, ref text, old_oid text, new_oid text, commit_oid text,"
+	" author text, committer text, pusher text,"
+	" verdict text NOT NULL CHECK (verdict IN ('allowed', 'blocked', 'waived', 'error')),"
+	" policy_sha256 text, tool_version text NOT NULL, duration_us bigint NOT NULL,"
+	" prev_hash text NOT NULL, hash text NOT NULL, hash_version integer NOT NULL,"
+	" PRIMARY KEY (chain, id));"
+	ITEM_TABLE("findings", "rule text NOT NULL, path text, detail text, commit_oid text")
+	ITEM_TABLE("waivers", "rule text NOT NULL, source text NOT NULL, name text,"
+	           " reason text, authorizer text, commit_oid text")
+	ITEM_TABLE("push_commits", "commit_oid text NOT NULL, verdict text NOT NULL,"
+	           " ref text, author text, committer text")
+	ITEM_TABLE("push_refs", "ref text NOT NULL, old_oid text, new_oid text, outcome text")
+	/* SQLite's schema version 4; a database set up before it gains it */
+	"ALTER TABLE push_refs ADD COLUMN IF NOT EXISTS outcome text;"
+	ITEM_TABLE("push_options", "value text NOT NULL")
+	/* spool records already replayed, and every run's own id, so that a
+	 * commit whose answer was lost cannot be recorded twice */
+	"CREATE TABLE IF NOT EXISTS fallback_imports (chain text NOT NULL,"
+	" fallback_id text NOT NULL, run_id bigint NOT NULL, PRIMARY KEY (chain, fallback_id));";
+
+/* Rows fetched at a time when copying a chain out. */
+#define FETCH_ROWS "10000"
+
+/*
+ * Showing a connection string: its password never.
+ */
+
+static int is_uri(const char *s)
+{
+	return !strncmp(s, "postgresql://", 13) || !strncmp(s, "postgres://", 11);
+}
+
+int cg_audit_pg_is_url(const char *db)
+{
+	size_t n = strspn(db, "abcdefghijklmnopqrstuvwxyz_");
+
+	return is_uri(db) || (n > 0 && db[n + strspn(db + n, " \t")] == '=');
+}
+
+static int is_secret_key(const char *key, size_t len)
+{
+	return (len == 8 && !strncmp(key, "password", 8)) ||
+	       (len == 11 && !strncmp(key, "sslpassword", 11));
+}
+
+/* Appends "***" for the `len` bytes at `s`, which go to `secrets` (each
+ * followed by a NUL) for cg_audit_pg_sanitize. */
+static void hide(cg_buf *out, cg_buf *secrets, const char *s, size_t len)
+{
+	cg_buf_puts(out, "***");
+	if (secrets && len) {
+		cg_buf_put(secrets, s, len);
+		cg_buf_putc(secrets, '\0');
+	}
+}
+
+/* The query of a URI: password=... and sslpassword=... hidden. */
+static void redact_query(cg_buf *out, cg_buf *secrets, const char *q)
+{
+	while (*q) {
+		size_t len = strcspn(q, "&#"), key = strcspn(q, "=&#");
+
+		if (key < len && is_secret_key(q, key)) {
+			cg_buf_put(out, q, key + 1);
+			hide(out, secrets, q + key + 1, len - key - 1);
+		} else {
+			cg_buf_put(out, q, len);
+		}
+		q += len;
+		if (*q)
+			cg_buf_putc(out, *q++);
+	}
+}
+
+static void redact_uri(cg_buf *out, cg_buf *secrets, const char *url)
+{
+	const char *auth = strstr(url, "://") + 3;
+	size_t alen = strcspn(auth, "/?#");
+	const char *at = NULL, *colon, *p;
+
+	for (p = auth; p < auth + alen; p++)
+		if (*p == '@')
+			at = p;
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon) {
+		cg_buf_put(out, url, (size_t)(colon + 1 - url));
+		hide(out, secrets, colon + 1, (size_t)(at - colon - 1));
+		p = at;
+	} else {
+		p = url;
+	}
+	alen = strcspn(p, "?");
+	cg_buf_put(out, p, alen);
+	if (p[alen]) {
+		cg_buf_putc(out, '?');
+		redact_query(out, secrets, p + alen + 1);
+	}
+}
+
+/* The end of a key=value value at `v`: quoted ('...', with \ escapes) or
+ * up to white space. */
+static const char *value_end(const char *v)
+{
+	if (*v != '\'')
+		return v + strcspn(v, " \t\n");
+	for (v++; *v && *v != '\''; v++)
+		if (*v == '\\' && v[1])
+			v++;
+	return *v ? v + 1 : v;
+}
+
+static void redact_url(cg_buf *out, cg_buf *secrets, const char *url);
+
+static void redact_keywords(cg_buf *out, cg_buf *secrets, const char *s)
+{
+	while (*s) {
+		size_t key = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
+		const char *eq = s + key + strspn(s + key, " \t"), *v, *end;
+
+		if (!key || *eq != '=') {
+			cg_buf_putc(out, *s++);
+			continue;
+		}
+		v = eq + 1 + strspn(eq + 1, " \t");
+		end = value_end(v);
+		cg_buf_put(out, s, (size_t)(v - s));
+		if (is_secret_key(s, key)) {
+			hide(out, secrets, v, (size_t)(end - v));
+		} else if (is_uri(v)) {
+			char *inner = cg_strndup(v, (size_t)(end - v));
+
+			redact_url(out, secrets, inner);
+			free(inner);
+		} else {
+			cg_buf_put(out, v, (size_t)(end - v));
+		}
+		s = end;
+	}
+}
+
+static void redact_url(cg_buf *out, cg_buf *secrets, const char *url)
+{
+	if (is_uri(url))
+		redact_uri(out, secrets, url);
+	else
+		redact_keywords(out, secrets, url);
+}
+
+void cg_audit_pg_redact(cg_buf *out, const char *url)
+{
+	redact_url(out, NULL, url);
+}
+
+/* Appends `s` with every `secret` replaced by `with`. */
+static void replace_all(cg_buf *out, const char *s, const char *secret, const char *with)
+{
+	const char *at;
+
+	while (*secret && (at = strstr(s, secret)) != NULL) {
+		cg_buf_put(out, s, (size_t)(at - s));
+		cg_buf_puts(out, with);
+		s = at + strlen(secret);
+	}
+	cg_buf_puts(out, s);
+}
+
+/* Replaces `secret` in `b`. */
+static void scrub(cg_buf *b, const char *secret, const char *with)
+{
+	cg_buf next = CG_BUF_INIT;
+
+	replace_all(&next, b->ptr, secret, with);
+	cg_buf_clear(b);
+	cg_buf_puts(b, next.ptr);
+	cg_buf_dispose(&next);
+}
+
+void cg_audit_pg_sanitize(cg_buf *out, const char *message, const char *url)
+{
+	cg_buf shown = CG_BUF_INIT, secrets = CG_BUF_INIT, text = CG_BUF_INIT;
+	PQconninfoOption *opts = PQconninfoParse(url, NULL), *o;
+	size_t i;
+
+	redact_url(&shown, &secrets, url);
+	cg_buf_puts(&text, message);
+	if (*url)
+		scrub(&text, url, shown.ptr);
+	/* as written (percent-encoded, quoted), then as libpq decoded it */
+	for (i = 0; i < secrets.size; i += strlen(secrets.ptr + i) + 1)
+		scrub(&text, secrets.ptr + i, "***");
+	for (o = opts; o && o->keyword; o++)
+		if (o->val && is_secret_key(o->keyword, strlen(o->keyword)))
+			scrub(&text, o->val, "***");
+	cg_buf_puts(out, text.ptr);
+	PQconninfoFree(opts);
+	cg_buf_dispose(&shown);
+	cg_buf_dispose(&secrets);
+	cg_buf_dispose(&text);
+}
+
+/*
+ * Talking to the database.
+ */
+
+typedef struct {
+	PGconn *conn;
+	const char *url;
+} pg;
+
+/* CG_ERROR with libpq's message (of `res`, else of the connection) on one
+ * line, sanitized. */
+static int pg_fail(const pg *p, const PGresult *res)
+{
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(p->conn);
+	cg_buf name = CG_BUF_INIT, clean = CG_BUF_INIT;
+	size_t i;
+	int error;
+
+	cg_audit_pg_redact(&name, p->url);
+	cg_audit_pg_sanitize(&clean, msg && *msg ? msg : "no answer", p->url);
+	for (i = 0; i < clean.size; i++)
+		if (clean.ptr[i] == '\n' || clean.ptr[i] == '\t')
+			clean.ptr[i] = ' ';
+	while (clean.size && clean.ptr[clean.size - 1] == ' ')
+		clean.ptr[--clean.size] = '\0';
+	error = cg_error_set(CG_ERROR, "audit database '%s': %s", name.ptr, clean.ptr);
+	cg_buf_dispose(&name);
+	cg_buf_dispose(&clean);
+	return error;
+}
+
+/* Runs `sql` with `n` text parameters (NULL: NULL); the result goes to
+ * *out when `out` is given (the caller clears it). */
+static int pg_exec(pg *p, PGresult **out, const char *sql, int n, const char *const *params)
+{
+	/* without parameters, several statements may go at once */
+	PGresult *res = n ? PQexecParams(p->conn, sql, n, NULL, params, NULL, NULL, 0) :
+		PQexec(p->conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int error = 0;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		error = pg_fail(p, res);
+	if (out && error == 0)
+		*out = res;
+	else
+		PQclear(res);
+	return error;
+}
+
+/*
+ * Time limits a URL can override (its values come after these): a hook
+ * does not wait on an unreachable server beyond connect_timeout, nor on a
+ * stuck one beyond statement_timeout, and then it spools.
+ */
+static int pg_connect(pg *p, const char *url)
+{
+	static const char *const keys[] = { "connect_timeout", "options", "application_name",
+		                            "dbname", NULL };
+	const char *values[] = { "5", "-c statement_timeout=5000 -c lock_timeout=5000",
+		                 "changeguard", url, NULL };
+
+	p->url = url;
+	p->conn = PQconnectdbParams(keys, values, 1);
+	if (!p->conn)
+		return cg_error_set(CG_ERROR, "audit database: out of memory");
+	return PQstatus(p->conn) == CONNECTION_OK ? 0 : pg_fail(p, NULL);
+}
+
+/* Ends the transaction: commits when `error` is 0, else rolls back
+ * without touching the first failure's message. */
+static int pg_finish(pg *p, int error)
+{
+	if (error == 0)
+		return pg_exec(p, NULL, "COMMIT", 0, NULL);
+	if (p->conn && PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(p->conn, "ROLLBACK"));
+	return error;
+}
+
+static void pg_close(pg *p)
+{
+	PQfinish(p->conn);
+	p->conn = NULL;
+}
+
+static int pg_begin(pg *p, const char *url, const char *begin)
+{
+	int error;
+
+	if ((error = pg_connect(p, url)) < 0 || (error = pg_exec(p, NULL, begin, 0, NULL)) < 0)
+		pg_close(p);
+	return error;
+}
+
+int cg_audit_pg_setup(const char *url)
+{
+	pg p = { 0 };
+	PGresult *res = NULL;
+	int error;
+
+	if ((error = pg_begin(&p, url, "BEGIN")) < 0)
+		return error;
+	/* one setup at a time: CREATE ... IF NOT EXISTS races with itself */
+	if ((error = pg_exec(&p, NULL, "SELECT pg_advisory_xact_lock(4242)", 0, NULL)) == 0 &&
+	    (error = pg_exec(&p, &res, "SHOW server_encoding", 0, NULL)) == 0) {
+		if (strcmp(PQgetvalue(res, 0, 0), "SQL_ASCII"))
+			error = cg_error_set(CG_ERROR, "the audit database has encoding %s, where "
+			                     "names and messages that are not UTF-8 would be refused; "
+			                     "create it with: createdb -E SQL_ASCII -T template0 NAME",
+			                     PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	if (error == 0)
+		error = pg_exec(&p, NULL, schema_sql, 0, NULL);
+	error = pg_finish(&p, error);
+	pg_close(&p);
+	return error;
+}
+
+/*
+ * The chain.
+ */
+
+/* The chain's newest run, its head row locked until the transaction ends. */
+typedef struct {
+	pg *p;
+	const char *chain;
+	int64_t id;
+	char hash[CG_SHA256_HEX_LEN + 1];
+	size_t count;  /* runs inserted */
+} tail;
+
+static int read_head(tail *t, int *found)
+{
+	const char *params[] = { t->chain };
+	PGresult *res = NULL;
+	int error = pg_exec(t->p, &res, "SELECT id, hash FROM chain_heads WHERE chain = $1"
+	                    " FOR UPDATE", 1, params);
+
+	if (error < 0)
+		return error;
+	if ((*found = PQntuples(res) == 1)) {
+		t->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		snprintf(t->hash, sizeof(t->hash), "%s", PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* Locks the chain's head, making it (empty) the first time. */
+static int lock_head(tail *t)
+{
+	const char *params[] = { t->chain };
+	int error, found = 0;
+
+	if ((error = read_head(t, &found)) < 0 || found)
+		return error;
+	if ((error = pg_exec(t->p, NULL, "INSERT INTO chain_heads (chain, id, hash) VALUES"
+	                     " ($1, 0, '" ZERO_HASH "') ON CONFLICT DO NOTHING", 1, params)) < 0 ||
+	    (error = read_head(t, &found)) < 0)
+		return error;
+	return found ? 0 : cg_error_set(CG_ERROR, "audit database: the chain head of '%s' "
+	                                "vanished", t->chain);
+}
+
+static int update_head(tail *t)
+{
+	char id[24];
+	const char *params[] = { t->chain, id, t->hash };
+
+	snprintf(id, sizeof(id), "%" PRId64, t->id);
+	return pg_exec(t->p, NULL, "UPDATE chain_heads SET id = $2, hash = $3 WHERE chain = $1",
+	               3, params);
+}
+
+/*
+ * Items go ROWS_PER_INSERT to a statement (a statement takes at most 65535
+ * parameters): a push of 20,000 commits is 40 round trips to the server,
+ * not 20,000.
+ */
+#define ROWS_PER_INSERT 500
+
+/* INSERT INTO `table` (chain, its columns) VALUES ($1, ...), ... `rows` times. */
+static void insert_sql(cg_buf *sql, size_t table, size_t rows)
+{
+	size_t i, r, n = 1 + tables[table].ncolumns, param = 1;
+
+	cg_buf_printf(sql, "INSERT INTO %s (chain, %s) VALUES ", tables[table].name,
+	              tables[table].columns);
+	for (r = 0; r < rows; r++) {
+		cg_buf_puts(sql, r ? ", (" : "(");
+		for (i = 0; i < n; i++)
+			cg_buf_printf(sql, "%s$%zu", i ? ", " : "", param++);
+		cg_buf_puts(sql, ")");
+	}
+}
+
+/* Items `from` to `from + rows` of kind `k` of `r` as one statement's
+ * parameters; `seqs` holds their numbers' text. */
+static void item_values(const char **values, char (*seqs)[24], const char *chain,
+                        const char *id, const row *r, size_t k, size_t from, size_t rows)
+{
+	const size_t width = 3 + kinds[k].nfields;
+	size_t i, j, n;
+	const void *items = items_of(&r->run, &kinds[k], &n);
+
+	for (i = 0; i < rows; i++) {
+		const char **v = values + i * width;
+
+		snprintf(seqs[i], sizeof(seqs[i]), "%zu", from + i + 1);
+		v[0] = chain;
+		v[1] = id;
+		v[2] = seqs[i];
+		for (j = 0; j < kinds[k].nfields; j++)
+			v[3 + j] = get_text(item_at(items, &kinds[k], from + i), &kinds[k].fields[j]);
+	}
+}
+
+static int insert_items(pg *p, const char *chain, const row *r, size_t k)
+{
+	const size_t width = 3 + kinds[k].nfields;
+	const char **values = cg_calloc(ROWS_PER_INSERT * width, sizeof(*values));
+	char id[24], (*seqs)[24] = cg_calloc(ROWS_PER_INSERT, sizeof(*seqs));
+	cg_buf sql = CG_BUF_INIT;
+	size_t done, rows, n;
+	int error = 0;
+
+	items_of(&r->run, &kinds[k], &n);
+	snprintf(id, sizeof(id), "%" PRId64, r->id);
+	for (done = 0; error == 0 && done < n; done += rows) {
+		rows = n - done < ROWS_PER_INSERT ? n - done : ROWS_PER_INSERT;
+		item_values(values, seqs, chain, id, r, k, done, rows);
+		cg_buf_clear(&sql);
+		insert_sql(&sql, 1 + k, rows);
+		error = pg_exec(p, NULL, sql.ptr, (int)(rows * width), values);
+	}
+	cg_buf_dispose(&sql);
+	free(seqs);
+	free(values);
+	return error;
+}
+
+/* `r` as stored: its id and hashes as they are. */
+static int insert_stored(pg *p, const char *chain, const row *r)
+{
+	const char *values[MAX_COLUMNS];
+	char id[24], duration[24], version[8];
+	cg_buf sql = CG_BUF_INIT;
+	size_t i;
+	int error;
+
+	snprintf(id, sizeof(id), "%" PRId64, r->id);
+	snprintf(duration, sizeof(duration), "%" PRId64, r->run.duration_us);
+	snprintf(version, sizeof(version), "%d", r->hash_version);
+	values[0] = chain;
+	values[1] = id;
+	for (i = 0; i < ARRAY_SIZE(run_fields); i++)
+		values[2 + i] = get_text(r, &run_fields[i]);
+	values[2 + i] = duration;
+	values[3 + i] = r->prev_hash;
+	values[4 + i] = r->hash;
+	values[5 + i] = version;
+	insert_sql(&sql, 0, 1);
+	error = pg_exec(p, NULL, sql.ptr, (int)(6 + i), values);
+	cg_buf_dispose(&sql);
+	for (i = 0; error == 0 && i < ARRAY_SIZE(kinds); i++)
+		error = insert_items(p, chain, r, i);
+	return error;
+}
+
+/* Claims `spool_id` for the next run: 0 when it was free, 1 when a run
+ * already has it (a replayed record, or a commit whose answer was lost). */
+static int claim(tail *t, const char *spool_id)
+{
+	char id[24];
+	const char *params[] = { t->chain, spool_id, id };
+	PGresult *res = NULL;
+	int error;
+
+	snprintf(id, sizeof(id), "%" PRId64, t->id + 1);
+	if ((error = pg_exec(t->p, &res, "INSERT INTO fallback_imports (chain, fallback_id, run_id)"
+	                     " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", 3, params)) < 0)
+		return error;
+	error = strcmp(PQcmdTuples(res), "1") != 0;
+	PQclear(res);
+	return error;
+}
+
+/* `r` as the run after the tail, which it becomes, unless its id was taken. */
+static int append_run(row *r, const char *spool_id, void *payload)
+{
+	tail *t = payload;
+	char hash[CG_SHA256_HEX_LEN + 1];
+	int error;
+
+	if ((error = claim(t, spool_id)) != 0)
+		return error < 0 ? error : 0;
+	r->id = t->id + 1;
+	r->prev_hash = t->hash;
+	r->hash_version = HASH_VERSION;
+	cg_audit__row_hash(hash, r);
+	r->hash = hash;
+	error = insert_stored(t->p, t->chain, r);
+	r->prev_hash = r->hash = NULL;
+	if (error == 0) {
+		t->id = r->id;
+		memcpy(t->hash, hash, sizeof(hash));
+		t->count++;
+	}
+	return error;
+}
+
+/* The spool's directory, which no run may have made yet. */
+static void make_spool_dir(const char *spool)
+{
+	const char *slash = strrchr(spool, '/');
+	char *dir;
+
+	if (!slash || slash == spool)
+		return;
+	dir = cg_strndup(spool, (size_t)(slash - spool));
+	if (cg_fs_mkdir_p(dir, "for the audit spool") < 0) {
+		/* then the spool's own append says why it failed */
+	}
+	free(dir);
+}
+
+static int record(const char *url, const char *chain, const char *spool,
+                  const cg_audit_run *runs, char (*ids)[33], size_t n, cg_audit_head *head)
+{
+	cg_audit__pending pending = CG_AUDIT__PENDING_INIT;
+	pg p = { 0 };
+	tail t = { &p, chain, 0, "", 0 };
+	int error;
+
+	if ((error = pg_begin(&p, url, "BEGIN")) < 0)
+		return error;
+	if ((error = lock_head(&t)) == 0 &&
+	    (error = cg_audit__spool_take(&pending, spool, append_run, &t)) == 0 &&
+	    (error = cg_audit__each_row(runs, ids, n, append_run, &t)) == 0)
+		error = update_head(&t);
+	error = pg_finish(&p, error);
+	if (error == 0) {
+		head->id = t.id;
+		memcpy(head->hash, t.hash, sizeof(head->hash));
+	}
+	cg_audit__spool_release(&pending, error == 0);
+	pg_close(&p);
+	return error;
+}
+
+int cg_audit_pg_write(const char *url, const char *chain, const char *spool,
+                      const cg_audit_run *runs, size_t n, int *fell_back,
+                      cg_audit_head *recorded)
+{
+	cg_audit_head head = { 0, "" };
+	cg_audit_run *stamped = NULL;
+	char (*ids)[33];
+	size_t i;
+	int error;
+
+	*fell_back = 0;
+	if ((error = cg_audit__stamp(&stamped, runs, n)) < 0)
+		return error;
+	/* ids before the attempt: if the commit's answer is lost, the spooled
+	 * copy carries the id the database already has */
+	ids = cg_calloc(n ? n : 1, sizeof(*ids));
+	for (i = 0; i < n; i++)
+		cg_spool_new_id(ids[i]);
+	if ((error = record(url, chain, spool, stamped, ids, n, &head)) < 0) {
+		make_spool_dir(spool);
+		error = cg_audit__fall_back(spool, stamped, ids, n, fell_back);
+	}
+	if (recorded)
+		*recorded = head;
+	free(ids);
+	free(stamped);
+	return error;
+}
+
+/*
+ * Reading a chain: a copy into a temporary SQLite database, so that one
+ * code path makes the reports and verifies the chain of both stores.
+ */
+
+static int copy_table(pg *p, cg_audit *db, size_t i, const char *chain)
+{
+	const char *values[MAX_COLUMNS], *params[] = { chain };
+	cg_buf sql = CG_BUF_INIT;
+	PGresult *res = NULL;
+	int error, rows, r, c, n = (int)tables[i].ncolumns;
+
+	cg_buf_printf(&sql, "DECLARE copied NO SCROLL CURSOR FOR SELECT %s FROM %s"
+	              " WHERE chain = $1 ORDER BY %s", tables[i].columns, tables[i].name,
+	              tables[i].order);
+	error = pg_exec(p, NULL, sql.ptr, 1, params);
+	do {
+		if (error < 0 ||
+		    (error = pg_exec(p, &res, "FETCH " FETCH_ROWS " FROM copied", 0, NULL)) < 0)
+			break;
+		rows = PQntuples(res);
+		for (r = 0; error == 0 && r < rows; r++) {
+			for (c = 0; c < n; c++)
+				values[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+			error = cg_audit__copy_values(db, tables[i].name, tables[i].columns, values,
+			                              (size_t)n);
+		}
+		PQclear(res);
+	} while (error == 0 && rows > 0);
+	if (error == 0)
+		error = pg_exec(p, NULL, "CLOSE copied", 0, NULL);
+	cg_buf_dispose(&sql);
+	return error;
+}
+
+/* The one chain of the database, when `chain` is NULL; its head's hash. */
+static int find_chain(pg *p, char **chain, char head[CG_SHA256_HEX_LEN + 1])
+{
+	const char *params[] = { *chain };
+	PGresult *res = NULL;
+	cg_buf name = CG_BUF_INIT;
+	int error, n;
+
+	error = *chain ?
+		pg_exec(p, &res, "SELECT chain, hash FROM chain_heads WHERE chain = $1", 1, params) :
+		pg_exec(p, &res, "SELECT chain, hash FROM chain_heads ORDER BY chain LIMIT 2", 0, NULL);
+	if (error < 0)
+		return error;
+	cg_audit_pg_redact(&name, p->url);
+	if ((n = PQntuples(res)) == 1) {
+		free(*chain);
+		*chain = cg_strdup(PQgetvalue(res, 0, 0));
+		snprintf(head, CG_SHA256_HEX_LEN + 1, "%s", PQgetvalue(res, 0, 1));
+	} else if (n == 0) {
+		error = cg_error_set(CG_ENOTFOUND, "audit database '%s' has no runs of %s%s%s",
+		                     name.ptr, *chain ? "repository '" : "any repository",
+		                     *chain ? *chain : "", *chain ? "'" : "");
+	} else {
+		error = cg_error_set(CG_ERROR, "audit database '%s' holds several repositories' "
+		                     "chains; name one with its repository id", name.ptr);
+	}
+	PQclear(res);
+	cg_buf_dispose(&name);
+	return error;
+}
+
+int cg_audit_pg_open(cg_audit **out, const char *url, const char *chain)
+{
+	char head[CG_SHA256_HEX_LEN + 1] = "", *name = chain ? cg_strdup(chain) : NULL;
+	cg_buf label = CG_BUF_INIT;
+	cg_audit *db = NULL;
+	pg p = { 0 };
+	size_t i;
+	int error;
+
+	*out = NULL;
+	cg_audit_pg_redact(&label, url);
+	if ((error = pg_begin(&p, url, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) == 0) {
+		if ((error = find_chain(&p, &name, head)) == 0 &&
+		    (error = cg_audit__open_copy(&db, label.ptr)) == 0)
+			for (i = 0; error == 0 && i < ARRAY_SIZE(tables); i++)
+				error = copy_table(&p, db, i, name);
+		error = pg_finish(&p, error);
+		pg_close(&p);
+	}
+	if (error == 0)
+		error = cg_audit__copy_done(db, head);
+	if (error == 0)
+		*out = db;
+	else
+		cg_audit_close(db);
+	cg_buf_dispose(&label);
+	free(name);
+	return error;
+}
+
+static int import_entry(const cg_audit_entry *e, void *payload)
+{
+	tail *t = payload;
+	int error;
+
+	if ((error = insert_stored(t->p, t->chain, e)) == 0) {
+		t->id = e->id;
+		snprintf(t->hash, sizeof(t->hash), "%s", e->hash ? e->hash : "");
+		t->count++;
+	}
+	return error;
+}
+
+int cg_audit_pg_import(const char *url, const char *chain, cg_audit *from, size_t *copied)
+{
+	pg p = { 0 };
+	tail t = { &p, chain, 0, "", 0 };
+	int error;
+
+	*copied = 0;
+	if ((error = pg_begin(&p, url, "BEGIN")) < 0)
+		return error;
+	if ((error = lock_head(&t)) == 0 && t.id != 0)
+		error = cg_error_set(CG_ERROR, "repository '%s' already has %" PRId64 " runs in the "
+		                     "audit database; a copy goes into a chain of its own", chain, t.id);
+	if (error == 0 && (error = cg_audit_query(from, NULL, import_entry, &t)) == 0)
+		error = update_head(&t);
+	error = pg_finish(&p, error);
+	pg_close(&p);
+	*copied = error == 0 ? t.count : 0;
+	return error;
+}
