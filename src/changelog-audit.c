@@ -24,7 +24,7 @@
 /* Every command's options, each bound to its member by the table below. */
 typedef struct {
 	const char *db, *since, *until, *hook, *verdict, *rule, *author, *ref, *limit, *format,
-	           *output;
+	           *output, *no_progress, *quiet;
 } options;
 
 #define FIELD(member) CG_ARGS_FIELD(options, member)
@@ -32,7 +32,7 @@ typedef struct {
 /* Rows of the table, for the commands' sets of options (BIT). */
 enum {
 	O_DB, O_SINCE, O_UNTIL, O_HOOK, O_VERDICT, O_RULE, O_AUTHOR, O_REF,
-	O_LIMIT, O_FORMAT, O_OUTPUT, O__COUNT
+	O_LIMIT, O_FORMAT, O_OUTPUT, O_NO_PROGRESS, O_QUIET, O__COUNT
 };
 
 static const cg_args_option option_table[O__COUNT + 1] = {
@@ -51,6 +51,9 @@ static const cg_args_option option_table[O__COUNT + 1] = {
 	[O_LIMIT] = { "--limit", "N", "rows per list, newest first (default 1000; 0: all)", FIELD(limit) },
 	[O_FORMAT] = { "--format", "FORMAT", "text, json, csv, markdown or html", FIELD(format) },
 	[O_OUTPUT] = { "--output", "FILE", "write to FILE instead of standard output", FIELD(output) },
+	[O_NO_PROGRESS] = { "--no-progress", NULL, "no progress line on a terminal's standard error",
+	                    FIELD(no_progress) },
+	[O_QUIET] = { "--quiet", NULL, "the same as --no-progress", FIELD(quiet) },
 };
 
 #define BIT(o) (1u << (o))
@@ -78,7 +81,8 @@ static const command commands[] = {
 	  { option_table, BIT(O_DB) | FILTERS | BIT(O_LIMIT) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_report },
 	{ "history", "history [REV-RANGE...] [OPTIONS]",
 	  "evaluate the policy at HEAD over existing commits; exit 1 on violations",
-	  { option_table, BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_AUTHOR) | OUTPUT, 0, -1 }, CG_REPORT_TEXT,
+	  { option_table, BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_AUTHOR) | OUTPUT | BIT(O_NO_PROGRESS) |
+	    BIT(O_QUIET), 0, -1 }, CG_REPORT_TEXT,
 	  cmd_history },
 	{ "verify", "verify [OPTIONS]", "check the audit hash chain; exit 1 when it is broken",
 	  { option_table, BIT(O_DB) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_verify },
@@ -151,6 +155,7 @@ static int read_options(cg_report_opts *opts, const options *o)
 	cg_audit_filter *f = &opts->filter;
 	int error = 0;
 
+	opts->quiet = o->no_progress || o->quiet;
 	if (o->format)
 		error = cg_report_format_parse(&opts->format, o->format);
 	if (!error && o->since &&
