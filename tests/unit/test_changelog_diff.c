@@ -46,12 +46,29 @@ static void render(cg_buf *out, const cg_changelog_line *const *v, size_t n)
 	free(sorted);
 }
 
+/* The fast delta has the full parse's lines; both are disposed. */
+static void assert_same_delta(cg_changelog_delta *full, cg_changelog_delta *fast)
+{
+	cg_buf want = CG_BUF_INIT, got = CG_BUF_INIT;
+
+	render(&want, full->added, full->nadded);
+	cg_buf_puts(&want, "--\n");
+	render(&want, full->removed, full->nremoved);
+	render(&got, fast->added, fast->nadded);
+	cg_buf_puts(&got, "--\n");
+	render(&got, fast->removed, fast->nremoved);
+	assert_string_equal(got.ptr, want.ptr);
+	cg_changelog_delta_dispose(full);
+	cg_changelog_delta_dispose(fast);
+	cg_buf_dispose(&want);
+	cg_buf_dispose(&got);
+}
+
 static void same_as_full_parse(const char *before, size_t blen, const char *now, size_t nlen)
 {
 	cg_changelog *b = NULL, *n = NULL;
 	cg_changelog_delta full, fast;
 	cg_changelog_text tn = { now, nlen }, tb = { before, blen };
-	cg_buf want = CG_BUF_INIT, got = CG_BUF_INIT;
 	const cg_changelog *bs[1];
 
 	assert_int_equal(cg_changelog_parse(&b, before, blen, entry), 0);
@@ -60,19 +77,9 @@ static void same_as_full_parse(const char *before, size_t blen, const char *now,
 	assert_int_equal(cg_changelog_compare(&full, n, bs, 1), 0);
 	cg_changelog_drop_copies(&full, &tb, 1);
 	assert_int_equal(cg_changelog_diff(&fast, &tn, &tb, 1, entry), 0);
-	render(&want, full.added, full.nadded);
-	cg_buf_puts(&want, "--\n");
-	render(&want, full.removed, full.nremoved);
-	render(&got, fast.added, fast.nadded);
-	cg_buf_puts(&got, "--\n");
-	render(&got, fast.removed, fast.nremoved);
-	assert_string_equal(got.ptr, want.ptr);
-	cg_changelog_delta_dispose(&full);
-	cg_changelog_delta_dispose(&fast);
+	assert_same_delta(&full, &fast);
 	cg_changelog_free(b);
 	cg_changelog_free(n);
-	cg_buf_dispose(&want);
-	cg_buf_dispose(&got);
 }
 
 /* `base` with `insert` put at byte offset `at` (moved to a line start)
@@ -98,7 +105,6 @@ static void merge_same_as_full_parse(const char *other, size_t olen, const char 
 	cg_changelog *p[3] = { NULL, NULL, NULL };
 	cg_changelog_text t[3] = { { now, nlen }, { now, nlen }, { other, olen } };
 	cg_changelog_delta full, fast;
-	cg_buf want = CG_BUF_INIT, got = CG_BUF_INIT;
 	size_t k, first;
 
 	for (first = 1; first <= 2; first++) {
@@ -111,22 +117,10 @@ static void merge_same_as_full_parse(const char *other, size_t olen, const char 
 		assert_int_equal(cg_changelog_compare(&full, p[0], (const cg_changelog *const *)p + 1, 2), 0);
 		cg_changelog_drop_copies(&full, parents, 2);
 		assert_int_equal(cg_changelog_diff(&fast, &t[0], parents, 2, entry), 0);
-		cg_buf_clear(&want);
-		cg_buf_clear(&got);
-		render(&want, full.added, full.nadded);
-		cg_buf_puts(&want, "--\n");
-		render(&want, full.removed, full.nremoved);
-		render(&got, fast.added, fast.nadded);
-		cg_buf_puts(&got, "--\n");
-		render(&got, fast.removed, fast.nremoved);
-		assert_string_equal(got.ptr, want.ptr);
-		cg_changelog_delta_dispose(&full);
-		cg_changelog_delta_dispose(&fast);
+		assert_same_delta(&full, &fast);
 		for (k = 0; k < 3; k++)
 			cg_changelog_free(p[k]);
 	}
-	cg_buf_dispose(&want);
-	cg_buf_dispose(&got);
 }
 
 static void check_edits(const char *text, size_t len)
