@@ -24,7 +24,7 @@
 #include "walk.h"
 
 /* Per command, not counting --help; the table ends with an empty entry. */
-#define MAX_OPTIONS 5
+#define MAX_OPTIONS 6
 
 /* Every command's options, each bound to its member by the tables below. */
 typedef struct {
