@@ -7,16 +7,21 @@
 #  b. changelog-audit history over the same commits against
 #     git log --raw --no-renames (target: 2x), and, for scale, git reading
 #     the CHANGELOG versions the rule reads and git log does not.
+# CG_BENCH_REPO=DIR measures a repository of your own instead of the
+# generated one (its checked-out branch).
 # $push is a command split into its words on purpose.
 # shellcheck disable=SC2086
 . "$(dirname "$0")/lib.sh"
 need_build
 test -x "$LIBEXEC/pre-receive" || skip "5a. pre-receive, 20,000 commits" \
 	"$LIBEXEC/pre-receive is not built yet (hooks/pre-receive.c)"
-history=$(repo history)
+# CG_BENCH_REPO: another repository to measure instead (a clone of a real
+# project's history, say), its checked-out branch pushed and walked.
+history=${CG_BENCH_REPO:-$(repo history)}
+branch=$(git -C "$history" symbolic-ref --short HEAD)
 bare="$BENCH_TMP/push-target.git"
-push="git -C $history push -q $bare main"
-commits=$(git -C "$history" rev-list --count main)
+push="git -C $history push -q $bare $branch"
+commits=$(git -C "$history" rev-list --count "$branch")
 
 sh "$BENCH_DIR/fresh-bare.sh" "$bare" "$LIBEXEC/pre-receive"
 ! $push 2>"$BENCH_TMP/5-push.err" && grep -q "changeguard: push refused" "$BENCH_TMP/5-push.err" ||
@@ -49,12 +54,12 @@ cd "$history"
 # git's own cost of the reading git log --raw leaves out: every version of
 # a CHANGELOG.md the rule has to read, through git cat-file.
 blobs="$BENCH_TMP/5-changelog-blobs.txt"
-git log --raw --no-renames --format= main |
+git log --raw --no-renames --format= "$branch" |
 	awk '$6 ~ /(^|\/)CHANGELOG\.md$/ && $4 !~ /^0+$/ { print $4 }' >"$blobs"
 json="$BENCH_TMP/5-history.json"
 hf "$json" --warmup 1 --runs "$(runs 5)" \
 	"sh $BENCH_DIR/expect-status.sh 1 $audit history" \
-	"sh -c 'exec git cat-file --batch <$blobs'" "git log --raw --no-renames main"
+	"sh -c 'exec git cat-file --batch <$blobs'" "git log --raw --no-renames $branch"
 report "5b. changelog-audit history over $commits commits" "$json" 2 \
 	"changelog-audit history" "git cat-file --batch of its $(wc -l <"$blobs") CHANGELOG versions" \
 	"git log --raw --no-renames"

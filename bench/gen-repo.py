@@ -7,6 +7,10 @@ git fast-import stream (python3 standard library only, nothing downloaded).
                             checked out with a fresh index (cache-tree primed)
   gen-repo.py history DIR   20,000 commits: changelog entries, merges of side
                             branches, and about 3% violations
+  gen-repo.py rootlog DIR   24,000 commits shaped like a real project's: one
+                            root CHANGELOG.md of 0.5 to 1.2 MB edited by a
+                            third of them, 2,000 directories, long-lived
+                            branches merged, renames (see RootLog)
   gen-repo.py tiny DIR      a handful of files, for start-up costs
 
 The same arguments always give the same commits (fixed seed, names and
@@ -212,6 +216,155 @@ def history(repo):
     git(repo, "repack", "-adq")
 
 
+class RootLog:
+    """The shape of a real project's history: 24,000 commits over 2,000
+    directories, one root CHANGELOG.md of 0.5 MB growing to about 1.2 MB
+    that a third of the commits edit (entries inserted near the top, under
+    "## [Unreleased]"), a release heading every 300 commits, a rewrite of
+    every release heading every 4,000; three long-lived branches whose
+    commits interleave with main's and are merged after 150 to 500 commits
+    of their own, and a rename in 1% of the commits. A .changeguard.yml
+    asks for a root entry for changes under src/, as a project that exempts
+    its tests and docs does; commits there carry one."""
+
+    COMMITS = 24000
+    BRANCHES = ("next", "lts", "topic")
+
+    def __init__(self):
+        self.rng = random.Random(20)
+        self.t = EPOCH - 400 * 86400
+        self.n = 0
+        self.release = 0
+        self.heading = "## [%s] - %s\n"
+        self.next_release, self.next_rewrite = 300, 4000
+        # main's CHANGELOG: the entries since the last release, newest
+        # first, and the released part below them, as one string
+        self.unreleased = []
+        self.released = ""
+        for r in range(65):
+            self.cut_release(["- %s %s: old change %d.%d, described in a line of about this length\n" % (utc(self.t - (65 - r) * 86400 + i),
+                              AUTHORS[i % 8][0], r, i) for i in range(100)])
+        self.dirs = ["%s/%s%02d/p%02d" % (top, top, a, b) for top in ("src", "test", "docs")
+                     for a in range(15) for b in range(45)][:2000]
+        self.paths = {}  # dir -> its files
+        # name -> [tip mark, its own entries, main's (unreleased, released)
+        # when it forked, commits left before its merge, its file changes]
+        self.branches = {}
+
+    def cut_release(self, entries):
+        self.release += 1
+        date = utc(self.t)[:10]
+        self.released = (self.heading % ("1.%d.0" % self.release, date) + "\n" + "".join(entries) +
+                         "\n" + self.released)
+
+    def text(self, unreleased, released):
+        return "# Changelog\n\n## [Unreleased]\n\n" + "".join(unreleased) + "\n" + released
+
+    def tick(self):
+        self.n += 1
+        self.t += 120
+        return self.t
+
+    def edit(self, d):
+        files = self.paths.setdefault(d, ["%s/f%d.txt" % (d, i) for i in range(3)])
+        path = files[self.rng.randrange(len(files))]
+        return [(path, "%s\nline %d\n" % (path, self.n))]
+
+    def rename(self, d):
+        files = self.paths.setdefault(d, ["%s/f%d.txt" % (d, i) for i in range(3)])
+        i = self.rng.randrange(len(files))
+        old, files[i] = files[i], "%s/r%d.txt" % (d, self.n)
+        return [(old, None), (files[i], "%s\nrenamed at %d\n" % (files[i], self.n))]
+
+    def changes(self, who, when, own):
+        """A commit's files, and its entry in `own` when it edits the log."""
+        d = self.dirs[self.rng.randrange(len(self.dirs))]
+        logged = self.rng.random() < 1 / 3
+        if logged and not d.startswith("src/"):
+            d = "src" + d[d.index("/"):]
+        elif not logged and d.startswith("src/"):
+            d = "test" + d[d.index("/"):]
+        ch = self.rename(d) if self.rng.random() < .01 else self.edit(d)
+        if logged:
+            own.insert(0, entry(when - 60, who, "change %d in %s" % (self.n, d)))
+        return ch, logged
+
+    def main_commit(self, s, tip):
+        who = AUTHORS[self.rng.randrange(len(AUTHORS))]
+        when = self.tick()
+        ch, logged = self.changes(who, when, self.unreleased)
+        if self.n >= self.next_release:
+            self.next_release += 300
+            self.cut_release(self.unreleased)
+            self.unreleased = [entry(when - 60, who, "release 1.%d.0" % self.release)]
+            logged = True
+        if self.n >= self.next_rewrite:
+            self.next_rewrite += 4000
+            old, self.heading = self.heading, ("## %s (%s)\n" if self.heading.startswith("## [")
+                                               else "## [%s] - %s\n")
+            self.released = self.rewrite(self.released, old)
+        if logged:
+            ch.append(("CHANGELOG.md", self.text(self.unreleased, self.released)))
+        return s.commit("refs/heads/main", who, when, "change %d\n" % self.n, ch, [tip])
+
+    def rewrite(self, released, old):
+        import re
+        if old.startswith("## ["):
+            return re.sub(r"(?m)^## \[([^]]*)\] - (.*)$", r"## \1 (\2)", released)
+        return re.sub(r"(?m)^## (\S+) \((.*)\)$", r"## [\1] - \2", released)
+
+    def branch_commit(self, s, name):
+        b = self.branches[name]
+        who = AUTHORS[self.rng.randrange(len(AUTHORS))]
+        when = self.tick()
+        ch, logged = self.changes(who, when, b[1])
+        b[4].update(ch)
+        if logged:
+            ch.append(("CHANGELOG.md", self.text(b[1] + b[2][0], b[2][1])))
+        b[0] = s.commit("refs/heads/" + name, who, when, "%s: change %d\n" % (name, self.n), ch, [b[0]])
+
+    def merge(self, s, tip, name):
+        b = self.branches.pop(name)
+        when = self.tick()
+        self.unreleased = b[1] + self.unreleased
+        ch = [(p, c) for p, c in b[4].items() if p != "CHANGELOG.md"]
+        ch.append(("CHANGELOG.md", self.text(self.unreleased, self.released)))
+        return s.commit("refs/heads/main", AUTHORS[0], when, "Merge branch '%s'\n" % name,
+                        ch, [tip, b[0]])
+
+    def write(self, s):
+        files = [("README.md", "# rootlog benchmark repository\n"),
+                 (".changeguard.yml", "version: 1\nchangelog:\n  mode: root\n"
+                  "  require_for: ['src/**']\n"),
+                 ("CHANGELOG.md", self.text(self.unreleased, self.released))]
+        for d in self.dirs:
+            files += [("%s/f%d.txt" % (d, i), "%s/f%d.txt\n" % (d, i)) for i in range(3)]
+        tip = s.commit("refs/heads/main", AUTHORS[0], self.tick(), "initial import\n", files)
+        while self.n < self.COMMITS:
+            for name in self.BRANCHES:
+                if name not in self.branches and self.rng.random() < .002:
+                    self.branches[name] = [tip, [], (list(self.unreleased), self.released),
+                                           self.rng.randrange(150, 500), {}]
+            active = [n for n in self.BRANCHES if n in self.branches]
+            if active and self.rng.random() < .3:
+                name = active[self.rng.randrange(len(active))]
+                self.branches[name][3] -= 1
+                if self.branches[name][3] <= 0:
+                    tip = self.merge(s, tip, name)
+                else:
+                    self.branch_commit(s, name)
+            else:
+                tip = self.main_commit(s, tip)
+
+
+def rootlog(repo):
+    fast_import(repo, RootLog().write)
+    for name in RootLog.BRANCHES:
+        subprocess.run(["git", "-C", repo, "branch", "-q", "-D", name], env=ENV,
+                       stderr=subprocess.DEVNULL)
+    git(repo, "repack", "-adq")
+
+
 def tiny(repo):
     def write(s):
         s.commit("refs/heads/main", AUTHORS[0], EPOCH, "initial\n",
@@ -222,9 +375,9 @@ def tiny(repo):
 
 
 def main():
-    kinds = {"wide": wide, "history": history, "tiny": tiny}
+    kinds = {"wide": wide, "history": history, "rootlog": rootlog, "tiny": tiny}
     if len(sys.argv) != 3 or sys.argv[1] not in kinds:
-        sys.exit("usage: gen-repo.py wide|history|tiny DIR")
+        sys.exit("usage: gen-repo.py wide|history|rootlog|tiny DIR")
     if os.path.exists(sys.argv[2]):
         sys.exit("gen-repo: %s exists" % sys.argv[2])
     kinds[sys.argv[1]](sys.argv[2])

@@ -1,3 +1,5 @@
+/* memmem */
+#define _GNU_SOURCE
 #include "changelog.h"
 
 #include <stdlib.h>
@@ -271,27 +273,37 @@ static int classify(cg_changelog *cl, size_t lineno, const char *s, size_t len,
 	return 0;
 }
 
-/* Classifies the lines of data[start..end), which begins a line; `st` is the
- * Markdown state there and is left as it is at `end`, `lineno` counts the
- * lines before `start`. */
-static int parse_region(cg_changelog *cl, const char *data, size_t start, size_t end,
-                        md_state *st, size_t lineno, const cg_pattern *entry)
+/* The line at data[*pos..end) without its line end (nor a CR before it);
+ * *pos moves past it. */
+static const char *next_line(const char *data, size_t *pos, size_t end, size_t *len)
 {
-	size_t pos = start;
+	const char *s = data + *pos, *nl = memchr(s, '\n', end - *pos);
+	size_t n = nl ? (size_t)(nl - s) : end - *pos;
+
+	*pos += n + (nl != NULL);
+	if (n && s[n - 1] == '\r')
+		n--;
+	*len = n;
+	return s;
+}
+
+/* Classifies the lines of data[start..end), which begins a line; `st` is the
+ * Markdown state there and is left as it is at `end`, `*lineno` counts the
+ * lines before `start` and is left counting those before `end`. */
+static int parse_region(cg_changelog *cl, const char *data, size_t start, size_t end,
+                        md_state *st, size_t *lineno, const cg_pattern *entry)
+{
+	size_t pos = start, n;
 	int error = 0;
 
 	while (pos < end && !error) {
-		const char *s = data + pos, *nl = memchr(s, '\n', end - pos);
-		size_t n = nl ? (size_t)(nl - s) : end - pos;
+		const char *s = next_line(data, &pos, end, &n);
 
-		pos += n + (nl != NULL);
-		lineno++;
-		if (n && s[n - 1] == '\r')
-			n--;
+		++*lineno;
 		if (!is_hidden(st, s, n))
-			error = classify(cl, lineno, s, n, entry);
+			error = classify(cl, *lineno, s, n, entry);
 	}
-	return error < 0 ? cg_error_prefix(error, "line %zu", lineno) : 0;
+	return error < 0 ? cg_error_prefix(error, "line %zu", *lineno) : 0;
 }
 
 static size_t bom_length(const char *data, size_t len)
@@ -304,7 +316,8 @@ int cg_changelog_parse(cg_changelog **out, const char *data, size_t len,
 {
 	cg_changelog *cl = cg_calloc(1, sizeof(*cl));
 	md_state st = { 0 };
-	int error = parse_region(cl, data, bom_length(data, len), len, &st, 0, entry_pattern);
+	size_t lineno = 0;
+	int error = parse_region(cl, data, bom_length(data, len), len, &st, &lineno, entry_pattern);
 
 	if (error < 0) {
 		cg_changelog_free(cl);
@@ -601,22 +614,46 @@ static int same_state(const md_state *x, const md_state *y)
 	       x->html_depth == y->html_depth && (!x->html_depth || x->html_tag == y->html_tag);
 }
 
+/* What md_hidden does to the state for the commonest lines of a changelog,
+ * without its scans: outside a fence, a comment and raw HTML, a line that
+ * starts with a letter, or with "- ", "* " or "+ " and then text, and holds
+ * no '<' (so opens no comment), shows as text and starts no block; a
+ * marker line starts a list item whose content is at column 2. Returns 0,
+ * touching nothing, for any other line. */
+static int plain_line(md_state *st, const char *s, size_t n)
+{
+	unsigned char c = n ? (unsigned char)s[0] : 0;
+	int letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+	int marker = n >= 3 && (c == '-' || c == '*' || c == '+') && s[1] == ' ' &&
+	             s[2] != ' ' && s[2] != '\t';
+
+	if (st->in_fence || st->in_comment || st->html_depth || !(letter || marker) ||
+	    memchr(s, '<', n))
+		return 0;
+	if (marker) {
+		st->in_list = 1;
+		st->list_indent = 2;
+	} else if (!st->prev_text) {
+		st->in_list = 0;
+	}
+	st->in_code = 0;
+	st->prev_text = 1;
+	return 1;
+}
+
 /* Skips `len` bytes of lines, keeping the Markdown state and the line count:
  * no regex runs, so this is cheap even for a large file. */
 static void skip_lines(const char *data, size_t start, size_t end, md_state *st,
                        size_t *lineno)
 {
-	size_t pos = start;
+	size_t pos = start, n;
 
 	while (pos < end) {
-		const char *s = data + pos, *nl = memchr(s, '\n', end - pos);
-		size_t n = nl ? (size_t)(nl - s) : end - pos;
+		const char *s = next_line(data, &pos, end, &n);
 
-		pos += n + (nl != NULL);
 		(*lineno)++;
-		if (n && s[n - 1] == '\r')
-			n--;
-		is_hidden(st, s, n);
+		if (!plain_line(st, s, n))
+			is_hidden(st, s, n);
 	}
 }
 
@@ -626,57 +663,154 @@ static void own(cg_changelog_delta *d, cg_changelog *cl)
 	d->owned[d->nowned++] = cl;
 }
 
-/* One before: parse only what lies between the common prefix and suffix.
- * Identical lines on both sides cancel out in the comparison anyway, so
- * leaving them out changes nothing, as long as they are classified alike:
- * the prefix is, and the suffix is when both middles end in the same
- * Markdown state; otherwise the suffixes are parsed too. */
+/* One version of the file as diff_one reads it: the lines it classified,
+ * the Markdown state and line count where it has read up to `pos`. */
+typedef struct {
+	cg_changelog *cl;
+	const char *data;
+	size_t pos, line;
+	md_state st;
+} side;
+
+/* Classifies the next `len` bytes of one side only. */
+static int read_own(side *sd, size_t len, const cg_pattern *entry)
+{
+	int error = parse_region(sd->cl, sd->data, sd->pos, sd->pos + len, &sd->st, &sd->line, entry);
+
+	sd->pos += len;
+	return error;
+}
+
+/* The next `len` bytes, which both sides share. A line both sides show has
+ * the same text and so the same class on each: it would cancel out in the
+ * comparison and is left out. Only a line one side shows and the other
+ * hides is classified, on the side that shows it, until the states meet
+ * again (usually within a line or two); from there the rest reads alike
+ * and is skipped, keeping the state, unless `last` says nothing follows. */
+static int read_shared(side *n, side *b, size_t len, int last, const cg_pattern *entry)
+{
+	size_t end = n->pos + len, ln;
+	int error = 0;
+
+	while (n->pos < end && !error && !same_state(&n->st, &b->st)) {
+		const char *s = n->data + n->pos, *bs = b->data + b->pos;
+		size_t at = n->pos;
+		int nhid, bhid;
+
+		next_line(n->data, &n->pos, end, &ln);
+		b->pos += n->pos - at;
+		n->line++;
+		b->line++;
+		nhid = is_hidden(&n->st, s, ln);
+		bhid = is_hidden(&b->st, s, ln);
+		if (nhid != bhid)
+			error = nhid ? classify(b->cl, b->line, bs, ln, entry)
+			             : classify(n->cl, n->line, s, ln, entry);
+	}
+	if (error < 0)
+		return cg_error_prefix(error, "line %zu", n->line);
+	if (!last && n->pos < end) {
+		size_t lines = n->line;
+
+		skip_lines(n->data, n->pos, end, &n->st, &n->line);
+		b->st = n->st;
+		b->line += n->line - lines;
+		b->pos += end - n->pos;
+		n->pos = end;
+	}
+	return 0;
+}
+
+/* Where `shorter` lies in `longer` starting a line, when the longer is the
+ * shorter with lines put before and after it (an entry at the top and a
+ * link at the foot, as many changelogs take): -1 otherwise. */
+static long inside_of(const char *longer, size_t llen, const char *shorter, size_t slen)
+{
+	/* memmem of a short needle skips ahead (a long one costs a pass of
+	 * preparation over all of it); each hit is then checked whole */
+	size_t probe = slen < 64 ? slen : 64, from = 0;
+	const char *at;
+
+	if (!slen || slen >= llen)
+		return -1;
+	while ((at = memmem(longer + from, llen - slen + probe - from, shorter, probe)) != NULL) {
+		from = (size_t)(at - longer) + 1;
+		/* both ends on line boundaries in both */
+		if (!memcmp(at, shorter, slen) && (at == longer || at[-1] == '\n') &&
+		    (shorter[slen - 1] == '\n' || at + slen == longer + llen))
+			return (long)(at - longer);
+	}
+	return -1;
+}
+
+/* `head` bytes of `longer` alone, `shared` bytes both have, `tail` bytes of
+ * `longer` alone (read_shared keeps the sides' order of its arguments
+ * irrelevant: it reads the same bytes on both). */
+static int read_around(side *longer, side *other, size_t head, size_t shared, size_t tail,
+                       const cg_pattern *entry)
+{
+	int error;
+
+	if ((error = read_own(longer, head, entry)) == 0 &&
+	    (error = read_shared(longer, other, shared, 0, entry)) == 0)
+		error = read_own(longer, tail, entry);
+	return error;
+}
+
+/* One before: parse only what lies between the common prefix and suffix,
+ * and in there, when one side is the other with lines put around it, only
+ * those lines. Identical lines on both sides cancel out in the comparison
+ * anyway, so leaving them out changes nothing, as long as they are
+ * classified alike: read_shared sees to that. */
 static int diff_one(cg_changelog_delta *out, const cg_changelog_text *now,
                     const cg_changelog_text *before, const cg_pattern *entry)
 {
-	size_t base = bom_length(now->data, now->len), lineno = 0, prefix, suffix;
-	cg_changelog *n = cg_calloc(1, sizeof(*n)), *b = cg_calloc(1, sizeof(*b));
-	md_state st = { 0 }, nst, bst;
-	const cg_changelog *bs[1] = { b };
+	size_t base = bom_length(now->data, now->len), prefix, suffix, nmid, bmid;
+	side n = { cg_calloc(1, sizeof(cg_changelog)), now->data, 0, 0, { 0 } };
+	side b = { cg_calloc(1, sizeof(cg_changelog)), before->data, 0, 0, { 0 } };
+	const cg_changelog *bs[1] = { b.cl };
+	long x;
 	int error;
 
 	prefix = base + common_prefix(now->data + base, now->len - base,
 	                              before->data + base, before->len - base);
 	suffix = common_suffix(now->data, now->len, before->data, before->len, prefix);
-	skip_lines(now->data, base, prefix, &st, &lineno);
-	nst = bst = st;
-	if ((error = parse_region(n, now->data, prefix, now->len - suffix, &nst, lineno, entry)) == 0 &&
-	    (error = parse_region(b, before->data, prefix, before->len - suffix, &bst, lineno, entry)) == 0 &&
-	    !same_state(&nst, &bst)) {
-		cg_changelog_free(n);
-		cg_changelog_free(b);
-		n = cg_calloc(1, sizeof(*n));
-		b = cg_calloc(1, sizeof(*b));
-		nst = bst = st;
-		bs[0] = b;
-		if ((error = parse_region(n, now->data, prefix, now->len, &nst, lineno, entry)) == 0)
-			error = parse_region(b, before->data, prefix, before->len, &bst, lineno, entry);
-	}
+	nmid = now->len - suffix - prefix;
+	bmid = before->len - suffix - prefix;
+	skip_lines(now->data, base, prefix, &n.st, &n.line);
+	n.pos = b.pos = prefix;
+	b.st = n.st;
+	b.line = n.line;
+	if ((x = inside_of(now->data + prefix, nmid, before->data + prefix, bmid)) >= 0)
+		error = read_around(&n, &b, (size_t)x, bmid, nmid - bmid - (size_t)x, entry);
+	else if ((x = inside_of(before->data + prefix, bmid, now->data + prefix, nmid)) >= 0)
+		error = read_around(&b, &n, (size_t)x, nmid, bmid - nmid - (size_t)x, entry);
+	else if ((error = read_own(&n, nmid, entry)) == 0)
+		error = read_own(&b, bmid, entry);
 	if (!error)
-		error = cg_changelog_compare(out, n, bs, 1);
-	own(out, n);
-	own(out, b);
+		error = read_shared(&n, &b, suffix, 1, entry);
+	if (!error)
+		error = cg_changelog_compare(out, n.cl, bs, 1);
+	own(out, n.cl);
+	own(out, b.cl);
 	return error;
 }
 
-/* Whether data holds line[0..n) as a whole line (a CR before its end too). */
 static int changelog_diff(cg_changelog_delta *out, const cg_changelog_text *now,
                           const cg_changelog_text *before, size_t nbefore,
                           const cg_pattern *entry);
 
+/* Whether data holds line[0..n) as a whole line (a CR before its end too). */
 static int has_line(const char *data, size_t len, const char *line, size_t n)
 {
 	const char *p = data, *end = data + len, *hit;
 
-	while ((size_t)(end - p) >= n && (hit = memchr(p, line[0], (size_t)(end - p) - n + 1))) {
+	/* memmem skips ahead by the line's length where memchr of its first
+	 * byte (a '-' or '*' that starts every entry) stops at every line */
+	while ((hit = memmem(p, (size_t)(end - p), line, n)) != NULL) {
 		const char *after = hit + n;
 
-		if (!memcmp(hit, line, n) && (hit == data || hit[-1] == '\n') &&
+		if ((hit == data || hit[-1] == '\n') &&
 		    (after == end || *after == '\n' ||
 		     (*after == '\r' && (after + 1 == end || after[1] == '\n'))))
 			return 1;
@@ -713,17 +847,59 @@ int cg_changelog_diff(cg_changelog_delta *out, const cg_changelog_text *now,
 	return error;
 }
 
+static int changelog_parse_all(cg_changelog_delta *out, const cg_changelog_text *now,
+                               const cg_changelog_text *before, size_t nbefore,
+                               const cg_pattern *entry);
+
+static int same_bom(const cg_changelog_text *a, const cg_changelog_text *b)
+{
+	return bom_length(a->data, a->len) == bom_length(b->data, b->len);
+}
+
+static int same_text(const cg_changelog_text *a, const cg_changelog_text *b)
+{
+	return a->len == b->len && (a->data == b->data || !memcmp(a->data, b->data, a->len));
+}
+
+/* A merge whose version is one parent's, as most merges of a branch are:
+ * that parent holds every line, so nothing is added, and the lines removed
+ * are the other parent's entries the merge lacks (cg_changelog_compare's
+ * answer for two parents), which diff_one finds reading only where the two
+ * differ instead of three whole versions. */
+static int merge_took_one(cg_changelog_delta *out, const cg_changelog_text *now,
+                          const cg_changelog_text *before, const cg_pattern *entry)
+{
+	const cg_changelog_text *other = same_text(now, &before[0]) ? &before[1] : &before[0];
+	int error;
+
+	if (!same_bom(now, other))
+		return changelog_parse_all(out, now, before, 2, entry);
+	error = diff_one(out, now, other, entry);
+	out->nadded = 0;
+	return error;
+}
+
 static int changelog_diff(cg_changelog_delta *out, const cg_changelog_text *now,
                           const cg_changelog_text *before, size_t nbefore,
                           const cg_pattern *entry)
+{
+	memset(out, 0, sizeof(*out));
+	if (nbefore == 1 && same_bom(now, before))
+		return diff_one(out, now, before, entry);
+	if (nbefore == 2 && (same_text(now, &before[0]) || same_text(now, &before[1])))
+		return merge_took_one(out, now, before, entry);
+	return changelog_parse_all(out, now, before, nbefore, entry);
+}
+
+/* Every version parsed whole and compared. */
+static int changelog_parse_all(cg_changelog_delta *out, const cg_changelog_text *now,
+                               const cg_changelog_text *before, size_t nbefore,
+                               const cg_pattern *entry)
 {
 	cg_changelog **parsed;
 	size_t k;
 	int error = 0;
 
-	memset(out, 0, sizeof(*out));
-	if (nbefore == 1 && bom_length(now->data, now->len) == bom_length(before->data, before->len))
-		return diff_one(out, now, before, entry);
 	parsed = cg_calloc(nbefore + 1, sizeof(*parsed));
 	for (k = 0; k <= nbefore && !error; k++) {
 		const cg_changelog_text *t = k ? &before[k - 1] : now;

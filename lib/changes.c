@@ -129,7 +129,20 @@ static int entry_changed(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
 	return error;
 }
 
-/* Both trees are checked as they are read (cg_tree_check); `depth` counts
+/* cg_tree_check, once per tree while the walk's memo keeps it: along a
+ * walk each tree is one commit's new side and the next one's old side. */
+static int check_tree(const tree_reader *rd, git_tree *t, const char *path)
+{
+	int error;
+
+	if (!t || cg_memo_checked(rd->memo, (git_object *)t))
+		return 0;
+	if ((error = cg_tree_check(t, path)) == 0)
+		cg_memo_set_checked(rd->memo, (git_object *)t);
+	return error;
+}
+
+/* Both trees are checked as they are read (check_tree); `depth` counts
  * the directories of `prefix`, bounded as git bounds it, so that a deep
  * tree costs neither the time nor the stack of reading it. */
 static int diff_trees(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
@@ -143,8 +156,8 @@ static int diff_trees(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
 		return cg_error_set(CG_ELIMIT, "tree %s at '%.64s...' is deeper than %d levels "
 		                    "(git's core.maxTreeDepth)", git_oid_tostr_s(git_tree_id(a ? a : b)),
 		                    prefix->ptr, CG_TREE_MAX_DEPTH);
-	if ((a && (error = cg_tree_check(a, prefix->ptr)) < 0) ||
-	    (b && (error = cg_tree_check(b, prefix->ptr)) < 0))
+	if ((error = check_tree(rd, a, prefix->ptr)) < 0 ||
+	    (error = check_tree(rd, b, prefix->ptr)) < 0)
 		return error;
 
 	while (!error && (i < na || j < nb)) {

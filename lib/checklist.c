@@ -241,13 +241,15 @@ static int check_step(git_commit *commit, void *payload)
 }
 
 int cg_checklist_commits(cg_checklist *run, git_repository *repo, const cg_policy *policy,
-                         git_revwalk *walk)
+                         git_revwalk *walk, int progress)
 {
 	struct check_step step = { run, repo, CG_BUF_INIT };
+	cg_progress *shown = cg_progress_new(stderr, "Checking commits", progress);
 	int error;
 
 	run->policy = policy;
-	error = cg_walk_commits(walk, repo, check_step, &step);
+	error = cg_walk_commits(walk, repo, shown, check_step, &step);
+	cg_progress_done(shown);
 
 	cg_buf_dispose(&step.author);
 	return error;

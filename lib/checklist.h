@@ -20,9 +20,10 @@ cg_checklist *cg_checklist_new(void);
 int cg_checklist_staged(cg_checklist *list, cg_check *c, const char *message_file);
 
 /* Judges each commit of `walk` as the server does, under `policy`, which
- * must live as long as `list`. */
+ * must live as long as `list`; with a progress line on standard error
+ * when `progress` is set and that is a terminal. */
 int cg_checklist_commits(cg_checklist *list, git_repository *repo, const cg_policy *policy,
-                         git_revwalk *walk);
+                         git_revwalk *walk, int progress);
 
 /* Judges every tracked file of `commit` as if it were added, with the
  * rule that reports files already there (forbid: backups, stray and

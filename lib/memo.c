@@ -17,6 +17,7 @@ struct cg_memo {
 	git_object *obj[MEMO_SLOTS];
 	size_t weight[MEMO_SLOTS];
 	int chain[MEMO_SLOTS];     /* the next slot in the same bucket, -1: none */
+	unsigned char checked[MEMO_SLOTS]; /* cg_memo_set_checked */
 	int bucket[MEMO_BUCKETS];  /* the first slot, -1: none */
 	size_t next, bytes;        /* `next`: the slot to fill, the oldest once full */
 };
@@ -75,16 +76,39 @@ void cg_memo_free(cg_memo *memo)
 	free(memo);
 }
 
-void cg_memo_find(git_object **out, cg_memo *memo, const git_oid *oid)
+/* The slot holding `oid`, or -1. */
+static int slot_of(const cg_memo *memo, const git_oid *oid)
 {
 	int i;
 
-	*out = NULL;
 	for (i = memo ? memo->bucket[bucket_of(oid)] : -1; i >= 0; i = memo->chain[i])
-		if (git_oid_equal(git_object_id(memo->obj[i]), oid)) {
-			git_object_dup(out, memo->obj[i]);
-			return;
-		}
+		if (git_oid_equal(git_object_id(memo->obj[i]), oid))
+			return i;
+	return -1;
+}
+
+void cg_memo_find(git_object **out, cg_memo *memo, const git_oid *oid)
+{
+	int i = slot_of(memo, oid);
+
+	*out = NULL;
+	if (i >= 0)
+		git_object_dup(out, memo->obj[i]);
+}
+
+int cg_memo_checked(const cg_memo *memo, const git_object *obj)
+{
+	int i = slot_of(memo, git_object_id(obj));
+
+	return i >= 0 && memo->checked[i];
+}
+
+void cg_memo_set_checked(cg_memo *memo, const git_object *obj)
+{
+	int i = slot_of(memo, git_object_id(obj));
+
+	if (i >= 0)
+		memo->checked[i] = 1;
 }
 
 void cg_memo_keep(cg_memo *memo, git_object *obj)
@@ -102,6 +126,7 @@ void cg_memo_keep(cg_memo *memo, git_object *obj)
 	}
 	b = bucket_of(git_object_id(obj));
 	memo->weight[memo->next] = w;
+	memo->checked[memo->next] = 0;
 	memo->bytes += w;
 	memo->chain[memo->next] = memo->bucket[b];
 	memo->bucket[b] = (int)memo->next;

@@ -27,4 +27,10 @@ int cg_memo_lookup(git_object **out, cg_memo *memo, git_repository *repo,
 void cg_memo_find(git_object **out, cg_memo *memo, const git_oid *oid);
 void cg_memo_keep(cg_memo *memo, git_object *obj);
 
+/* Whether the memo holds `obj` marked by cg_memo_set_checked: a tree that
+ * passed cg_tree_check once in a walk need not pass it again while kept
+ * (the check depends on the tree's bytes alone, which its id names). */
+int cg_memo_checked(const cg_memo *memo, const git_object *obj);
+void cg_memo_set_checked(cg_memo *memo, const git_object *obj);
+
 #endif

@@ -41,9 +41,10 @@ typedef struct {
 	                          * since/until (committer time) and author only */
 	const char *source;      /* what the report is about: the database path, the repository */
 	const char *witness;     /* verify: the witness file to compare with, or NULL */
+	int quiet;               /* history: no progress line on a terminal's standard error */
 } cg_report_opts;
 
-#define CG_REPORT_OPTS_INIT { CG_REPORT_TEXT, NULL, 0, 0, 1000, { 0 }, NULL }
+#define CG_REPORT_OPTS_INIT { CG_REPORT_TEXT, NULL, 0, 0, 1000, { 0 }, NULL, 0 }
 
 /* The audit report: totals per verdict and per rule, runs and blocked runs
  * per day, the newest blocked runs with their findings, waivers with their

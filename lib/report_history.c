@@ -10,6 +10,7 @@
 #include "walk.h"
 #include "error.h"
 #include "parallel.h"
+#include "progress.h"
 #include "render.h"
 #include "rules.h"
 #include "timestamp.h"
@@ -316,6 +317,8 @@ typedef struct {
 	history *h;
 	git_repository *repo;
 	const git_oid *ids;
+	cg_progress *progress;  /* NULL: none */
+	size_t taken;           /* commits counted so far, for it */
 } history_jobs;
 
 static void put_changed_logs(cg_buf *out, const history *h, const cg_changes *changes)
@@ -420,6 +423,7 @@ static int take_history(size_t i, cg_buf_reader *in, void *payload)
 	uint64_t when;
 	int ok;
 
+	cg_progress_update(j->progress, ++j->taken);
 	if (cg_buf_get_u32(in, &checked) < 0)
 		return cg_error_set(CG_ERROR, "a checked commit's record is damaged");
 	if (!checked)
@@ -443,14 +447,21 @@ static int history_batch(const git_oid *ids, size_t n, void *payload)
 {
 	history_jobs *j = payload;
 	cg_parallel_jobs jobs = { run_history, take_history, j };
+	size_t at;
+	int error = 0;
 
-	j->ids = ids;
-	return cg_parallel_run(&jobs, n);
+	/* With a progress line, this is the whole walk, checked a batch at a time. */
+	cg_progress_total(j->progress, n);
+	for (at = 0; at < n && !error; at += HISTORY_BATCH) {
+		j->ids = ids + at;
+		error = cg_parallel_run(&jobs, n - at < HISTORY_BATCH ? n - at : HISTORY_BATCH);
+	}
+	return error;
 }
 
 static int history_walk(history *h, git_repository *repo, char *const *revs, size_t nrevs)
 {
-	history_jobs jobs = { h, repo, NULL };
+	history_jobs jobs = { h, repo, NULL, NULL, 0 };
 	git_revwalk *walk = NULL;
 	size_t i;
 	int error = 0;
@@ -463,8 +474,13 @@ static int history_walk(history *h, git_repository *repo, char *const *revs, siz
 	/* No revisions: HEAD, of which an unborn branch has no commits. */
 	if (!nrevs && git_repository_head_unborn(repo) != 1 && git_revwalk_push_head(walk) < 0)
 		error = cg_error_from_git("cannot read HEAD");
+	/* With a progress line, every id at once for its total: a topological
+	 * walk has read every commit before it gives the first. */
+	jobs.progress = cg_progress_new(stderr, "Checking commits", !h->opts->quiet);
 	if (!error)
-		error = cg_walk_ids(walk, repo, HISTORY_BATCH, history_batch, &jobs);
+		error = cg_walk_ids(walk, repo, jobs.progress ? SIZE_MAX : HISTORY_BATCH, history_batch,
+		                    &jobs);
+	cg_progress_done(jobs.progress);
 	git_revwalk_free(walk);
 	return error;
 }

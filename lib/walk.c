@@ -1,5 +1,6 @@
 #include "walk.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,11 +241,13 @@ static int walk_failed(git_repository *repo, const git_oid *last)
 int cg_walk_ids(git_revwalk *walk, git_repository *repo, size_t batch,
                       int (*fn)(const git_oid *ids, size_t n, void *payload), void *payload)
 {
-	git_oid *ids = cg_calloc(batch, sizeof(*ids)), last;
-	size_t n = 0;
+	git_oid *ids = NULL, last;
+	size_t n = 0, alloc = 0;
 	int error = 0, rc, seen = 0;
 
-	while (!error && (rc = git_revwalk_next(&ids[n], walk)) == 0) {
+	/* grown as needed: a batch of SIZE_MAX holds the whole walk */
+	while (!error && (ids = cg_array_grow(ids, &alloc, n + 1, sizeof(*ids)),
+	                  rc = git_revwalk_next(&ids[n], walk)) == 0) {
 		git_oid_cpy(&last, &ids[n]);
 		seen = 1;
 		if (++n == batch) {
@@ -262,6 +265,7 @@ int cg_walk_ids(git_revwalk *walk, git_repository *repo, size_t batch,
 
 struct each_commit {
 	git_repository *repo;
+	cg_progress *progress;
 	int (*fn)(git_commit *commit, void *payload);
 	void *payload;
 };
@@ -272,22 +276,26 @@ static int each_commit(const git_oid *ids, size_t n, void *payload)
 	size_t i;
 	int error = 0;
 
+	cg_progress_total(e->progress, n);
 	for (i = 0; i < n && !error; i++) {
 		git_commit *commit = NULL;
 		if (git_commit_lookup(&commit, e->repo, &ids[i]) < 0)
 			return cg_walk_missing(e->repo, &ids[i]);
 		error = e->fn(commit, e->payload);
 		git_commit_free(commit);
+		cg_progress_update(e->progress, i + 1);
 	}
 	return error;
 }
 
-int cg_walk_commits(git_revwalk *walk, git_repository *repo,
-                  int (*fn)(git_commit *commit, void *payload), void *payload)
+int cg_walk_commits(git_revwalk *walk, git_repository *repo, cg_progress *progress,
+                    int (*fn)(git_commit *commit, void *payload), void *payload)
 {
-	struct each_commit e = { repo, fn, payload };
+	struct each_commit e = { repo, progress, fn, payload };
 
-	return cg_walk_ids(walk, repo, 256, each_commit, &e);
+	/* With a progress line, the whole walk at once for its total: a
+	 * topological walk has read every commit before it gives the first. */
+	return cg_walk_ids(walk, repo, progress ? SIZE_MAX : 256, each_commit, &e);
 }
 
 int cg_walk_missing(git_repository *repo, const git_oid *oid)

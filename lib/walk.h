@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "changes.h"
 #include "policy.h"
+#include "progress.h"
 #include "rules.h"
 
 /* Evaluates one existing commit as the server and history reports do: its
@@ -41,14 +42,16 @@ int cg_walk_push_rev(git_revwalk *walk, git_repository *repo, const char *arg,
                      git_oid *base, int *has_base);
 
 /* Calls `fn` with each commit of `walk`, in the walk's order, until it
- * returns non-zero (which is returned). A walk that stops early, on a
- * missing object or at the boundary of a shallow clone, is an error that
- * says so: a gate must never pass commits it did not see. */
-int cg_walk_commits(git_revwalk *walk, git_repository *repo,
+ * returns non-zero (which is returned), counting them on `progress` (may
+ * be NULL). A walk that stops early, on a missing object or at the
+ * boundary of a shallow clone, is an error that says so: a gate must
+ * never pass commits it did not see. */
+int cg_walk_commits(git_revwalk *walk, git_repository *repo, cg_progress *progress,
                     int (*fn)(git_commit *commit, void *payload), void *payload);
 
-/* The same walk, handing `fn` the ids of up to `batch` commits at a time:
- * for a caller that checks them in several processes (cg_parallel_run). */
+/* The same walk, handing `fn` the ids of up to `batch` commits at a time
+ * (SIZE_MAX: all of them in one call): for a caller that checks them in
+ * several processes (cg_parallel_run). */
 int cg_walk_ids(git_revwalk *walk, git_repository *repo, size_t batch,
                 int (*fn)(const git_oid *ids, size_t n, void *payload), void *payload);
 

@@ -27,12 +27,12 @@
 #include "walk.h"
 
 /* Per command, not counting --help; the table ends with an empty entry. */
-#define MAX_OPTIONS 5
+#define MAX_OPTIONS 7
 
 /* Every command's options, each bound to its member by the tables below. */
 typedef struct {
 	const char *server, *dir, *force, *staged, *format, *policy, *message, *version, *key,
-	           *commit, *all, *every_directory, *kind;
+	           *commit, *all, *every_directory, *kind, *no_progress, *quiet;
 } options;
 
 #define FIELD(member) CG_ARGS_FIELD(options, member)
@@ -425,7 +425,7 @@ static int range_policy(cg_policy **out, git_repository *repo, const char *file,
 }
 
 static int check_range(cg_checklist *run, cg_policy **policy, git_repository **repo,
-                       const cg_args *p, const char *policy_file)
+                       const cg_args *p, const options *o)
 {
 	git_revwalk *walk = NULL;
 	git_oid base;
@@ -438,8 +438,8 @@ static int check_range(cg_checklist *run, cg_policy **policy, git_repository **r
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
 	for (i = 0; i < p->nargs && !error; i++)
 		error = cg_walk_push_rev(walk, *repo, p->args[i], &base, &has_base);
-	if (!error && (error = range_policy(policy, *repo, policy_file, has_base ? &base : NULL)) == 0)
-		error = cg_checklist_commits(run, *repo, *policy, walk);
+	if (!error && (error = range_policy(policy, *repo, o->policy, has_base ? &base : NULL)) == 0)
+		error = cg_checklist_commits(run, *repo, *policy, walk, !o->no_progress && !o->quiet);
 	git_revwalk_free(walk);
 	return error;
 }
@@ -491,7 +491,7 @@ static int cmd_check(const cg_args *p, const options *o)
 	else if (staged && (error = open_staged(&c)) == 0)
 		error = cg_checklist_staged(run, c, o->message);
 	else if (!staged)
-		error = check_range(run, &policy, &repo, p, o->policy);
+		error = check_range(run, &policy, &repo, p, o);
 	if (!error && !strcmp(format, "json"))
 		cg_checklist_print_json(run, stdout, o->all ? "tree" : staged ? "staged" : "range");
 	else if (!error)
@@ -744,7 +744,10 @@ static const command commands[] = {
 	    { "--policy", "FILE", "judge a range by this policy file", FIELD(policy) },
 	    { "--message", "FILE", "the commit message, whose trailers count (commit-msg)",
 	      FIELD(message) },
-	    { "--all", NULL, "judge every tracked file (forbid rule), not a change", FIELD(all) } },
+	    { "--all", NULL, "judge every tracked file (forbid rule), not a change", FIELD(all) },
+	    { "--no-progress", NULL, "no progress line on a terminal's standard error",
+	      FIELD(no_progress) },
+	    { "--quiet", NULL, "the same as --no-progress", FIELD(quiet) } },
 	  0, -1, cmd_check, NULL },
 	{ "approve", "[--commit REV] [--key KEY]",
 	  "sign an approval of the protected change (verify: signature), for an authorizer",

@@ -26,7 +26,7 @@
 /* Every command's options, each bound to its member by the table below. */
 typedef struct {
 	const char *db, *since, *until, *hook, *verdict, *rule, *author, *ref, *limit, *format,
-	           *output, *witness, *repository_id, *to;
+	           *output, *witness, *repository_id, *to, *no_progress, *quiet;
 } options;
 
 #define FIELD(member) CG_ARGS_FIELD(options, member)
@@ -34,7 +34,8 @@ typedef struct {
 /* Rows of the table, for the commands' sets of options (BIT). */
 enum {
 	O_DB, O_SINCE, O_UNTIL, O_HOOK, O_VERDICT, O_RULE, O_AUTHOR, O_REF,
-	O_LIMIT, O_FORMAT, O_OUTPUT, O_WITNESS, O_REPOSITORY_ID, O_TO, O__COUNT
+	O_LIMIT, O_FORMAT, O_OUTPUT, O_WITNESS, O_REPOSITORY_ID, O_TO, O_NO_PROGRESS, O_QUIET,
+	O__COUNT
 };
 
 static const cg_args_option option_table[O__COUNT + 1] = {
@@ -59,6 +60,9 @@ static const cg_args_option option_table[O__COUNT + 1] = {
 	[O_REPOSITORY_ID] = { "--repository-id", "ID", "in PostgreSQL, the repository's chain "
 	                      "(default: the only one, or audit.repository_id)", FIELD(repository_id) },
 	[O_TO] = { "--to", "URL", "the PostgreSQL database to copy into", FIELD(to) },
+	[O_NO_PROGRESS] = { "--no-progress", NULL, "no progress line on a terminal's standard error",
+	                    FIELD(no_progress) },
+	[O_QUIET] = { "--quiet", NULL, "the same as --no-progress", FIELD(quiet) },
 };
 
 #define BIT(o) (1u << (o))
@@ -90,7 +94,8 @@ static const command commands[] = {
 	  { option_table, DB | FILTERS | BIT(O_LIMIT) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_report },
 	{ "history", "history [REV-RANGE...] [OPTIONS]",
 	  "evaluate the policy at HEAD over existing commits; exit 1 on violations",
-	  { option_table, BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_AUTHOR) | OUTPUT, 0, -1 }, CG_REPORT_TEXT,
+	  { option_table, BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_AUTHOR) | OUTPUT | BIT(O_NO_PROGRESS) |
+	    BIT(O_QUIET), 0, -1 }, CG_REPORT_TEXT,
 	  cmd_history },
 	{ "verify", "verify [OPTIONS]", "check the audit hash chain; exit 1 when it is broken",
 	  { option_table, DB | BIT(O_WITNESS) | OUTPUT, 0, 0 }, CG_REPORT_TEXT, cmd_verify },
@@ -171,6 +176,7 @@ static int read_options(cg_report_opts *opts, const options *o)
 	cg_audit_filter *f = &opts->filter;
 	int error = 0;
 
+	opts->quiet = o->no_progress || o->quiet;
 	if (o->format)
 		error = cg_report_format_parse(&opts->format, o->format);
 	if (!error && o->since &&

@@ -17,13 +17,47 @@
 #include "entry_pattern.h"
 #include "fixtures.h"
 
-/* The delta's lines as text, in file order. Line numbers are left out:
- * of two identical lines, either may be the one reported. */
+static int by_text(const void *pa, const void *pb)
+{
+	const cg_changelog_line *a = *(const cg_changelog_line *const *)pa;
+	const cg_changelog_line *b = *(const cg_changelog_line *const *)pb;
+	int c = memcmp(a->text, b->text, a->len < b->len ? a->len : b->len);
+
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* The delta's lines as text, sorted. Line numbers and file order are left
+ * out: of two identical lines, either may be the one reported. */
 static void render(cg_buf *out, const cg_changelog_line *const *v, size_t n)
 {
+	const cg_changelog_line **sorted = calloc(n ? n : 1, sizeof(*sorted));
 	size_t i;
+
+	assert_non_null(sorted);
+	if (n)
+		memcpy(sorted, v, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), by_text);
 	for (i = 0; i < n; i++)
-		cg_buf_printf(out, "%.*s\n", (int)v[i]->len, v[i]->text);
+		cg_buf_printf(out, "%.*s\n", (int)sorted[i]->len, sorted[i]->text);
+	free(sorted);
+}
+
+/* The fast delta has the full parse's lines; both are disposed. */
+static void assert_same_delta(cg_changelog_delta *full, cg_changelog_delta *fast)
+{
+	cg_buf want = CG_BUF_INIT, got = CG_BUF_INIT;
+
+	render(&want, full->added, full->nadded);
+	cg_buf_puts(&want, "--\n");
+	render(&want, full->removed, full->nremoved);
+	render(&got, fast->added, fast->nadded);
+	cg_buf_puts(&got, "--\n");
+	render(&got, fast->removed, fast->nremoved);
+	assert_string_equal(got.ptr, want.ptr);
+	cg_changelog_delta_dispose(full);
+	cg_changelog_delta_dispose(fast);
+	cg_buf_dispose(&want);
+	cg_buf_dispose(&got);
 }
 
 static void same_as_full_parse(const char *before, size_t blen, const char *now, size_t nlen)
@@ -31,7 +65,6 @@ static void same_as_full_parse(const char *before, size_t blen, const char *now,
 	cg_changelog *b = NULL, *n = NULL;
 	cg_changelog_delta full, fast;
 	cg_changelog_text tn = { now, nlen }, tb = { before, blen };
-	cg_buf want = CG_BUF_INIT, got = CG_BUF_INIT;
 	const cg_changelog *bs[1];
 
 	assert_int_equal(cg_changelog_parse(&b, before, blen, entry), 0);
@@ -40,19 +73,9 @@ static void same_as_full_parse(const char *before, size_t blen, const char *now,
 	assert_int_equal(cg_changelog_compare(&full, n, bs, 1), 0);
 	cg_changelog_drop_copies(&full, &tb, 1);
 	assert_int_equal(cg_changelog_diff(&fast, &tn, &tb, 1, entry), 0);
-	render(&want, full.added, full.nadded);
-	cg_buf_puts(&want, "--\n");
-	render(&want, full.removed, full.nremoved);
-	render(&got, fast.added, fast.nadded);
-	cg_buf_puts(&got, "--\n");
-	render(&got, fast.removed, fast.nremoved);
-	assert_string_equal(got.ptr, want.ptr);
-	cg_changelog_delta_dispose(&full);
-	cg_changelog_delta_dispose(&fast);
+	assert_same_delta(&full, &fast);
 	cg_changelog_free(b);
 	cg_changelog_free(n);
-	cg_buf_dispose(&want);
-	cg_buf_dispose(&got);
 }
 
 /* `base` with `insert` put at byte offset `at` (moved to a line start)
@@ -71,6 +94,31 @@ static void edit(cg_buf *out, const char *base, size_t len, size_t at, const cha
 	cg_buf_put(out, base + at, len - at);
 }
 
+/* A merge whose version is one of its two parents': the same as parsing
+ * all three whole and comparing. */
+static void merge_same_as_full_parse(const char *other, size_t olen, const char *now, size_t nlen)
+{
+	cg_changelog *p[3] = { NULL, NULL, NULL };
+	cg_changelog_text t[3] = { { now, nlen }, { now, nlen }, { other, olen } };
+	cg_changelog_delta full, fast;
+	size_t k, first;
+
+	for (first = 1; first <= 2; first++) {
+		/* the parents in both orders: t[first] is the merge's own version */
+		cg_changelog_text parents[2] = { t[first], t[3 - first] };
+
+		for (k = 0; k < 3; k++)
+			assert_int_equal(cg_changelog_parse(&p[k], k ? parents[k - 1].data : now,
+			                                    k ? parents[k - 1].len : nlen, entry), 0);
+		assert_int_equal(cg_changelog_compare(&full, p[0], (const cg_changelog *const *)p + 1, 2), 0);
+		cg_changelog_drop_copies(&full, parents, 2);
+		assert_int_equal(cg_changelog_diff(&fast, &t[0], parents, 2, entry), 0);
+		assert_same_delta(&full, &fast);
+		for (k = 0; k < 3; k++)
+			cg_changelog_free(p[k]);
+	}
+}
+
 static void check_edits(const char *text, size_t len)
 {
 	static const char *inserts[] = {
@@ -87,14 +135,28 @@ static void check_edits(const char *text, size_t len)
 	size_t i, j;
 	int drop;
 
+	cg_buf twice = CG_BUF_INIT;
+	size_t k, at;
+
 	for (i = 0; i < sizeof(positions) / sizeof(*positions); i++)
 		for (j = 0; j < sizeof(inserts) / sizeof(*inserts); j++)
 			for (drop = 0; drop <= 1; drop++) {
 				edit(&edited, text, len, positions[i], inserts[j], drop);
 				same_as_full_parse(text, len, edited.ptr, edited.size);
 				same_as_full_parse(edited.ptr, edited.size, text, len);
+				if (drop || (k = i + 1) == sizeof(positions) / sizeof(*positions))
+					continue;
+				merge_same_as_full_parse(text, len, edited.ptr, edited.size);
+				/* and a second edit further down: an entry at the top
+				 * and a link at the foot, as many changelogs take */
+				at = positions[k] + edited.size;
+				edit(&twice, edited.ptr, edited.size, at > len ? at - len : 0,
+				     inserts[(j + 1) % (sizeof(inserts) / sizeof(*inserts))], 0);
+				same_as_full_parse(text, len, twice.ptr, twice.size);
+				same_as_full_parse(twice.ptr, twice.size, text, len);
 			}
 	cg_buf_dispose(&edited);
+	cg_buf_dispose(&twice);
 }
 
 static void test_small_cases(void **state)
