@@ -1,5 +1,6 @@
 #include "audit_pg.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -11,6 +12,56 @@
 #include "fs.h"
 #include "hash.h"
 #include "spool.h"
+
+/*
+ * libpq, loaded when a run first goes to PostgreSQL. Linked into every
+ * hook, it and the libraries it needs (Kerberos, LDAP, GnuTLS, ...) more
+ * than doubled the dynamic loader's work at the start of every commit,
+ * for a setting most repositories never use.
+ */
+#define PQ_FUNCTIONS(X) \
+	X(PQclear) X(PQcmdTuples) X(PQconnectdbParams) X(PQconninfoFree) X(PQconninfoParse) \
+	X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQfinish) X(PQgetisnull) X(PQgetvalue) \
+	X(PQntuples) X(PQresultErrorMessage) X(PQresultStatus) X(PQstatus) X(PQtransactionStatus)
+
+static struct {
+#define PQ_POINTER(name) __typeof__(name) *name;
+	PQ_FUNCTIONS(PQ_POINTER)
+#undef PQ_POINTER
+} pq;
+
+#define PQ_SONAME "libpq.so.5"
+
+/* NULL once libpq is loaded, else why not (sets no error: a message being
+ * scrubbed may be the last error itself). */
+static const char *pq_open(void)
+{
+	static const char *failed;
+	static int loaded;
+	void *lib;
+
+	if (loaded || failed)
+		return failed;
+	if ((lib = dlopen(PQ_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		return failed = "it cannot be loaded";
+#define PQ_RESOLVE(name) \
+	if ((*(void **)&pq.name = dlsym(lib, #name)) == NULL) \
+		return failed = "it has no " #name;
+	PQ_FUNCTIONS(PQ_RESOLVE)
+#undef PQ_RESOLVE
+	loaded = 1;
+	return NULL;
+}
+
+static int pq_load(void)
+{
+	const char *why = pq_open();
+
+	if (why)
+		return cg_error_set(CG_ERROR, "audit database: audit.url needs libpq, and %s: %s; "
+		                    "install it: apt-get install libpq5", PQ_SONAME, why);
+	return 0;
+}
 
 /*
  * The tables of a chain, with the columns the SQLite schema gives them and
@@ -227,7 +278,8 @@ static void scrub(cg_buf *b, const char *secret, const char *with)
 void cg_audit_pg_sanitize(cg_buf *out, const char *message, const char *url)
 {
 	cg_buf shown = CG_BUF_INIT, secrets = CG_BUF_INIT, text = CG_BUF_INIT;
-	PQconninfoOption *opts = PQconninfoParse(url, NULL), *o;
+	/* without libpq, the URL as written is all there is to scrub */
+	PQconninfoOption *opts = pq_open() ? NULL : pq.PQconninfoParse(url, NULL), *o;
 	size_t i;
 
 	redact_url(&shown, &secrets, url);
@@ -241,7 +293,8 @@ void cg_audit_pg_sanitize(cg_buf *out, const char *message, const char *url)
 		if (o->val && is_secret_key(o->keyword, strlen(o->keyword)))
 			scrub(&text, o->val, "***");
 	cg_buf_puts(out, text.ptr);
-	PQconninfoFree(opts);
+	if (opts)
+		pq.PQconninfoFree(opts);
 	cg_buf_dispose(&shown);
 	cg_buf_dispose(&secrets);
 	cg_buf_dispose(&text);
@@ -260,7 +313,7 @@ typedef struct {
  * line, sanitized. */
 static int pg_fail(const pg *p, const PGresult *res)
 {
-	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(p->conn);
+	const char *msg = res ? pq.PQresultErrorMessage(res) : pq.PQerrorMessage(p->conn);
 	cg_buf name = CG_BUF_INIT, clean = CG_BUF_INIT;
 	size_t i;
 	int error;
@@ -283,9 +336,9 @@ static int pg_fail(const pg *p, const PGresult *res)
 static int pg_exec(pg *p, PGresult **out, const char *sql, int n, const char *const *params)
 {
 	/* without parameters, several statements may go at once */
-	PGresult *res = n ? PQexecParams(p->conn, sql, n, NULL, params, NULL, NULL, 0) :
-		PQexec(p->conn, sql);
-	ExecStatusType st = PQresultStatus(res);
+	PGresult *res = n ? pq.PQexecParams(p->conn, sql, n, NULL, params, NULL, NULL, 0) :
+		pq.PQexec(p->conn, sql);
+	ExecStatusType st = pq.PQresultStatus(res);
 	int error = 0;
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
@@ -293,7 +346,7 @@ static int pg_exec(pg *p, PGresult **out, const char *sql, int n, const char *co
 	if (out && error == 0)
 		*out = res;
 	else
-		PQclear(res);
+		pq.PQclear(res);
 	return error;
 }
 
@@ -310,10 +363,12 @@ static int pg_connect(pg *p, const char *url)
 		                 "changeguard", url, NULL };
 
 	p->url = url;
-	p->conn = PQconnectdbParams(keys, values, 1);
+	if (pq_load() < 0)
+		return CG_ERROR;
+	p->conn = pq.PQconnectdbParams(keys, values, 1);
 	if (!p->conn)
 		return cg_error_set(CG_ERROR, "audit database: out of memory");
-	return PQstatus(p->conn) == CONNECTION_OK ? 0 : pg_fail(p, NULL);
+	return pq.PQstatus(p->conn) == CONNECTION_OK ? 0 : pg_fail(p, NULL);
 }
 
 /* Ends the transaction: commits when `error` is 0, else rolls back
@@ -322,14 +377,15 @@ static int pg_finish(pg *p, int error)
 {
 	if (error == 0)
 		return pg_exec(p, NULL, "COMMIT", 0, NULL);
-	if (p->conn && PQtransactionStatus(p->conn) != PQTRANS_IDLE)
-		PQclear(PQexec(p->conn, "ROLLBACK"));
+	if (p->conn && pq.PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+		pq.PQclear(pq.PQexec(p->conn, "ROLLBACK"));
 	return error;
 }
 
 static void pg_close(pg *p)
 {
-	PQfinish(p->conn);
+	if (p->conn)
+		pq.PQfinish(p->conn);
 	p->conn = NULL;
 }
 
@@ -353,12 +409,12 @@ int cg_audit_pg_setup(const char *url)
 	/* one setup at a time: CREATE ... IF NOT EXISTS races with itself */
 	if ((error = pg_exec(&p, NULL, "SELECT pg_advisory_xact_lock(4242)", 0, NULL)) == 0 &&
 	    (error = pg_exec(&p, &res, "SHOW server_encoding", 0, NULL)) == 0) {
-		if (strcmp(PQgetvalue(res, 0, 0), "SQL_ASCII"))
+		if (strcmp(pq.PQgetvalue(res, 0, 0), "SQL_ASCII"))
 			error = cg_error_set(CG_ERROR, "the audit database has encoding %s, where "
 			                     "names and messages that are not UTF-8 would be refused; "
 			                     "create it with: createdb -E SQL_ASCII -T template0 NAME",
-			                     PQgetvalue(res, 0, 0));
-		PQclear(res);
+			                     pq.PQgetvalue(res, 0, 0));
+		pq.PQclear(res);
 	}
 	if (error == 0)
 		error = pg_exec(&p, NULL, schema_sql, 0, NULL);
@@ -389,11 +445,11 @@ static int read_head(tail *t, int *found)
 
 	if (error < 0)
 		return error;
-	if ((*found = PQntuples(res) == 1)) {
-		t->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		snprintf(t->hash, sizeof(t->hash), "%s", PQgetvalue(res, 0, 1));
+	if ((*found = pq.PQntuples(res) == 1)) {
+		t->id = strtoll(pq.PQgetvalue(res, 0, 0), NULL, 10);
+		snprintf(t->hash, sizeof(t->hash), "%s", pq.PQgetvalue(res, 0, 1));
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return 0;
 }
 
@@ -531,8 +587,8 @@ static int claim(tail *t, const char *spool_id)
 	if ((error = pg_exec(t->p, &res, "INSERT INTO fallback_imports (chain, fallback_id, run_id)"
 	                     " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", 3, params)) < 0)
 		return error;
-	error = strcmp(PQcmdTuples(res), "1") != 0;
-	PQclear(res);
+	error = strcmp(pq.PQcmdTuples(res), "1") != 0;
+	pq.PQclear(res);
 	return error;
 }
 
@@ -648,14 +704,14 @@ static int copy_table(pg *p, cg_audit *db, size_t i, const char *chain)
 		if (error < 0 ||
 		    (error = pg_exec(p, &res, "FETCH " FETCH_ROWS " FROM copied", 0, NULL)) < 0)
 			break;
-		rows = PQntuples(res);
+		rows = pq.PQntuples(res);
 		for (r = 0; error == 0 && r < rows; r++) {
 			for (c = 0; c < n; c++)
-				values[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+				values[c] = pq.PQgetisnull(res, r, c) ? NULL : pq.PQgetvalue(res, r, c);
 			error = cg_audit__copy_values(db, tables[i].name, tables[i].columns, values,
 			                              (size_t)n);
 		}
-		PQclear(res);
+		pq.PQclear(res);
 	} while (error == 0 && rows > 0);
 	if (error == 0)
 		error = pg_exec(p, NULL, "CLOSE copied", 0, NULL);
@@ -677,10 +733,10 @@ static int find_chain(pg *p, char **chain, char head[CG_SHA256_HEX_LEN + 1])
 	if (error < 0)
 		return error;
 	cg_audit_pg_redact(&name, p->url);
-	if ((n = PQntuples(res)) == 1) {
+	if ((n = pq.PQntuples(res)) == 1) {
 		free(*chain);
-		*chain = cg_strdup(PQgetvalue(res, 0, 0));
-		snprintf(head, CG_SHA256_HEX_LEN + 1, "%s", PQgetvalue(res, 0, 1));
+		*chain = cg_strdup(pq.PQgetvalue(res, 0, 0));
+		snprintf(head, CG_SHA256_HEX_LEN + 1, "%s", pq.PQgetvalue(res, 0, 1));
 	} else if (n == 0) {
 		error = cg_error_set(CG_ENOTFOUND, "audit database '%s' has no runs of %s%s%s",
 		                     name.ptr, *chain ? "repository '" : "any repository",
@@ -689,7 +745,7 @@ static int find_chain(pg *p, char **chain, char head[CG_SHA256_HEX_LEN + 1])
 		error = cg_error_set(CG_ERROR, "audit database '%s' holds several repositories' "
 		                     "chains; name one with its repository id", name.ptr);
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	cg_buf_dispose(&name);
 	return error;
 }
