@@ -212,8 +212,10 @@ static void test_corpus(void **state)
 	cg_policy *p = NULL;
 
 	(void)state;
-	if (!corpus_path(&path, "changelogs/INDEX.tsv"))
+	if (!corpus_path(&path, "changelogs/INDEX.tsv")) {
+		cg_buf_dispose(&path);
 		return;
+	}
 	assert_non_null(index = fixture_slurp(path.ptr, NULL));
 	assert_int_equal(cg_policy_default(&p), 0);
 	for (line = strchr(index, '\n'); line && *++line; line = next) {
