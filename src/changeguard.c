@@ -292,9 +292,12 @@ static int open_init_repo(git_repository **repo, const char *dir)
 	if (!error && git_repository_is_bare(*repo))
 		error = cg_error_set(CG_EUSAGE, "'%s' is a bare repository; run init in a clone "
 		                     "with a work tree", git_repository_path(*repo));
-	if (error)
+	if (error) {
+		git_repository_free(*repo);
+		*repo = NULL;
 		return fail(CG_EUSAGE, dir ? "give a directory inside a git work tree"
 		                           : "run it inside a git work tree, or create one first: git init");
+	}
 	return 0;
 }
 
