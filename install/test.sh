@@ -10,6 +10,14 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 sh "$top/install/deps.sh"
 
+# ctest -j starts the tests that took longest first, by the timings a build
+# directory keeps (Testing/Temporary/CTestCostData.txt); the later runs are
+# given the plain run's, so that no long test starts last and runs alone.
+plain_timings() {
+	mkdir -p "$top/$1/Testing/Temporary" &&
+	cp "$top/build/Testing/Temporary/CTestCostData.txt" "$top/$1/Testing/Temporary/"
+}
+
 echo "== build: build"
 sh "$top/install/build.sh" build
 echo "== build: test"
@@ -34,6 +42,7 @@ sh "$top/install/build.sh" build-asan -DCG_SANITIZE=ON
 echo "== build-asan: test"
 # Not t0990 again: it builds its fuzzers with clang under ASan and UBSan
 # itself, the same in either build, and ran in the plain one.
+plain_timings build-asan
 (cd "$top/build-asan" && ctest --output-on-failure -j "$(nproc)" -E t0990 -LE heavy)
 
 # Debian's other libgit2 versions, unpacked into private prefixes so that the
@@ -48,6 +57,7 @@ done
 echo "== build-libgit2-1.8: build"
 PKG_CONFIG_PATH=$top/build-libgit2/1.8/lib/pkgconfig sh "$top/install/build.sh" build-libgit2-1.8
 echo "== build-libgit2-1.8: test"
+plain_timings build-libgit2-1.8
 (cd "$top/build-libgit2-1.8" && ctest --output-on-failure -j "$(nproc)" -E t0990 -LE heavy)
 echo "== build-libgit2-1.9: compile only"
 PKG_CONFIG_PATH=$top/build-libgit2/1.9/lib/pkgconfig sh "$top/install/build.sh" build-libgit2-1.9 \

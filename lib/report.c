@@ -218,8 +218,6 @@ static const cg_render_table *const audit_tables[] = {
 	&audit_blocked, &audit_waivers, &audit_protected, &audit_mcp,
 };
 
-/* The first RUN_COLUMNS cells of a listing row: of the run, or of one
- * commit of a push's run (`pushed`, may be NULL). */
 /* Whether the push let `ref` move, "accepted" or "refused" (a push's refs
  * share one outcome); NULL for a local hook's run, or one recorded before
  * schema version 4. */
@@ -233,7 +231,8 @@ static const char *push_outcome(const cg_audit_entry *e, const char *ref)
 	return e->run.nrefs ? e->run.refs[0].outcome : NULL;
 }
 
-/* A run's cells; a waiver or sign-off of a refused push did not take
+/* The first RUN_COLUMNS cells of a listing row: of the run, or of one
+ * commit of a push's run (`pushed`, may be NULL). A waiver or sign-off of a refused push did not take
  * effect, and its row says so: in text on the line below, where "push"
  * names the value. */
 static void run_cells(cg_render_cell *c, const cg_render *w, const cg_audit_entry *e,
@@ -354,6 +353,8 @@ typedef struct {
 	const cg_render_table *t;
 	size_t limit, seen;
 	int truncated;
+	/* a listing of items: its cells after the run's */
+	void (*cells)(cg_render_cell *c, const cg_audit_item *item);
 } listing;
 
 static size_t ask_for(const listing *l)
@@ -415,7 +416,7 @@ static int blocked_row(const cg_audit_entry *e, void *payload)
 
 static int audit_blocked_table(cg_render *w, cg_audit *db, const cg_audit_filter *f, size_t limit)
 {
-	listing l = { w, &audit_blocked, limit, 0, 0 };
+	listing l = { w, &audit_blocked, limit, 0, 0, NULL };
 	cg_audit_filter blocked = *f;
 	int error = 0;
 
@@ -428,72 +429,86 @@ static int audit_blocked_table(cg_render *w, cg_audit *db, const cg_audit_filter
 	return error < 0 ? error : 0;
 }
 
-static int waiver_row(const cg_audit_item *item, void *payload)
-{
-	listing *l = payload;
-	const cg_audit_waiver *v = item->waiver;
-	cg_render_cell c[ARRAY_SIZE(audit_waiver_cols)];
+/*
+ * The listings of items (cg_audit_items): a row per item, the run's cells
+ * then the table's own, from one of these.
+ */
 
-	if (listing_full(l))
-		return 1;
-	run_cells(c, l->w, item->entry, item->commit);
-	c[RUN_COLUMNS] = cg_render_text(v->rule);
-	c[RUN_COLUMNS + 1] = cg_render_text(v->source);
-	c[RUN_COLUMNS + 2] = cg_render_text(v->name);
-	c[RUN_COLUMNS + 3] = cg_render_text(v->reason);
-	c[RUN_COLUMNS + 4] = cg_render_text(v->authorizer);
-	cg_render_row(l->w, l->t, c);
-	return 0;
+static void waiver_cells(cg_render_cell *c, const cg_audit_item *item)
+{
+	const cg_audit_waiver *v = item->waiver;
+
+	c[0] = cg_render_text(v->rule);
+	c[1] = cg_render_text(v->source);
+	c[2] = cg_render_text(v->name);
+	c[3] = cg_render_text(v->reason);
+	c[4] = cg_render_text(v->authorizer);
 }
 
 /* A sign-off lists the paths it covers as its reason; a finding is one path. */
-static int protected_row(const cg_audit_item *item, void *payload)
+static void protected_cells(cg_render_cell *c, const cg_audit_item *item)
 {
-	listing *l = payload;
 	const cg_audit_waiver *v = item->waiver;
 	const cg_audit_finding *f = item->finding;
-	cg_render_cell c[ARRAY_SIZE(audit_protected_cols)];
 
-	if (listing_full(l))
-		return 1;
-	run_cells(c, l->w, item->entry, item->commit);
-	c[RUN_COLUMNS] = cg_render_text(v ? v->rule : f->rule);
-	c[RUN_COLUMNS + 1] = cg_render_text(v ? v->reason : f->path);
-	c[RUN_COLUMNS + 2] = cg_render_int(v != NULL);
-	c[RUN_COLUMNS + 3] = cg_render_text(v ? v->authorizer : NULL);
-	c[RUN_COLUMNS + 4] = cg_render_text(v ? NULL : f->detail);
-	cg_render_row(l->w, l->t, c);
-	return 0;
+	c[0] = cg_render_text(v ? v->rule : f->rule);
+	c[1] = cg_render_text(v ? v->reason : f->path);
+	c[2] = cg_render_int(v != NULL);
+	c[3] = cg_render_text(v ? v->authorizer : NULL);
+	c[4] = cg_render_text(v ? NULL : f->detail);
 }
 
 /* What a change did to an MCP server, and who signed off its group. */
-static int mcp_row(const cg_audit_item *item, void *payload)
+static void mcp_cells(cg_render_cell *c, const cg_audit_item *item)
+{
+	const cg_audit_finding *f = item->finding;
+
+	c[0] = cg_render_text(item->waiver ? item->waiver->authorizer : NULL);
+	c[1] = cg_render_text(f->rule);
+	c[2] = cg_render_text(f->path);
+	c[3] = cg_render_text(f->detail);
+}
+
+typedef struct {
+	const cg_render_table *t;
+	cg_audit_item_kind kind;
+	void (*cells)(cg_render_cell *c, const cg_audit_item *item);
+} item_listing;
+
+static const item_listing item_listings[] = {
+	{ &audit_waivers, CG_AUDIT_ITEMS_WAIVERS, waiver_cells },
+	{ &audit_protected, CG_AUDIT_ITEMS_PROTECTED, protected_cells },
+	{ &audit_mcp, CG_AUDIT_ITEMS_MCP, mcp_cells },
+};
+
+/* Cells enough for the widest of them. */
+#define ITEM_COLUMNS (RUN_COLUMNS + 5)
+_Static_assert(ARRAY_SIZE(audit_waiver_cols) <= ITEM_COLUMNS &&
+               ARRAY_SIZE(audit_protected_cols) <= ITEM_COLUMNS &&
+               ARRAY_SIZE(audit_mcp_cols) <= ITEM_COLUMNS, "ITEM_COLUMNS fits every listing");
+
+static int item_row(const cg_audit_item *item, void *payload)
 {
 	listing *l = payload;
-	const cg_audit_finding *f = item->finding;
-	cg_render_cell c[ARRAY_SIZE(audit_mcp_cols)];
+	cg_render_cell c[ITEM_COLUMNS];
 
 	if (listing_full(l))
 		return 1;
 	run_cells(c, l->w, item->entry, item->commit);
-	c[RUN_COLUMNS] = cg_render_text(item->waiver ? item->waiver->authorizer : NULL);
-	c[RUN_COLUMNS + 1] = cg_render_text(f->rule);
-	c[RUN_COLUMNS + 2] = cg_render_text(f->path);
-	c[RUN_COLUMNS + 3] = cg_render_text(f->detail);
+	l->cells(c + RUN_COLUMNS, item);
 	cg_render_row(l->w, l->t, c);
 	return 0;
 }
 
 static int audit_items_table(cg_render *w, cg_audit *db, const cg_audit_filter *f, size_t limit,
-                             const cg_render_table *t, cg_audit_item_kind kind,
-                             cg_audit_item_cb row)
+                             const item_listing *of)
 {
-	listing l = { w, t, limit, 0, 0 };
+	listing l = { w, of->t, limit, 0, 0, of->cells };
 	int error;
 
-	cg_render_table_begin(w, t);
-	error = cg_audit_items(db, f, kind, ask_for(&l), row, &l);
-	cg_render_table_end(w, t, l.truncated);
+	cg_render_table_begin(w, of->t);
+	error = cg_audit_items(db, f, of->kind, ask_for(&l), item_row, &l);
+	cg_render_table_end(w, of->t, l.truncated);
 	return error < 0 ? error : 0;
 }
 
@@ -501,6 +516,7 @@ int cg_report_audit(cg_audit *db, const cg_report_opts *opts)
 {
 	const cg_audit_filter *f = &opts->filter;
 	cg_render w;
+	size_t i;
 	int error;
 
 	cg_render_init(&w, opts, opts->out);
@@ -511,13 +527,10 @@ int cg_report_audit(cg_audit *db, const cg_report_opts *opts)
 	if ((error = audit_summary_table(&w, db, f)) == 0 &&
 	    (error = audit_timeline_table(&w, db, f)) == 0 &&
 	    (error = audit_rules_table(&w, db, f)) == 0 &&
-	    (error = audit_blocked_table(&w, db, f, opts->limit)) == 0 &&
-	    (error = audit_items_table(&w, db, f, opts->limit, &audit_waivers,
-	                               CG_AUDIT_ITEMS_WAIVERS, waiver_row)) == 0 &&
-	    (error = audit_items_table(&w, db, f, opts->limit, &audit_protected,
-	                               CG_AUDIT_ITEMS_PROTECTED, protected_row)) == 0 &&
-	    (error = audit_items_table(&w, db, f, opts->limit, &audit_mcp, CG_AUDIT_ITEMS_MCP,
-	                               mcp_row)) == 0) {
+	    (error = audit_blocked_table(&w, db, f, opts->limit)) == 0)
+		for (i = 0; i < ARRAY_SIZE(item_listings) && !error; i++)
+			error = audit_items_table(&w, db, f, opts->limit, &item_listings[i]);
+	if (!error) {
 		cg_render_doc_end(&w);
 		error = cg_render_finish(&w);
 	}

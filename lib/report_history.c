@@ -57,25 +57,23 @@ static const cg_render_column history_rule_cols[] = {
 	CG_COL("findings", "Findings", CG_COL_INT, 10),
 };
 
+/* A row per finding of a commit: the commit, one column about it, the finding. */
+#define FINDING_COLS(about, detail_title) \
+	CG_COL("commit", "Commit", CG_COL_OID, 10), \
+	CG_COL("time", "Committed (UTC)", CG_COL_TIME, 16), \
+	CG_COL("author", "Author", CG_COL_TEXT, 20), \
+	about, \
+	CG_COL("rule", "Rule", CG_COL_TEXT, CG_TEXT_BELOW), \
+	CG_COL("path", "Path", CG_COL_TEXT, CG_TEXT_BELOW), \
+	CG_COL("detail", detail_title, CG_COL_TEXT, CG_TEXT_BELOW)
+
 static const cg_render_column history_violation_cols[] = {
-	CG_COL("commit", "Commit", CG_COL_OID, 10),
-	CG_COL("time", "Committed (UTC)", CG_COL_TIME, 16),
-	CG_COL("author", "Author", CG_COL_TEXT, 20),
-	CG_COL("subject", "Subject", CG_COL_TEXT, 28),
-	CG_COL("rule", "Rule", CG_COL_TEXT, CG_TEXT_BELOW),
-	CG_COL("path", "Path", CG_COL_TEXT, CG_TEXT_BELOW),
-	CG_COL("detail", "Finding", CG_COL_TEXT, CG_TEXT_BELOW),
+	FINDING_COLS(CG_COL("subject", "Subject", CG_COL_TEXT, 28), "Finding"),
 };
 
 /* What the commits did to protected MCP configurations, and who signed. */
 static const cg_render_column history_mcp_cols[] = {
-	CG_COL("commit", "Commit", CG_COL_OID, 10),
-	CG_COL("time", "Committed (UTC)", CG_COL_TIME, 16),
-	CG_COL("author", "Author", CG_COL_TEXT, 20),
-	CG_COL("approved_by", "Approved by", CG_COL_TEXT, 24),
-	CG_COL("rule", "Rule", CG_COL_TEXT, CG_TEXT_BELOW),
-	CG_COL("path", "Path", CG_COL_TEXT, CG_TEXT_BELOW),
-	CG_COL("detail", "Change", CG_COL_TEXT, CG_TEXT_BELOW),
+	FINDING_COLS(CG_COL("approved_by", "Approved by", CG_COL_TEXT, 24), "Change"),
 };
 
 static const cg_render_table history_params = CG_TABLE("parameters", "Parameters",
@@ -138,17 +136,39 @@ static void tallies_dispose(tallies *t)
 	free(t->v);
 }
 
+/* A tally's cell in a column of its table: the first is the key, the
+ * others say by their name which count they show ("changelog": extra). */
+static cg_render_cell tally_cell(const tally *y, const cg_render_table *t, size_t col)
+{
+	const char *name = t->cols[col].name;
+
+	if (col == 0)
+		return cg_render_text(y->key);
+	if (!strcmp(name, "commits"))
+		return cg_render_int(y->commits);
+	if (!strcmp(name, "violating"))
+		return cg_render_int(y->violating);
+	if (!strcmp(name, "findings"))
+		return cg_render_int(y->findings);
+	if (!strcmp(name, "compliance"))
+		return cg_render_rate(y->commits - y->violating, y->commits);
+	return cg_render_text(y->extra);
+}
+
+/* Cells enough for the widest tally table. */
+#define TALLY_COLUMNS 5
+_Static_assert(ARRAY_SIZE(history_dir_cols) <= TALLY_COLUMNS &&
+               ARRAY_SIZE(history_rule_cols) <= TALLY_COLUMNS, "TALLY_COLUMNS fits every tally");
+
 static void tally_table(cg_render *w, const cg_render_table *t, const tallies *ts)
 {
-	size_t i;
+	cg_render_cell c[TALLY_COLUMNS];
+	size_t i, k;
 
 	cg_render_table_begin(w, t);
 	for (i = 0; i < ts->n; i++) {
-		const tally *y = &ts->v[i];
-		cg_render_cell c[] = { cg_render_text(y->key), cg_render_int(y->commits),
-		                       cg_render_int(y->violating),
-		                       cg_render_rate(y->commits - y->violating, y->commits),
-		                       cg_render_text(y->extra) };
+		for (k = 0; k < t->ncols; k++)
+			c[k] = tally_cell(&ts->v[i], t, k);
 		cg_render_row(w, t, c);
 	}
 	cg_render_table_end(w, t, 0);
@@ -250,19 +270,24 @@ static void count(tally *t, int violating)
 	t->violating += violating;
 }
 
+/* A row of a table of FINDING_COLS into `spool`. */
+static void spool_finding(cg_render *spool, const cg_render_table *t, const history *h,
+                          const char *oid, const char *time, const char *about,
+                          const cg_finding *f)
+{
+	cg_render_cell c[] = { cg_render_text(oid), cg_render_text(time),
+	                       cg_render_text(h->author.ptr), cg_render_text(about),
+	                       cg_render_text(f->rule), cg_render_text(f->path),
+	                       cg_render_text(f->detail) };
+
+	cg_render_row(spool, t, c);
+}
+
 static void spool_violations(history *h, const char *oid, const char *time,
                              const char *summary, const cg_result *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->nfindings; i++) {
-		const cg_finding *f = &r->findings[i];
-		cg_render_cell c[] = { cg_render_text(oid), cg_render_text(time),
-		                       cg_render_text(h->author.ptr), cg_render_text(summary),
-		                       cg_render_text(f->rule), cg_render_text(f->path),
-		                       cg_render_text(f->detail) };
-		cg_render_row(&h->spool, &history_violations, c);
-	}
+	for (size_t i = 0; i < r->nfindings; i++)
+		spool_finding(&h->spool, &history_violations, h, oid, time, summary, &r->findings[i]);
 }
 
 /* Who signed off the group whose MCP configuration a note ("mcp:<group>")
@@ -280,18 +305,9 @@ static void approvers(cg_buf *out, const cg_result *r, const char *note_rule)
 static void spool_mcp(history *h, const char *oid, const char *time, const cg_result *r)
 {
 	for (size_t i = 0; i < r->nnotes; i++) {
-		const cg_finding *f = &r->notes[i];
-		cg_render_cell c[ARRAY_SIZE(history_mcp_cols)];
-
-		approvers(&h->scratch, r, f->rule);
-		c[0] = cg_render_text(oid);
-		c[1] = cg_render_text(time);
-		c[2] = cg_render_text(h->author.ptr);
-		c[3] = cg_render_text(h->scratch.size ? h->scratch.ptr : NULL);
-		c[4] = cg_render_text(f->rule);
-		c[5] = cg_render_text(f->path);
-		c[6] = cg_render_text(f->detail);
-		cg_render_row(&h->mcp_spool, &history_mcp, c);
+		approvers(&h->scratch, r, r->notes[i].rule);
+		spool_finding(&h->mcp_spool, &history_mcp, h, oid, time,
+		              h->scratch.size ? h->scratch.ptr : NULL, &r->notes[i]);
 	}
 }
 
@@ -524,20 +540,6 @@ static void history_months_chart(cg_render *w, const tallies *months)
 	free(b);
 }
 
-static void rules_table(cg_render *w, const tallies *rules)
-{
-	size_t i;
-
-	cg_render_table_begin(w, &history_rules);
-	for (i = 0; i < rules->n; i++) {
-		cg_render_cell c[] = { cg_render_text(rules->v[i].key),
-		                       cg_render_int(rules->v[i].commits),
-		                       cg_render_int(rules->v[i].findings) };
-		cg_render_row(w, &history_rules, c);
-	}
-	cg_render_table_end(w, &history_rules, 0);
-}
-
 static int history_document(cg_render *w, history *h, git_repository *repo, char *const *revs,
                             size_t nrevs)
 {
@@ -554,7 +556,7 @@ static int history_document(cg_render *w, history *h, git_repository *repo, char
 	tally_table(w, &history_months, &h->months);
 	tally_table(w, &history_dirs, &h->dirs);
 	tally_table(w, &history_authors, &h->authors);
-	rules_table(w, &h->rules);
+	tally_table(w, &history_rules, &h->rules);
 	cg_render_table_begin(w, &history_violations);
 	if ((error = cg_render_splice(w, &h->spool)) < 0)
 		return error;

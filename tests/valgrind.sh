@@ -4,7 +4,8 @@
 #
 # usage: tests/valgrind.sh [-b BUILD_DIR] [-j JOBS] [REGEX]
 #   -b  build directory, built here without sanitizers (valgrind cannot
-#       run sanitized programs); default: build-valgrind in the source tree
+#       run sanitized programs), only what the scenarios run (the target
+#       e2e-programs: no unit tests); default: build-valgrind in the source tree
 #   -j  scripts run in parallel (default: the number of processors)
 #   REGEX  which tests/e2e scripts (grep -E on the name; default: all but
 #       t0900 and t0901, whose 1 GiB blob and 200,000 files would take hours
@@ -30,8 +31,8 @@ shift $((OPTIND - 1))
 
 command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed" >&2; exit 2; }
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCG_SANITIZE=OFF >/dev/null &&
-	cmake --build "$build" -j "$jobs" >/dev/null || {
-	echo "valgrind.sh: the build failed; run: cmake --build $build" >&2
+	cmake --build "$build" -j "$jobs" --target e2e-programs >/dev/null || {
+	echo "valgrind.sh: the build failed; run: cmake --build $build --target e2e-programs" >&2
 	exit 1
 }
 

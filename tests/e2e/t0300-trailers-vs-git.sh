@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-cost: 14 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='lib/trailers parses and cleans messages byte for byte like git'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-cost: 10 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='pre-receive: which policy applies, pusher identity, waivers, GitLab output, audit'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 . "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"

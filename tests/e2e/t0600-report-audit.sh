@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-cost: 18 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='changelog-audit report, verify and export on databases of real hook runs'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-cost: 11 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='changeguard check: the staged change and revision ranges, text and JSON, exit codes'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 

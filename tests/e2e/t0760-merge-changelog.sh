@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-cost: 14 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='merge-changelog: branches that each add an entry merge, rebase and cherry-pick without conflict'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 . "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"

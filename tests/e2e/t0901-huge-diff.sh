@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-cost: 22 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='a staged change of 200,000 files is checked in bounded time and reported'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-cost: 10 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='local bypass attempts on protected paths: case, Unicode, symlinks, submodules, delete and re-add, the policy itself'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-cost: 17 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='pre-receive judges each ref update by the content before and after it'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 . "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-cost: 29 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='trees that git fsck refuses (unsorted, duplicate or forbidden names, too deep) are refused by the server hook'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 . "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-cost: 10 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='names file systems open as a protected file, and the MCP settings clients read, need the sign-off locally and on the server'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 . "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"

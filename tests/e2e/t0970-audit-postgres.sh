@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-cost: 57 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='the audit in a real PostgreSQL: one chain for two servers, the spool while it is away, tampering, parity with SQLite, no password shown'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 . "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"

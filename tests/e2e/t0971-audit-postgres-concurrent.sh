@@ -1,5 +1,6 @@
 #!/bin/sh
 # ctest-label: heavy (400 pushes; runs in the plain build only)
+# ctest-cost: 75 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='two servers sharing a repository id, four pushers each, fifty pushes each: one chain in PostgreSQL'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 . "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"

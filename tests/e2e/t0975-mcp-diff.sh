@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-cost: 14 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='what a change does to the MCP servers: in the refusal, check, history, the audit and its report; removals need a removal authorizer'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 . "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-cost: 130 (seconds in the plain build: ctest -j starts the costliest first)
 test_description='libFuzzer targets: every seed replayed, then a short fuzzing run of each (needs clang)'
 . "$CG_SOURCE_DIR/tests/e2e/test-lib.sh"
 

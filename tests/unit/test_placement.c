@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,43 +24,32 @@
 
 #define LINE "- 2026-01-02T03:04:05Z T: new"
 
+/* A shape, where the line goes in it without a kind, and the kinds (--kind)
+ * it is also tried with: placement/<shape>.md, then placement/<shape>.want.md
+ * and placement/<shape>.<kind>.want.md (the kind in lower case, '-' for ' '). */
 typedef struct {
-	const char *shape;  /* placement/<shape>.md */
-	const char *kind;   /* --kind; NULL: none */
-	const char *want;   /* placement/<want>.want.md */
-	const char *where;  /* what cg_placement_describe says, without a kind */
+	const char *shape;
+	const char *where;
+	const char *kinds[3];
 } placement_case;
 
 static const placement_case cases[] = {
-	{ "kacl-unreleased", NULL, "kacl-unreleased", "under '## [Unreleased]', newest first" },
-	{ "kacl-unreleased", "fixed", "kacl-unreleased.fixed", NULL },
-	{ "kacl-sections", NULL, "kacl-sections", "under '## [Unreleased]', newest first" },
-	{ "kacl-sections", "fixed", "kacl-sections.fixed", NULL },
-	{ "kacl-sections", "Added", "kacl-sections.added", NULL },
-	{ "kacl-no-unreleased", NULL, "kacl-no-unreleased",
-	  "under a new '## [Unreleased]' heading, newest first" },
-	{ "kacl-no-unreleased", "changed", "kacl-no-unreleased.changed", NULL },
-	{ "master-unreleased", NULL, "master-unreleased",
-	  "under '## master (unreleased)', newest first" },
-	{ "master-unreleased", "new features", "master-unreleased.new-features", NULL },
-	{ "master-unreleased", "fixed", "master-unreleased.fixed", NULL },
-	{ "newest-first", NULL, "newest-first",
-	  "before line 3 ('- 2026-01-03T09:00:00Z bob: the third change'), newest first" },
-	{ "newest-first", "fixed", "newest-first.fixed", NULL },
-	{ "oldest-first", NULL, "oldest-first",
-	  "after line 6 ('* 2026-01-01T08:00:00Z dana: fixed the parser'), oldest first" },
-	{ "oldest-first", "fixed", "oldest-first.fixed", NULL },
-	{ "release-dates", NULL, "release-dates",
-	  "before line 5 ('## 1.2.0 (2024-05-01)'), newest first" },
-	{ "setext", NULL, "setext", "before line 4 ('2.1.0 (2024-07-15)'), newest first" },
-	{ "plain-list", NULL, "plain-list",
-	  "before line 5 ('- Support for a second config file.'), newest first" },
-	{ "html-comment", NULL, "html-comment", "before line 13 ('## 8.7.0'), newest first" },
-	{ "front-matter", NULL, "front-matter", "before line 8 ('## 6.6.1'), newest first" },
-	{ "h1-releases", NULL, "h1-releases",
-	  "before line 1 ('# v11.3.6 (Fri Nov 14 2025)'), newest first" },
-	{ "title-only", NULL, "title-only", "at the end of the file, newest first" },
-	{ "title-only", "added", "title-only.added", NULL },
+	{ "kacl-unreleased", "under '## [Unreleased]', newest first", { "fixed" } },
+	{ "kacl-sections", "under '## [Unreleased]', newest first", { "fixed", "Added" } },
+	{ "kacl-no-unreleased", "under a new '## [Unreleased]' heading, newest first", { "changed" } },
+	{ "master-unreleased", "under '## master (unreleased)', newest first",
+	  { "new features", "fixed" } },
+	{ "newest-first", "before line 3 ('- 2026-01-03T09:00:00Z bob: the third change'), newest first",
+	  { "fixed" } },
+	{ "oldest-first", "after line 6 ('* 2026-01-01T08:00:00Z dana: fixed the parser'), oldest first",
+	  { "fixed" } },
+	{ "release-dates", "before line 5 ('## 1.2.0 (2024-05-01)'), newest first", { NULL } },
+	{ "setext", "before line 4 ('2.1.0 (2024-07-15)'), newest first", { NULL } },
+	{ "plain-list", "before line 5 ('- Support for a second config file.'), newest first", { NULL } },
+	{ "html-comment", "before line 13 ('## 8.7.0'), newest first", { NULL } },
+	{ "front-matter", "before line 8 ('## 6.6.1'), newest first", { NULL } },
+	{ "h1-releases", "before line 1 ('# v11.3.6 (Fri Nov 14 2025)'), newest first", { NULL } },
+	{ "title-only", "at the end of the file, newest first", { "added" } },
 };
 
 /* The text with every LF made CR LF, or with a UTF-8 BOM in front. */
@@ -91,21 +81,52 @@ static char *read_shape(const char *name, const char *suffix)
 	return data;
 }
 
-static void run_case(const placement_case *pc, const cg_policy *p, int how)
+/* What placement/<shape>[.<kind>].want.md holds. */
+static char *read_want(const placement_case *pc, const char *kind)
 {
-	char *raw = read_shape(pc->shape, ".md"), *want_raw = read_shape(pc->want, ".want.md");
+	cg_buf suffix = CG_BUF_INIT;
+	char *data;
+
+	if (kind)
+		cg_buf_putc(&suffix, '.');
+	for (; kind && *kind; kind++)
+		cg_buf_putc(&suffix, *kind == ' ' ? '-' : (char)tolower((unsigned char)*kind));
+	cg_buf_puts(&suffix, ".want.md");
+	data = read_shape(pc->shape, suffix.ptr);
+	cg_buf_dispose(&suffix);
+	return data;
+}
+
+/* Calls `check` for every case without a kind, then with each of its kinds. */
+static void each_case(void (*check)(const placement_case *pc, const char *kind, const cg_policy *p))
+{
+	cg_policy *p = NULL;
+	size_t i, k;
+
+	assert_int_equal(cg_policy_default(&p), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		check(&cases[i], NULL, p);
+		for (k = 0; k < sizeof(cases[i].kinds) / sizeof(cases[i].kinds[0]) && cases[i].kinds[k]; k++)
+			check(&cases[i], cases[i].kinds[k], p);
+	}
+	cg_policy_free(p);
+}
+
+static void run_case(const placement_case *pc, const char *kind, const cg_policy *p, int how)
+{
+	char *raw = read_shape(pc->shape, ".md"), *want_raw = read_want(pc, kind);
 	char *in = variant(raw, how), *want = variant(want_raw, how);
 	cg_changelog *cl = NULL;
 	cg_buf out = CG_BUF_INIT;
 
 	assert_int_equal(cg_changelog_parse(&cl, in, strlen(in), p->changelog.entry_pattern), 0);
-	assert_int_equal(cg_placement_insert(&out, in, strlen(in), cl, LINE, pc->kind), 0);
+	assert_int_equal(cg_placement_insert(&out, in, strlen(in), cl, LINE, kind), 0);
 	if (strcmp(out.ptr, want)) {
 		fprintf(stderr, "'%s' --kind %s (variant %d):\n%s\nwant:\n%s\n", pc->shape,
-		        pc->kind ? pc->kind : "(none)", how, out.ptr, want);
+		        kind ? kind : "(none)", how, out.ptr, want);
 		fail();
 	}
-	if (pc->where) {
+	if (!kind) {
 		cg_placement_describe(&out, in, strlen(in), cl);
 		assert_string_equal(out.ptr, pc->where);
 	}
@@ -117,44 +138,43 @@ static void run_case(const placement_case *pc, const cg_policy *p, int how)
 	free(want);
 }
 
-static void test_shapes(void **state)
+static void check_variants(const placement_case *pc, const char *kind, const cg_policy *p)
 {
-	cg_policy *p = NULL;
-	size_t i;
 	int how;
 
+	for (how = AS_IS; how <= BOM; how++)
+		run_case(pc, kind, p, how);
+}
+
+static void test_shapes(void **state)
+{
 	(void)state;
-	assert_int_equal(cg_policy_default(&p), 0);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		for (how = AS_IS; how <= BOM; how++)
-			run_case(&cases[i], p, how);
-	cg_policy_free(p);
+	each_case(check_variants);
 }
 
 /* The new line is an entry the default pattern accepts, where it lands:
  * under a keep-a-changelog subsection as well as anywhere else. */
+static void check_entry_seen(const placement_case *pc, const char *kind, const cg_policy *p)
+{
+	char *want = read_want(pc, kind);
+	cg_changelog *cl = NULL;
+	size_t k, found;
+
+	assert_int_equal(cg_changelog_parse(&cl, want, strlen(want), p->changelog.entry_pattern), 0);
+	for (k = found = 0; k < cg_changelog_count(cl); k++) {
+		const cg_changelog_line *l = cg_changelog_get(cl, k);
+		found += l->kind == CG_LINE_ENTRY && l->len == strlen(LINE) &&
+		         !memcmp(l->text, LINE, l->len);
+	}
+	assert_int_equal(found, 1);
+	cg_changelog_free(cl);
+	free(want);
+}
+
 static void test_default_pattern_sees_it(void **state)
 {
-	cg_policy *p = NULL;
-	size_t i, k, found;
-
 	(void)state;
-	assert_int_equal(cg_policy_default(&p), 0);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *want = read_shape(cases[i].want, ".want.md");
-		cg_changelog *cl = NULL;
-
-		assert_int_equal(cg_changelog_parse(&cl, want, strlen(want), p->changelog.entry_pattern), 0);
-		for (k = found = 0; k < cg_changelog_count(cl); k++) {
-			const cg_changelog_line *l = cg_changelog_get(cl, k);
-			found += l->kind == CG_LINE_ENTRY && l->len == strlen(LINE) &&
-			         !memcmp(l->text, LINE, l->len);
-		}
-		assert_int_equal(found, 1);
-		cg_changelog_free(cl);
-		free(want);
-	}
-	cg_policy_free(p);
+	each_case(check_entry_seen);
 }
 
 static void test_bad_kind(void **state)

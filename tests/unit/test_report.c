@@ -531,8 +531,37 @@ static size_t csv_find(const csv *c, const char *section, size_t nth)
 	return 0;
 }
 
+/* A field a CSV report must hold: column `name` of the `nth` row of `section`. */
+typedef struct {
+	const char *section;
+	size_t nth;
+	const char *name, *want;
+} csv_want;
+
+static void assert_csv(const csv *c, const csv_want *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *got = csv_get(c, csv_find(c, w[i].section, w[i].nth), w[i].name);
+		if (!got || strcmp(got, w[i].want))
+			fail_msg("CSV %s row %zu, %s: '%s', want '%s'", w[i].section, w[i].nth,
+			         w[i].name, got ? got : "(none)", w[i].want);
+	}
+}
+
 static void test_audit_csv(void **state)
 {
+	static const csv_want want[] = {
+		{ "summary", 0, "blocked", "1" },
+		{ "summary", 0, "runs", "5" },
+		{ "timeline", 2, "period", "2026-11-22" },
+		{ "waivers", 0, "reason", "typo, \"quoted\"\nsecond line" },
+		{ "waivers", 0, "authorizer", "" },
+		{ "protected", 0, "signed_off", "true" },
+		{ "protected", 0, "pusher", "carol" },
+		{ "blocked", 1, "rule", "protect:mcp" },
+	};
 	const scratch *s = *state;
 	cg_report_opts opts = CG_REPORT_OPTS_INIT;
 	size_t r;
@@ -548,16 +577,7 @@ static void test_audit_csv(void **state)
 	for (r = 1; r < c.nrows; r++)
 		assert_int_equal(c.nfields[r], c.nfields[0]);
 	assert_string_equal(c.fields[0][0], "section");
-	assert_string_equal(csv_get(&c, csv_find(&c, "summary", 0), "blocked"), "1");
-	assert_string_equal(csv_get(&c, csv_find(&c, "summary", 0), "runs"), "5");
-	assert_string_equal(csv_get(&c, csv_find(&c, "timeline", 2), "period"), "2026-11-22");
-	r = csv_find(&c, "waivers", 0);
-	assert_string_equal(csv_get(&c, r, "reason"), "typo, \"quoted\"\nsecond line");
-	assert_string_equal(csv_get(&c, r, "authorizer"), "");
-	r = csv_find(&c, "protected", 0);
-	assert_string_equal(csv_get(&c, r, "signed_off"), "true");
-	assert_string_equal(csv_get(&c, r, "pusher"), "carol");
-	assert_string_equal(csv_get(&c, csv_find(&c, "blocked", 1), "rule"), "protect:mcp");
+	assert_csv(&c, want, ARRAY_SIZE(want));
 	csv_free(&c);
 	free(text);
 }
@@ -844,10 +864,33 @@ static char *history(int *rc, size_t *violations, git_repository *repo, char **r
 
 static void test_history_csv(void **state)
 {
+	static const csv_want want[] = {
+		{ "summary", 0, "commits", "4" },
+		{ "summary", 0, "compliant", "2" },
+		{ "summary", 0, "waived", "1" },
+		{ "summary", 0, "violating", "2" },
+		{ "summary", 0, "compliance", "0.5" },
+		{ "months", 1, "month", "2026-12" },
+		{ "months", 1, "commits", "2" },
+		{ "months", 1, "violating", "1" },
+		/* c1 and c4 changed the root CHANGELOG, c2 lacked its entry; c3 was waived */
+		{ "directories", 0, "directory", "." },
+		{ "directories", 0, "changelog", "CHANGELOG.md" },
+		{ "directories", 0, "commits", "3" },
+		{ "directories", 0, "violating", "1" },
+		{ "directories", 0, "compliance", "0.6667" },
+		{ "authors", 1, "author", "Bob <bob@example.com>" },
+		{ "authors", 1, "compliance", "0" },
+		{ "violations", 0, "subject", "mcp" },
+		{ "violations", 0, "rule", "protect:mcp" },
+		{ "violations", 0, "time", "2026-12-02T10:00:00Z" },
+		{ "violations", 1, "subject", "add b, \"no\" entry" },
+		{ "violations", 1, "path", "CHANGELOG.md" },
+	};
 	const scratch *s = *state;
 	git_repository *repo = make_repo(s);
 	cg_report_opts opts = CG_REPORT_OPTS_INIT;
-	size_t violations = 0, r;
+	size_t violations = 0;
 	char *text;
 	csv c;
 	int rc;
@@ -857,34 +900,8 @@ static void test_history_csv(void **state)
 	assert_int_equal(rc, 0);
 	assert_int_equal(violations, 2);
 	csv_read(&c, text);
-	r = csv_find(&c, "summary", 0);
-	assert_string_equal(csv_get(&c, r, "commits"), "4");
-	assert_string_equal(csv_get(&c, r, "compliant"), "2");
-	assert_string_equal(csv_get(&c, r, "waived"), "1");
-	assert_string_equal(csv_get(&c, r, "violating"), "2");
-	assert_string_equal(csv_get(&c, r, "compliance"), "0.5");
-	r = csv_find(&c, "months", 1);
-	assert_string_equal(csv_get(&c, r, "month"), "2026-12");
-	assert_string_equal(csv_get(&c, r, "commits"), "2");
-	assert_string_equal(csv_get(&c, r, "violating"), "1");
-	/* c1 and c4 changed the root CHANGELOG, c2 lacked its entry; c3 was waived */
-	r = csv_find(&c, "directories", 0);
-	assert_string_equal(csv_get(&c, r, "directory"), ".");
-	assert_string_equal(csv_get(&c, r, "changelog"), "CHANGELOG.md");
-	assert_string_equal(csv_get(&c, r, "commits"), "3");
-	assert_string_equal(csv_get(&c, r, "violating"), "1");
-	assert_string_equal(csv_get(&c, r, "compliance"), "0.6667");
-	r = csv_find(&c, "authors", 1);
-	assert_string_equal(csv_get(&c, r, "author"), "Bob <bob@example.com>");
-	assert_string_equal(csv_get(&c, r, "compliance"), "0");
-	r = csv_find(&c, "violations", 0);
-	assert_string_equal(csv_get(&c, r, "subject"), "mcp");
-	assert_string_equal(csv_get(&c, r, "rule"), "protect:mcp");
-	assert_string_equal(csv_get(&c, r, "time"), "2026-12-02T10:00:00Z");
-	r = csv_find(&c, "violations", 1);
-	assert_string_equal(csv_get(&c, r, "subject"), "add b, \"no\" entry");
-	assert_string_equal(csv_get(&c, r, "path"), "CHANGELOG.md");
-	assert_int_equal(strlen(csv_get(&c, r, "commit")), 40);
+	assert_csv(&c, want, ARRAY_SIZE(want));
+	assert_int_equal(strlen(csv_get(&c, csv_find(&c, "violations", 1), "commit")), 40);
 	csv_free(&c);
 	free(text);
 	git_repository_free(repo);
