@@ -1070,9 +1070,11 @@ int cg_policy_load_buffer(cg_policy **out, const char *data, size_t len, const c
 	*out = NULL;
 	if (!data) /* libyaml asserts on a NULL input even when it is empty */
 		data = "";
+	/* The defaults read over themselves would change nothing: once is
+	 * enough, and the built-in policy is every hook run's start-up. */
 	if ((error = parse(p, cg_policy_default_yaml, strlen(cg_policy_default_yaml),
 	                   DEFAULTS_LABEL)) < 0 ||
-	    (error = parse(p, data, len, label)) < 0 ||
+	    (data != cg_policy_default_yaml && (error = parse(p, data, len, label)) < 0) ||
 	    (p->forbid.case_insensitive &&
 	     ((error = casefold_globs(&p->forbid.paths)) < 0 ||
 	      (error = casefold_globs(&p->forbid.allow)) < 0))) {
