@@ -1062,6 +1062,12 @@ int cg_policy_yaml_walk(const char *data, size_t len, const char *label, cg_poli
 	return error;
 }
 
+static int is_defaults(const char *data, size_t len)
+{
+	return len == sizeof(cg_policy_default_yaml) - 1 &&
+	       !memcmp(data, cg_policy_default_yaml, len);
+}
+
 int cg_policy_load_buffer(cg_policy **out, const char *data, size_t len, const char *label)
 {
 	cg_policy *p = cg_calloc(1, sizeof(*p));
@@ -1070,9 +1076,12 @@ int cg_policy_load_buffer(cg_policy **out, const char *data, size_t len, const c
 	*out = NULL;
 	if (!data) /* libyaml asserts on a NULL input even when it is empty */
 		data = "";
+	/* The defaults' text read over the defaults changes nothing: the
+	 * built-in policy and the file `changeguard init` writes are read
+	 * once, at every hook run's start-up. */
 	if ((error = parse(p, cg_policy_default_yaml, strlen(cg_policy_default_yaml),
 	                   DEFAULTS_LABEL)) < 0 ||
-	    (error = parse(p, data, len, label)) < 0 ||
+	    (!is_defaults(data, len) && (error = parse(p, data, len, label)) < 0) ||
 	    (p->forbid.case_insensitive &&
 	     ((error = casefold_globs(&p->forbid.paths)) < 0 ||
 	      (error = casefold_globs(&p->forbid.allow)) < 0))) {
