@@ -141,17 +141,24 @@ test_expect_success 'no password in output, errors or rows' '
 	test_grep "fleet/app" dump && test_grep ! "s3cr" dump && test_grep ! "s3cr" err
 '
 
-# docs/fleet.md's writer role: it records, and cannot delete.
-test_expect_success 'a writer with only the documented grants' '
+# docs/fleet.md's roles: the writer records, and cannot delete; the reader reports.
+test_expect_success 'a writer and a reader with only the documented grants' '
 	psql_q "create role cg_writer login; grant insert on runs, findings, waivers,
-		push_commits, push_refs, push_options, fallback_imports to cg_writer;
-		grant select, insert, update on chain_heads to cg_writer" &&
+		push_commits, push_refs, push_options, fallback_imports, keyed_runs to cg_writer;
+		grant select, insert, update on chain_heads, daily to cg_writer;
+		grant select, insert on run_keys to cg_writer;
+		create role cg_reader login; grant select on chain_heads, runs, findings,
+		waivers, push_commits, push_refs, push_options, run_keys, keyed_runs,
+		daily to cg_reader" &&
 	writer="postgresql:///changeguard?host=$PG_DIR&user=cg_writer" &&
 	printf "audit:\n  url: \"%s\"\n  repository_id: fleet/app\n" "$writer" >a.git/changeguard.yml &&
 	push_good a nine &&
 	test "$(runs_of fleet/app)" = 11 &&
 	test_must_fail psql -X -q "$writer" -c "delete from runs" 2>err &&
-	test_grep "permission denied for table runs" err
+	test_grep "permission denied for table runs" err &&
+	changelog-audit report --db "postgresql:///changeguard?host=$PG_DIR&user=cg_reader" \
+		--repository-id fleet/app >out &&
+	test_grep "Runs per verdict" out
 '
 
 # Items go 500 to a statement: 1201 commits are three of them.
