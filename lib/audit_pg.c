@@ -154,7 +154,8 @@ _Static_assert(ARRAY_SIZE(tables) == 1 + ARRAY_SIZE(kinds), "one table per item 
 	"CREATE TABLE IF NOT EXISTS keyed_runs (chain text NOT NULL, run_id bigint NOT NULL," \
 	" key_id bigint NOT NULL, group_id bigint NOT NULL, time text COLLATE \"C\" NOT NULL," \
 	" PRIMARY KEY (chain, run_id));" \
-	"CREATE INDEX IF NOT EXISTS keyed_runs_key ON keyed_runs (chain, key_id, run_id);" \
+	"CREATE INDEX IF NOT EXISTS keyed_runs_key ON keyed_runs (chain, key_id, run_id)" \
+	" INCLUDE (time);" \
 	"CREATE INDEX IF NOT EXISTS keyed_runs_time ON keyed_runs (chain, time);" \
 	"CREATE TABLE IF NOT EXISTS daily (chain text NOT NULL, group_id bigint NOT NULL," \
 	" day text COLLATE \"C\" NOT NULL, rule text COLLATE \"C\" NOT NULL," \
@@ -516,6 +517,10 @@ int cg_audit_pg_setup(const char *url)
 			                     pq.PQgetvalue(res, 0, 0));
 		pq.PQclear(res);
 	}
+	/* filling the report tables for a million runs takes minutes, not
+	 * a hook's seconds */
+	if (error == 0)
+		error = pg_exec(&p, NULL, "SET LOCAL statement_timeout = 0", 0, NULL);
 	if (error == 0)
 		error = pg_exec(&p, NULL, schema_sql, 0, NULL);
 	error = pg_finish(&p, error);
@@ -1028,7 +1033,7 @@ static int find_chain(pg *p, char **chain, char head[CG_SHA256_HEX_LEN + 1], int
  * all, then those of each list (audit_blocked_table's verdict, and
  * item_lists' conditions); then how far chain $1 is indexed. */
 static const char report_keys_sql[] =
-	"SELECT array_agg(id), array_agg(id) FILTER (WHERE verdict = 'blocked'),"
+	"SELECT coalesce(array_agg(id), '{}'), array_agg(id) FILTER (WHERE verdict = 'blocked'),"
 	" array_agg(id) FILTER (WHERE EXISTS (SELECT 1 FROM unnest(waiver_rules) AS r"
 	"  WHERE NOT starts_with(r, 'protect:'))),"
 	" array_agg(id) FILTER (WHERE EXISTS (SELECT 1 FROM unnest(finding_rules || waiver_rules)"
@@ -1044,15 +1049,16 @@ static const char report_keys_sql[] =
 #define REPORT_LISTS 4
 
 /* cg_audit_summary's three groupings of the runs of chain $1 with the
- * keys (and groups) $2, in window $3 since, $4 until, $5 first_day, $6
+ * keys (and groups) $2 (NULL: all), in window $3 since, $4 until, $5 first_day, $6
  * end_day (summary_source_sql and summary_select_sql in audit_query.c):
  * the grouping, the key, runs, blocked, findings, waivers. */
 static const char report_summary_sql[] =
 	"WITH scope AS (SELECT chain, run_id, key_id, substr(time, 1, 10) AS day FROM keyed_runs"
-	"  WHERE chain = $1 AND key_id = ANY ($2::bigint[])"
+	"  WHERE chain = $1 AND ($2::bigint[] IS NULL OR key_id = ANY ($2))"
 	"  AND (time >= $3 AND time < $5 OR time >= $6 AND time < $4)),"
 	" src AS (SELECT group_id AS key_id, day, rule, runs, findings, waivers FROM daily"
-	"  WHERE chain = $1 AND group_id = ANY ($2::bigint[]) AND day >= $5 AND day < $6"
+	"  WHERE chain = $1 AND ($2::bigint[] IS NULL OR group_id = ANY ($2))"
+	"  AND day >= $5 AND day < $6"
 	"  UNION ALL SELECT key_id, day, rule, runs, findings, waivers FROM ("
 	PG_DAILY_OF_SCOPE ") AS d),"
 	" s AS MATERIALIZED (SELECT k.verdict, src.day, src.rule, sum(src.runs) AS runs,"
@@ -1069,13 +1075,16 @@ _Static_assert(CG_AUDIT_BY_VERDICT == 0 && CG_AUDIT_BY_RULE == 1 && CG_AUDIT_BY_
                "report_summary_sql numbers the groupings");
 
 /* The newest $8 (NULL: all) runs of chain $1 in [$6, $7) with the keys
- * `keys`: one list's. */
-#define PICK(keys) \
+ * `keys`: one list's. Newest first, from the newest run back, finds them
+ * at once, unless --until leaves the newest runs out: then `id` is
+ * "run_id + 0", so that the runs are found by time, then sorted. */
+#define PICK(keys, id) \
 	"(SELECT run_id FROM keyed_runs WHERE chain = $1 AND key_id = ANY (" keys "::bigint[])" \
-	" AND time >= $6 AND time < $7 ORDER BY run_id DESC LIMIT $8::bigint)"
-static const char report_runs_sql[] =
-	"SELECT coalesce(array_agg(run_id), '{}') FROM (" PICK("$2") " UNION " PICK("$3")
-	" UNION " PICK("$4") " UNION " PICK("$5") ") AS listed";
+	" AND time >= $6 AND time < $7 ORDER BY " id " DESC LIMIT $8::bigint)"
+#define PICKS(id) \
+	"SELECT coalesce(array_agg(run_id), '{}') FROM (" PICK("$2", id) " UNION " \
+	PICK("$3", id) " UNION " PICK("$4", id) " UNION " PICK("$5", id) ") AS listed"
+static const char *const report_runs_sql[] = { PICKS("run_id"), PICKS("run_id + 0") };
 
 typedef struct {
 	const cg_audit_filter *filter;
@@ -1112,22 +1121,32 @@ static int report_keys(pg *p, PGresult **keys, const char *chain, int64_t head_i
 
 static int report_read(pg *p, report_part *r, const char *chain, int64_t head_id)
 {
+	const cg_audit_filter *f = r->filter;
 	const char *params[8];
 	PGresult *keys = NULL, *runs = NULL;
 	cg_audit__window w;
 	char limit[24];
 	int error, i;
 
-	cg_audit__window_of(&w, r->filter);
+	cg_audit__window_of(&w, f);
 	/* daily's groups know no authors: the runs themselves, all part-days */
-	if (r->filter->author) {
+	if (f->author) {
 		strcpy(w.first_day, w.until);
 		strcpy(w.end_day, w.until);
 	}
-	if ((error = report_keys(p, &keys, chain, head_id, r->filter)) < 0)
+	/* A few thousand rows, each looked up: the cursors are read to their
+	 * end, not to their first rows; the report tables are small and
+	 * read often (cached), and their counts hashed in memory, not
+	 * sorted on disk; compiling the queries would cost more than they. */
+	if ((error = pg_exec(p, NULL, "SET LOCAL cursor_tuple_fraction = 1;"
+	                     " SET LOCAL random_page_cost = 1.1; SET LOCAL work_mem = '64MB';"
+	                     " SET LOCAL jit = off", 0, NULL)) < 0 ||
+	    (error = report_keys(p, &keys, chain, head_id, f)) < 0)
 		return error;
 	params[0] = chain;
-	params[1] = value_or_null(keys, 0, 0);
+	/* no key filter: no key to test */
+	params[1] = f->hook || f->verdict || f->ref || f->author || f->rule ?
+		pq.PQgetvalue(keys, 0, 0) : NULL;
 	params[2] = w.since;
 	params[3] = w.until;
 	params[4] = w.first_day;
@@ -1140,7 +1159,8 @@ static int report_read(pg *p, report_part *r, const char *chain, int64_t head_id
 		params[5] = w.since;
 		params[6] = w.until;
 		params[7] = r->limit ? limit : NULL;
-		if ((error = pg_exec(p, &runs, report_runs_sql, 8, params)) == 0) {
+		if ((error = pg_exec(p, &runs, report_runs_sql[f->until_ms != 0], 8,
+		                     params)) == 0) {
 			r->runs = cg_strdup(pq.PQgetvalue(runs, 0, 0));
 			pq.PQclear(runs);
 		}
