@@ -647,6 +647,7 @@ void cg_audit_close(cg_audit *db)
 	if (!db)
 		return;
 	sqlite3_finalize(db->copy);
+	cg_audit__summary_free(db);
 	for (i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(db->stmts[i]);
 	sqlite3_close(db->db);

@@ -153,7 +153,34 @@ struct cg_audit {
 	char head_hash[65];
 	sqlite3_stmt *copy;     /* cg_audit__copy_values's, for copy_table */
 	const char *copy_table;
+	/* A report's summaries made elsewhere (PostgreSQL computes them from
+	 * its own report tables: audit_pg.c), indexed by cg_audit_grouping,
+	 * which cg_audit_summary then serves; NULL: from the tables here. */
+	struct cg_audit__groups *summary;
 };
+
+/* Makes `db` serve a summary (empty until added to) instead of its tables;
+ * cg_audit__summary_add adds `g` (its key copied) to one grouping, in key
+ * order. The summary answers for the filter it was made for, whatever
+ * filter cg_audit_summary is then given. */
+void cg_audit__summary_begin(cg_audit *db);
+void cg_audit__summary_add(cg_audit *db, cg_audit_grouping by, const cg_audit_group *g);
+void cg_audit__summary_free(cg_audit *db);
+
+/*
+ * The time window of a filter as text to compare stored times with (one
+ * fixed format, so text order is time order; '' and '~' sort before and
+ * after them all), and within it the whole UTC days, [first_day, end_day),
+ * which daily counts. A date sorts before every time of its day. Without
+ * a whole day, first_day and end_day are both `until`: the part-days at
+ * either end, [since, first_day) and [end_day, until), are then the whole
+ * window.
+ */
+typedef struct {
+	char since[32], until[32], first_day[32], end_day[32];
+} cg_audit__window;
+
+void cg_audit__window_of(cg_audit__window *w, const cg_audit_filter *f);
 
 
 static inline const char *get_text(const void *base, const field *f)

@@ -89,10 +89,110 @@ _Static_assert(ARRAY_SIZE(tables) == 1 + ARRAY_SIZE(kinds), "one table per item 
 	" seq integer NOT NULL, " columns ", PRIMARY KEY (chain, run_id, seq)," \
 	" FOREIGN KEY (chain, run_id) REFERENCES runs);"
 
-/* The SQLite schema's tables with a chain column; the report tables are
- * not kept here but computed where a report is made (cg_audit_pg_open).
- * chain_heads holds each chain's newest run: locking its row serializes
- * the chain across servers, and verify checks the chain ends there. */
+/*
+ * Report tables: SQLite's (audit.c, "Report tables"), so that a report on
+ * a million runs reads thousands of rows, not the runs, filled in the
+ * transaction that records the runs (index_run).
+ *
+ *   run_keys    a key per combination of hook, verdict, and the sorted,
+ *               distinct refs, authors, rules found and rules waived (as
+ *               arrays), shared by the chains; `digest` makes it unique,
+ *               since an index entry cannot hold a push's long arrays.
+ *               A run has two: its own, and its group's, the same without
+ *               authors;
+ *   keyed_runs  each run's key, group and time: the newest runs a filter
+ *               selects by (chain, key_id, run_id), the part-days at the
+ *               ends of --since/--until by (chain, time);
+ *   daily       per chain, group, UTC day and rule ('' for the runs):
+ *               runs (with a finding of the rule), findings, waivers.
+ *
+ * daily is per group, not per key as in SQLite: a fleet's repository has
+ * dozens of authors, and with them in the key nearly every run of a day
+ * had a daily row of its own. --author, which tests the authors, counts
+ * the runs of the keys it selects instead (few: one person's).
+ *
+ * Times and days compare as bytes (COLLATE "C"), as in SQLite: a database
+ * made with another locale would not sort '~' after a digit.
+ */
+
+/* The daily rows of the runs in scope(chain, run_id, key_id, day)
+ * (DAILY_OF_SCOPE in PostgreSQL's words). */
+#define PG_DAILY_OF_SCOPE \
+	"SELECT chain, key_id, day, rule, sum(runs) AS runs, sum(findings) AS findings," \
+	" sum(waivers) AS waivers FROM (" \
+	" SELECT chain, key_id, day, '' AS rule, count(*) AS runs, 0 AS findings, 0 AS waivers" \
+	"  FROM scope GROUP BY chain, key_id, day" \
+	" UNION ALL SELECT scope.chain, key_id, day, f.rule, count(DISTINCT f.run_id), count(*), 0" \
+	"  FROM scope JOIN findings AS f ON f.chain = scope.chain AND f.run_id = scope.run_id" \
+	"  GROUP BY scope.chain, key_id, day, f.rule" \
+	" UNION ALL SELECT scope.chain, key_id, day, w.rule, 0, 0, count(*)" \
+	"  FROM scope JOIN waivers AS w ON w.chain = scope.chain AND w.run_id = scope.run_id" \
+	"  GROUP BY scope.chain, key_id, day, w.rule) AS d GROUP BY chain, key_id, day, rule"
+
+#define PG_DAILY_UPSERT \
+	" ON CONFLICT (chain, group_id, day, rule) DO UPDATE SET runs = daily.runs + excluded.runs," \
+	" findings = daily.findings + excluded.findings, waivers = daily.waivers + excluded.waivers"
+
+/* The sorted distinct non-NULL values of `select` (one column), as
+ * index_run sorts them (strcmp). */
+#define PG_KEY_ARRAY(select) \
+	"ARRAY(SELECT v FROM (" select ") AS s (v) WHERE v IS NOT NULL ORDER BY v COLLATE \"C\")"
+
+/* The digest of the key of table `t`'s row ("t." or ""), with `authors`. */
+#define PG_DIGEST(t, authors) \
+	"changeguard_key_digest(" t "hook, " t "verdict, " t "refs, " authors ", " t "finding_rules, " \
+	t "waiver_rules)"
+
+#define REPORT_SCHEMA \
+	"CREATE OR REPLACE FUNCTION changeguard_key_digest(text, text, text[], text[], text[]," \
+	" text[]) RETURNS text LANGUAGE sql IMMUTABLE AS" \
+	" 'SELECT md5(ROW($1, $2, $3, $4, $5, $6)::text)';" \
+	"CREATE TABLE IF NOT EXISTS run_keys (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY," \
+	" hook text NOT NULL, verdict text NOT NULL, refs text[] NOT NULL, authors text[] NOT NULL," \
+	" finding_rules text[] NOT NULL, waiver_rules text[] NOT NULL," \
+	" digest text GENERATED ALWAYS AS (" PG_DIGEST("", "authors") ") STORED UNIQUE);" \
+	"CREATE TABLE IF NOT EXISTS keyed_runs (chain text NOT NULL, run_id bigint NOT NULL," \
+	" key_id bigint NOT NULL, group_id bigint NOT NULL, time text COLLATE \"C\" NOT NULL," \
+	" PRIMARY KEY (chain, run_id));" \
+	"CREATE INDEX IF NOT EXISTS keyed_runs_key ON keyed_runs (chain, key_id, run_id)" \
+	" INCLUDE (time);" \
+	"CREATE INDEX IF NOT EXISTS keyed_runs_time ON keyed_runs (chain, time);" \
+	"CREATE TABLE IF NOT EXISTS daily (chain text NOT NULL, group_id bigint NOT NULL," \
+	" day text COLLATE \"C\" NOT NULL, rule text COLLATE \"C\" NOT NULL," \
+	" runs bigint NOT NULL, findings bigint NOT NULL, waivers bigint NOT NULL," \
+	" PRIMARY KEY (chain, group_id, day, rule));" \
+	/* the runs recorded before the tables were (index_run's work in SQL), \
+	 * the chain heads locked so that none is recorded meanwhile */ \
+	"SELECT count(*) FROM (SELECT 1 FROM chain_heads FOR UPDATE) AS locked;" \
+	"CREATE TEMPORARY TABLE new_keys ON COMMIT DROP AS SELECT r.chain, r.id AS run_id, r.time," \
+	" r.hook, r.verdict," \
+	" " PG_KEY_ARRAY("SELECT r.ref UNION SELECT p.ref FROM push_refs AS p" \
+	                 " WHERE p.chain = r.chain AND p.run_id = r.id") " AS refs," \
+	" " PG_KEY_ARRAY("SELECT r.author UNION SELECT p.author FROM push_commits AS p" \
+	                 " WHERE p.chain = r.chain AND p.run_id = r.id") " AS authors," \
+	" " PG_KEY_ARRAY("SELECT DISTINCT f.rule FROM findings AS f" \
+	                 " WHERE f.chain = r.chain AND f.run_id = r.id") " AS finding_rules," \
+	" " PG_KEY_ARRAY("SELECT DISTINCT w.rule FROM waivers AS w" \
+	                 " WHERE w.chain = r.chain AND w.run_id = r.id") " AS waiver_rules" \
+	" FROM runs AS r WHERE NOT EXISTS (SELECT 1 FROM keyed_runs AS k" \
+	" WHERE k.chain = r.chain AND k.run_id = r.id);" \
+	"INSERT INTO run_keys (hook, verdict, refs, authors, finding_rules, waiver_rules)" \
+	" SELECT hook, verdict, refs, authors, finding_rules, waiver_rules FROM new_keys" \
+	" UNION SELECT hook, verdict, refs, '{}', finding_rules, waiver_rules FROM new_keys" \
+	" ON CONFLICT (digest) DO NOTHING;" \
+	"INSERT INTO keyed_runs (chain, run_id, key_id, group_id, time)" \
+	" SELECT n.chain, n.run_id, k.id, g.id, n.time FROM new_keys AS n" \
+	" JOIN run_keys AS k ON k.digest = " PG_DIGEST("n.", "n.authors") \
+	" JOIN run_keys AS g ON g.digest = " PG_DIGEST("n.", "'{}'") ";" \
+	"WITH scope AS (SELECT n.chain, n.run_id, k.group_id AS key_id, substr(n.time, 1, 10) AS day" \
+	" FROM new_keys AS n JOIN keyed_runs AS k USING (chain, run_id))" \
+	" INSERT INTO daily (chain, group_id, day, rule, runs, findings, waivers) " \
+	PG_DAILY_OF_SCOPE PG_DAILY_UPSERT ";"
+
+/* The SQLite schema's tables with a chain column. chain_heads holds each
+ * chain's newest run: locking its row serializes the chain across
+ * servers, and verify checks the chain ends there. The report tables
+ * follow (REPORT_SCHEMA). */
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS chain_heads (chain text PRIMARY KEY,"
 	" id bigint NOT NULL, hash text NOT NULL);"
@@ -116,7 +216,8 @@ static const char schema_sql[] =
 	/* spool records already replayed, and every run's own id, so that a
 	 * commit whose answer was lost cannot be recorded twice */
 	"CREATE TABLE IF NOT EXISTS fallback_imports (chain text NOT NULL,"
-	" fallback_id text NOT NULL, run_id bigint NOT NULL, PRIMARY KEY (chain, fallback_id));";
+	" fallback_id text NOT NULL, run_id bigint NOT NULL, PRIMARY KEY (chain, fallback_id));"
+	REPORT_SCHEMA;
 
 /* Rows fetched at a time when copying a chain out. */
 #define FETCH_ROWS "10000"
@@ -416,6 +517,10 @@ int cg_audit_pg_setup(const char *url)
 			                     pq.PQgetvalue(res, 0, 0));
 		pq.PQclear(res);
 	}
+	/* filling the report tables for a million runs takes minutes, not
+	 * a hook's seconds */
+	if (error == 0)
+		error = pg_exec(&p, NULL, "SET LOCAL statement_timeout = 0", 0, NULL);
 	if (error == 0)
 		error = pg_exec(&p, NULL, schema_sql, 0, NULL);
 	error = pg_finish(&p, error);
@@ -546,6 +651,162 @@ static int insert_items(pg *p, const char *chain, const row *r, size_t k)
 	return error;
 }
 
+/*
+ * A run into the report tables: its key and group, and its day's counts,
+ * computed here from the run, in two statements (setup does the same in
+ * SQL for runs recorded before the tables: REPORT_SCHEMA).
+ */
+
+typedef struct {
+	const char **v;
+	size_t n, alloc;
+} texts;
+
+static void texts_add(texts *t, const char *s)
+{
+	if (!s)
+		return;
+	t->v = cg_array_grow(t->v, &t->alloc, t->n + 1, sizeof(*t->v));
+	t->v[t->n++] = s;
+}
+
+static int compare_texts(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted as bytes, repeats dropped. */
+static void texts_sort(texts *t)
+{
+	size_t i, n = 0;
+
+	if (t->n)
+		qsort(t->v, t->n, sizeof(*t->v), compare_texts);
+	for (i = 0; i < t->n; i++)
+		if (!n || strcmp(t->v[n - 1], t->v[i]))
+			t->v[n++] = t->v[i];
+	t->n = n;
+}
+
+/* `t` as a PostgreSQL array literal, its strings quoted. */
+static void put_array(cg_buf *out, const texts *t)
+{
+	const char *c;
+	size_t i;
+
+	cg_buf_putc(out, '{');
+	for (i = 0; i < t->n; i++) {
+		cg_buf_puts(out, i ? ",\"" : "\"");
+		for (c = t->v[i]; *c; c++) {
+			if (*c == '"' || *c == '\\')
+				cg_buf_putc(out, '\\');
+			cg_buf_putc(out, *c);
+		}
+		cg_buf_putc(out, '"');
+	}
+	cg_buf_puts(out, "}");
+	cg_buf_putc(out, '\0');
+}
+
+/* The sorted distinct values of field `f` of the items of kind k, and
+ * `also` (NULL: none). */
+static void item_texts(texts *t, const row *r, size_t k, size_t f, const char *also)
+{
+	size_t i, n;
+	const void *items = items_of(&r->run, &kinds[k], &n);
+
+	texts_add(t, also);
+	for (i = 0; i < n; i++)
+		texts_add(t, get_text(item_at(items, &kinds[k], i), &kinds[k].fields[f]));
+	texts_sort(t);
+}
+
+/* The day's counts of `r` per rule ('' for the run itself), as the arrays
+ * $10 to $13 of index_sql: rules, runs, findings, waivers. */
+static void daily_arrays(cg_buf *out, const row *r, const texts *rules)
+{
+	cg_buf counts[3] = { CG_BUF_INIT, CG_BUF_INIT, CG_BUF_INIT };
+	texts all = { 0 };
+	size_t i, j, c;
+
+	texts_add(&all, "");
+	for (i = 0; i < rules->n; i++)
+		texts_add(&all, rules->v[i]);
+	put_array(out, &all);
+	for (i = 0; i < all.n; i++) {
+		int64_t found = 0, waived = 0;
+
+		for (j = 0; i && j < r->run.nfindings; j++)
+			found += !strcmp(r->run.findings[j].rule, all.v[i]);
+		for (j = 0; i && j < r->run.nwaivers; j++)
+			waived += !strcmp(r->run.waivers[j].rule, all.v[i]);
+		cg_buf_printf(&counts[0], "%s%d", i ? "," : "{", i ? found > 0 : 1);
+		cg_buf_printf(&counts[1], "%s%" PRId64, i ? "," : "{", found);
+		cg_buf_printf(&counts[2], "%s%" PRId64, i ? "," : "{", waived);
+	}
+	for (c = 0; c < 3; c++) {
+		cg_buf_puts(out, counts[c].ptr);
+		cg_buf_puts(out, "}");
+		cg_buf_putc(out, '\0');
+		cg_buf_dispose(&counts[c]);
+	}
+	free(all.v);
+}
+
+/* $1 hook, $2 verdict, $3 refs, $4 authors, $5 rules found, $6 waived. */
+static const char index_keys_sql[] =
+	"INSERT INTO run_keys (hook, verdict, refs, authors, finding_rules, waiver_rules)"
+	" VALUES ($1, $2, $3, $4, $5, $6), ($1, $2, $3, '{}', $5, $6) ON CONFLICT (digest) DO NOTHING";
+/* $1 chain, $2 run id, $3 to $8 the key, $9 time, then daily_arrays'. */
+static const char index_sql[] =
+	"WITH k AS (SELECT (SELECT id FROM run_keys"
+	"  WHERE digest = changeguard_key_digest($3, $4, $5, $6, $7, $8)) AS key_id,"
+	"  (SELECT id FROM run_keys"
+	"  WHERE digest = changeguard_key_digest($3, $4, $5, '{}', $7, $8)) AS group_id),"
+	" keyed AS (INSERT INTO keyed_runs (chain, run_id, key_id, group_id, time)"
+	"  SELECT $1, $2, key_id, group_id, $9 FROM k)"
+	" INSERT INTO daily (chain, group_id, day, rule, runs, findings, waivers)"
+	" SELECT $1, group_id, substr($9, 1, 10), d.* FROM k,"
+	" unnest($10::text[], $11::bigint[], $12::bigint[], $13::bigint[]) AS d" PG_DAILY_UPSERT;
+
+static int index_run(pg *p, const char *chain, const row *r, const char *id)
+{
+	texts refs = { 0 }, authors = { 0 }, found = { 0 }, waived = { 0 }, rules = { 0 };
+	const texts *arrays[] = { &refs, &authors, &found, &waived };
+	const char *params[13];
+	cg_buf values = CG_BUF_INIT;
+	size_t i, at = 0;
+	int error;
+
+	item_texts(&refs, r, KIND_REFS, 0, r->run.ref);
+	item_texts(&authors, r, KIND_COMMITS, 3, r->run.author);
+	item_texts(&found, r, 0, 0, NULL);
+	item_texts(&waived, r, 1, 0, NULL);
+	for (i = 0; i < ARRAY_SIZE(arrays); i++)
+		put_array(&values, arrays[i]);
+	item_texts(&rules, r, 0, 0, NULL);
+	item_texts(&rules, r, 1, 0, NULL);
+	daily_arrays(&values, r, &rules);
+	params[0] = chain;
+	params[1] = id;
+	params[2] = r->run.hook;
+	params[3] = r->run.verdict;
+	params[8] = r->time;
+	for (i = 0; i < 8; i++) {
+		params[i < 4 ? 4 + i : 5 + i] = values.ptr + at;
+		at += strlen(values.ptr + at) + 1;
+	}
+	if ((error = pg_exec(p, NULL, index_keys_sql, 6, params + 2)) == 0)
+		error = pg_exec(p, NULL, index_sql, 13, params);
+	cg_buf_dispose(&values);
+	free(refs.v);
+	free(authors.v);
+	free(found.v);
+	free(waived.v);
+	free(rules.v);
+	return error;
+}
+
 /* `r` as stored: its id and hashes as they are. */
 static int insert_stored(pg *p, const char *chain, const row *r)
 {
@@ -571,7 +832,7 @@ static int insert_stored(pg *p, const char *chain, const row *r)
 	cg_buf_dispose(&sql);
 	for (i = 0; error == 0 && i < ARRAY_SIZE(kinds); i++)
 		error = insert_items(p, chain, r, i);
-	return error;
+	return error == 0 ? index_run(p, chain, r, id) : error;
 }
 
 /* Claims `spool_id` for the next run: 0 when it was free, 1 when a run
@@ -689,17 +950,23 @@ int cg_audit_pg_write(const char *url, const char *chain, const char *spool,
  * code path makes the reports and verifies the chain of both stores.
  */
 
-static int copy_table(pg *p, cg_audit *db, size_t i, const char *chain)
+/* The rows of table i of the chain, or with `ids` (a PostgreSQL array) of
+ * those runs only. */
+static int copy_table(pg *p, cg_audit *db, size_t i, const char *chain, const char *ids)
 {
-	const char *values[MAX_COLUMNS], *params[] = { chain };
+	const char *values[MAX_COLUMNS], *params[] = { chain, ids };
 	cg_buf sql = CG_BUF_INIT;
 	PGresult *res = NULL;
 	int error, rows, r, c, n = (int)tables[i].ncolumns;
 
 	cg_buf_printf(&sql, "DECLARE copied NO SCROLL CURSOR FOR SELECT %s FROM %s"
-	              " WHERE chain = $1 ORDER BY %s", tables[i].columns, tables[i].name,
-	              tables[i].order);
-	error = pg_exec(p, NULL, sql.ptr, 1, params);
+	              " WHERE chain = $1", tables[i].columns, tables[i].name);
+	/* the run's id is the first column of the order */
+	if (ids)
+		cg_buf_printf(&sql, " AND %.*s = ANY ($2::bigint[])",
+		              (int)strcspn(tables[i].order, ","), tables[i].order);
+	cg_buf_printf(&sql, " ORDER BY %s", tables[i].order);
+	error = pg_exec(p, NULL, sql.ptr, ids ? 2 : 1, params);
 	do {
 		if (error < 0 ||
 		    (error = pg_exec(p, &res, "FETCH " FETCH_ROWS " FROM copied", 0, NULL)) < 0)
@@ -720,7 +987,7 @@ static int copy_table(pg *p, cg_audit *db, size_t i, const char *chain)
 }
 
 /* The one chain of the database, when `chain` is NULL; its head's hash. */
-static int find_chain(pg *p, char **chain, char head[CG_SHA256_HEX_LEN + 1])
+static int find_chain(pg *p, char **chain, char head[CG_SHA256_HEX_LEN + 1], int64_t *head_id)
 {
 	const char *params[] = { *chain };
 	PGresult *res = NULL;
@@ -728,8 +995,9 @@ static int find_chain(pg *p, char **chain, char head[CG_SHA256_HEX_LEN + 1])
 	int error, n;
 
 	error = *chain ?
-		pg_exec(p, &res, "SELECT chain, hash FROM chain_heads WHERE chain = $1", 1, params) :
-		pg_exec(p, &res, "SELECT chain, hash FROM chain_heads ORDER BY chain LIMIT 2", 0, NULL);
+		pg_exec(p, &res, "SELECT chain, hash, id FROM chain_heads WHERE chain = $1", 1, params) :
+		pg_exec(p, &res, "SELECT chain, hash, id FROM chain_heads ORDER BY chain LIMIT 2", 0,
+		        NULL);
 	if (error < 0)
 		return error;
 	cg_audit_pg_redact(&name, p->url);
@@ -737,6 +1005,7 @@ static int find_chain(pg *p, char **chain, char head[CG_SHA256_HEX_LEN + 1])
 		free(*chain);
 		*chain = cg_strdup(pq.PQgetvalue(res, 0, 0));
 		snprintf(head, CG_SHA256_HEX_LEN + 1, "%s", pq.PQgetvalue(res, 0, 1));
+		*head_id = strtoll(pq.PQgetvalue(res, 0, 2), NULL, 10);
 	} else if (n == 0) {
 		error = cg_error_set(CG_ENOTFOUND, "audit database '%s' has no runs of %s%s%s",
 		                     name.ptr, *chain ? "repository '" : "any repository",
@@ -750,33 +1019,222 @@ static int find_chain(pg *p, char **chain, char head[CG_SHA256_HEX_LEN + 1])
 	return error;
 }
 
-int cg_audit_pg_open(cg_audit **out, const char *url, const char *chain)
+/*
+ * A report from the report tables: the database counts the summaries, and
+ * only the runs the report's lists can show are copied out, so that
+ * report.c makes the same document as from SQLite. Each list shows items
+ * of the newest limit + 1 runs it selects (audit_query.c), so those runs
+ * of each list are all it needs; the copy may hold other runs a list
+ * selects, but older ones, which it then does not reach.
+ */
+
+/* The keys a filter selects ($2 hook, $3 verdict, $4 ref, $5 author, $6
+ * rule: NULL for none, as key_filters in audit_query.c), as arrays of ids:
+ * all, then those of each list (audit_blocked_table's verdict, and
+ * item_lists' conditions); then how far chain $1 is indexed. */
+static const char report_keys_sql[] =
+	"SELECT coalesce(array_agg(id), '{}'), array_agg(id) FILTER (WHERE verdict = 'blocked'),"
+	" array_agg(id) FILTER (WHERE EXISTS (SELECT 1 FROM unnest(waiver_rules) AS r"
+	"  WHERE NOT starts_with(r, 'protect:'))),"
+	" array_agg(id) FILTER (WHERE EXISTS (SELECT 1 FROM unnest(finding_rules || waiver_rules)"
+	"  AS r WHERE starts_with(r, 'protect:'))),"
+	" array_agg(id) FILTER (WHERE EXISTS (SELECT 1 FROM unnest(finding_rules) AS r"
+	"  WHERE starts_with(r, 'mcp:'))),"
+	" (SELECT coalesce(max(run_id), 0) FROM keyed_runs WHERE chain = $1)"
+	" FROM run_keys WHERE ($2::text IS NULL OR hook = $2) AND ($3::text IS NULL OR verdict = $3)"
+	" AND ($4::text IS NULL OR $4 = ANY (refs))"
+	" AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM unnest(authors) AS a"
+	"  WHERE strpos(a, $5) > 0))"
+	" AND ($6::text IS NULL OR $6 = ANY (finding_rules) OR $6 = ANY (waiver_rules))";
+#define REPORT_LISTS 4
+
+/* cg_audit_summary's three groupings of the runs of chain $1 with the
+ * keys (and groups) $2 (NULL: all), in window $3 since, $4 until, $5 first_day, $6
+ * end_day (summary_source_sql and summary_select_sql in audit_query.c):
+ * the grouping, the key, runs, blocked, findings, waivers. */
+static const char report_summary_sql[] =
+	"WITH scope AS (SELECT chain, run_id, key_id, substr(time, 1, 10) AS day FROM keyed_runs"
+	"  WHERE chain = $1 AND ($2::bigint[] IS NULL OR key_id = ANY ($2))"
+	"  AND (time >= $3 AND time < $5 OR time >= $6 AND time < $4)),"
+	" src AS (SELECT group_id AS key_id, day, rule, runs, findings, waivers FROM daily"
+	"  WHERE chain = $1 AND ($2::bigint[] IS NULL OR group_id = ANY ($2))"
+	"  AND day >= $5 AND day < $6"
+	"  UNION ALL SELECT key_id, day, rule, runs, findings, waivers FROM ("
+	PG_DAILY_OF_SCOPE ") AS d),"
+	" s AS MATERIALIZED (SELECT k.verdict, src.day, src.rule, sum(src.runs) AS runs,"
+	"  sum(src.findings) AS findings, sum(src.waivers) AS waivers"
+	"  FROM src JOIN run_keys AS k ON k.id = src.key_id GROUP BY 1, 2, 3)"
+	" SELECT * FROM (SELECT 0 AS g, verdict AS key, sum(runs),"
+	"  CASE verdict WHEN 'blocked' THEN sum(runs) ELSE 0 END, 0, 0"
+	"  FROM s WHERE rule = '' GROUP BY verdict"
+	" UNION ALL SELECT 1, rule, sum(runs), 0, sum(findings), sum(waivers)"
+	"  FROM s WHERE rule <> '' GROUP BY rule"
+	" UNION ALL SELECT 2, day, sum(runs), sum(CASE verdict WHEN 'blocked' THEN runs ELSE 0 END),"
+	"  0, 0 FROM s WHERE rule = '' GROUP BY day) AS u ORDER BY g, key COLLATE \"C\"";
+_Static_assert(CG_AUDIT_BY_VERDICT == 0 && CG_AUDIT_BY_RULE == 1 && CG_AUDIT_BY_DAY == 2,
+               "report_summary_sql numbers the groupings");
+
+/* The newest $8 (NULL: all) runs of chain $1 in [$6, $7) with the keys
+ * `keys`: one list's. Newest first, from the newest run back, finds them
+ * at once, unless --until leaves the newest runs out: then `id` is
+ * "run_id + 0", so that the runs are found by time, then sorted. */
+#define PICK(keys, id) \
+	"(SELECT run_id FROM keyed_runs WHERE chain = $1 AND key_id = ANY (" keys "::bigint[])" \
+	" AND time >= $6 AND time < $7 ORDER BY " id " DESC LIMIT $8::bigint)"
+#define PICKS(id) \
+	"SELECT coalesce(array_agg(run_id), '{}') FROM (" PICK("$2", id) " UNION " \
+	PICK("$3", id) " UNION " PICK("$4", id) " UNION " PICK("$5", id) ") AS listed"
+static const char *const report_runs_sql[] = { PICKS("run_id"), PICKS("run_id + 0") };
+
+typedef struct {
+	const cg_audit_filter *filter;
+	size_t limit;       /* rows per list, 0: all */
+	PGresult *summary;  /* report_summary_sql's rows */
+	char *runs;         /* the runs the lists need, as an array */
+} report_part;
+
+static const char *value_or_null(const PGresult *res, int r, int column)
+{
+	return pq.PQgetisnull(res, r, column) ? NULL : pq.PQgetvalue(res, r, column);
+}
+
+/* The keys of the filter, each list's, and whether the tables are up to
+ * date with the chain's head `head_id`. */
+static int report_keys(pg *p, PGresult **keys, const char *chain, int64_t head_id,
+                       const cg_audit_filter *f)
+{
+	const char *params[] = { chain, f->hook, f->verdict, f->ref, f->author, f->rule };
+	cg_buf name = CG_BUF_INIT;
+	int error = pg_exec(p, keys, report_keys_sql, 6, params);
+
+	if (error == 0 && strtoll(pq.PQgetvalue(*keys, 0, 1 + REPORT_LISTS), NULL, 10) != head_id) {
+		pq.PQclear(*keys);
+		cg_audit_pg_redact(&name, p->url);
+		error = cg_error_set(CG_ERROR, "audit database '%s': the report tables lack runs "
+		                     "of '%s' up to %" PRId64 " (set up before them?); bring them "
+		                     "up to date as the tables' owner:\nhint: changelog-audit setup "
+		                     "--db URL", name.ptr, chain, head_id);
+		cg_buf_dispose(&name);
+	}
+	return error;
+}
+
+static int report_read(pg *p, report_part *r, const char *chain, int64_t head_id)
+{
+	const cg_audit_filter *f = r->filter;
+	const char *params[8];
+	PGresult *keys = NULL, *runs = NULL;
+	cg_audit__window w;
+	char limit[24];
+	int error, i;
+
+	cg_audit__window_of(&w, f);
+	/* daily's groups know no authors: the runs themselves, all part-days */
+	if (f->author) {
+		strcpy(w.first_day, w.until);
+		strcpy(w.end_day, w.until);
+	}
+	/* A few thousand rows, each looked up: the cursors are read to their
+	 * end, not to their first rows; the report tables are small and
+	 * read often (cached), and their counts hashed in memory, not
+	 * sorted on disk; compiling the queries would cost more than they. */
+	if ((error = pg_exec(p, NULL, "SET LOCAL cursor_tuple_fraction = 1;"
+	                     " SET LOCAL random_page_cost = 1.1; SET LOCAL work_mem = '64MB';"
+	                     " SET LOCAL jit = off", 0, NULL)) < 0 ||
+	    (error = report_keys(p, &keys, chain, head_id, f)) < 0)
+		return error;
+	params[0] = chain;
+	/* no key filter: no key to test */
+	params[1] = f->hook || f->verdict || f->ref || f->author || f->rule ?
+		pq.PQgetvalue(keys, 0, 0) : NULL;
+	params[2] = w.since;
+	params[3] = w.until;
+	params[4] = w.first_day;
+	params[5] = w.end_day;
+	if ((error = pg_exec(p, &r->summary, report_summary_sql, 6, params)) == 0) {
+		/* a list asks for one more than it shows, to know more exist */
+		snprintf(limit, sizeof(limit), "%zu", r->limit + 1);
+		for (i = 0; i < REPORT_LISTS; i++)
+			params[1 + i] = value_or_null(keys, 0, 1 + i);
+		params[5] = w.since;
+		params[6] = w.until;
+		params[7] = r->limit ? limit : NULL;
+		if ((error = pg_exec(p, &runs, report_runs_sql[f->until_ms != 0], 8,
+		                     params)) == 0) {
+			r->runs = cg_strdup(pq.PQgetvalue(runs, 0, 0));
+			pq.PQclear(runs);
+		}
+	}
+	pq.PQclear(keys);
+	return error;
+}
+
+/* The database's summary, served by the copy. */
+static void report_summary(cg_audit *db, const PGresult *res)
+{
+	int r, n = pq.PQntuples(res);
+
+	cg_audit__summary_begin(db);
+	for (r = 0; r < n; r++) {
+		cg_audit_group g = {
+			pq.PQgetvalue(res, r, 1), strtoll(pq.PQgetvalue(res, r, 2), NULL, 10),
+			strtoll(pq.PQgetvalue(res, r, 3), NULL, 10),
+			strtoll(pq.PQgetvalue(res, r, 4), NULL, 10),
+			strtoll(pq.PQgetvalue(res, r, 5), NULL, 10),
+		};
+		cg_audit__summary_add(db, (cg_audit_grouping)atoi(pq.PQgetvalue(res, r, 0)), &g);
+	}
+}
+
+/* The chain, or with `r` what its report needs, from one snapshot. */
+static int open_chain(cg_audit **out, const char *url, const char *chain, report_part *r)
 {
 	char head[CG_SHA256_HEX_LEN + 1] = "", *name = chain ? cg_strdup(chain) : NULL;
 	cg_buf label = CG_BUF_INIT;
 	cg_audit *db = NULL;
 	pg p = { 0 };
+	int64_t head_id = 0;
 	size_t i;
 	int error;
 
 	*out = NULL;
 	cg_audit_pg_redact(&label, url);
 	if ((error = pg_begin(&p, url, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) == 0) {
-		if ((error = find_chain(&p, &name, head)) == 0 &&
-		    (error = cg_audit__open_copy(&db, label.ptr)) == 0)
+		if ((error = find_chain(&p, &name, head, &head_id)) == 0 && r)
+			error = report_read(&p, r, name, head_id);
+		if (error == 0 && (error = cg_audit__open_copy(&db, label.ptr)) == 0)
 			for (i = 0; error == 0 && i < ARRAY_SIZE(tables); i++)
-				error = copy_table(&p, db, i, name);
+				error = copy_table(&p, db, i, name, r ? r->runs : NULL);
 		error = pg_finish(&p, error);
 		pg_close(&p);
 	}
 	if (error == 0)
 		error = cg_audit__copy_done(db, head);
+	if (error == 0 && r)
+		report_summary(db, r->summary);
 	if (error == 0)
 		*out = db;
 	else
 		cg_audit_close(db);
 	cg_buf_dispose(&label);
 	free(name);
+	return error;
+}
+
+int cg_audit_pg_open(cg_audit **out, const char *url, const char *chain)
+{
+	return open_chain(out, url, chain, NULL);
+}
+
+int cg_audit_pg_open_report(cg_audit **out, const char *url, const char *chain,
+                            const cg_audit_filter *filter, size_t limit)
+{
+	report_part r = { filter, limit, NULL, NULL };
+	int error = open_chain(out, url, chain, &r);
+
+	if (r.summary)
+		pq.PQclear(r.summary);
+	free(r.runs);
 	return error;
 }
 

@@ -44,6 +44,13 @@ int cg_audit_pg_write(const char *url, const char *chain, const char *spool,
  * hash its head row records. */
 int cg_audit_pg_open(cg_audit **out, const char *url, const char *chain);
 
+/* Like cg_audit_pg_open, for cg_report_audit with `filter` and `limit`
+ * (rows per list, 0: all) only: the summaries counted by the database from
+ * its report tables, and only the runs the report's lists need copied, so
+ * that a report on a million runs reads a few thousand rows. */
+int cg_audit_pg_open_report(cg_audit **out, const char *url, const char *chain,
+                            const cg_audit_filter *filter, size_t limit);
+
 /* Copies every run of the SQLite database `from` (open read-only), with
  * its ids and hashes, as the chain `chain`, which must not have runs yet;
  * *copied counts them. Verify the copy with cg_audit_pg_open. */

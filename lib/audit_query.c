@@ -172,18 +172,6 @@ static void selection_sql(cg_buf *sql, const cg_audit_filter *f, const char *ext
 		cg_buf_puts(sql, " ORDER BY run_id DESC LIMIT :limit");
 }
 
-/*
- * The time window as text to compare stored times with (one fixed format,
- * so text order is time order; '' and '~' sort before and after them all),
- * and within it the whole UTC days, [first_day, end_day), which daily
- * counts. A date sorts before every time of its day. Without a whole day,
- * first_day and end_day are both `until`: the part-days at either end,
- * [since, first_day) and [end_day, until), are then the whole window.
- */
-typedef struct {
-	char since[32], until[32], first_day[32], end_day[32];
-} window;
-
 /* The start of the UTC day of `ms`, before 1970 too. */
 static int64_t day_start(int64_t ms)
 {
@@ -196,7 +184,7 @@ static void format_day(char out[32], int64_t ms)
 	out[10] = '\0';
 }
 
-static void window_of(window *w, const cg_audit_filter *f)
+void cg_audit__window_of(cg_audit__window *w, const cg_audit_filter *f)
 {
 	int64_t since = f->since_ms < MAX_TIME_MS ? f->since_ms : MAX_TIME_MS;
 	int64_t until = f->until_ms < MAX_TIME_MS ? f->until_ms : MAX_TIME_MS;
@@ -230,11 +218,11 @@ static int prepare_filtered(sqlite3_stmt **out, cg_audit *db, const char *sql,
                             const cg_audit_filter *f, size_t limit)
 {
 	static const cg_audit_filter none = { 0 };
-	window w;
+	cg_audit__window w;
 	size_t i;
 
 	f = f ? f : &none;
-	window_of(&w, f);
+	cg_audit__window_of(&w, f);
 	if (sqlite3_prepare_v2(db->db, sql, -1, out, NULL) != SQLITE_OK)
 		return cg_audit__fail(db);
 	sqlite3_bind_text(*out, sqlite3_bind_parameter_index(*out, ":since"), w.since, -1,
@@ -430,6 +418,50 @@ static int each_group(cg_audit *db, sqlite3_stmt *st, void *payload)
 	return g.key ? w->cb(&g, w->payload) : 0;
 }
 
+struct cg_audit__groups {
+	cg_audit_group *v;
+	size_t n, alloc;
+};
+
+void cg_audit__summary_begin(cg_audit *db)
+{
+	cg_audit__summary_free(db);
+	db->summary = cg_calloc(CG_AUDIT_BY_DAY + 1, sizeof(*db->summary));
+}
+
+void cg_audit__summary_add(cg_audit *db, cg_audit_grouping by, const cg_audit_group *g)
+{
+	struct cg_audit__groups *s = &db->summary[by];
+
+	s->v = cg_array_grow(s->v, &s->alloc, s->n + 1, sizeof(*s->v));
+	s->v[s->n] = *g;
+	s->v[s->n++].key = cg_strdup(g->key);
+}
+
+void cg_audit__summary_free(cg_audit *db)
+{
+	size_t by, i;
+
+	for (by = 0; db->summary && by <= CG_AUDIT_BY_DAY; by++) {
+		for (i = 0; i < db->summary[by].n; i++)
+			free((char *)db->summary[by].v[i].key);
+		free(db->summary[by].v);
+	}
+	free(db->summary);
+	db->summary = NULL;
+}
+
+/* The summary made elsewhere, for the filter it was made for. */
+static int walk_summary(const struct cg_audit__groups *s, cg_audit_group_cb cb, void *payload)
+{
+	size_t i;
+	int error = 0;
+
+	for (i = 0; error == 0 && i < s->n; i++)
+		error = cb(&s->v[i], payload);
+	return error;
+}
+
 int cg_audit_summary(cg_audit *db, const cg_audit_filter *filter, cg_audit_grouping by,
                      cg_audit_group_cb cb, void *payload)
 {
@@ -437,6 +469,8 @@ int cg_audit_summary(cg_audit *db, const cg_audit_filter *filter, cg_audit_group
 	cg_buf keys = CG_BUF_INIT, sql = CG_BUF_INIT;
 	int error;
 
+	if (db->summary)
+		return walk_summary(&db->summary[by], cb, payload);
 	keys_sql(&keys, filter, "");
 	expand(&sql, summary_source_sql, keys.ptr);
 	cg_buf_puts(&sql, summary_select_sql[by]);

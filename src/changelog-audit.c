@@ -207,26 +207,30 @@ static int open_repo(git_repository **out)
 	return error < 0 ? cg_error_from_git("cannot open the repository") : 0;
 }
 
-/* A PostgreSQL database's chain, its URL shown without a password. */
-static int open_pg(cg_audit **db, char **path, const char *url, const char *chain)
+/* A PostgreSQL database's chain, its URL shown without a password; with
+ * `report`, only what that report needs. */
+static int open_pg(cg_audit **db, char **path, const char *url, const char *chain,
+                   const cg_report_opts *report)
 {
 	cg_buf shown = CG_BUF_INIT;
 
 	cg_audit_pg_redact(&shown, url);
 	*path = cg_buf_detach(&shown);
-	return cg_audit_pg_open(db, url, chain && *chain ? chain : NULL);
+	chain = chain && *chain ? chain : NULL;
+	return report ? cg_audit_pg_open_report(db, url, chain, &report->filter, report->limit) :
+	                cg_audit_pg_open(db, url, chain);
 }
 
 /* --db, else the database of the repository here, as its policy at HEAD
- * names it (audit.url, else audit.path). */
-static int open_db(cg_audit **db, char **path, const options *o)
+ * names it (audit.url, else audit.path); `report` as open_pg's. */
+static int open_db(cg_audit **db, char **path, const options *o, const cg_report_opts *report)
 {
 	git_repository *repo = NULL;
 	cg_policy *policy = NULL;
 	int error;
 
 	if (o->db && cg_audit_pg_is_url(o->db))
-		return open_pg(db, path, o->db, o->repository_id);
+		return open_pg(db, path, o->db, o->repository_id, report);
 	if (o->db) {
 		*path = cg_strdup(o->db);
 	} else {
@@ -238,7 +242,7 @@ static int open_db(cg_audit **db, char **path, const options *o)
 		error = 1;
 		if (policy->audit.url[0])
 			error = open_pg(db, path, policy->audit.url, o->repository_id ?
-			                o->repository_id : policy->audit.repository_id);
+			                o->repository_id : policy->audit.repository_id, report);
 		else
 			*path = cg_record_audit_path(repo, policy);
 		cg_policy_free(policy);
@@ -277,7 +281,7 @@ static int with_db(const options *o, cg_report_opts *opts, db_report report)
 	char *path = NULL;
 	int error, violations = 0;
 
-	if ((error = open_db(&db, &path, o)) == 0) {
+	if ((error = open_db(&db, &path, o, report == run_audit ? opts : NULL)) == 0) {
 		opts->source = path;
 		error = report(db, opts, &violations);
 	}

@@ -77,23 +77,44 @@ test_expect_success 'postmaster killed with SIGKILL during a push: on_error foll
 	changelog-audit verify --db "$PG_URL" >out && test_grep "Runs intact  9" out
 '
 
-# The same runs in SQLite and, copied, in PostgreSQL give the same report,
-# verify and export, but for the database's name.
+# The same runs in SQLite and, copied, in PostgreSQL give the same report
+# (with each filter: PostgreSQL counts from its own report tables), verify
+# and export, but for the database's name.
 test_expect_success 'report, verify and export: the same from SQLite and PostgreSQL' '
 	new_pair s && (cd s && good_commit x.c one && git push -q origin main &&
-		bad_commit y.c two && test_must_fail git push -q origin main 2>/dev/null) &&
+		bad_commit y.c two && test_must_fail git push -q origin main 2>/dev/null &&
+		git checkout -q -b topic HEAD~1 &&
+		bad_commit w.c three --author="Grace Hopper <grace@example.com>" \
+			-m "Changelog-Skip: a comment only" && git push -q origin topic &&
+		bad_commit v.c four && test_must_fail git push -q origin topic 2>/dev/null &&
+		git checkout -q main) &&
 	db=s.git/changeguard/audit.db &&
 	changelog-audit copy --db $db --to "$PG_URL" --repository-id parity >out &&
-	test_grep "copied 2 runs into repository .parity.; the chain verifies" out &&
-	for cmd in "report" "report --format json" "report --verdict blocked" "verify" \
-		"export" "export --format csv"; do
+	test_grep "copied 4 runs into repository .parity.; the chain verifies" out &&
+	hour_ago=$(date -u -d "-1 hour" +%Y-%m-%dT%H:%M:%SZ) && today=$(date -u +%Y-%m-%d) &&
+	for cmd in "report" "report --format json" "report --verdict blocked" \
+		"report --since $today --format csv" "report --since $hour_ago --until $today" \
+		"report --until $hour_ago" "report --hook pre-receive --verdict waived" \
+		"report --ref refs/heads/topic" "report --author grace --format json" \
+		"report --rule changelog --limit 1" "verify" "export" "export --format csv"; do
 		SOURCE_DATE_EPOCH=1 changelog-audit $cmd --db $db >lite &&
 		SOURCE_DATE_EPOCH=1 changelog-audit $cmd --db "$PG_URL" --repository-id parity >pg &&
-		sed "s|$db|DB|" lite >lite.n && sed "s|postgresql://[^ \"]*|DB|" pg >pg.n &&
+		sed "s|$db|DB|" lite >lite.n && sed "s|postgresql://[^ \",]*|DB|" pg >pg.n &&
 		test_cmp lite.n pg.n || return 1
 	done &&
 	test_must_fail changelog-audit copy --db $db --to "$PG_URL" --repository-id parity 2>err &&
-	test_grep "already has 2 runs" err
+	test_grep "already has 4 runs" err &&
+	# a database set up before the report tables: report refuses, setup fills them
+	psql_q "delete from keyed_runs where chain = '\''parity'\'';
+		delete from daily where chain = '\''parity'\''" &&
+	test_must_fail changelog-audit report --db "$PG_URL" --repository-id parity 2>err &&
+	test_grep "report tables lack runs of .parity. up to 4" err &&
+	changelog-audit setup --db "$PG_URL" 2>/dev/null &&
+	SOURCE_DATE_EPOCH=1 changelog-audit report --db "$PG_URL" --repository-id parity \
+		--rule changelog --limit 1 >pg &&
+	SOURCE_DATE_EPOCH=1 changelog-audit report --db $db --rule changelog --limit 1 >lite &&
+	sed "s|$db|DB|" lite >lite.n && sed "s|postgresql://[^ \",]*|DB|" pg >pg.n &&
+	test_cmp lite.n pg.n
 '
 
 # del_run CHAIN ID: SQL that deletes the run and its items.
@@ -124,8 +145,8 @@ test_expect_success 'tampering in PostgreSQL: edit, delete, reorder, delete the 
 		prev_hash = o.prev_hash, hash = o.hash from runs as o
 		where r.chain = '\''t-order'\'' and o.chain = r.chain and r.id in (1, 2)
 		and o.id = 3 - r.id" "run 1: prev_hash is not the hash of the run before it" &&
-	verify_broken t-tail "$(del_run t-tail 3)" \
-		"the chain ends at run 2, whose hash is not the one its chain head"
+	verify_broken t-tail "$(del_run t-tail 5)" \
+		"the chain ends at run 4, whose hash is not the one its chain head"
 '
 
 test_expect_success 'no password in output, errors or rows' '
@@ -142,17 +163,24 @@ test_expect_success 'no password in output, errors or rows' '
 	test_grep "fleet/app" dump && test_grep ! "s3cr" dump && test_grep ! "s3cr" err
 '
 
-# docs/fleet.md's writer role: it records, and cannot delete.
-test_expect_success 'a writer with only the documented grants' '
+# docs/fleet.md's roles: the writer records, and cannot delete; the reader reports.
+test_expect_success 'a writer and a reader with only the documented grants' '
 	psql_q "create role cg_writer login; grant insert on runs, findings, waivers,
-		push_commits, push_refs, push_options, fallback_imports to cg_writer;
-		grant select, insert, update on chain_heads to cg_writer" &&
+		push_commits, push_refs, push_options, fallback_imports, keyed_runs to cg_writer;
+		grant select, insert, update on chain_heads, daily to cg_writer;
+		grant select, insert on run_keys to cg_writer;
+		create role cg_reader login; grant select on chain_heads, runs, findings,
+		waivers, push_commits, push_refs, push_options, run_keys, keyed_runs,
+		daily to cg_reader" &&
 	writer="postgresql:///changeguard?host=$PG_DIR&user=cg_writer" &&
 	printf "audit:\n  url: \"%s\"\n  repository_id: fleet/app\n" "$writer" >a.git/changeguard.yml &&
 	push_good a nine &&
 	test "$(runs_of fleet/app)" = 11 &&
 	test_must_fail psql -X -q "$writer" -c "delete from runs" 2>err &&
-	test_grep "permission denied for table runs" err
+	test_grep "permission denied for table runs" err &&
+	changelog-audit report --db "postgresql:///changeguard?host=$PG_DIR&user=cg_reader" \
+		--repository-id fleet/app >out &&
+	test_grep "Runs per verdict" out
 '
 
 # Items go 500 to a statement: 1201 commits are three of them.
