@@ -8,6 +8,7 @@
 #                       (default: $TMPDIR/cg-bench, else /tmp/cg-bench)
 #   CG_BENCH_RESULTS    file the results are appended to (default: bench/results.md)
 #   CG_BENCH_QUICK=1    fewer runs, for trying the scripts out
+#   CG_BENCH_RUNS=N     N runs of each command (a long history's push takes minutes)
 #   CG_BENCH_NOTE       a line run-all.sh adds to the results' header
 set -eu
 
@@ -37,9 +38,11 @@ hook_env() {
 }
 mkdir -p "$HOME"
 
-# runs N: N, or a fifth of it (at least 3) with CG_BENCH_QUICK=1.
+# runs N: N, or a fifth of it (at least 3) with CG_BENCH_QUICK=1, or CG_BENCH_RUNS.
 runs() {
-	if test "${CG_BENCH_QUICK:-0}" = 1; then
+	if test -n "${CG_BENCH_RUNS:-}"; then
+		echo "$CG_BENCH_RUNS"
+	elif test "${CG_BENCH_QUICK:-0}" = 1; then
 		echo $(( $1 / 5 > 3 ? $1 / 5 : 3 ))
 	else
 		echo "$1"

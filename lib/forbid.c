@@ -7,6 +7,7 @@
 #include "error.h"
 #include "glob.h"
 #include "oidmap.h"
+#include "treeblobs.h"
 
 /* An added file that may be a copy: its blob, and where else it is. */
 typedef struct {
@@ -125,6 +126,35 @@ static int see_entry(const char *path, const git_oid *oid, uint32_t mode, void *
 	return 0;
 }
 
+/* Whether `now` must be scanned for where the candidates' blobs are: along
+ * a walk (a tree read through the walk's memo) only when the walk's count
+ * of the tree's blobs shows one at a path that is no candidate's, which is
+ * rare, where a scan would read every tree of every commit that adds a file. */
+static int need_scan(int *out, const candidates *cs, const cg_snapshot *now)
+{
+	cg_memo *memo = cg_snapshot_memo(now);
+	git_tree *tree = cg_snapshot_tree(now);
+	cg_treeblobs *tb;
+	size_t i, k, head, copies;
+	int error;
+
+	*out = 1;
+	if (!memo || !tree)
+		return 0;
+	tb = cg_memo_treeblobs(memo);
+	if ((error = cg_treeblobs_move(tb, cg_snapshot_repository(now), memo, tree)) < 0)
+		return error;
+	*out = 0;
+	for (i = 0; i < cs->n && !*out; i++) {
+		if (!cg_oidmap_get(cs->heads, &cs->v[i].oid, &head) || head != i)
+			continue;
+		for (copies = 0, k = head; k != SIZE_MAX; k = cs->v[k].next)
+			copies++;
+		*out = cg_treeblobs_count(tb, &cs->v[i].oid) > copies;
+	}
+	return 0;
+}
+
 static void report_copies(cg_result *r, const cg_policy *p, const candidates *cs)
 {
 	cg_buf what = CG_BUF_INIT;
@@ -161,7 +191,7 @@ int cg_forbid_judge(cg_result *r, const cg_policy *p, const cg_changes *changes,
 	candidates cs = { NULL, 0, 0, NULL };
 	size_t i, n = cg_changes_count(changes);
 	git_odb *odb = NULL;
-	int error = 0;
+	int error = 0, scan;
 
 	for (i = 0; i < n; i++) {
 		const cg_change *c = cg_changes_get(changes, i);
@@ -175,7 +205,8 @@ int cg_forbid_judge(cg_result *r, const cg_policy *p, const cg_changes *changes,
 		         may_be_copy(p, odb, c))
 			add_candidate(&cs, c);
 	}
-	if (cs.n && (error = cg_snapshot_foreach(now, see_entry, &cs)) == 0)
+	if (cs.n && (error = need_scan(&scan, &cs, now)) == 0 &&
+	    (!scan || (error = cg_snapshot_foreach(now, see_entry, &cs)) == 0))
 		report_copies(r, p, &cs);
 	free_candidates(&cs);
 	git_odb_free(odb);

@@ -24,7 +24,9 @@
  *    first, else the first added copy, which gets no finding itself).
  * Paths already in the parent are never judged: they were let in before.
  * The blobs' sizes are read, and `now` scanned once, only when an added
- * file can be a duplicate, so a change that adds nothing costs nothing.
+ * file can be a duplicate, so a change that adds nothing costs nothing;
+ * along a walk (`now` reads through the walk's memo) the walk's count of
+ * the tree's blobs (treeblobs.h) says first whether a scan can find one.
  */
 int cg_forbid_judge(cg_result *r, const cg_policy *p, const cg_changes *changes,
                     const cg_snapshot *now);

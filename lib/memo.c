@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "treeblobs.h"
 
 /*
  * The walk's memo: a ring of objects, oldest out first, with buckets by
@@ -20,6 +21,7 @@ struct cg_memo {
 	unsigned char checked[MEMO_SLOTS]; /* cg_memo_set_checked */
 	int bucket[MEMO_BUCKETS];  /* the first slot, -1: none */
 	size_t next, bytes;        /* `next`: the slot to fill, the oldest once full */
+	cg_treeblobs *blobs;       /* cg_memo_treeblobs */
 };
 
 cg_memo *cg_memo_new(void)
@@ -73,6 +75,7 @@ void cg_memo_free(cg_memo *memo)
 		return;
 	for (i = 0; i < MEMO_SLOTS; i++)
 		git_object_free(memo->obj[i]);
+	cg_treeblobs_free(memo->blobs);
 	free(memo);
 }
 
@@ -109,6 +112,13 @@ void cg_memo_set_checked(cg_memo *memo, const git_object *obj)
 
 	if (i >= 0)
 		memo->checked[i] = 1;
+}
+
+cg_treeblobs *cg_memo_treeblobs(cg_memo *memo)
+{
+	if (!memo->blobs)
+		memo->blobs = cg_treeblobs_new();
+	return memo->blobs;
 }
 
 void cg_memo_keep(cg_memo *memo, git_object *obj)

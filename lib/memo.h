@@ -33,4 +33,9 @@ void cg_memo_keep(cg_memo *memo, git_object *obj);
 int cg_memo_checked(const cg_memo *memo, const git_object *obj);
 void cg_memo_set_checked(cg_memo *memo, const git_object *obj);
 
+/* The walk's count of blobs in a tree (treeblobs.h), made on first use
+ * and freed with the memo. */
+struct cg_treeblobs;
+struct cg_treeblobs *cg_memo_treeblobs(cg_memo *memo);
+
 #endif

@@ -225,6 +225,16 @@ git_repository *cg_snapshot_repository(const cg_snapshot *snap)
 	return snap->repo;
 }
 
+git_tree *cg_snapshot_tree(const cg_snapshot *snap)
+{
+	return snap->tree;
+}
+
+cg_memo *cg_snapshot_memo(const cg_snapshot *snap)
+{
+	return snap->objects;
+}
+
 void cg_snapshot_free(cg_snapshot *snap)
 {
 	if (!snap)

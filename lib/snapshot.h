@@ -36,6 +36,10 @@ typedef int (*cg_snapshot_entry_fn)(const char *path, const git_oid *oid, uint32
 int cg_snapshot_foreach(const cg_snapshot *snap, cg_snapshot_entry_fn fn, void *payload);
 
 git_repository *cg_snapshot_repository(const cg_snapshot *snap);
+/* A tree snapshot's tree (NULL for an index or the empty tree) and the
+ * walk's memo it reads through (NULL: none), both lent. */
+git_tree *cg_snapshot_tree(const cg_snapshot *snap);
+cg_memo *cg_snapshot_memo(const cg_snapshot *snap);
 void cg_snapshot_free(cg_snapshot *snap);
 
 /* For lib/changes.c: the index file of a snapshot made by

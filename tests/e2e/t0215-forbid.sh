@@ -115,6 +115,18 @@ test_expect_success 'two new copies at once: the second names the first; a renam
 	git commit -q -m "move conn"
 '
 
+test_expect_success 'history: each copy judged against its own tree, as the walk moves back' '
+	cd d1 && big k/orig.c keep && git add -A && commit_all "c0 original" &&
+	mkdir x && cp k/orig.c x/dup.c && git add -A && commit_all "c1 copy" &&
+	git rm -q k/orig.c && commit_all "c2 original gone" &&
+	mkdir y && cp x/dup.c y/again.c && git add -A && commit_all "c3 copy of the copy" &&
+	git rm -q x/dup.c y/again.c && big z/fresh.c keep && git add -A && commit_all "c4 alone again" &&
+	test_expect_code 1 changelog-audit history --format json HEAD~5..HEAD >walk.json &&
+	python3 -c "import json; d=json.load(open(\"walk.json\")); print(\"\\n\".join(sorted(\"%s %s %s\" % (v[\"subject\"], v[\"path\"], v[\"detail\"].split(\":\")[0]) for v in d[\"violations\"] if v[\"rule\"] == \"forbid:duplicate\")))" >dups &&
+	printf "%s\n" "c1 copy x/dup.c byte-identical to k/orig.c" "c3 copy of the copy y/again.c byte-identical to x/dup.c" >expect &&
+	test_cmp expect dups
+'
+
 test_expect_success 'pre-receive: refused, waived by trailer, refused when the server disallows' '
 	new_pair s1 && cd s1 &&
 	echo x >a.orig && git add a.orig && commit_all "orig" &&

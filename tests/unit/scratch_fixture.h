@@ -37,4 +37,15 @@ static void scratch_fixture_close(scratch_fixture *s)
 	git_libgit2_shutdown();
 }
 
+/* A cmocka teardown for a test's fixture that starts with a scratch_fixture
+ * and was allocated with malloc. */
+static inline int scratch_fixture_teardown(void **state)
+{
+	scratch_fixture *s = *state;
+
+	scratch_fixture_close(s);
+	free(s);
+	return 0;
+}
+
 #endif
