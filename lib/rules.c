@@ -1045,8 +1045,6 @@ static int merged_signed(evaluation *ev, const cg_protect_group *g, const cg_cha
 	return !error && authorized;
 }
 
-/* --- MCP configurations ----------------------------------------------- */
-
 static void add_finding_once(evaluation *ev, const char *rule, const char *path,
                              const char *detail, const char *hint, const char *waiver)
 {
