@@ -17,6 +17,7 @@
 #include "parallel.h"
 #include "record.h"
 #include "refs.h"
+#include "sshsig.h"
 #include "policy.h"
 #include "policy_find.h"
 #include "rules.h"
@@ -665,7 +666,12 @@ static int check_walked(receive *rc, size_t from)
 {
 	walk_jobs j = { rc, from };
 	cg_parallel_jobs jobs = { run_check, take_check, &j };
-	int error = cg_parallel_run(&jobs, rc->ncommits - from);
+	int error;
+
+	/* An approval the workers verify is not verified again by another
+	 * worker, nor by judge_updates after them. */
+	cg_sshsig_cache_share();
+	error = cg_parallel_run(&jobs, rc->ncommits - from);
 
 	if (!error && rc->timed_out) {
 		rc->hint = "push fewer commits at a time, or raise server.deadline in the server's policy";

@@ -867,11 +867,30 @@ static int listed(char *const *list, size_t n, const char *name, const char *ema
 	return 0;
 }
 
-static int is_authorizer(const cg_protect_group *g, const char *name, const char *email)
+/* Who may authorize a group's change: its authorizers (anyone named, when
+ * it lists none), or, to remove or disable an MCP server, its removal
+ * authorizers; `role` is how messages call one of them. */
+typedef struct {
+	char *const *names;
+	size_t n;
+	const char *role;
+} roster;
+
+static roster authorizers_of(const cg_protect_group *g)
 {
-	if (!g->authorizers_len)
+	return (roster){ g->authorizers, g->authorizers_len, "an authorizer" };
+}
+
+static roster removers_of(const cg_protect_group *g)
+{
+	return (roster){ g->removal_authorizers, g->removal_authorizers_len, "a removal authorizer" };
+}
+
+static int on_roster(const roster *r, const char *name, const char *email)
+{
+	if (!r->n)
 		return name[0] != '\0';
-	return listed(g->authorizers, g->authorizers_len, name, email);
+	return listed(r->names, r->n, name, email);
 }
 
 static void list_names(cg_buf *out, char *const *list, size_t n)
@@ -890,10 +909,10 @@ static void list_authorizers(cg_buf *out, const cg_protect_group *g)
 	list_names(out, g->authorizers, g->authorizers_len);
 }
 
-/* The sign-off that authorizes the group's change, or NULL; `why` says
- * what was wrong with the trailers there were. */
+/* The group's sign-off naming someone on `r`, or NULL; `why` says what
+ * was wrong with the trailers there were. */
 static const cg_trailer *find_signoff(const cg_rules_input *in, const cg_protect_group *g,
-                                      cg_buf *why)
+                                      const roster *r, cg_buf *why)
 {
 	cg_buf name = CG_BUF_INIT, email = CG_BUF_INIT;
 	const cg_trailer *t, *found = NULL;
@@ -901,11 +920,11 @@ static const cg_trailer *find_signoff(const cg_rules_input *in, const cg_protect
 
 	while (!found && (t = cg_trailers_find(in->trailers, g->trailer, &pos)) != NULL) {
 		split_ident(t->value, &name, &email);
-		if (is_authorizer(g, name.ptr, email.ptr))
+		if (on_roster(r, name.ptr, email.ptr))
 			found = t;
 		else {
 			cg_buf_clear(why);
-			cg_buf_printf(why, "'%s: %s' does not name an authorizer", t->key, t->value);
+			cg_buf_printf(why, "'%s: %s' does not name %s", t->key, t->value, r->role);
 		}
 	}
 	cg_buf_dispose(&name);
@@ -913,14 +932,14 @@ static const cg_trailer *find_signoff(const cg_rules_input *in, const cg_protect
 	return found;
 }
 
-static int pusher_may_sign(const cg_rules_input *in, const cg_protect_group *g)
+static int pusher_may_sign(const cg_rules_input *in, const cg_protect_group *g, const roster *r)
 {
 	size_t i;
 
-	if (!in->pusher || g->verify != CG_VERIFY_PUSHER || !g->authorizers_len)
+	if (!in->pusher || g->verify != CG_VERIFY_PUSHER || !r->n)
 		return 1;
-	for (i = 0; i < g->authorizers_len; i++)
-		if (ident_matches(g->authorizers[i], in->pusher, in->pusher))
+	for (i = 0; i < r->n; i++)
+		if (ident_matches(r->names[i], in->pusher, in->pusher))
 			return 1;
 	return 0;
 }
@@ -1026,25 +1045,6 @@ static int merged_signed(evaluation *ev, const cg_protect_group *g, const cg_cha
 	return !error && authorized;
 }
 
-/* --- MCP configurations ----------------------------------------------- */
-
-/* The sign-off of one of the group's removal authorizers, or NULL. */
-static const cg_trailer *removal_signoff(const cg_rules_input *in, const cg_protect_group *g)
-{
-	cg_buf name = CG_BUF_INIT, email = CG_BUF_INIT;
-	const cg_trailer *t = NULL;
-	size_t pos = 0;
-
-	while (in->trailers && (t = cg_trailers_find(in->trailers, g->trailer, &pos)) != NULL) {
-		split_ident(t->value, &name, &email);
-		if (listed(g->removal_authorizers, g->removal_authorizers_len, name.ptr, email.ptr))
-			break;
-	}
-	cg_buf_dispose(&name);
-	cg_buf_dispose(&email);
-	return t;
-}
-
 static void add_finding_once(evaluation *ev, const char *rule, const char *path,
                              const char *detail, const char *hint, const char *waiver)
 {
@@ -1052,65 +1052,11 @@ static void add_finding_once(evaluation *ev, const char *rule, const char *path,
 		cg_result_add_finding(ev->result, rule, path, detail, hint, waiver);
 }
 
-static void removal_finding(evaluation *ev, const cg_protect_group *g, const char *rule,
-                            const char *path)
-{
-	cg_buf detail = CG_BUF_INIT, hint = CG_BUF_INIT;
-
-	cg_buf_printf(&detail, "removes or disables an MCP server; the '%s' group needs a '%s:' "
-	              "trailer from ", g->name, g->trailer);
-	list_names(&detail, g->removal_authorizers, g->removal_authorizers_len);
-	cg_buf_puts(&detail, " (removal_authorizers)");
-	cg_buf_printf(&hint, "git commit --trailer '%s: Removal Authorizer <them@example.com>'",
-	              g->trailer);
-	add_finding_once(ev, rule, path, detail.ptr, hint.ptr, g->trailer);
-	cg_buf_dispose(&detail);
-	cg_buf_dispose(&hint);
-}
-
-/* Says what changed in the servers of a protected MCP configuration, as
- * notes that block nothing; a new version that does not parse, and a
- * removal without a removal authorizer's sign-off, are findings. */
-static void check_mcp(evaluation *ev, const cg_protect_group *g, const char *rule,
-                      const cg_change *c)
-{
-	cg_buf note_rule = CG_BUF_INIT, detail = CG_BUF_INIT;
-	cg_mcpdiff *d = NULL;
-
-	if (cg_mcpdiff_blobs(&d, cg_snapshot_repository(ev->in->now), c->path,
-	                     is_regular(c->old_mode) ? &c->old_oid : NULL,
-	                     is_regular(c->new_mode) ? &c->new_oid : NULL) < 0) {
-		add_finding_once(ev, rule, c->path, cg_error_last(), NULL, NULL);
-		return;
-	}
-	cg_buf_printf(&note_rule, "mcp:%s", g->name);
-	for (size_t i = 0; i < cg_mcpdiff_count(d); i++)
-		cg_result_add_note(ev->result, note_rule.ptr, c->path, cg_mcpdiff_get(d, i)->text);
-	if (cg_mcpdiff_unparsable(d)) {
-		cg_buf_printf(&detail, "the new version is not a valid MCP configuration, which no "
-		              "sign-off makes acceptable: %s", cg_mcpdiff_unparsable(d));
-		add_finding_once(ev, rule, c->path, detail.ptr, NULL, NULL);
-	}
-	if (cg_mcpdiff_removes(d) && g->removal_authorizers_len && g->trailer[0]) {
-		const cg_trailer *t = removal_signoff(ev->in, g);
-		if (!t)
-			removal_finding(ev, g, rule, c->path);
-		else if (!has_waiver(ev->result, rule, c->path, t->value))
-			cg_result_add_waiver(ev->result, rule, "trailer", t->key, c->path, t->value);
-	}
-	cg_mcpdiff_free(d);
-	cg_buf_dispose(&note_rule);
-	cg_buf_dispose(&detail);
-}
-
-/* Checks one group; a group of the same name from the policy in force
- * (see check_protected) may come through here twice, hence no duplicates. */
-
-/* --- signed approvals (verify: signature) ------------------------------ */
+/* --- who authorized a change ------------------------------------------- */
 
 static int principal_authorizes(const char *principal, void *payload)
 {
-	return is_authorizer(payload, principal, principal);
+	return on_roster(payload, principal, principal);
 }
 
 /* What is wrong when no approval was found, unless the approvals said. */
@@ -1128,25 +1074,10 @@ static void approval_missing(const cg_rules_input *in, const cg_protect_group *g
 		cg_buf_puts(why, "protected path changed without a signed approval");
 }
 
-static void approval_finding(evaluation *ev, const cg_protect_group *g, const char *rule,
-                             const char *path, const char *problem)
-{
-	cg_buf detail = CG_BUF_INIT;
-
-	cg_buf_printf(&detail, "%s; the '%s' group needs a '%s:' approval signed by ", problem,
-	              g->name, CG_APPROVAL_TRAILER);
-	list_authorizers(&detail, g);
-	cg_result_add_finding(ev->result, rule, path, detail.ptr,
-	                      "an authorizer approves the staged change with: changeguard approve\n"
-	                      "then commit with the trailer it prints: "
-	                      "git commit --trailer \"$(changeguard approve)\"",
-	                      CG_APPROVAL_TRAILER);
-	cg_buf_dispose(&detail);
-}
-
-/* Looks for the group's approval of `changes`; `why` says why there is none. */
+/* Looks for an approval of `changes` signed by someone on `r`; `why` says
+ * why there is none. */
 static int find_approval(int *found, cg_approval_signer *signer, cg_buf *why,
-                         const cg_rules_input *in, const cg_protect_group *g,
+                         const cg_rules_input *in, const cg_protect_group *g, const roster *r,
                          const cg_change *const *changes, size_t n)
 {
 	cg_buf statement = CG_BUF_INIT, allowed = CG_BUF_INIT, revoked = CG_BUF_INIT;
@@ -1165,12 +1096,156 @@ static int find_approval(int *found, cg_approval_signer *signer, cg_buf *why,
 	trust.revoked_keys = revoked.size ? revoked.ptr : NULL;
 	cg_approval_statement(&statement, g->name, changes, n);
 	error = cg_approval_find(found, signer, why, in->trailers, g->name, statement.ptr, &trust,
-	                         principal_authorizes, (void *)g);
+	                         principal_authorizes, (void *)r);
 done:
 	cg_buf_dispose(&statement);
 	cg_buf_dispose(&allowed);
 	cg_buf_dispose(&revoked);
 	return error;
+}
+
+/* How a group's change is authorized: a sign-off `trailer`, or an
+ * approval's `signer`; otherwise `why` says what was wrong. */
+typedef struct {
+	int ok;
+	const cg_trailer *trailer;
+	cg_approval_signer signer;
+	cg_buf why;
+	int pusher_refused; /* a sign-off was there, the pusher may not give it */
+} grant;
+
+#define GRANT_INIT { 0, NULL, { CG_BUF_INIT, CG_BUF_INIT }, CG_BUF_INIT, 0 }
+
+static void grant_dispose(grant *gr)
+{
+	cg_approval_signer_dispose(&gr->signer);
+	cg_buf_dispose(&gr->why);
+}
+
+/* Whether someone on `r` authorized the group's `changes` (the protected
+ * ones), the way the group's verify mode asks: an approval signed over
+ * exactly those changes (signature); else a sign-off trailer naming them,
+ * and with `verify: pusher` the pusher on `r` as well. */
+static void authorize(grant *out, const cg_rules_input *in, const cg_protect_group *g,
+                      const roster *r, const cg_change *const *changes, size_t n)
+{
+	if (g->verify == CG_VERIFY_SIGNATURE) {
+		if (n && in->trailers &&
+		    find_approval(&out->ok, &out->signer, &out->why, in, g, r, changes, n) < 0) {
+			cg_buf_clear(&out->why);
+			cg_buf_printf(&out->why, "the approval could not be checked: %s", cg_error_last());
+		}
+		if (!out->ok)
+			approval_missing(in, g, &out->why);
+		return;
+	}
+	if (g->trailer[0] && in->trailers)
+		out->trailer = find_signoff(in, g, r, &out->why);
+	if (out->trailer && !pusher_may_sign(in, g, r)) {
+		cg_buf_clear(&out->why);
+		cg_buf_printf(&out->why, "the pusher '%s' is not %s", in->pusher, r->role);
+		out->trailer = NULL;
+		out->pusher_refused = 1;
+	}
+	out->ok = out->trailer != NULL;
+}
+
+/* Records the grant as the waiver of the rule for the paths in `reason`. */
+static void grant_waiver(evaluation *ev, const char *rule, const grant *gr, const char *reason)
+{
+	const char *by = gr->trailer ? gr->trailer->value : gr->signer.principal.ptr;
+
+	if (!has_waiver(ev->result, rule, reason, by))
+		cg_result_add_waiver(ev->result, rule, gr->trailer ? "trailer" : "signature",
+		                     gr->trailer ? gr->trailer->key : gr->signer.fingerprint.ptr,
+		                     reason, by);
+}
+
+/* --- MCP configurations ----------------------------------------------- */
+
+static void removal_finding(evaluation *ev, const cg_protect_group *g, const char *rule,
+                            const char *path, const grant *gr)
+{
+	const int signed_ = g->verify == CG_VERIFY_SIGNATURE;
+	cg_buf detail = CG_BUF_INIT, hint = CG_BUF_INIT;
+
+	cg_buf_printf(&detail, "removes or disables an MCP server; the '%s' group needs ", g->name);
+	if (signed_)
+		cg_buf_puts(&detail, "a '" CG_APPROVAL_TRAILER ":' approval signed by ");
+	else
+		cg_buf_printf(&detail, "a '%s:' trailer from ", g->trailer);
+	list_names(&detail, g->removal_authorizers, g->removal_authorizers_len);
+	cg_buf_puts(&detail, " (removal_authorizers)");
+	if (gr->pusher_refused)
+		cg_buf_printf(&detail, "; %s", gr->why.ptr);
+	if (signed_)
+		cg_buf_puts(&hint, "a removal authorizer approves the staged change too: changeguard approve\n"
+		            "then commit with both approvals as the message's last paragraph");
+	else
+		cg_buf_printf(&hint, "git commit --trailer '%s: Removal Authorizer <them@example.com>'",
+		              g->trailer);
+	add_finding_once(ev, rule, path, detail.ptr, hint.ptr,
+	                 signed_ ? CG_APPROVAL_TRAILER : g->trailer);
+	cg_buf_dispose(&detail);
+	cg_buf_dispose(&hint);
+}
+
+/* Says what changed in the servers of a protected MCP configuration, as
+ * notes that block nothing; a new version that does not parse, and a
+ * removal that no removal authorizer authorized (the group's protected
+ * `changes`, as the group's verify mode asks), are findings. */
+static void check_mcp(evaluation *ev, const cg_protect_group *g, const char *rule,
+                      const cg_change *c, const cg_change *const *changes, size_t n)
+{
+	cg_buf note_rule = CG_BUF_INIT, detail = CG_BUF_INIT;
+	cg_mcpdiff *d = NULL;
+
+	if (cg_mcpdiff_blobs(&d, cg_snapshot_repository(ev->in->now), c->path,
+	                     is_regular(c->old_mode) ? &c->old_oid : NULL,
+	                     is_regular(c->new_mode) ? &c->new_oid : NULL) < 0) {
+		add_finding_once(ev, rule, c->path, cg_error_last(), NULL, NULL);
+		return;
+	}
+	cg_buf_printf(&note_rule, "mcp:%s", g->name);
+	for (size_t i = 0; i < cg_mcpdiff_count(d); i++)
+		cg_result_add_note(ev->result, note_rule.ptr, c->path, cg_mcpdiff_get(d, i)->text);
+	if (cg_mcpdiff_unparsable(d)) {
+		cg_buf_printf(&detail, "the new version is not a valid MCP configuration, which no "
+		              "sign-off makes acceptable: %s", cg_mcpdiff_unparsable(d));
+		add_finding_once(ev, rule, c->path, detail.ptr, NULL, NULL);
+	}
+	if (cg_mcpdiff_removes(d) && g->removal_authorizers_len &&
+	    (g->trailer[0] || g->verify == CG_VERIFY_SIGNATURE)) {
+		roster removers = removers_of(g);
+		grant gr = GRANT_INIT;
+		authorize(&gr, ev->in, g, &removers, changes, n);
+		if (!gr.ok)
+			removal_finding(ev, g, rule, c->path, &gr);
+		else
+			grant_waiver(ev, rule, &gr, c->path);
+		grant_dispose(&gr);
+	}
+	cg_mcpdiff_free(d);
+	cg_buf_dispose(&note_rule);
+	cg_buf_dispose(&detail);
+}
+
+/* --- the protect rule's groups ----------------------------------------- */
+
+static void approval_finding(evaluation *ev, const cg_protect_group *g, const char *rule,
+                             const char *path, const char *problem)
+{
+	cg_buf detail = CG_BUF_INIT;
+
+	cg_buf_printf(&detail, "%s; the '%s' group needs a '%s:' approval signed by ", problem,
+	              g->name, CG_APPROVAL_TRAILER);
+	list_authorizers(&detail, g);
+	cg_result_add_finding(ev->result, rule, path, detail.ptr,
+	                      "an authorizer approves the staged change with: changeguard approve\n"
+	                      "then commit with the trailer it prints: "
+	                      "git commit --trailer \"$(changeguard approve)\"",
+	                      CG_APPROVAL_TRAILER);
+	cg_buf_dispose(&detail);
 }
 
 /* A group with `verify: signature`: its changes need an approval signed by
@@ -1179,12 +1254,10 @@ done:
 static void check_signed_group(evaluation *ev, const cg_protect_group *g, const cg_changes *changes,
                                const char *rule, cg_buf *paths)
 {
-	const cg_rules_input *in = ev->in;
-	cg_approval_signer signer = { CG_BUF_INIT, CG_BUF_INIT };
-	cg_buf why = CG_BUF_INIT;
+	roster authorizers = authorizers_of(g);
+	grant gr = GRANT_INIT;
 	size_t i, k = 0, n = cg_changes_count(changes);
 	const cg_change **mine = cg_calloc(n ? n : 1, sizeof(*mine));
-	int found = 0;
 
 	for (i = 0; i < n; i++) {
 		const cg_change *c = cg_changes_get(changes, i);
@@ -1193,31 +1266,30 @@ static void check_signed_group(evaluation *ev, const cg_protect_group *g, const 
 			cg_buf_printf(paths, "%s%s", paths->size ? ", " : "", c->path);
 		}
 	}
-	if (k && in->trailers &&
-	    find_approval(&found, &signer, &why, in, g, mine, k) < 0) {
-		cg_buf_clear(&why);
-		cg_buf_printf(&why, "the approval could not be checked: %s", cg_error_last());
+	if (k)
+		authorize(&gr, ev->in, g, &authorizers, mine, k);
+	if (gr.ok)
+		grant_waiver(ev, rule, &gr, paths->ptr);
+	for (i = 0; i < k; i++) {
+		if (!gr.ok && !has_finding(ev->result, rule, mine[i]->path, NULL))
+			approval_finding(ev, g, rule, mine[i]->path, gr.why.ptr);
+		check_mcp(ev, g, rule, mine[i], mine, k);
 	}
-	if (found && !has_waiver(ev->result, rule, paths->ptr, signer.principal.ptr))
-		cg_result_add_waiver(ev->result, rule, "signature", signer.fingerprint.ptr, paths->ptr,
-		                     signer.principal.ptr);
-	approval_missing(in, g, &why);
-	for (i = 0; i < k && !found; i++)
-		if (!has_finding(ev->result, rule, mine[i]->path, NULL))
-			approval_finding(ev, g, rule, mine[i]->path, why.ptr);
 	free(mine);
-	cg_buf_dispose(&why);
-	cg_approval_signer_dispose(&signer);
+	grant_dispose(&gr);
 }
 
+/* Checks one group; a group of the same name from the policy in force
+ * (see check_protected) may come through here twice, hence no duplicates. */
 static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths)
 {
 	const cg_rules_input *in = ev->in;
 	/* A merge brings its first parent's branch what differs from it there. */
 	const cg_changes *changes = in->first_parent ? in->first_parent : in->changes;
-	cg_buf rule = CG_BUF_INIT, why = CG_BUF_INIT;
+	roster authorizers = authorizers_of(g);
+	grant gr = GRANT_INIT;
+	cg_buf rule = CG_BUF_INIT;
 	size_t i, n = cg_changes_count(changes);
-	const cg_trailer *ok = NULL;
 	const char *problem;
 
 	cg_buf_clear(paths);
@@ -1227,26 +1299,23 @@ static void check_group(evaluation *ev, const cg_protect_group *g, cg_buf *paths
 		cg_buf_dispose(&rule);
 		return;
 	}
-	if (g->trailer[0] && in->trailers)
-		ok = find_signoff(in, g, &why);
-	if (ok && !pusher_may_sign(in, g)) {
-		cg_buf_clear(&why);
-		cg_buf_printf(&why, "the pusher '%s' is not an authorizer", in->pusher);
-		ok = NULL;
-	}
+	/* A sign-off does not depend on the changes: asked before them, it
+	 * spares the search of a merge's other side. */
+	authorize(&gr, in, g, &authorizers, NULL, 0);
 	for (i = 0; i < n; i++) {
 		const cg_change *c = cg_changes_get(changes, i);
-		if ((problem = cg_rules_protected_change(g, c)) == NULL || (!ok && merged_signed(ev, g, c)))
+		if ((problem = cg_rules_protected_change(g, c)) == NULL ||
+		    (!gr.ok && merged_signed(ev, g, c)))
 			continue;
 		cg_buf_printf(paths, "%s%s", paths->size ? ", " : "", c->path);
-		if (!ok && !has_finding(ev->result, rule.ptr, c->path, NULL))
-			protect_finding(ev, g, rule.ptr, c->path, why.size ? why.ptr : problem);
-		check_mcp(ev, g, rule.ptr, c);
+		if (!gr.ok && !has_finding(ev->result, rule.ptr, c->path, NULL))
+			protect_finding(ev, g, rule.ptr, c->path, gr.why.size ? gr.why.ptr : problem);
+		check_mcp(ev, g, rule.ptr, c, &c, 1);
 	}
-	if (ok && paths->size && !has_waiver(ev->result, rule.ptr, paths->ptr, ok->value))
-		cg_result_add_waiver(ev->result, rule.ptr, "trailer", ok->key, paths->ptr, ok->value);
+	if (gr.ok && paths->size)
+		grant_waiver(ev, rule.ptr, &gr, paths->ptr);
 	cg_buf_dispose(&rule);
-	cg_buf_dispose(&why);
+	grant_dispose(&gr);
 }
 
 /* A staged policy cannot vote on its own rules: until it has landed, the

@@ -5,15 +5,18 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "hash.h"
 
 extern char **environ;
 
@@ -298,17 +301,6 @@ static int find_principals(cg_buf *out, cg_buf *why, const cg_sshsig_trust *trus
 	return error;
 }
 
-int cg_sshsig_principals(cg_buf *out, cg_buf *why, const cg_sshsig_trust *trust,
-                         const char *armored)
-{
-	sigfile f = { "" };
-	int error;
-
-	if ((error = sigfile_write(&f, armored)) == 0)
-		error = find_principals(out, why, trust, f.path);
-	sigfile_remove(&f);
-	return error;
-}
 
 static int verify_as(int *good, cg_buf *said, const cg_sshsig_trust *trust, const char *revoked,
                      const char *principal, const char *sig, const void *data, size_t len)
@@ -363,19 +355,13 @@ static void fingerprint_of(cg_buf *out, const cg_buf *said)
 	}
 }
 
-int cg_sshsig_verify(int *valid, cg_buf *fingerprint, cg_buf *why, const cg_sshsig_trust *trust,
-                     const char *principal, const char *armored, const void *data, size_t len)
+static int verify(int *valid, cg_buf *fingerprint, cg_buf *why, const cg_sshsig_trust *trust,
+                  const char *principal, const char *armored, const void *data, size_t len)
 {
 	cg_buf said = CG_BUF_INIT;
 	sigfile f = { "" };
 	int error;
 
-	*valid = 0;
-	cg_buf_clear(why);
-	if (!principal_ok(principal)) {
-		cg_buf_puts(why, "the principal is empty, too long or holds a control character");
-		return 0;
-	}
 	if ((error = sigfile_write(&f, armored)) < 0 ||
 	    (error = verify_as(valid, &said, trust, trust->revoked_keys, principal, f.path, data,
 	                       len)) < 0)
@@ -387,6 +373,184 @@ int cg_sshsig_verify(int *valid, cg_buf *fingerprint, cg_buf *why, const cg_sshs
 done:
 	sigfile_remove(&f);
 	cg_buf_dispose(&said);
+	return error;
+}
+
+/* --- what ssh-keygen said this run ------------------------------------ */
+
+/*
+ * One run (a push's hook, a history walk) puts the same question to
+ * ssh-keygen more than once: pre-receive checks an approved commit as a
+ * commit, then again in its ref update's chain of approved changes. The
+ * answers are kept for the rest of the process, in memory shared with the
+ * worker processes it forks later (lib/parallel.c), so that between them
+ * each question is asked once. A question names the allowed signers' and
+ * revocations' files as they are (path, inode, size, mtime), so a file
+ * replaced makes new questions. A full table keeps what it has; a failure
+ * to run ssh-keygen is never kept.
+ */
+#define CACHE_SLOTS 1024
+#define CACHE_PROBES 16
+#define CACHE_TEXT 4000
+
+enum { SLOT_FREE, SLOT_WRITING, SLOT_READY };
+
+typedef struct {
+	atomic_int state;
+	char key[CG_SHA256_HEX_LEN + 1];
+	int flag;
+	uint32_t len[2];
+	char text[CACHE_TEXT];
+} cache_slot;
+
+static cache_slot *slots;
+static int slots_failed;
+
+static cache_slot *cache(void)
+{
+	void *p;
+
+	if (slots || slots_failed)
+		return slots;
+	/* Untouched slots cost address space only. */
+	p = mmap(NULL, CACHE_SLOTS * sizeof(cache_slot), PROT_READ | PROT_WRITE,
+	         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		slots_failed = 1;
+	else
+		slots = p;
+	return slots;
+}
+
+void cg_sshsig_cache_share(void)
+{
+	(void)cache();
+}
+
+static void put_file(cg_buf *q, const char *path)
+{
+	struct stat st;
+
+	if (path && stat(path, &st) == 0)
+		cg_buf_printf(q, "%s\n%ju %ju %jd %jd.%09ld", path, (uintmax_t)st.st_dev,
+		              (uintmax_t)st.st_ino, (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
+		              st.st_mtim.tv_nsec);
+	else
+		cg_buf_printf(q, "%s\n-", path ? path : "");
+	cg_buf_putc(q, '\0');
+}
+
+/* The key of a question: its kind and everything ssh-keygen is given. */
+static void question(char key[CG_SHA256_HEX_LEN + 1], const char *kind,
+                     const cg_sshsig_trust *trust, const char *principal, const char *armored,
+                     const void *data, size_t len)
+{
+	cg_buf q = CG_BUF_INIT;
+
+	cg_buf_put(&q, kind, strlen(kind) + 1);
+	put_file(&q, trust->allowed_signers);
+	put_file(&q, trust->revoked_keys);
+	cg_buf_put(&q, principal, strlen(principal) + 1);
+	cg_buf_put(&q, armored, strlen(armored) + 1);
+	cg_buf_put(&q, data, len);
+	cg_hash_sha256_hex(key, q.ptr, q.size);
+	cg_buf_dispose(&q);
+}
+
+/* Where the question `key` is looked for first; then the next slots. */
+static size_t home_of(const char *key)
+{
+	char head[9];
+
+	memcpy(head, key, 8);
+	head[8] = '\0';
+	return (size_t)strtoul(head, NULL, 16);
+}
+
+/* The answer to the question `key` when it was asked: 1, else 0. */
+static int recall(const char *key, int *flag, cg_buf *a, cg_buf *b)
+{
+	cache_slot *table = cache();
+
+	for (size_t i = 0; table && i < CACHE_PROBES; i++) {
+		cache_slot *s = &table[(home_of(key) + i) % CACHE_SLOTS];
+		int state = atomic_load_explicit(&s->state, memory_order_acquire);
+		if (state == SLOT_FREE)
+			return 0;
+		if (state == SLOT_READY && !memcmp(s->key, key, CG_SHA256_HEX_LEN)) {
+			*flag = s->flag;
+			cg_buf_put(a, s->text, s->len[0]);
+			cg_buf_put(b, s->text + s->len[0], s->len[1]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Another process may be writing any slot: one is taken by moving it from free. */
+static void remember(const char *key, int flag, const char *a, const char *b)
+{
+	cache_slot *table = cache();
+	size_t la = strlen(a), lb = strlen(b);
+
+	for (size_t i = 0; table && la + lb <= CACHE_TEXT && i < CACHE_PROBES; i++) {
+		cache_slot *s = &table[(home_of(key) + i) % CACHE_SLOTS];
+		int expected = SLOT_FREE;
+		if (!atomic_compare_exchange_strong(&s->state, &expected, SLOT_WRITING))
+			continue;
+		memcpy(s->key, key, sizeof(s->key));
+		s->flag = flag;
+		s->len[0] = (uint32_t)la;
+		s->len[1] = (uint32_t)lb;
+		memcpy(s->text, a, la);
+		memcpy(s->text + la, b, lb);
+		atomic_store_explicit(&s->state, SLOT_READY, memory_order_release);
+		return;
+	}
+}
+
+int cg_sshsig_principals(cg_buf *out, cg_buf *why, const cg_sshsig_trust *trust,
+                         const char *armored)
+{
+	char key[CG_SHA256_HEX_LEN + 1];
+	size_t had = why->size;
+	sigfile f = { "" };
+	int error, unused;
+
+	cg_buf_clear(out);
+	question(key, "find-principals", trust, "", armored, "", 0);
+	if (recall(key, &unused, out, why))
+		return 0;
+	if ((error = sigfile_write(&f, armored)) == 0)
+		error = find_principals(out, why, trust, f.path);
+	sigfile_remove(&f);
+	if (!error)
+		remember(key, 0, out->ptr, why->ptr + had);
+	return error;
+}
+
+int cg_sshsig_verify(int *valid, cg_buf *fingerprint, cg_buf *why, const cg_sshsig_trust *trust,
+                     const char *principal, const char *armored, const void *data, size_t len)
+{
+	char key[CG_SHA256_HEX_LEN + 1];
+	cg_buf fp = CG_BUF_INIT;
+	int error = 0;
+
+	*valid = 0;
+	cg_buf_clear(why);
+	if (!principal_ok(principal)) {
+		cg_buf_puts(why, "the principal is empty, too long or holds a control character");
+		return 0;
+	}
+	question(key, "verify", trust, principal, armored, data, len);
+	if (!recall(key, valid, &fp, why) &&
+	    (error = verify(valid, &fp, why, trust, principal, armored, data, len)) == 0)
+		remember(key, *valid, fp.ptr, why->ptr);
+	if (!error && *valid) {
+		cg_buf_clear(fingerprint);
+		cg_buf_puts(fingerprint, fp.ptr);
+	}
+	cg_buf_dispose(&fp);
 	return error;
 }
 

@@ -41,6 +41,12 @@ int cg_sshsig_verify(int *valid, cg_buf *fingerprint, cg_buf *why, const cg_sshs
 int cg_sshsig_principals(cg_buf *out, cg_buf *why, const cg_sshsig_trust *trust,
                          const char *armored);
 
+/* cg_sshsig_verify and cg_sshsig_principals keep ssh-keygen's answers for
+ * the rest of the process (the same signature over the same data is
+ * checked once), in memory that processes forked after this call share:
+ * call it before forking workers that verify. */
+void cg_sshsig_cache_share(void);
+
 /* The "SHA256:..." fingerprint of a key file (ssh-keygen -l). */
 int cg_sshsig_fingerprint(cg_buf *out, const char *key);
 

@@ -4,9 +4,11 @@ test_description='verify: signature: approvals signed with real SSH keys, locall
 . "$CG_SOURCE_DIR/tests/e2e/lib-pre-receive.sh"
 
 # Keys made here: ada, rev and "-x" are authorizers; eve is an allowed
-# signer but no authorizer; old expired (valid-before in the past); rev is
-# revoked; mal is in no allowed signers file but the client's own.
+# signer but no authorizer, and the one removal authorizer; old expired
+# (valid-before in the past); rev is revoked; mal is in no allowed signers
+# file but the client's own.
 KEYS="$TRASH_DIRECTORY/keys"
+SPY="$TRASH_DIRECTORY/spy"
 
 make_keys() {
 	mkdir -p "$KEYS" && chmod 700 "$KEYS" &&
@@ -43,6 +45,10 @@ stage_mcp() {
 
 test_expect_success 'setup: keys, a server that checks approvals, a client' '
 	make_keys && new_pair s && trust s.git allowed && trust s allowed-client &&
+	# counts the runs of ssh-keygen of a command run with PATH="$SPY:$PATH"
+	mkdir "$SPY" && printf "#!/bin/sh\necho \"\$2\" >>%s/keygen.log\nexec %s \"\$@\"\n" \
+		"$TRASH_DIRECTORY" "$(command -v ssh-keygen)" >"$SPY/ssh-keygen" &&
+	chmod +x "$SPY/ssh-keygen" &&
 	(
 		cd s &&
 		cat >.changeguard.yml <<-\EOF &&
@@ -51,6 +57,7 @@ test_expect_success 'setup: keys, a server that checks approvals, a client' '
 		    paths: [".mcp.json", ".cursor/mcp.json"]
 		    trailer: MCP-Authorized-By
 		    authorizers: ["ada@example.com", "old@example.com", "rev@example.com", "mal@example.com", "-x"]
+		    removal_authorizers: ["eve@example.com"]
 		    verify: signature
 		  - name: policy
 		    paths: [".changeguard.yml"]
@@ -134,7 +141,10 @@ test_expect_success 'approved by an authorizer: accepted locally and on the serv
 	cd s && stage_mcp .mcp.json "{\"a\":1}" && approve ada >../a1 &&
 	test_grep "approved the .mcp. group.s change of .mcp.json with the key SHA256:" ../approve.err &&
 	git commit -q -m "mcp a" --trailer "$(cat ../a1)" &&
-	git push -q origin main &&
+	PATH="$SPY:$PATH" git push -q origin main &&
+	# once as the commit, once in the update of main: verified once
+	printf "find-principals\nverify\n" >../keygen.expect &&
+	test_cmp ../keygen.expect ../keygen.log &&
 	fp=$(ssh-keygen -l -E sha256 -f "$KEYS/ada.pub" | cut -d" " -f2) &&
 	audit_query ../s.git "select source, name, reason, authorizer from waivers
 		where rule = '"'protect:mcp'"'" >../audit &&
@@ -180,6 +190,21 @@ test_expect_success 'a hostile principal is one argument: "-x" signs as itself, 
 	git commit -q -m "mcp h" --trailer "$(approve hx)" && git push -q origin main &&
 	audit_query ../s.git "select authorizer from waivers where authorizer = '"'-x'"'" >../who &&
 	test_grep "^-x$" ../who
+'
+
+test_expect_success 'removing a server needs an approval by a removal authorizer as well' '
+	cd s && stage_mcp .mcp.json "{\"mcpServers\": {\"fs\": {\"command\": \"npx\"}}}" &&
+	git commit -q -m "add fs" --trailer "$(approve ada)" &&
+	stage_mcp .mcp.json "{\"mcpServers\": {}}" &&
+	refused_with ada "protect:mcp: .mcp.json: removes or disables an MCP server; the .mcp. group needs a .Changeguard-Approval:. approval signed by one of: eve@example.com (removal_authorizers)" &&
+	test_grep "mcp:mcp: .mcp.json: server .fs. removed" ../local &&
+	git commit -q --no-verify -m "drop fs" --trailer "$(approve ada)" && refused_push origin main &&
+	test_grep "removes or disables an MCP server" ../err && git reset -q --soft HEAD^ &&
+	git commit -q -m "drop fs" -m "$(approve ada)
+$(approve eve)" && git push -q origin main &&
+	audit_query ../s.git "select authorizer from waivers where reason = '"'.mcp.json'"'
+		and authorizer = '"'eve@example.com'"'" >../who &&
+	test_grep "^eve@example.com$" ../who
 '
 
 test_done

@@ -112,4 +112,16 @@ test_expect_success 'history and the audit report list the changes with who appr
 	audit_query ../m.git "$ADDED_ROWS" >../n && test "$(cat ../n)" = 2
 '
 
+# The server's own policy asks for verify: pusher: the pusher must be an
+# authorizer, and for a removal a removal authorizer as well.
+test_expect_success 'verify: pusher: a removal needs a pusher among the removal authorizers' '
+	cd m && sed "s/verify: trailer/verify: pusher/" .changeguard.yml >../m.git/changeguard.yml &&
+	printf "{\"mcpServers\": {}}\n" >.mcp.json && git add .mcp.json &&
+	add_entry "drop fs" && git add CHANGELOG.md && git commit -q -m "drop fs" -m "$ALICE
+$CAROL" &&
+	(USER=alice@example.com && refused_push origin main) &&
+	test_grep "removes or disables an MCP server; .* (removal_authorizers); the pusher .alice@example.com. is not a removal authorizer" ../err &&
+	USER=carol@example.com git push -q origin main
+'
+
 test_done

@@ -1,7 +1,7 @@
 /*
  * test_sshsig.c: lib/sshsig with the real ssh-keygen and a key made here:
- * sign and verify, the reasons for a refusal, and principals that would be
- * options or shell code elsewhere staying inert.
+ * sign and verify, the reasons for a refusal, principals that would be
+ * options or shell code elsewhere staying inert, and answers kept.
  */
 #define _XOPEN_SOURCE 700
 
@@ -125,12 +125,57 @@ static void test_unreadable_signers_and_missing_key(void **state)
 	cg_buf_dispose(&out);
 }
 
+/* Asked again, a question gets the same answer (from the cache); a
+ * replaced allowed signers file makes it a new question. */
+static void test_answers_kept_until_the_signers_change(void **state)
+{
+	cg_sshsig_trust trust = { allowed, NULL };
+	cg_buf sig = CG_BUF_INIT, fp = CG_BUF_INIT, why = CG_BUF_INIT, out = CG_BUF_INIT;
+	cg_buf first = CG_BUF_INIT;
+	FILE *f;
+	int valid, round;
+
+	(void)state;
+	cg_sshsig_cache_share();
+	assert_int_equal(cg_sshsig_sign(&sig, key, data, strlen(data)), 0);
+	for (round = 0; round < 2; round++) {
+		assert_int_equal(cg_sshsig_verify(&valid, &fp, &why, &trust, "ada@example.com", sig.ptr,
+		                                  data, strlen(data)), 0);
+		assert_true(valid);
+		if (!round)
+			cg_buf_puts(&first, fp.ptr);
+		assert_string_equal(fp.ptr, first.ptr);
+		assert_int_equal(cg_sshsig_verify(&valid, &fp, &why, &trust, "ada@example.com", sig.ptr,
+		                                  data, 3), 0);
+		assert_false(valid);
+		assert_string_equal(why.ptr, "the signature is over other content");
+		cg_buf_clear(&why);
+		assert_int_equal(cg_sshsig_principals(&out, &why, &trust, sig.ptr), 0);
+		assert_string_equal(out.ptr, "ada@example.com\n");
+		assert_int_equal(why.size, 0);
+	}
+	assert_non_null(f = fopen(allowed, "w"));
+	fclose(f);
+	assert_int_equal(cg_sshsig_principals(&out, &why, &trust, sig.ptr), 0);
+	assert_int_equal(out.size, 0);
+	assert_string_equal(why.ptr, "the key is not in the allowed signers");
+	assert_non_null(f = fopen(allowed, "w"));
+	fprintf(f, "ada@example.com %s", pub.ptr);
+	fclose(f);
+	cg_buf_dispose(&sig);
+	cg_buf_dispose(&fp);
+	cg_buf_dispose(&why);
+	cg_buf_dispose(&out);
+	cg_buf_dispose(&first);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_and_verify),
 		cmocka_unit_test(test_hostile_principals_are_inert),
 		cmocka_unit_test(test_unreadable_signers_and_missing_key),
+		cmocka_unit_test(test_answers_kept_until_the_signers_change),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
