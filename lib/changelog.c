@@ -393,12 +393,29 @@ static int utf8_lead(unsigned char c, unsigned long *min)
 	return -1;
 }
 
+/* Where the run of ASCII bytes from `i` ends, eight at a time: most of a
+ * changelog is ASCII, and every version a history reads is checked whole. */
+static size_t ascii_run(const unsigned char *s, size_t i, size_t len)
+{
+	uint64_t w;
+
+	while (i + sizeof(w) <= len) {
+		memcpy(&w, s + i, sizeof(w));
+		if (w & 0x8080808080808080u)
+			break;
+		i += sizeof(w);
+	}
+	while (i < len && s[i] < 0x80)
+		i++;
+	return i;
+}
+
 int cg_changelog_utf8_error(const char *data, size_t len, size_t *offset)
 {
 	const unsigned char *s = (const unsigned char *)data;
 	size_t i = 0;
 
-	while (i < len) {
+	while ((i = ascii_run(s, i, len)) < len) {
 		unsigned long min, cp;
 		int more = utf8_lead(s[i], &min), k;
 
@@ -552,16 +569,20 @@ void cg_changelog_delta_dispose(cg_changelog_delta *delta)
 
 /* --- comparing texts: only the part a change touched ------------------- */
 
-/* Compared a block at a time with memcmp before byte by byte: an entry
- * added at the top leaves a suffix of nearly the whole file. */
-#define SAME_BLOCK 64
+/* Compared a block at a time with memcmp, then a smaller block, then byte
+ * by byte: an entry added at the top leaves a suffix of nearly the whole
+ * file, which large blocks compare in few calls (64-byte ones took 8,000
+ * calls for rubocop's 500 KB, 5% of a history run). */
+#define SAME_BLOCK 4096
+#define SAME_STEP 64 /* each block size the one before divided by this */
 
 static size_t same_start(const char *a, const char *b, size_t n)
 {
-	size_t i = 0;
+	size_t i = 0, blk;
 
-	while (i + SAME_BLOCK <= n && !memcmp(a + i, b + i, SAME_BLOCK))
-		i += SAME_BLOCK;
+	for (blk = SAME_BLOCK; blk > 1; blk /= SAME_STEP)
+		while (i + blk <= n && !memcmp(a + i, b + i, blk))
+			i += blk;
 	while (i < n && a[i] == b[i])
 		i++;
 	return i;
@@ -570,10 +591,11 @@ static size_t same_start(const char *a, const char *b, size_t n)
 /* How many bytes before a_end and b_end are the same, at most n. */
 static size_t same_end(const char *a_end, const char *b_end, size_t n)
 {
-	size_t s = 0;
+	size_t s = 0, blk;
 
-	while (s + SAME_BLOCK <= n && !memcmp(a_end - s - SAME_BLOCK, b_end - s - SAME_BLOCK, SAME_BLOCK))
-		s += SAME_BLOCK;
+	for (blk = SAME_BLOCK; blk > 1; blk /= SAME_STEP)
+		while (s + blk <= n && !memcmp(a_end - s - blk, b_end - s - blk, blk))
+			s += blk;
 	while (s < n && *(a_end - 1 - s) == *(b_end - 1 - s))
 		s++;
 	return s;

@@ -414,6 +414,45 @@ static void test_only_a_bare_fence_closes(void **state)
 
 /* Found by fuzz_changelog: comparing files with nothing added or removed
  * handed qsort() a NULL array (undefined behaviour, caught by UBSan). */
+/* The first byte that is not UTF-8, wherever it falls against the eight
+ * bytes the ASCII run reads at a time: each case is put after 0 to 17
+ * ASCII bytes and followed by ASCII, and must be found at the same place. */
+static void test_utf8_error(void **state)
+{
+	static const struct {
+		const char *bytes;
+		int bad;        /* the expected result */
+		size_t offset;  /* of the first bad byte, in `bytes` */
+	} cases[] = {
+		{ "", 0, 0 },
+		{ "\xc3\xa9", 0, 0 },                 /* e acute */
+		{ "\xe2\x82\xac", 0, 0 },            /* euro sign */
+		{ "\xf0\x9f\x98\x80", 0, 0 },        /* four bytes */
+		{ "\xe9t\xe9", 1, 0 },                /* Latin-1 */
+		{ "a\xc3", 1, 1 },                    /* cut short: ASCII follows */
+		{ "\xc0\xaf", 1, 0 },                 /* overlong */
+		{ "\xed\xa0\x80", 1, 0 },            /* a surrogate */
+		{ "\xf4\x90\x80\x80", 1, 0 },        /* above U+10FFFF */
+		{ "ok\x80", 1, 2 },                   /* a lone continuation byte */
+		{ "\xc3\xa9\xff", 1, 2 },
+	};
+	char buf[64];
+	size_t i, lead, at;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (lead = 0; lead < 18; lead++) {
+			size_t n = strlen(cases[i].bytes);
+			memset(buf, 'x', sizeof(buf));
+			memcpy(buf + lead, cases[i].bytes, n);
+			assert_int_equal(cg_changelog_utf8_error(buf, sizeof(buf), &at), cases[i].bad);
+			assert_int_equal(at, cases[i].bad ? lead + cases[i].offset : sizeof(buf));
+			/* the same bytes at the very end of the data */
+			assert_int_equal(cg_changelog_utf8_error(buf, lead + n, &at), cases[i].bad);
+			assert_int_equal(at, cases[i].bad ? lead + cases[i].offset : lead + n);
+		}
+}
+
 static void test_compare_empty(void **state)
 {
 	cg_changelog *now = parse(""), *before = parse("no entries\n");
@@ -449,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_corpus_custom_pattern),
 		cmocka_unit_test(test_only_a_bare_fence_closes),
 		cmocka_unit_test(test_compare_empty),
+		cmocka_unit_test(test_utf8_error),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
