@@ -38,24 +38,21 @@ test "$(psql_q "select count(*) from push_commits where chain = 'bench-push'")" 
 	die "the push's commits are not in PostgreSQL: $(cat "$BENCH_TMP/8-push.err")"
 
 # CG_BENCH_BASELINE=DIR: another build's hook too (the same code before a
-# change), with the audit in PostgreSQL.
+# change), with the audit in PostgreSQL, measured second.
 base=${CG_BENCH_BASELINE:-}
-# the commands: [the baseline's,] this build's, SQLite's, without hooks; each --prepare
-# goes with the command in its place (the push command is the same, the
-# hook and policy differ)
-set -- "sh $BENCH_DIR/expect-status.sh 1 $push"
+# Each --prepare goes with the command in its place: the push command is
+# the same, the hook and its policy differ.
+set -- --prepare "$fresh $LIBEXEC/pre-receive $pg_policy" "sh $BENCH_DIR/expect-status.sh 1 $push"
 labels="pre-receive, audit in PostgreSQL"
 hooks=$LIBEXEC/pre-receive
 if test -n "$base"; then
-	set -- --prepare "$fresh $base/libexec/changeguard/pre-receive $pg_policy" "$@" "$@"
-	labels="pre-receive of $base, audit in PostgreSQL|$labels"
-	hooks="$base/libexec/changeguard/pre-receive $hooks"
+	set -- "$@" --prepare "$fresh $base/libexec/changeguard/pre-receive $pg_policy" "$2"
+	labels="$labels|pre-receive of $base, audit in PostgreSQL"
+	hooks="$hooks $base/libexec/changeguard/pre-receive"
 fi
 json="$BENCH_TMP/8-push.json"
 hf "$json" --runs "$(runs 10)" "$@" \
-	--prepare "$fresh $LIBEXEC/pre-receive $pg_policy" \
-	--prepare "$fresh $LIBEXEC/pre-receive $sqlite_policy" \
-	--prepare "$fresh" \
+	--prepare "$fresh $LIBEXEC/pre-receive $sqlite_policy" --prepare "$fresh" \
 	"sh $BENCH_DIR/expect-status.sh 1 $push" "sh $BENCH_DIR/expect-status.sh 0 $push"
 IFS='|'
 # shellcheck disable=SC2086
