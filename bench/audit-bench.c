@@ -11,6 +11,10 @@
  *   audit-bench fill DB RUNS
  *     adds RUNS runs like a hook's, a thousand per transaction, for the
  *     size of a database and reports on a large one.
+ *   audit-bench push DB COMMITS RUNS
+ *     records RUNS times the run of a push of COMMITS commits (3% of them
+ *     with a finding), as pre-receive does, and prints the median and
+ *     maximum time of a record.
  *
  * A DB that is a PostgreSQL URL (bench/8-audit-pg.sh) is written with
  * cg_audit_pg_write, as a hook with audit.url does, in the chain "bench",
@@ -31,7 +35,8 @@
 
 static const char usage[] =
 	"usage: audit-bench latency DB RUNS WRITERS\n"
-	"   or: audit-bench fill DB RUNS\n";
+	"   or: audit-bench fill DB RUNS\n"
+	"   or: audit-bench push DB COMMITS RUNS\n";
 
 /* A pre-commit's record: a finding or two, now and then a waiver. */
 static void sample_run(cg_audit_run *run, char *commit, size_t size, long i)
@@ -61,20 +66,26 @@ static void sample_run(cg_audit_run *run, char *commit, size_t size, long i)
 	run->duration_us = 1234;
 }
 
-static int record(const char *db, long i)
+static int write_run(const char *db, const cg_audit_run *run)
 {
-	cg_audit_run run;
-	char commit[64];
 	int fell_back;
 
-	sample_run(&run, commit, sizeof(commit), i);
 	if ((cg_audit_pg_is_url(db) ?
-	     cg_audit_pg_write(db, "bench", "/tmp/audit-bench.spool", &run, 1, &fell_back, NULL) :
-	     cg_audit_write(db, &run, 1, &fell_back)) < 0) {
+	     cg_audit_pg_write(db, "bench", "/tmp/audit-bench.spool", run, 1, &fell_back, NULL) :
+	     cg_audit_write(db, run, 1, &fell_back)) < 0) {
 		fprintf(stderr, "audit-bench: %s\n", cg_error_last());
 		return -1;
 	}
 	return 0;
+}
+
+static int record(const char *db, long i)
+{
+	cg_audit_run run;
+	char commit[64];
+
+	sample_run(&run, commit, sizeof(commit), i);
+	return write_run(db, &run);
 }
 
 /* RUNS runs a thousand to a transaction, a minute apart from a year ago. */
@@ -127,6 +138,57 @@ static int compare(const void *a, const void *b)
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
 	return (x > y) - (x < y);
+}
+
+/* A pre-receive's run of `n` commits, every 33rd without a changelog entry. */
+static int push(const char *db, long n, long runs)
+{
+	static const char who[] = "Ada Lovelace <ada@example.com>";
+	cg_audit_commit *commits = calloc((size_t)n, sizeof(*commits));
+	cg_audit_finding *findings = calloc((size_t)n, sizeof(*findings));
+	char (*oids)[41] = calloc((size_t)n, sizeof(*oids));
+	cg_audit_ref ref = { "refs/heads/main", "0000000000000000000000000000000000000000",
+		             NULL, "refused" };
+	cg_audit_run run = { 0 };
+	int64_t *took = calloc((size_t)runs, sizeof(*took));
+	long i;
+	int error = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(oids[i], sizeof(oids[i]), "%040lx", i + 1);
+		commits[i] = (cg_audit_commit){ oids[i], i % 33 ? "allowed" : "blocked",
+			                        ref.ref, who, who };
+		if (i % 33 == 0)
+			findings[run.nfindings++] = (cg_audit_finding){ "changelog", "m01/f.c",
+				"no new entry in m01/CHANGELOG.md", oids[i] };
+	}
+	ref.new_oid = oids[n - 1];
+	run.hook = "pre-receive";
+	run.repository = "/srv/git/project.git";
+	run.pusher = "ada";
+	run.verdict = "blocked";
+	run.findings = findings;
+	run.commits = commits;
+	run.ncommits = (size_t)n;
+	run.refs = &ref;
+	run.nrefs = 1;
+	run.duration_us = 1234;
+	for (i = 0; error == 0 && i < runs; i++) {
+		int64_t start = cg_clock_now_us();
+
+		error = write_run(db, &run);
+		took[i] = cg_clock_now_us() - start;
+	}
+	if (error == 0) {
+		qsort(took, (size_t)runs, sizeof(*took), compare);
+		printf("records %ld commits %ld median_us %" PRId64 " max_us %" PRId64 "\n", runs, n,
+		       took[runs / 2], took[runs - 1]);
+	}
+	free(took);
+	free(oids);
+	free(findings);
+	free(commits);
+	return error < 0;
 }
 
 /* Reads every latency the writers send, until they have all closed the pipe. */
@@ -183,6 +245,8 @@ int main(int argc, char **argv)
 		return latency(argv[2], runs, atol(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "fill") && runs > 0)
 		return fill(argv[2], runs);
+	if (argc == 5 && !strcmp(argv[1], "push") && runs > 0 && atol(argv[4]) > 0)
+		return push(argv[2], runs, atol(argv[4]));
 	fputs(usage, stderr);
 	return 2;
 }

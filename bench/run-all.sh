@@ -22,7 +22,7 @@ start=$(date +%s)
 		"$(pre-commit --version 2>/dev/null || echo 'no pre-commit framework')"
 	test -z "${CG_BENCH_NOTE:-}" || printf -- '- note: %s\n' "$CG_BENCH_NOTE"
 } | tee -a "$RESULTS"
-for b in 1-pre-commit 2-commit 3-startup 4-frameworks 5-pre-receive 6-audit 7-approval 8-audit-pg; do
+for b in 1-pre-commit 2-commit 3-startup 4-frameworks 5-pre-receive 6-audit 7-approval 8-audit-pg 8-push-pg; do
 	echo "bench: $b" >&2
 	sh "$BENCH_DIR/$b.sh" || echo "bench: $b failed" | tee -a "$RESULTS"
 done

@@ -55,6 +55,6 @@ else()
       "git, ${CG_LIBGIT2_DEPENDS}, libpcre2-8-0, libyaml-0-2, libsqlite3-0, libssl3")
 endif()
 # audit.url (PostgreSQL) loads libpq when it is set, so it is recommended,
-# not required.
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libpq5")
+# not required; version 14 or later, for its pipeline mode.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libpq5 (>= 14)")
 include(CPack)

@@ -561,6 +561,18 @@ int cg_audit_open(cg_audit **out, const char *path)
 	return 0;
 }
 
+int cg_audit_schema(const char *path, int *version, int *current)
+{
+	cg_audit *db = NULL;
+	int error;
+
+	*current = SCHEMA_VERSION;
+	if ((error = open_handle(&db, path, SQLITE_OPEN_READONLY)) == 0)
+		error = user_version(version, db);
+	cg_audit_close(db);
+	return error;
+}
+
 int cg_audit_open_readonly(cg_audit **out, const char *path)
 {
 	cg_audit *db = NULL;

@@ -115,6 +115,11 @@ int cg_audit_open(cg_audit **out, const char *path);
  * version other than this build's is CG_ERROR. */
 int cg_audit_open_readonly(cg_audit **out, const char *path);
 
+/* The schema version of the existing database at `path` into *version, and
+ * this build's into *current: an older one waits for the next
+ * cg_audit_open, which migrates it; cg_audit_open_readonly refuses it. */
+int cg_audit_schema(const char *path, int *version, int *current);
+
 /* Records `n` runs in one BEGIN IMMEDIATE transaction, chained after the
  * newest row. The same transaction first imports the records of the
  * fallback file `<path>.fallback.jsonl` (in file order, each once: every

@@ -21,8 +21,10 @@
  */
 #define PQ_FUNCTIONS(X) \
 	X(PQclear) X(PQcmdTuples) X(PQconnectdbParams) X(PQconninfoFree) X(PQconninfoParse) \
-	X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQfinish) X(PQgetisnull) X(PQgetvalue) \
-	X(PQntuples) X(PQresultErrorMessage) X(PQresultStatus) X(PQstatus) X(PQtransactionStatus)
+	X(PQenterPipelineMode) X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQfinish) \
+	X(PQgetisnull) X(PQgetResult) X(PQgetvalue) X(PQntuples) X(PQpipelineSync) \
+	X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQueryParams) X(PQstatus) \
+	X(PQtransactionStatus)
 
 static struct {
 #define PQ_POINTER(name) __typeof__(name) *name;
@@ -58,8 +60,8 @@ static int pq_load(void)
 	const char *why = pq_open();
 
 	if (why)
-		return cg_error_set(CG_ERROR, "audit database: audit.url needs libpq, and %s: %s; "
-		                    "install it: apt-get install libpq5", PQ_SONAME, why);
+		return cg_error_set(CG_ERROR, "audit database: audit.url needs libpq 14 or later, "
+		                    "and %s: %s; install it: apt-get install libpq5", PQ_SONAME, why);
 	return 0;
 }
 
@@ -408,6 +410,14 @@ void cg_audit_pg_sanitize(cg_buf *out, const char *message, const char *url)
 typedef struct {
 	PGconn *conn;
 	const char *url;
+	/* A hook's record sends its statements without waiting for each
+	 * answer (libpq's pipeline mode): a statement whose result is not
+	 * asked for is queued, and one whose result is waits for every
+	 * answer so far. A run is then three round trips to the server
+	 * (connection, the chain head locked, the rest with the commit),
+	 * where it was one per statement. */
+	int pipeline;
+	size_t queued;    /* statements sent since the last sync */
 } pg;
 
 /* CG_ERROR with libpq's message (of `res`, else of the connection) on one
@@ -432,17 +442,71 @@ static int pg_fail(const pg *p, const PGresult *res)
 	return error;
 }
 
+static int failed(ExecStatusType st)
+{
+	return st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+}
+
+/* Waits for the answers to the statements queued: the first failure's
+ * error (the statements after it were not run), else 0 and, when `out` is
+ * given, the last statement's result (the caller clears it). */
+static int pg_sync(pg *p, PGresult **out)
+{
+	PGresult *res, *last = NULL;
+	ExecStatusType st;
+	size_t ends = 0;
+	int error = 0, synced = 0;
+
+	if (!pq.PQpipelineSync(p->conn))
+		return pg_fail(p, NULL);
+	/* each statement's results end with a NULL, the sync with a result of
+	 * its own; more NULLs than statements: the connection is gone */
+	while (!synced) {
+		if ((res = pq.PQgetResult(p->conn)) == NULL) {
+			if (++ends > p->queued)
+				break;
+			continue;
+		}
+		st = pq.PQresultStatus(res);
+		synced = st == PGRES_PIPELINE_SYNC;
+		if (!synced && error == 0 && failed(st))
+			error = pg_fail(p, res);
+		if (synced || error < 0) {
+			pq.PQclear(res);
+		} else {
+			pq.PQclear(last);
+			last = res;
+		}
+	}
+	p->queued = 0;
+	if (error == 0 && !synced)
+		error = pg_fail(p, NULL);
+	if (out && error == 0)
+		*out = last;
+	else
+		pq.PQclear(last);
+	return error;
+}
+
 /* Runs `sql` with `n` text parameters (NULL: NULL); the result goes to
- * *out when `out` is given (the caller clears it). */
+ * *out when `out` is given (the caller clears it). In a pipeline, a
+ * statement without `out` is only queued: its failure shows at the next
+ * statement with `out`, or at the commit. */
 static int pg_exec(pg *p, PGresult **out, const char *sql, int n, const char *const *params)
 {
-	/* without parameters, several statements may go at once */
-	PGresult *res = n ? pq.PQexecParams(p->conn, sql, n, NULL, params, NULL, NULL, 0) :
-		pq.PQexec(p->conn, sql);
-	ExecStatusType st = pq.PQresultStatus(res);
+	PGresult *res;
 	int error = 0;
 
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+	if (p->pipeline) {
+		if (!pq.PQsendQueryParams(p->conn, sql, n, NULL, params, NULL, NULL, 0))
+			return pg_fail(p, NULL);
+		p->queued++;
+		return out ? pg_sync(p, out) : 0;
+	}
+	/* without parameters, several statements may go at once */
+	res = n ? pq.PQexecParams(p->conn, sql, n, NULL, params, NULL, NULL, 0) :
+		pq.PQexec(p->conn, sql);
+	if (failed(pq.PQresultStatus(res)))
 		error = pg_fail(p, res);
 	if (out && error == 0)
 		*out = res;
@@ -469,17 +533,27 @@ static int pg_connect(pg *p, const char *url)
 	p->conn = pq.PQconnectdbParams(keys, values, 1);
 	if (!p->conn)
 		return cg_error_set(CG_ERROR, "audit database: out of memory");
-	return pq.PQstatus(p->conn) == CONNECTION_OK ? 0 : pg_fail(p, NULL);
+	if (pq.PQstatus(p->conn) != CONNECTION_OK ||
+	    (p->pipeline && !pq.PQenterPipelineMode(p->conn)))
+		return pg_fail(p, NULL);
+	return 0;
 }
 
 /* Ends the transaction: commits when `error` is 0, else rolls back
- * without touching the first failure's message. */
+ * without touching the first failure's message (a pipeline's by closing
+ * the connection, which the server takes as a rollback). */
 static int pg_finish(pg *p, int error)
 {
-	if (error == 0)
-		return pg_exec(p, NULL, "COMMIT", 0, NULL);
-	if (p->conn && pq.PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+	if (error == 0 && (error = pg_exec(p, NULL, "COMMIT", 0, NULL)) == 0 && p->pipeline)
+		error = pg_sync(p, NULL);
+	if (error == 0 || !p->conn)
+		return error;
+	if (p->pipeline) {
+		pq.PQfinish(p->conn);
+		p->conn = NULL;
+	} else if (pq.PQtransactionStatus(p->conn) != PQTRANS_IDLE) {
 		pq.PQclear(pq.PQexec(p->conn, "ROLLBACK"));
+	}
 	return error;
 }
 
@@ -585,69 +659,87 @@ static int update_head(tail *t)
 }
 
 /*
- * Items go ROWS_PER_INSERT to a statement (a statement takes at most 65535
- * parameters): a push of 20,000 commits is 40 round trips to the server,
- * not 20,000.
+ * A kind's items go in one statement, each of their fields as an array
+ * (unnest): a push of 20,000 commits is one statement the server parses
+ * once; forty of 500 rows with 3,500 parameters each cost it a third more
+ * CPU (docs/benchmarks.md, benchmark 8c).
  */
-#define ROWS_PER_INSERT 500
 
-/* INSERT INTO `table` (chain, its columns) VALUES ($1, ...), ... `rows` times. */
-static void insert_sql(cg_buf *sql, size_t table, size_t rows)
+/* INSERT INTO table i (chain, its columns) SELECT $1, $2, seq, the fields
+ * FROM unnest($3::text[], ...) WITH ORDINALITY; `nfields` arrays. */
+static void insert_items_sql(cg_buf *sql, size_t i, size_t nfields)
 {
-	size_t i, r, n = 1 + tables[table].ncolumns, param = 1;
+	size_t f;
 
-	cg_buf_printf(sql, "INSERT INTO %s (chain, %s) VALUES ", tables[table].name,
-	              tables[table].columns);
-	for (r = 0; r < rows; r++) {
-		cg_buf_puts(sql, r ? ", (" : "(");
-		for (i = 0; i < n; i++)
-			cg_buf_printf(sql, "%s$%zu", i ? ", " : "", param++);
-		cg_buf_puts(sql, ")");
-	}
+	cg_buf_printf(sql, "INSERT INTO %s (chain, %s) SELECT $1, $2, n", tables[i].name,
+	              tables[i].columns);
+	for (f = 0; f < nfields; f++)
+		cg_buf_printf(sql, ", f%zu", f);
+	cg_buf_puts(sql, " FROM unnest(");
+	for (f = 0; f < nfields; f++)
+		cg_buf_printf(sql, "%s$%zu::text[]", f ? ", " : "", 3 + f);
+	cg_buf_puts(sql, ") WITH ORDINALITY AS items (");
+	for (f = 0; f < nfields; f++)
+		cg_buf_printf(sql, "f%zu, ", f);
+	cg_buf_puts(sql, "n)");
 }
 
-/* Items `from` to `from + rows` of kind `k` of `r` as one statement's
- * parameters; `seqs` holds their numbers' text. */
-static void item_values(const char **values, char (*seqs)[24], const char *chain,
-                        const char *id, const row *r, size_t k, size_t from, size_t rows)
+/* One element of an array literal: NULL, or `v` quoted. */
+static void put_element(cg_buf *out, const char *v)
 {
-	const size_t width = 3 + kinds[k].nfields;
-	size_t i, j, n;
+	if (!v) {
+		cg_buf_puts(out, "NULL");
+		return;
+	}
+	cg_buf_putc(out, '"');
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			cg_buf_putc(out, '\\');
+		cg_buf_putc(out, *v);
+	}
+	cg_buf_putc(out, '"');
+}
+
+/* Field `f` of the `n` items as an array's text, each element quoted:
+ * {"a","b\"c",NULL}; a NUL ends each array in `out`. */
+static void put_field_array(cg_buf *out, const void *items, const item_kind *k, size_t f,
+                            size_t n)
+{
+	size_t i;
+
+	cg_buf_putc(out, '{');
+	for (i = 0; i < n; i++) {
+		if (i)
+			cg_buf_putc(out, ',');
+		put_element(out, get_text(item_at(items, k, i), &k->fields[f]));
+	}
+	cg_buf_putc(out, '}');
+	cg_buf_putc(out, '\0');
+}
+
+static int insert_items(pg *p, const char *chain, const char *id, const row *r, size_t k)
+{
+	const size_t nfields = kinds[k].nfields;
+	const char *params[MAX_COLUMNS];
+	cg_buf sql = CG_BUF_INIT, arrays = CG_BUF_INIT;
+	size_t f, at = 0, n;
 	const void *items = items_of(&r->run, &kinds[k], &n);
+	int error;
 
-	for (i = 0; i < rows; i++) {
-		const char **v = values + i * width;
-
-		snprintf(seqs[i], sizeof(seqs[i]), "%zu", from + i + 1);
-		v[0] = chain;
-		v[1] = id;
-		v[2] = seqs[i];
-		for (j = 0; j < kinds[k].nfields; j++)
-			v[3 + j] = get_text(item_at(items, &kinds[k], from + i), &kinds[k].fields[j]);
+	if (n == 0)
+		return 0;
+	for (f = 0; f < nfields; f++)
+		put_field_array(&arrays, items, &kinds[k], f, n);
+	params[0] = chain;
+	params[1] = id;
+	for (f = 0; f < nfields; f++) {
+		params[2 + f] = arrays.ptr + at;
+		at += strlen(arrays.ptr + at) + 1;
 	}
-}
-
-static int insert_items(pg *p, const char *chain, const row *r, size_t k)
-{
-	const size_t width = 3 + kinds[k].nfields;
-	const char **values = cg_calloc(ROWS_PER_INSERT * width, sizeof(*values));
-	char id[24], (*seqs)[24] = cg_calloc(ROWS_PER_INSERT, sizeof(*seqs));
-	cg_buf sql = CG_BUF_INIT;
-	size_t done, rows, n;
-	int error = 0;
-
-	items_of(&r->run, &kinds[k], &n);
-	snprintf(id, sizeof(id), "%" PRId64, r->id);
-	for (done = 0; error == 0 && done < n; done += rows) {
-		rows = n - done < ROWS_PER_INSERT ? n - done : ROWS_PER_INSERT;
-		item_values(values, seqs, chain, id, r, k, done, rows);
-		cg_buf_clear(&sql);
-		insert_sql(&sql, 1 + k, rows);
-		error = pg_exec(p, NULL, sql.ptr, (int)(rows * width), values);
-	}
+	insert_items_sql(&sql, 1 + k, nfields);
+	error = pg_exec(p, NULL, sql.ptr, (int)(2 + nfields), params);
 	cg_buf_dispose(&sql);
-	free(seqs);
-	free(values);
+	cg_buf_dispose(&arrays);
 	return error;
 }
 
@@ -691,20 +783,15 @@ static void texts_sort(texts *t)
 /* `t` as a PostgreSQL array literal, its strings quoted. */
 static void put_array(cg_buf *out, const texts *t)
 {
-	const char *c;
 	size_t i;
 
 	cg_buf_putc(out, '{');
 	for (i = 0; i < t->n; i++) {
-		cg_buf_puts(out, i ? ",\"" : "\"");
-		for (c = t->v[i]; *c; c++) {
-			if (*c == '"' || *c == '\\')
-				cg_buf_putc(out, '\\');
-			cg_buf_putc(out, *c);
-		}
-		cg_buf_putc(out, '"');
+		if (i)
+			cg_buf_putc(out, ',');
+		put_element(out, t->v[i]);
 	}
-	cg_buf_puts(out, "}");
+	cg_buf_putc(out, '}');
 	cg_buf_putc(out, '\0');
 }
 
@@ -827,17 +914,22 @@ static int insert_stored(pg *p, const char *chain, const row *r)
 	values[3 + i] = r->prev_hash;
 	values[4 + i] = r->hash;
 	values[5 + i] = version;
-	insert_sql(&sql, 0, 1);
-	error = pg_exec(p, NULL, sql.ptr, (int)(6 + i), values);
+	cg_buf_printf(&sql, "INSERT INTO runs (chain, %s) VALUES ($1", tables[0].columns);
+	for (i = 2; i <= tables[0].ncolumns + 1; i++)
+		cg_buf_printf(&sql, ", $%zu", i);
+	cg_buf_puts(&sql, ")");
+	error = pg_exec(p, NULL, sql.ptr, (int)(1 + tables[0].ncolumns), values);
 	cg_buf_dispose(&sql);
 	for (i = 0; error == 0 && i < ARRAY_SIZE(kinds); i++)
-		error = insert_items(p, chain, r, i);
+		error = insert_items(p, chain, id, r, i);
 	return error == 0 ? index_run(p, chain, r, id) : error;
 }
 
-/* Claims `spool_id` for the next run: 0 when it was free, 1 when a run
- * already has it (a replayed record, or a commit whose answer was lost). */
-static int claim(tail *t, const char *spool_id)
+/* Claims `spool_id` for the next run. Unless `fresh`, waits for the
+ * answer: 0 when it was free, 1 when a run already has it (a replayed
+ * record, or a commit whose answer was lost). A fresh id, made for this
+ * attempt, is free: it is only queued, and a clash fails the transaction. */
+static int claim(tail *t, const char *spool_id, int fresh)
 {
 	char id[24];
 	const char *params[] = { t->chain, spool_id, id };
@@ -845,6 +937,9 @@ static int claim(tail *t, const char *spool_id)
 	int error;
 
 	snprintf(id, sizeof(id), "%" PRId64, t->id + 1);
+	if (fresh)
+		return pg_exec(t->p, NULL, "INSERT INTO fallback_imports (chain, fallback_id, run_id)"
+		               " VALUES ($1, $2, $3)", 3, params);
 	if ((error = pg_exec(t->p, &res, "INSERT INTO fallback_imports (chain, fallback_id, run_id)"
 	                     " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", 3, params)) < 0)
 		return error;
@@ -853,15 +948,12 @@ static int claim(tail *t, const char *spool_id)
 	return error;
 }
 
-/* `r` as the run after the tail, which it becomes, unless its id was taken. */
-static int append_run(row *r, const char *spool_id, void *payload)
+/* `r` as the run after the tail, which it becomes. */
+static int append(tail *t, row *r)
 {
-	tail *t = payload;
 	char hash[CG_SHA256_HEX_LEN + 1];
 	int error;
 
-	if ((error = claim(t, spool_id)) != 0)
-		return error < 0 ? error : 0;
 	r->id = t->id + 1;
 	r->prev_hash = t->hash;
 	r->hash_version = HASH_VERSION;
@@ -875,6 +967,26 @@ static int append_run(row *r, const char *spool_id, void *payload)
 		t->count++;
 	}
 	return error;
+}
+
+/* A spooled run, unless its id was taken. */
+static int append_spooled(row *r, const char *spool_id, void *payload)
+{
+	tail *t = payload;
+	int error = claim(t, spool_id, 0);
+
+	if (error != 0)
+		return error < 0 ? error : 0;
+	return append(t, r);
+}
+
+/* A run of this attempt. */
+static int append_fresh(row *r, const char *spool_id, void *payload)
+{
+	tail *t = payload;
+	int error = claim(t, spool_id, 1);
+
+	return error < 0 ? error : append(t, r);
 }
 
 /* The spool's directory, which no run may have made yet. */
@@ -896,15 +1008,15 @@ static int record(const char *url, const char *chain, const char *spool,
                   const cg_audit_run *runs, char (*ids)[33], size_t n, cg_audit_head *head)
 {
 	cg_audit__pending pending = CG_AUDIT__PENDING_INIT;
-	pg p = { 0 };
+	pg p = { .pipeline = 1 };
 	tail t = { &p, chain, 0, "", 0 };
 	int error;
 
 	if ((error = pg_begin(&p, url, "BEGIN")) < 0)
 		return error;
 	if ((error = lock_head(&t)) == 0 &&
-	    (error = cg_audit__spool_take(&pending, spool, append_run, &t)) == 0 &&
-	    (error = cg_audit__each_row(runs, ids, n, append_run, &t)) == 0)
+	    (error = cg_audit__spool_take(&pending, spool, append_spooled, &t)) == 0 &&
+	    (error = cg_audit__each_row(runs, ids, n, append_fresh, &t)) == 0)
 		error = update_head(&t);
 	error = pg_finish(&p, error);
 	if (error == 0) {

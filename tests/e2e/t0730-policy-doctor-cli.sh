@@ -84,11 +84,14 @@ test_expect_success 'doctor finds an edited wrapper and a bad staged policy' '
 	test_grep "^problem: .changeguard.yml:1:" out
 '
 
-test_expect_success 'doctor finds a broken audit chain' '
+test_expect_success 'doctor: an older schema waits for the next run; a broken chain is a problem' '
 	unhooked_repo d4 && cd d4 && changeguard install >/dev/null &&
 	echo x >x.c && add_entry x && git add x.c CHANGELOG.md && git commit -q -m x &&
+	sqlite3 .git/changeguard/audit.db "ALTER TABLE push_refs DROP COLUMN outcome; PRAGMA user_version = 3" &&
+	changeguard doctor >out &&
+	test_grep "^ok: audit database .*: schema version 3, which the next hook run migrates to 4 (nothing to do" out &&
 	echo y >y.c && add_entry y && git add y.c CHANGELOG.md && git commit -q -m y &&
-	changeguard doctor >out && test_grep "hash chain intact" out &&
+	changeguard doctor >out && test_grep "hash chain intact (4 runs)" out &&
 	sqlite3 .git/changeguard/audit.db "UPDATE runs SET verdict = '"'"'blocked'"'"' WHERE id = 2" &&
 	test_expect_code 1 changeguard doctor >out &&
 	test_grep "^problem: audit database .*hash chain broken at run 2" out

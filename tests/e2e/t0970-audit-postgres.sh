@@ -27,8 +27,11 @@ test_expect_success 'two servers, one repository id: one chain' '
 	push_good a one && (cd a && git push -q b main) &&
 	(cd a && bad_commit app.c two && test_must_fail git push -q b main 2>/dev/null &&
 		git reset -q --hard HEAD~1) &&
-	push_good a three &&
+	(cd a && good_commit app.c three --author "Ann \"Q\" Back\\slash <ann@example.com>" &&
+		git push -q origin main) &&
 	test "$(runs_of fleet/app)" = 4 &&
+	psql_q "select author from push_commits where run_id = 4" >author &&
+	printf "%s\n" "Ann \"Q\" Back\\slash <ann@example.com>" >expect && test_cmp expect author &&
 	psql_q "select id, verdict, repository from runs order by id" >rows &&
 	test_grep "^1|allowed|.*/a.git/$" rows && test_grep "^2|allowed|.*/b.git/$" rows &&
 	test_grep "^3|blocked|.*/b.git/$" rows && test_grep "^4|allowed|.*/a.git/$" rows &&
