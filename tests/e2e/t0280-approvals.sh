@@ -38,8 +38,10 @@ approve() {
 }
 
 # stage_mcp FILE TEXT: a new content for FILE with a changelog entry, staged.
+# The entry names the content: two changes of one path in the same second
+# must not write the same line twice (a copy of an entry is no new entry).
 stage_mcp() {
-	mkdir -p "$(dirname "$1")" && printf '%s\n' "$2" >"$1" && add_entry "change $1" &&
+	mkdir -p "$(dirname "$1")" && printf '%s\n' "$2" >"$1" && add_entry "change $1 to $2" &&
 	git add "$1" CHANGELOG.md
 }
 
