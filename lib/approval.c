@@ -274,13 +274,13 @@ int cg_approval_key(cg_buf *out, git_repository *repo, const char *key)
 	error = config_path(out, cfg, "user.signingKey", "user.signingKey");
 	git_config_free(cfg);
 	if (!error && !out->size)
-		error = cg_error_set(CG_EUSAGE, "no key to sign with\nhint: changeguard approve "
-		                     "--key ~/.ssh/id_ed25519\nhint: or: git config user.signingKey "
-		                     "~/.ssh/id_ed25519");
+		error = cg_error_hint(cg_error_hint(cg_error_set(CG_EUSAGE, "no key to sign with"),
+		                                    "changeguard approve --key ~/.ssh/id_ed25519"),
+		                      "or: git config user.signingKey ~/.ssh/id_ed25519");
 	else if (!error && !strncmp(out->ptr, "key::", 5))
-		error = cg_error_set(CG_EUSAGE, "user.signingKey holds a key, not a file; "
-		                     "name the public key's file\nhint: changeguard approve --key "
-		                     "~/.ssh/id_ed25519.pub");
+		error = cg_error_hint(cg_error_set(CG_EUSAGE, "user.signingKey holds a key, not a "
+		                                   "file; name the public key's file"),
+		                      "changeguard approve --key ~/.ssh/id_ed25519.pub");
 	return error;
 }
 

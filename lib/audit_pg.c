@@ -1216,16 +1216,22 @@ static int report_keys(pg *p, PGresult **keys, const char *chain, int64_t head_i
                        const cg_audit_filter *f)
 {
 	const char *params[] = { chain, f->hook, f->verdict, f->ref, f->author, f->rule };
-	cg_buf name = CG_BUF_INIT;
+	cg_buf name = CG_BUF_INIT, quoted = CG_BUF_INIT;
 	int error = pg_exec(p, keys, report_keys_sql, 6, params);
 
 	if (error == 0 && strtoll(pq.PQgetvalue(*keys, 0, 1 + REPORT_LISTS), NULL, 10) != head_id) {
 		pq.PQclear(*keys);
 		cg_audit_pg_redact(&name, p->url);
-		error = cg_error_set(CG_ERROR, "audit database '%s': the report tables lack runs "
-		                     "of '%s' up to %" PRId64 " (set up before them?); bring them "
-		                     "up to date as the tables' owner:\nhint: changelog-audit setup "
-		                     "--db URL", name.ptr, chain, head_id);
+		/* pasteable as it is unless a password was hidden, which a
+		 * password file holds better than the URL anyway */
+		cg_buf_put_shell_quoted(&quoted, name.ptr);
+		error = cg_error_hint(cg_error_set(CG_ERROR, "audit database '%s': the report "
+		                                   "tables lack runs of '%s' up to %" PRId64
+		                                   " (set up before them?); bring them up to "
+		                                   "date as the tables' owner", name.ptr, chain,
+		                                   head_id),
+		                      "changelog-audit setup --db %s", quoted.ptr);
+		cg_buf_dispose(&quoted);
 		cg_buf_dispose(&name);
 	}
 	return error;

@@ -7,12 +7,14 @@
 
 /* Room for a FILE:LINE:COL prefix plus a quoted path and a sentence. */
 static _Thread_local char last_message[2048];
+static _Thread_local char last_hints[1024];
 
 static void vset(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 static void vset(const char *fmt, va_list ap)
 {
 	vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	last_hints[0] = '\0';
 }
 
 int cg_error_set(int code, const char *fmt, ...)
@@ -22,6 +24,24 @@ int cg_error_set(int code, const char *fmt, ...)
 	vset(fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+int cg_error_hint(int code, const char *fmt, ...)
+{
+	size_t used = strlen(last_hints);
+	va_list ap;
+
+	if (used && used + 1 < sizeof(last_hints))
+		last_hints[used++] = '\n';
+	va_start(ap, fmt);
+	vsnprintf(last_hints + used, sizeof(last_hints) - used, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+const char *cg_error_hints(void)
+{
+	return last_hints[0] ? last_hints : NULL;
 }
 
 int cg_error_from_git(const char *what)
@@ -61,6 +81,7 @@ const char *cg_error_last(void)
 void cg_error_clear(void)
 {
 	last_message[0] = '\0';
+	last_hints[0] = '\0';
 }
 
 int cg_error_exit_code(int code)

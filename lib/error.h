@@ -29,6 +29,15 @@ enum {
 int cg_error_set(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Adds a line to the current message's hints: what the user can do about
+ * it, a command that works when pasted. cg_error_set starts without hints.
+ * Returns `code`. */
+int cg_error_hint(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The current message's hint lines ("\n" between them), or NULL. */
+const char *cg_error_hints(void);
+
 /* Copies libgit2's last error into ours, prefixed with `what`; returns CG_ERROR. */
 int cg_error_from_git(const char *what);
 

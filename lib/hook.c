@@ -191,7 +191,7 @@ int cg_hook_run(cg_hook_kind kind, const char *msgfile, const char *source)
 	if (kind == CG_HOOK_PREPARE_COMMIT_MSG) {
 		cg_check_trailer_opts(c, &opts);
 		if (r->nfindings && add_guidance(msgfile, r, opts.comment_char) < 0)
-			cg_output_message(&o, cg_error_last(), NULL);
+			cg_output_error(&o, NULL);
 		code = CG_EXIT_OK;
 		goto done;
 	}

@@ -1,5 +1,7 @@
 #include "output.h"
 
+#include "error.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -129,6 +131,13 @@ void cg_output_message(const cg_output *o, const char *msg, const char *hints)
 {
 	print_line(o, CG_COLOR_RED, "changeguard: ", msg);
 	print_hints(o, hints);
+}
+
+void cg_output_error(const cg_output *o, const char *otherwise)
+{
+	const char *hints = cg_error_hints();
+
+	cg_output_message(o, cg_error_last(), hints ? hints : otherwise);
 }
 
 static void print_finding(const cg_output *o, const cg_finding *f)

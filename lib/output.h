@@ -31,6 +31,10 @@ void cg_output_escape(cg_buf *out, const char *s, int quote);
 /* Prints "changeguard: <msg>" (escaped) then each hint line as "hint: ...". */
 void cg_output_message(const cg_output *o, const char *msg, const char *hints);
 
+/* Prints the last error (cg_error_last) with its own hints, or with
+ * `otherwise` when it has none. */
+void cg_output_error(const cg_output *o, const char *otherwise);
+
 /* Prints a result: headline, findings and their hints (each hint once). */
 void cg_output_result(const cg_output *o, const cg_result *r, const char *subject);
 

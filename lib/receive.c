@@ -998,9 +998,8 @@ static int refuse_or_accept(receive *rc)
 
 static int fail(receive *rc, int error)
 {
-	cg_output_message(&rc->out, cg_error_last(),
-	                  rc->hint ? rc->hint : "the push is refused because it could not be "
-	                  "checked; tell the server's administrator");
+	cg_output_error(&rc->out, rc->hint ? rc->hint : "the push is refused because it could "
+	                "not be checked; tell the server's administrator");
 	return rc->timed_out ? CG_EXIT_BLOCKED : cg_error_exit_code(error);
 }
 

@@ -71,9 +71,10 @@ static int spawn(pid_t *pid, const run *r, int fds[3][2])
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (error)
-		return cg_error_set(CG_ERROR, "cannot run %s: %s\nhint: install OpenSSH's client "
-		                    "(it provides ssh-keygen): apt-get install openssh-client",
-		                    r->argv[0], strerror(error));
+		return cg_error_hint(cg_error_set(CG_ERROR, "cannot run %s: %s", r->argv[0],
+		                                  strerror(error)),
+		                     "install OpenSSH's client (it provides ssh-keygen): "
+		                     "apt-get install openssh-client");
 	return 0;
 }
 

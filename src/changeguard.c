@@ -135,7 +135,7 @@ static int fail(int error, const char *hint)
 	cg_output o;
 
 	cg_output_init(&o, stderr);
-	cg_output_message(&o, cg_error_last(), hint);
+	cg_output_error(&o, hint);
 	return cg_error_exit_code(error);
 }
 

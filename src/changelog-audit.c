@@ -156,7 +156,7 @@ static int fail(int error)
 	cg_output o;
 
 	cg_output_init(&o, stderr);
-	cg_output_message(&o, cg_error_last(), NULL);
+	cg_output_error(&o, NULL);
 	return cg_error_exit_code(error);
 }
 

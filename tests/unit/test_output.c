@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "output.h"
 
 static void check_escape(const char *in, int quote, const char *want)
@@ -86,6 +87,44 @@ static void test_result_output(void **state)
 	cg_result_free(r);
 }
 
+/* The last error's own hints, each on a line of its own, else the caller's. */
+static void test_error_output(void **state)
+{
+	static const struct {
+		int hints;        /* how many cg_error_hint lines */
+		const char *otherwise;
+		const char *want;
+	} cases[] = {
+		{ 0, NULL, "changeguard: it broke: \"x\\ny\"\n" },
+		{ 0, "ask the admin", "changeguard: it broke: \"x\\ny\"\nhint: ask the admin\n" },
+		{ 1, "ask the admin", "changeguard: it broke: \"x\\ny\"\nhint: run 1\n" },
+		{ 2, NULL, "changeguard: it broke: \"x\\ny\"\nhint: run 1\nhint: run 2\n" },
+	};
+	size_t i;
+	int k;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *fp = open_memstream(&text, &len);
+		cg_output o;
+
+		cg_error_hint(0, "a hint of an earlier error");
+		/* a newline in the message is the message's, not a hint */
+		assert_int_equal(cg_error_set(CG_ERROR, "it broke: \"x\ny\""), CG_ERROR);
+		for (k = 1; k <= cases[i].hints; k++)
+			assert_int_equal(cg_error_hint(CG_ERROR, "run %d", k), CG_ERROR);
+		cg_output_init(&o, fp);
+		cg_output_error(&o, cases[i].otherwise);
+		fclose(fp);
+		assert_string_equal(text, cases[i].want);
+		free(text);
+	}
+	cg_error_clear();
+	assert_null(cg_error_hints());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -94,6 +133,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8_is_escaped),
 		cmocka_unit_test(test_unquoted_text_keeps_quotes),
 		cmocka_unit_test(test_result_output),
+		cmocka_unit_test(test_error_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
