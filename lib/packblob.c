@@ -686,7 +686,7 @@ static cg_packblob_ref *decode(cg_packblob *pb, size_t k, uint32_t pos, unsigned
 	uint64_t offset = offset_at(p, pos), size;
 	cursor c = { p, pb->in, offset, 0, 0, 0, 0 };
 	cg_packblob_ref *r = NULL, *base = NULL;
-	uint32_t base_pos;
+	uint32_t base_pos = 0;
 	int type;
 
 	if (!offset)

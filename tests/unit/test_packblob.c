@@ -606,12 +606,60 @@ static void test_hostile_entries_give_no_bytes(void **state)
 	}
 }
 
+/* --- the quarantine's packs -------------------------------------------- */
+
+/* In a pre-receive hook the pushed objects wait in a directory git names
+ * in the environment, the repository's own objects as an alternate. */
+static const struct {
+	const char *variable;
+	const char *before;    /* what the value holds before the other repository's objects */
+} environments[] = {
+	{ "GIT_OBJECT_DIRECTORY", "" },
+	{ "GIT_ALTERNATE_OBJECT_DIRECTORIES", "/nonexistent:" },
+};
+
+static void test_packs_named_by_the_environment(void **state)
+{
+	fixture *f = *state;
+	char other[4300], value[4500];
+	cg_buf text = CG_BUF_INIT;
+	git_oid id;
+	size_t i;
+
+	snprintf(other, sizeof(other), "%s/other", f->root);
+	make_version(&text, NVERSIONS + 3);
+	assert_int_equal(git_odb_hash(&id, text.ptr, text.size, GIT_OBJECT_BLOB), 0);
+	assert_int_equal(run("git init -q '%s'", other), 0);
+	assert_int_equal(write_file(strcat(strcpy(value, other), "/CHANGELOG.md"), &text), 0);
+	assert_int_equal(run("cd '%s' && git add CHANGELOG.md && git commit -qm one && git repack -adq",
+	                     other), 0);
+	for (i = 0; i < ARRAY_SIZE(environments); i++) {
+		cg_packblob *pb = NULL;
+		cg_packblob_ref *ref = NULL;
+		char objects[4400];
+		print_message("%s\n", environments[i].variable);
+		snprintf(objects, sizeof(objects), "%s/.git/objects", other);
+		snprintf(value, sizeof(value), "%s%s", environments[i].before, objects);
+		setenv(environments[i].variable, value, 1);
+		assert_int_equal(cg_packblob_open(&pb, f->repo), 0);
+		unsetenv(environments[i].variable);
+		assert_int_equal(cg_packblob_read(&ref, pb, &id), 0);
+		assert_int_equal(cg_packblob_ref_packed(ref), 1);
+		assert_int_equal(cg_packblob_ref_size(ref), text.size);
+		assert_memory_equal(cg_packblob_ref_data(ref), text.ptr, text.size);
+		cg_packblob_ref_free(ref);
+		cg_packblob_close(pb);
+	}
+	cg_buf_dispose(&text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_versions_read_as_libgit2_reads_them),
 		cmocka_unit_test(test_damaged_pack_gives_libgit2s_answer),
 		cmocka_unit_test(test_hostile_entries_give_no_bytes),
+		cmocka_unit_test(test_packs_named_by_the_environment),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
