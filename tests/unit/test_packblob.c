@@ -166,6 +166,8 @@ static const struct {
 } packings[] = {
 	{ "deltas by offset", "git repack -adfq" },
 	{ "deltas by id", "git -c repack.useDeltaBaseOffset=false repack -adfq" },
+	{ "deltas by offset, positions by offset in a .rev file",
+	  "git -c pack.writeReverseIndex=true repack -adfq && ls .git/objects/pack/*.rev" },
 };
 
 static void test_versions_read_as_libgit2_reads_them(void **state)
@@ -476,7 +478,7 @@ static const struct {
 	  NONE, ERROR },
 	{ "a copy past the result's end", OFS, D("\x10\x04\x91\x00\x08"), 0, NONE, ERROR },
 	{ "an insert past the result's end", OFS, D("\x10\x04\x08wxyzwxyz"), 0, NONE, ERROR },
-	{ "the reserved command 0", OFS, D("\x10\x08\x91\x04\x04\x00wxyz"), 0, NONE, ERROR },
+	{ "the reserved command 0", OFS, D("\x10\x08\x91\x04\x04\x00\x04wxyz"), 0, NONE, ERROR },
 	{ "a result shorter than declared", OFS, D("\x10\x0a\x91\x04\x04\x04wxyz"), 0, NONE,
 	  ERROR },
 	{ "a base size that is not the base's", OFS, D("\x0f\x08\x91\x04\x04\x04wxyz"), 0, NONE,
