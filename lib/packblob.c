@@ -360,20 +360,23 @@ static void add_objects(cg_packblob *pb, char ***seen, size_t *nseen, const char
  * The repository's objects, and those git's environment adds: in a
  * pre-receive hook the pushed objects wait in the quarantine directory
  * (GIT_OBJECT_DIRECTORY) with the repository's as an alternate. An
- * alternate git C-quoted (a path with ':') and objects/info/alternates are
- * left to libgit2.
+ * alternate git C-quoted (a path with ':', whose pieces name no directory)
+ * and objects/info/alternates are left to libgit2.
  */
 static void add_object_dirs(cg_packblob *pb)
 {
 	const char *env = getenv("GIT_OBJECT_DIRECTORY"), *alt = getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES");
+	const char *common = git_repository_commondir(pb->repo); /* NULL: in memory */
 	cg_buf dir = CG_BUF_INIT;
 	char **seen = NULL;
 	size_t nseen = 0;
 
 	if (env && *env)
 		add_objects(pb, &seen, &nseen, env);
-	cg_buf_printf(&dir, "%sobjects", git_repository_commondir(pb->repo));
-	add_objects(pb, &seen, &nseen, dir.ptr);
+	if (common) {
+		cg_buf_printf(&dir, "%sobjects", common);
+		add_objects(pb, &seen, &nseen, dir.ptr);
+	}
 	while (alt && *alt) {
 		size_t n = strcspn(alt, ":");
 		cg_buf_clear(&dir);
