@@ -5,6 +5,7 @@ packages="cmake make gcc pkg-config git libgit2-dev libpcre2-dev libyaml-dev
 libsqlite3-dev libssl-dev libcmocka-dev sqlite3 util-linux python3 pre-commit dpkg-dev
 man-db chromium clang libclang-rt-14-dev valgrind
 libjson-c-dev libpq-dev postgresql
+zlib1g-dev
 ${CG_EXTRA_PACKAGES:-}"
 if [ "$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi
 export DEBIAN_FRONTEND=noninteractive

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "packblob.h"
 #include "treeblobs.h"
 
 /*
@@ -22,6 +23,7 @@ struct cg_memo {
 	int bucket[MEMO_BUCKETS];  /* the first slot, -1: none */
 	size_t next, bytes;        /* `next`: the slot to fill, the oldest once full */
 	cg_treeblobs *blobs;       /* cg_memo_treeblobs */
+	cg_packblob *packs;        /* cg_memo_packblob */
 };
 
 cg_memo *cg_memo_new(void)
@@ -76,6 +78,7 @@ void cg_memo_free(cg_memo *memo)
 	for (i = 0; i < MEMO_SLOTS; i++)
 		git_object_free(memo->obj[i]);
 	cg_treeblobs_free(memo->blobs);
+	cg_packblob_close(memo->packs);
 	free(memo);
 }
 
@@ -157,4 +160,11 @@ int cg_memo_lookup(git_object **out, cg_memo *memo, git_repository *repo,
 	if ((error = git_object_lookup(out, repo, oid, type)) == 0)
 		cg_memo_keep(memo, *out);
 	return error;
+}
+
+cg_packblob *cg_memo_packblob(cg_memo *memo, git_repository *repo)
+{
+	if (!memo->packs && cg_packblob_open(&memo->packs, repo) < 0)
+		return NULL;
+	return memo->packs;
 }

@@ -38,4 +38,9 @@ void cg_memo_set_checked(cg_memo *memo, const git_object *obj);
 struct cg_treeblobs;
 struct cg_treeblobs *cg_memo_treeblobs(cg_memo *memo);
 
+/* The walk's reader of large blobs from the packs of `repo` (packblob.h),
+ * opened on first use and closed with the memo; NULL when it cannot be. */
+struct cg_packblob;
+struct cg_packblob *cg_memo_packblob(cg_memo *memo, git_repository *repo);
+
 #endif

@@ -83,6 +83,20 @@ test_expect_success 'past 20 rejected commits a count stands for the rest' '
 	test_grep "25 of 25 new commits rejected" err
 '
 
+test_expect_success 'a CHANGELOG over 64 KiB in a pushed pack is judged from the quarantine' '
+	new_pair r18 && cd r18 &&
+	git -C ../r18.git config receive.unpackLimit 1 &&
+	awk -v ts="$(now_utc)" "BEGIN { for (i = 1; i <= 1500; i++)
+		printf \"- %s dev: change number %d of a long list\\n\", ts, i }" >>CHANGELOG.md &&
+	echo one >a.c && git add a.c CHANGELOG.md && git commit -q -m "many entries" &&
+	good_commit b.c "one more" && bad_commit c.c "no entry" &&
+	test "$(git cat-file -s HEAD:CHANGELOG.md)" -gt 65536 &&
+	test_must_fail git push origin main 2>err &&
+	test_grep "\"no entry\" refused" err &&
+	test_grep "1 of 3 new commits rejected" err &&
+	git reset -q --hard HEAD~1 && git push -q origin main
+'
+
 test_expect_success 'a shallow client pushes like any other' '
 	new_pair r17 && cd r17 &&
 	good_commit a.c "one" && good_commit b.c "two" && git push -q origin main &&
