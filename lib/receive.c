@@ -1,5 +1,6 @@
 #include "receive.h"
 
+#include <git2/sys/repository.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1172,6 +1173,24 @@ static cg_record *push_record(const receive *rc, const char *failure)
 	return rec;
 }
 
+/*
+ * The walk's objects are done with once every commit is checked: the memo's
+ * (up to 32 MiB) and the delta bases libgit2 keeps of each pack until it
+ * closes (16 MiB), which an empty object database in place of the
+ * repository's closes. The audit record reads no object, and its memory
+ * reuses theirs instead of adding to the peak.
+ */
+static void drop_objects(receive *rc)
+{
+	git_odb *none = NULL;
+
+	cg_memo_free(rc->memo);
+	rc->memo = NULL;
+	if (git_odb_new(&none) == 0)
+		git_repository_set_odb(rc->repo, none);
+	git_odb_free(none);
+}
+
 /* Every checked commit read back from rc->log for the audit record. */
 static int load_all(receive *rc)
 {
@@ -1198,9 +1217,7 @@ static int record_or_refuse(receive *rc, const char *failure, int code)
 
 	if (!rc->repo)
 		return code;
-	/* The walk's objects are done with: the record reuses their memory. */
-	cg_memo_free(rc->memo);
-	rc->memo = NULL;
+	drop_objects(rc);
 	if (load_all(rc) < 0 && !failure) {
 		failure = lost = cg_strdup(cg_error_last());
 		code = fail(rc, CG_ERROR);
