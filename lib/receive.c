@@ -585,8 +585,12 @@ static void free_commit(cg_result *r, char *author, char *committer)
 	free(committer);
 }
 
-static int damaged_record(void)
+/* Frees a damaged record's fields and says so. */
+static int damaged_record(cg_result **r, char **author, char **committer)
 {
+	free_commit(*r, *author, *committer);
+	*r = NULL;
+	*author = *committer = NULL;
 	return cg_error_set(CG_ERROR, "a checked commit's record is damaged");
 }
 
@@ -599,10 +603,7 @@ static int decode_commit(cg_buf_reader *in, cg_result **r, char **author, char *
 	if (cg_result_decode(r, in) == 0 && cg_buf_get_field(in, author) == 0 &&
 	    cg_buf_get_field(in, committer) == 0 && *author && *committer)
 		return 0;
-	free_commit(*r, *author, *committer);
-	*r = NULL;
-	*author = *committer = NULL;
-	return damaged_record();
+	return damaged_record(r, author, committer);
 }
 
 /* Keeps `len` bytes of a record of encode_commit as commit `c`'s, whose
@@ -637,12 +638,8 @@ static int load_commit(receive *rc, const checked_commit *c, cg_result **r, char
 		return error;
 	in.p = rc->scratch.ptr;
 	in.left = rc->scratch.size;
-	if ((error = decode_commit(&in, r, author, committer)) == 0 && in.left) {
-		free_commit(*r, *author, *committer);
-		*r = NULL;
-		*author = *committer = NULL;
-		error = damaged_record();
-	}
+	if ((error = decode_commit(&in, r, author, committer)) == 0 && in.left)
+		error = damaged_record(r, author, committer);
 	return error;
 }
 
@@ -737,14 +734,14 @@ static int take_check(size_t i, cg_buf_reader *in, void *payload)
 {
 	walk_jobs *j = payload;
 	checked_commit *c = &j->rc->commits[j->from + i];
-	cg_result *r;
-	char *author, *committer;
+	cg_result *r = NULL;
+	char *author = NULL, *committer = NULL;
 	const char *record;
 	uint32_t checked;
 	int error;
 
 	if (cg_buf_get_u32(in, &checked) < 0)
-		return damaged_record();
+		return damaged_record(&r, &author, &committer);
 	if (!checked) {
 		j->rc->timed_out = 1;
 		return 0;
