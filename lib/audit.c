@@ -716,9 +716,14 @@ static void put_number(cg_buf *b, int64_t v)
  * stores the version it was hashed with (1 for rows of schema version 1),
  * and keeps verifying under it.
  */
+/* The encoding goes to the hash a block at a time: a push's run of many
+ * thousand commits is never held whole (200 bytes a commit). */
+#define HASH_BLOCK 65536
+
 void cg_audit__row_hash(char out[CG_SHA256_HEX_LEN + 1], const row *r)
 {
 	const int v = r->hash_version;
+	cg_hash_sha256 *h = cg_hash_sha256_new();
 	cg_buf b = CG_BUF_INIT;
 	size_t i, j, k, n;
 
@@ -732,13 +737,19 @@ void cg_audit__row_hash(char out[CG_SHA256_HEX_LEN + 1], const row *r)
 		const void *items = items_of(&r->run, &kinds[k], &n);
 
 		put_number(&b, (int64_t)n);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			for (j = 0; j < kinds[k].nfields; j++)
 				if (kinds[k].fields[j].since <= v)
 					put_field(&b, get_text(item_at(items, &kinds[k], i),
 					                       &kinds[k].fields[j]));
+			if (b.size >= HASH_BLOCK) {
+				cg_hash_sha256_update(h, b.ptr, b.size);
+				cg_buf_clear(&b);
+			}
+		}
 	}
-	cg_hash_sha256_hex(out, b.ptr, b.size);
+	cg_hash_sha256_update(h, b.ptr, b.size);
+	cg_hash_sha256_final_hex(h, out);
 	cg_buf_dispose(&b);
 }
 

@@ -13,7 +13,8 @@ typedef struct cg_oidmap cg_oidmap;
 cg_oidmap *cg_oidmap_new(void);
 void cg_oidmap_free(cg_oidmap *map);
 
-/* Sets `oid`'s number (a new id or a new value for a known one). */
+/* Sets `oid`'s number (a new id or a new value for a known one): an index
+ * or a count, below UINT32_MAX (a larger one aborts). */
 void cg_oidmap_put(cg_oidmap *map, const git_oid *oid, size_t value);
 
 /* 1 with *value set when `oid` is in the map (value may be NULL), else 0. */

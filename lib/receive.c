@@ -1,5 +1,6 @@
 #include "receive.h"
 
+#include <git2/sys/repository.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "sshsig.h"
 #include "policy.h"
 #include "policy_find.h"
+#include "recfile.h"
 #include "rules.h"
 #include "update.h"
 
@@ -34,14 +36,22 @@
 
 /* --- one run of the hook ----------------------------------------------- */
 
-/* What the audit keeps of each checked commit: a small record, so that a
- * push of many thousand commits costs little memory. */
+/* What the hook keeps in memory of each commit while the push is checked:
+ * 40 bytes, whatever the commit's findings. Its result and identities wait
+ * in the record file (rc->log) until the audit record reads them back. */
+typedef struct {
+	git_oid oid;
+	uint32_t update;      /* the ref update that brought it first */
+	int verdict;          /* its result's cg_verdict; -1 while unchecked */
+	uint64_t at;          /* its record in rc->log */
+} checked_commit;
+
+/* A commit as the audit record needs it, read back from rc->log. */
 typedef struct {
 	char oid[GIT_OID_SHA1_HEXSIZE + 1];
-	size_t update;        /* the ref update that brought it first */
-	char *author, *committer;
 	cg_result *result;
-} checked_commit;
+	char *author, *committer;
+} loaded_commit;
 
 typedef struct {
 	cg_output out;
@@ -60,6 +70,9 @@ typedef struct {
 	size_t noptions, aoptions;
 	checked_commit *commits;
 	size_t ncommits, acommits, rejected;
+	cg_recfile *log;           /* each checked commit's result and identities */
+	cg_buf scratch;            /* one record of rc->log */
+	loaded_commit *loaded;     /* rc->commits read back for the audit, or NULL */
 	cg_memo *memo;             /* objects reused along the walk */
 	int64_t start_us, stop_us; /* stop_us: give up checking then; 0 = never */
 	int timed_out;
@@ -447,6 +460,12 @@ typedef struct {
 	size_t n, alloc;
 } commit_list;
 
+static void commit_list_append(commit_list *l, const git_oid *id)
+{
+	l->ids = cg_array_grow(l->ids, &l->alloc, l->n + 1, sizeof(*l->ids));
+	git_oid_cpy(&l->ids[l->n++], id);
+}
+
 /* Adds `id` unless `seen` has it, and notes its place there: a thousand
  * refs at one commit hide or push it once. */
 static void commit_list_add(commit_list *l, cg_oidmap *seen, const git_oid *id)
@@ -454,8 +473,7 @@ static void commit_list_add(commit_list *l, cg_oidmap *seen, const git_oid *id)
 	if (cg_oidmap_get(seen, id, NULL))
 		return;
 	cg_oidmap_put(seen, id, l->n);
-	l->ids = cg_array_grow(l->ids, &l->alloc, l->n + 1, sizeof(*l->ids));
-	git_oid_cpy(&l->ids[l->n++], id);
+	commit_list_append(l, id);
 }
 
 /* CG_ELIMIT once the share of server.deadline for checking is spent: the
@@ -551,47 +569,135 @@ static void format_ident(char **out, const git_signature *sig)
 	*out = cg_buf_detach(&b);
 }
 
-static void print_rejected(receive *rc, const checked_commit *c, git_commit *commit)
+/* A checked commit's record in rc->log: its result and identities, as a
+ * checking process hands them over. */
+static void encode_commit(cg_buf *out, const cg_result *r, const char *author, const char *committer)
+{
+	cg_result_encode(out, r);
+	cg_buf_put_field(out, author);
+	cg_buf_put_field(out, committer);
+}
+
+static void free_commit(cg_result *r, char *author, char *committer)
+{
+	cg_result_free(r);
+	free(author);
+	free(committer);
+}
+
+/* Frees a damaged record's fields and says so. */
+static int damaged_record(cg_result **r, char **author, char **committer)
+{
+	free_commit(*r, *author, *committer);
+	*r = NULL;
+	*author = *committer = NULL;
+	return cg_error_set(CG_ERROR, "a checked commit's record is damaged");
+}
+
+/* Reads a record of encode_commit; the out-parameters are the caller's to
+ * free, and NULL when it is damaged. */
+static int decode_commit(cg_buf_reader *in, cg_result **r, char **author, char **committer)
+{
+	*r = NULL;
+	*author = *committer = NULL;
+	if (cg_result_decode(r, in) == 0 && cg_buf_get_field(in, author) == 0 &&
+	    cg_buf_get_field(in, committer) == 0 && *author && *committer)
+		return 0;
+	return damaged_record(r, author, committer);
+}
+
+/* Keeps `len` bytes of a record of encode_commit as commit `c`'s, whose
+ * result's verdict is `v`. */
+static int keep_record(receive *rc, checked_commit *c, const char *record, size_t len,
+                       cg_verdict v)
+{
+	int error = cg_recfile_put(rc->log, &c->at, record, len);
+
+	if (!error)
+		c->verdict = (int)v;
+	return error;
+}
+
+static int store_commit(receive *rc, checked_commit *c, const cg_result *r, const char *author,
+                        const char *committer)
+{
+	cg_buf_clear(&rc->scratch);
+	encode_commit(&rc->scratch, r, author, committer);
+	return keep_record(rc, c, rc->scratch.ptr, rc->scratch.size, r->verdict);
+}
+
+static int load_commit(receive *rc, const checked_commit *c, cg_result **r, char **author,
+                       char **committer)
+{
+	cg_buf_reader in;
+	int error;
+
+	*r = NULL;
+	*author = *committer = NULL;
+	if ((error = cg_recfile_get(rc->log, c->at, &rc->scratch)) < 0)
+		return error;
+	in.p = rc->scratch.ptr;
+	in.left = rc->scratch.size;
+	if ((error = decode_commit(&in, r, author, committer)) == 0 && in.left)
+		error = damaged_record(r, author, committer);
+	return error;
+}
+
+/* A record that cannot be read back fails the audit record after this:
+ * nothing is printed for it here. */
+static void print_rejected(receive *rc, const checked_commit *c)
 {
 	git_buf abbrev = GIT_BUF_INIT;
 	cg_buf subject = CG_BUF_INIT;
-	const char *summary = git_commit_summary(commit);
+	git_commit *commit = NULL;
+	cg_result *r = NULL;
+	char *author = NULL, *committer = NULL;
+	const char *summary;
 
+	if (load_commit(rc, c, &r, &author, &committer) < 0 ||
+	    git_commit_lookup(&commit, rc->repo, &c->oid) < 0) {
+		cg_error_clear();
+		goto done;
+	}
+	summary = git_commit_summary(commit);
 	if (git_object_short_id(&abbrev, (const git_object *)commit) < 0)
-		cg_buf_printf(&subject, "commit %.7s", c->oid);
+		cg_buf_printf(&subject, "commit %.7s", git_oid_tostr_s(&c->oid));
 	else
 		cg_buf_printf(&subject, "commit %s", abbrev.ptr);
 	cg_buf_printf(&subject, " on %s \"%s\"", rc->updates[c->update].ref, summary ? summary : "");
-	cg_output_result(&rc->out, c->result, subject.ptr);
+	cg_output_result(&rc->out, r, subject.ptr);
+done:
+	free_commit(r, author, committer);
+	git_commit_free(commit);
 	git_buf_dispose(&abbrev);
 	cg_buf_dispose(&subject);
 }
 
-/* Checks one walked commit into `c`'s result and identities; a commit
- * past the deadline stays unchecked and sets rc->timed_out. */
-static int check_one(receive *rc, checked_commit *c)
+/* Checks one walked commit into its result and identities (the caller
+ * frees them); a commit past the deadline stays unchecked (*r NULL) and
+ * sets rc->timed_out. */
+static int check_one(receive *rc, const git_oid *oid, cg_result **r, char **author, char **committer)
 {
 	cg_walk_commit_opts opts = CG_WALK_COMMIT_OPTS_INIT;
 	git_commit *commit = NULL;
-	git_oid oid;
 	int error;
 
 	if (rc->stop_us && cg_clock_now_us() >= rc->stop_us) {
 		rc->timed_out = 1;
 		return 0;
 	}
-	if (git_oid_fromstr(&oid, c->oid) < 0 ||
-	    cg_memo_lookup((git_object **)&commit, rc->memo, rc->repo, &oid, GIT_OBJECT_COMMIT) < 0)
-		return cg_error_prefix(cg_error_from_git("cannot read the commit"), "%s", c->oid);
+	if (cg_memo_lookup((git_object **)&commit, rc->memo, rc->repo, oid, GIT_OBJECT_COMMIT) < 0)
+		return cg_error_prefix(cg_error_from_git("cannot read the commit"), "%s",
+		                       git_oid_tostr_s(oid));
 	opts.pusher = rc->pusher;
 	opts.push_skip_reason = rc->skip_reason;
 	opts.memo = rc->memo;
 	opts.stop_us = rc->stop_us;
-	if ((error = cg_walk_commit_ext(&c->result, rc->repo, rc->policy, commit, &opts)) < 0) {
-		cg_error_prefix(error, "cannot check commit %s", c->oid);
+	if ((error = cg_walk_commit_ext(r, rc->repo, rc->policy, commit, &opts)) < 0) {
+		cg_error_prefix(error, "cannot check commit %s", git_oid_tostr_s(oid));
 	} else {
-		format_ident(&c->author, git_commit_author(commit));
-		format_ident(&c->committer, git_commit_committer(commit));
+		format_ident(author, git_commit_author(commit));
+		format_ident(committer, git_commit_committer(commit));
 	}
 	git_commit_free(commit);
 	return error;
@@ -599,7 +705,7 @@ static int check_one(receive *rc, checked_commit *c)
 
 /* A walk's checks, as jobs of cg_parallel_run (a long push is checked in
  * several processes): job i is rc->commits[from + i]. Its record is the
- * tag 1, the result and the identities; or the tag 0 for a commit left
+ * tag 1 and the record of encode_commit; or the tag 0 for a commit left
  * unchecked at the deadline, which stops the share. */
 typedef struct {
 	receive *rc;
@@ -609,48 +715,42 @@ typedef struct {
 static int run_check(size_t i, cg_buf *out, void *payload)
 {
 	walk_jobs *j = payload;
-	checked_commit c = j->rc->commits[j->from + i];
-	int error = check_one(j->rc, &c), checked = c.result != NULL;
+	cg_result *r = NULL;
+	char *author = NULL, *committer = NULL;
+	int error = check_one(j->rc, &j->rc->commits[j->from + i].oid, &r, &author, &committer);
+	int checked = r != NULL;
 
-	if (error < 0)
-		return error;
-	cg_buf_put_u32(out, (uint32_t)checked);
-	if (checked) {
-		cg_result_encode(out, c.result);
-		cg_buf_put_field(out, c.author);
-		cg_buf_put_field(out, c.committer);
+	if (!error) {
+		cg_buf_put_u32(out, (uint32_t)checked);
+		if (checked)
+			encode_commit(out, r, author, committer);
 	}
-	cg_result_free(c.result);
-	free(c.author);
-	free(c.committer);
-	return checked ? 0 : 1;
+	free_commit(r, author, committer);
+	return error < 0 ? error : checked ? 0 : 1;
 }
 
+/* The record goes to rc->log as it came: only its verdict stays in memory. */
 static int take_check(size_t i, cg_buf_reader *in, void *payload)
 {
 	walk_jobs *j = payload;
 	checked_commit *c = &j->rc->commits[j->from + i];
 	cg_result *r = NULL;
 	char *author = NULL, *committer = NULL;
+	const char *record;
 	uint32_t checked;
+	int error;
 
 	if (cg_buf_get_u32(in, &checked) < 0)
-		return cg_error_set(CG_ERROR, "a checked commit's record is damaged");
+		return damaged_record(&r, &author, &committer);
 	if (!checked) {
 		j->rc->timed_out = 1;
 		return 0;
 	}
-	if (cg_result_decode(&r, in) == 0 && cg_buf_get_field(in, &author) == 0 &&
-	    cg_buf_get_field(in, &committer) == 0 && author && committer) {
-		c->result = r;
-		c->author = author;
-		c->committer = committer;
-		return 0;
-	}
-	cg_result_free(r);
-	free(author);
-	free(committer);
-	return cg_error_set(CG_ERROR, "a checked commit's record is damaged");
+	record = in->p;
+	if ((error = decode_commit(in, &r, &author, &committer)) == 0)
+		error = keep_record(j->rc, c, record, (size_t)(in->p - record), r->verdict);
+	free_commit(r, author, committer);
+	return error;
 }
 
 static size_t count_checked(const receive *rc)
@@ -658,7 +758,7 @@ static size_t count_checked(const receive *rc)
 	size_t i, n = 0;
 
 	for (i = 0; i < rc->ncommits; i++)
-		n += rc->commits[i].result != NULL;
+		n += rc->commits[i].verdict >= 0;
 	return n;
 }
 
@@ -688,7 +788,7 @@ static void drop_unchecked(receive *rc, size_t from)
 	size_t i, kept = from;
 
 	for (i = from; i < rc->ncommits; i++)
-		if (rc->commits[i].result)
+		if (rc->commits[i].verdict >= 0)
 			rc->commits[kept++] = rc->commits[i];
 	rc->ncommits = kept;
 }
@@ -709,29 +809,24 @@ static void report_checked(receive *rc, size_t nwalked)
 			rc->commits[j - 1] = tmp;
 		}
 	}
-	for (i = 0; i < rc->ncommits; i++) {
-		const checked_commit *c = &rc->commits[i];
-		git_commit *commit = NULL;
-		git_oid oid;
+	for (i = 0; i < rc->ncommits; i++)
+		if (rc->commits[i].verdict == CG_VERDICT_BLOCKED && ++rc->rejected <= SHOWN_MAX)
+			print_rejected(rc, &rc->commits[i]);
+}
 
-		if (c->result->verdict != CG_VERDICT_BLOCKED || ++rc->rejected > SHOWN_MAX)
-			continue;
-		if (git_oid_fromstr(&oid, c->oid) == 0 && git_commit_lookup(&commit, rc->repo, &oid) == 0)
-			print_rejected(rc, c, commit);
-		git_commit_free(commit);
-	}
+static void init_commit(checked_commit *c, size_t update, const git_oid *oid)
+{
+	memset(c, 0, sizeof(*c));
+	git_oid_cpy(&c->oid, oid);
+	c->update = (uint32_t)update;
+	c->verdict = -1;
 }
 
 static checked_commit *add_walked(receive *rc, size_t update, const git_oid *oid)
 {
-	checked_commit *c;
-
 	rc->commits = cg_array_grow(rc->commits, &rc->acommits, rc->ncommits + 1, sizeof(*rc->commits));
-	c = &rc->commits[rc->ncommits++];
-	memset(c, 0, sizeof(*c));
-	git_oid_tostr(c->oid, sizeof(c->oid), oid);
-	c->update = update;
-	return c;
+	init_commit(&rc->commits[rc->ncommits], update, oid);
+	return &rc->commits[rc->ncommits++];
 }
 
 /* The commit each covered update's new tip is; a zero id for an update
@@ -761,10 +856,10 @@ static int new_tips(git_oid *tips, receive *rc)
  * covered ref as it was, in one walk, newest first: a pack keeps the
  * newest version of a file whole and the older ones as deltas leading back
  * from it, so reading in that order resolves each delta against a base just
- * read (15% less CPU on a 20,000-commit push than oldest first). `index`
- * gets each one's place in `fresh`.
+ * read (15% less CPU on a 20,000-commit push than oldest first). The walk
+ * gives each commit once.
  */
-static int list_new(commit_list *fresh, cg_oidmap *index, receive *rc, const commit_list *hidden,
+static int list_new(commit_list *fresh, receive *rc, const commit_list *hidden,
                     const cg_oidmap *existing, const git_oid *tips)
 {
 	git_revwalk *w = NULL;
@@ -788,7 +883,7 @@ static int list_new(commit_list *fresh, cg_oidmap *index, receive *rc, const com
 			error = cg_error_from_git("cannot walk the existing history");
 	while (!error && cg_oidmap_count(pushed) && !(error = past_deadline(rc)) &&
 	       (next = git_revwalk_next(&oid, w)) == 0)
-		commit_list_add(fresh, index, &oid);
+		commit_list_append(fresh, &oid);
 	if (!error && next != GIT_ITEROVER)
 		error = cg_error_from_git("cannot walk the pushed commits");
 	git_revwalk_free(w);
@@ -823,26 +918,56 @@ static int claim(size_t *owner, size_t *stack, receive *rc, const commit_list *f
 	return error;
 }
 
+/* The one update whose new tip was walked, or SIZE_MAX when there are several. */
+static size_t only_tip(const receive *rc, const git_oid *tips)
+{
+	size_t i, only = SIZE_MAX;
+
+	for (i = 0; i < rc->nupdates; i++)
+		if (!git_oid_is_zero(&tips[i])) {
+			if (only != SIZE_MAX)
+				return SIZE_MAX;
+			only = i;
+		}
+	return only;
+}
+
+/* Each fresh commit's owner: the first update, in input order, whose tip reaches it. */
+static int claim_all(size_t *owner, receive *rc, const commit_list *fresh, const git_oid *tips)
+{
+	size_t *stack = cg_malloc((fresh->n + 1) * sizeof(*stack));
+	cg_oidmap *index = cg_oidmap_new();
+	size_t i, k;
+	int error = 0;
+
+	for (k = 0; k < fresh->n; k++)
+		cg_oidmap_put(index, &fresh->ids[k], k);
+	for (i = 0; i < rc->nupdates && !error; i++)
+		if (!git_oid_is_zero(&tips[i]) && cg_oidmap_get(index, &tips[i], &k) && owner[k] == SIZE_MAX)
+			error = claim(owner, stack, rc, fresh, index, k, i);
+	free(stack);
+	cg_oidmap_free(index);
+	return error;
+}
+
 /*
  * Which update brings each new commit: the first, in input order, whose
  * tip reaches it, as when each update was walked in turn hiding the tips
  * before it; but every new commit is read once, however many refs there
- * are. Then rc->commits gets them grouped by update, each group newest
- * first.
+ * are. With one tip walked, it brings them all. Then rc->commits gets them
+ * grouped by update, each group newest first.
  */
-static int group_by_update(receive *rc, const commit_list *fresh, const cg_oidmap *index,
-                           const git_oid *tips)
+static int group_by_update(receive *rc, const commit_list *fresh, const git_oid *tips)
 {
 	size_t *owner = cg_malloc((fresh->n + 1) * sizeof(*owner));
-	size_t *stack = cg_malloc((fresh->n + 1) * sizeof(*stack));
 	size_t *start = cg_calloc(rc->nupdates + 1, sizeof(*start)), i, k;
+	size_t only = only_tip(rc, tips);
 	int error = 0;
 
 	for (k = 0; k < fresh->n; k++)
-		owner[k] = SIZE_MAX;
-	for (i = 0; i < rc->nupdates && !error; i++)
-		if (!git_oid_is_zero(&tips[i]) && cg_oidmap_get(index, &tips[i], &k) && owner[k] == SIZE_MAX)
-			error = claim(owner, stack, rc, fresh, index, k, i);
+		owner[k] = only;
+	if (only == SIZE_MAX)
+		error = claim_all(owner, rc, fresh, tips);
 	for (k = 0; k < fresh->n && !error; k++)
 		if (owner[k] == SIZE_MAX)
 			error = cg_error_set(CG_ERROR, "cannot tell which ref brings commit %s",
@@ -853,49 +978,65 @@ static int group_by_update(receive *rc, const commit_list *fresh, const cg_oidma
 		start[i] += start[i - 1];
 	if (!error) {
 		rc->commits = cg_array_grow(rc->commits, &rc->acommits, fresh->n + 1, sizeof(*rc->commits));
-		for (k = 0; k < fresh->n; k++) {
-			checked_commit *c = &rc->commits[start[owner[k]]++];
-			memset(c, 0, sizeof(*c));
-			git_oid_tostr(c->oid, sizeof(c->oid), &fresh->ids[k]);
-			c->update = owner[k];
-		}
+		for (k = 0; k < fresh->n; k++)
+			init_commit(&rc->commits[start[owner[k]]++], owner[k], &fresh->ids[k]);
 		rc->ncommits = fresh->n;
 	}
 	free(owner);
-	free(stack);
 	free(start);
 	return error;
 }
 
-/* Adds an update's findings to the record of its new tip: the tip's own
- * check when the push brought it, else a record of its own (a force push
- * to an older commit brings none). `at` maps records' ids to places. */
-static void attach(receive *rc, cg_oidmap *at, size_t update, const git_oid *tip, cg_result *r)
+/* Each checked commit's place in rc->commits, by id. */
+static cg_oidmap *index_commits(const receive *rc)
 {
-	checked_commit *c;
-	git_commit *commit = NULL;
-	size_t k;
+	cg_oidmap *at = cg_oidmap_new();
+	size_t i;
 
-	if (cg_oidmap_get(at, tip, &k)) {
-		c = &rc->commits[k];
-		for (k = 0; k < r->nfindings; k++)
-			cg_result_add_finding(c->result, r->findings[k].rule, r->findings[k].path,
-			                      r->findings[k].detail, r->findings[k].hint, r->findings[k].waiver);
-		c->result->verdict = CG_VERDICT_BLOCKED;
-		cg_result_free(r);
-		return;
-	}
-	cg_oidmap_put(at, tip, rc->ncommits);
-	c = add_walked(rc, update, tip);
-	c->result = r;
-	if (git_commit_lookup(&commit, rc->repo, tip) == 0) {
-		format_ident(&c->author, git_commit_author(commit));
-		format_ident(&c->committer, git_commit_committer(commit));
+	for (i = 0; i < rc->ncommits; i++)
+		cg_oidmap_put(at, &rc->commits[i].oid, i);
+	return at;
+}
+
+/* Adds an update's findings (`r`, taken) to the record of its new tip: the
+ * tip's own check when the push brought it, else a record of its own (a
+ * force push to an older commit brings none). `*at` maps records' ids to
+ * places, made on first use. */
+static int attach(receive *rc, cg_oidmap **at, size_t update, const git_oid *tip, cg_result *r)
+{
+	cg_result *kept = NULL;
+	char *author = NULL, *committer = NULL;
+	git_commit *commit = NULL;
+	size_t k, i;
+	int error;
+
+	if (!*at)
+		*at = index_commits(rc);
+	if (cg_oidmap_get(*at, tip, &k)) {
+		if ((error = load_commit(rc, &rc->commits[k], &kept, &author, &committer)) == 0) {
+			for (i = 0; i < r->nfindings; i++)
+				cg_result_add_finding(kept, r->findings[i].rule, r->findings[i].path,
+				                      r->findings[i].detail, r->findings[i].hint,
+				                      r->findings[i].waiver);
+			kept->verdict = CG_VERDICT_BLOCKED;
+			error = store_commit(rc, &rc->commits[k], kept, author, committer);
+		}
 	} else {
-		c->author = cg_strdup("");
-		c->committer = cg_strdup("");
+		cg_oidmap_put(*at, tip, rc->ncommits);
+		if (git_commit_lookup(&commit, rc->repo, tip) == 0) {
+			format_ident(&author, git_commit_author(commit));
+			format_ident(&committer, git_commit_committer(commit));
+		} else {
+			author = cg_strdup("");
+			committer = cg_strdup("");
+		}
+		if ((error = store_commit(rc, add_walked(rc, update, tip), r, author, committer)) < 0)
+			rc->ncommits--;
 	}
+	free_commit(kept, author, committer);
+	cg_result_free(r);
 	git_commit_free(commit);
+	return error;
 }
 
 /* Judges what each covered update of an existing ref does to its content
@@ -904,15 +1045,10 @@ static void attach(receive *rc, cg_oidmap *at, size_t update, const git_oid *tip
 static int judge_updates(receive *rc, const git_oid *tips)
 {
 	cg_update_opts o = { rc->repo, rc->policy, rc->pusher, rc->memo, rc->stop_us, 0 };
-	cg_oidmap *at = cg_oidmap_new();
+	cg_oidmap *at = NULL;
 	size_t i;
 	int error = 0;
 
-	for (i = 0; i < rc->ncommits; i++) {
-		git_oid oid;
-		if (git_oid_fromstr(&oid, rc->commits[i].oid) == 0)
-			cg_oidmap_put(at, &oid, i);
-	}
 	for (i = 0; i < rc->nupdates && !error; i++) {
 		const cg_receive_update *u = &rc->updates[i];
 		cg_result *r = NULL;
@@ -928,7 +1064,7 @@ static int judge_updates(receive *rc, const git_oid *tips)
 			error = 0;
 		else if (!error && (error = cg_update_judge(&r, &o, u->ref, &old, &tips[i])) == 0 &&
 		         r->nfindings)
-			attach(rc, at, i, &tips[i], r);
+			error = attach(rc, &at, i, &tips[i], r);
 		else
 			cg_result_free(r);
 	}
@@ -948,15 +1084,19 @@ static int judge_updates(receive *rc, const git_oid *tips)
 static int check_updates(receive *rc)
 {
 	commit_list hidden = { NULL, 0, 0 }, fresh = { NULL, 0, 0 };
-	cg_oidmap *existing = cg_oidmap_new(), *index = cg_oidmap_new();
+	cg_oidmap *existing = cg_oidmap_new();
 	git_oid *tips = cg_calloc(rc->nupdates + 1, sizeof(*tips));
 	size_t nwalked = 0;
 	int error;
 
-	if ((error = existing_tips(&hidden, existing, rc)) == 0 &&
+	if ((error = cg_recfile_new(&rc->log)) == 0 &&
+	    (error = existing_tips(&hidden, existing, rc)) == 0 &&
 	    (error = new_tips(tips, rc)) == 0 &&
-	    (error = list_new(&fresh, index, rc, &hidden, existing, tips)) == 0 &&
-	    (error = group_by_update(rc, &fresh, index, tips)) == 0) {
+	    (error = list_new(&fresh, rc, &hidden, existing, tips)) == 0 &&
+	    (error = group_by_update(rc, &fresh, tips)) == 0) {
+		/* rc->commits has them now: the list is not kept through the checks */
+		free(fresh.ids);
+		fresh.ids = NULL;
 		error = check_walked(rc, 0);
 		drop_unchecked(rc, 0);
 		nwalked = rc->ncommits;
@@ -968,7 +1108,6 @@ static int check_updates(receive *rc)
 	free(fresh.ids);
 	free(tips);
 	cg_oidmap_free(existing);
-	cg_oidmap_free(index);
 	return error;
 }
 
@@ -1015,9 +1154,10 @@ static cg_record *push_record(const receive *rc, const char *failure)
 	size_t i;
 
 	for (i = 0; i < rc->ncommits; i++) {
-		const checked_commit *c = &rc->commits[i];
-		cg_record_add_commit(rec, c->oid, rc->updates[c->update].ref, c->author,
-		                     c->committer, c->result);
+		const loaded_commit *l = &rc->loaded[i];
+		if (l->result)
+			cg_record_add_commit(rec, l->oid, rc->updates[rc->commits[i].update].ref,
+			                     l->author, l->committer, l->result);
 	}
 	for (i = 0; i < rc->nupdates; i++)
 		cg_record_add_ref(rec, rc->updates[i].ref, rc->updates[i].old_oid,
@@ -1030,19 +1170,61 @@ static cg_record *push_record(const receive *rc, const char *failure)
 	return rec;
 }
 
-/* Without the audit trail the push is refused, unless on_error: warn. */
+/*
+ * The walk's objects are done with once every commit is checked: the memo's
+ * (up to 32 MiB) and the delta bases libgit2 keeps of each pack until it
+ * closes (16 MiB), which an empty object database in place of the
+ * repository's closes. The audit record reads no object, and its memory
+ * reuses theirs instead of adding to the peak.
+ */
+static void drop_objects(receive *rc)
+{
+	git_odb *none = NULL;
+
+	cg_memo_free(rc->memo);
+	rc->memo = NULL;
+	if (git_odb_new(&none) == 0)
+		git_repository_set_odb(rc->repo, none);
+	git_odb_free(none);
+}
+
+/* Every checked commit read back from rc->log for the audit record. */
+static int load_all(receive *rc)
+{
+	size_t i;
+	int error = 0;
+
+	rc->loaded = cg_calloc(rc->ncommits + 1, sizeof(*rc->loaded));
+	for (i = 0; i < rc->ncommits && !error; i++) {
+		loaded_commit *l = &rc->loaded[i];
+		git_oid_tostr(l->oid, sizeof(l->oid), &rc->commits[i].oid);
+		if (rc->commits[i].verdict >= 0)
+			error = load_commit(rc, &rc->commits[i], &l->result, &l->author, &l->committer);
+	}
+	return error;
+}
+
+/* Without the audit trail the push is refused, unless on_error: warn. A
+ * checked commit that cannot be read back refuses it too. */
 static int record_or_refuse(receive *rc, const char *failure, int code)
 {
+	char *lost = NULL;
 	cg_record *rec;
 	int error;
 
 	if (!rc->repo)
 		return code;
+	drop_objects(rc);
+	if (load_all(rc) < 0 && !failure) {
+		failure = lost = cg_strdup(cg_error_last());
+		code = fail(rc, CG_ERROR);
+	}
 	rec = push_record(rc, failure);
 	cg_record_set_accepted(rec, code == 0);
 	error = cg_record_write_or_warn(rec, cg_clock_now_us() - rc->start_us, &rc->out,
 	                                "the push", "the server's policy");
 	cg_record_free(rec);
+	free(lost);
 	return error < 0 && !code ? CG_EXIT_RUNTIME : code;
 }
 
@@ -1050,12 +1232,12 @@ static void receive_dispose(receive *rc)
 {
 	size_t i;
 
-	for (i = 0; i < rc->ncommits; i++) {
-		free(rc->commits[i].author);
-		free(rc->commits[i].committer);
-		cg_result_free(rc->commits[i].result);
-	}
+	for (i = 0; rc->loaded && i < rc->ncommits; i++)
+		free_commit(rc->loaded[i].result, rc->loaded[i].author, rc->loaded[i].committer);
+	free(rc->loaded);
 	free(rc->commits);
+	cg_recfile_free(rc->log);
+	cg_buf_dispose(&rc->scratch);
 	free(rc->options);
 	cg_memo_free(rc->memo);
 	cg_receive_updates_free(rc->updates, rc->nupdates);
@@ -1096,10 +1278,10 @@ static void report_push_waivers(const receive *rc)
 	const cg_waiver *used = NULL;
 	size_t i, k, n = 0;
 
-	for (i = 0; i < rc->ncommits; i++)
-		for (k = 0; rc->commits[i].result && k < rc->commits[i].result->nwaivers; k++)
-			if (!strcmp(rc->commits[i].result->waivers[k].source, "push-option")) {
-				used = &rc->commits[i].result->waivers[k];
+	for (i = 0; rc->loaded && i < rc->ncommits; i++)
+		for (k = 0; rc->loaded[i].result && k < rc->loaded[i].result->nwaivers; k++)
+			if (!strcmp(rc->loaded[i].result->waivers[k].source, "push-option")) {
+				used = &rc->loaded[i].result->waivers[k];
 				n++;
 				break;
 			}
@@ -1122,6 +1304,7 @@ int cg_receive_run(FILE *in, FILE *err)
 
 	rc.namespace = (cg_buf)CG_BUF_INIT;
 	rc.head = (cg_buf)CG_BUF_INIT;
+	rc.scratch = (cg_buf)CG_BUF_INIT;
 	rc.start_us = cg_clock_now_us();
 	output_init(&rc.out, err);
 	if ((error = prepare(&rc, in)) < 0 || (error = check_updates(&rc)) < 0) {

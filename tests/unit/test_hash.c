@@ -28,6 +28,8 @@ static void test_known_digests(void **state)
 		{ "a", 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0" },
 	};
 
+	static const size_t pieces[] = { 1, 3, 64, 65, 65536 };
+
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t len = strlen(cases[i].text), n = len * cases[i].repeat;
@@ -38,6 +40,14 @@ static void test_known_digests(void **state)
 			memcpy(data + k * len, cases[i].text, len);
 		cg_hash_sha256_hex(hex, data, n);
 		assert_string_equal(hex, cases[i].hex);
+		/* the same message given in pieces of every size here */
+		for (size_t p = 0; p < sizeof(pieces) / sizeof(pieces[0]); p++) {
+			cg_hash_sha256 *h = cg_hash_sha256_new();
+			for (size_t at = 0; at < n; at += pieces[p])
+				cg_hash_sha256_update(h, data + at, n - at < pieces[p] ? n - at : pieces[p]);
+			cg_hash_sha256_final_hex(h, hex);
+			assert_string_equal(hex, cases[i].hex);
+		}
 		free(data);
 	}
 }

@@ -23,8 +23,10 @@ static void make_oid(git_oid *oid, size_t n, int collide)
 
 static void test_put_get(void **state)
 {
-	static const struct { size_t count; int collide; } cases[] = {
-		{ 0, 0 }, { 1, 0 }, { 33, 0 }, { 5000, 0 }, { 700, 1 },
+	/* values from `base`: the largest a map keeps is UINT32_MAX - 1 */
+	static const struct { size_t count; int collide; size_t base; } cases[] = {
+		{ 0, 0, 0 }, { 1, 0, 0 }, { 33, 0, 0 }, { 5000, 0, 0 }, { 700, 1, 0 },
+		{ 1, 0, UINT32_MAX - 1 }, { 3, 1, UINT32_MAX - 7 },
 	};
 	size_t c, i, v;
 
@@ -35,13 +37,13 @@ static void test_put_get(void **state)
 
 		for (i = 0; i < cases[c].count; i++) {
 			make_oid(&oid, i, cases[c].collide);
-			cg_oidmap_put(map, &oid, i * 3);
+			cg_oidmap_put(map, &oid, i * 3 + cases[c].base);
 		}
 		assert_int_equal(cg_oidmap_count(map), cases[c].count);
 		for (i = 0; i < cases[c].count; i++) {
 			make_oid(&oid, i, cases[c].collide);
 			assert_int_equal(cg_oidmap_get(map, &oid, &v), 1);
-			assert_int_equal(v, i * 3);
+			assert_int_equal(v, i * 3 + cases[c].base);
 		}
 		make_oid(&oid, cases[c].count, cases[c].collide);
 		assert_int_equal(cg_oidmap_get(map, &oid, NULL), 0);
