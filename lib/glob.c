@@ -1,5 +1,3 @@
-/* memmem */
-#define _GNU_SOURCE
 #include "glob.h"
 
 #include "buf.h"
@@ -474,13 +472,22 @@ static unsigned char lower_ascii(unsigned char c)
 }
 
 /* Whether path[0..len) holds the literal of `g`; `lower` is the path in
- * ASCII lower case, for a literal of a case-insensitive glob. memmem skips
- * ahead where a byte-by-byte scan, the same for each glob of a set, cost
- * most of the set's matching on real histories. */
+ * ASCII lower case, for a literal of a case-insensitive glob. memchr finds
+ * the candidates: a byte-by-byte scan, the same for each glob of a set,
+ * cost most of the set's matching on real histories, and memmem's set-up
+ * costs more than the scan on short paths. */
 static int has_literal(const struct glob *g, const unsigned char *path, const unsigned char *lower,
                        size_t len)
 {
-	return memmem(g->lit_fold ? lower : path, len, g->lit, g->litlen) != NULL;
+	const unsigned char *p = g->lit_fold ? lower : path, *end = p + len;
+
+	while ((size_t)(end - p) >= g->litlen &&
+	       (p = memchr(p, g->lit[0], (size_t)(end - p) - g->litlen + 1)) != NULL) {
+		if (memcmp(p + 1, g->lit + 1, g->litlen - 1) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
 }
 
 /* Compiles one brace-free alternative, applying the gitignore rules for
