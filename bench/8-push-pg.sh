@@ -46,7 +46,7 @@ set -- --prepare "$fresh $LIBEXEC/pre-receive $pg_policy" "sh $BENCH_DIR/expect-
 labels="pre-receive, audit in PostgreSQL"
 hooks=$LIBEXEC/pre-receive
 if test -n "$base"; then
-	set -- "$@" --prepare "$fresh $base/libexec/changeguard/pre-receive $pg_policy" "$2"
+	set -- "$@" --prepare "$fresh $base/libexec/changeguard/pre-receive $pg_policy" "$3"
 	labels="$labels|pre-receive of $base, audit in PostgreSQL"
 	hooks="$hooks $base/libexec/changeguard/pre-receive"
 fi

@@ -129,56 +129,120 @@ static int entry_changed(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
 	return error;
 }
 
-/* cg_tree_check, once per tree while the walk's memo keeps it: along a
- * walk each tree is one commit's new side and the next one's old side. */
-static int check_tree(const tree_reader *rd, git_tree *t, const char *path)
-{
-	int error;
+/* The entries in which two trees differ, in tree order: an index of each
+ * side, NO_ENTRY where the name (with its type) is on one side only. */
+#define NO_ENTRY ((size_t)-1)
 
-	if (!t || cg_memo_checked(rd->memo, (git_object *)t))
-		return 0;
-	if ((error = cg_tree_check(t, path)) == 0)
-		cg_memo_set_checked(rd->memo, (git_object *)t);
-	return error;
+typedef struct {
+	size_t (*at)[2];
+	size_t len, alloc;
+} tree_merge;
+
+static void merge_push(tree_merge *m, size_t i, size_t j)
+{
+	m->at = cg_array_grow(m->at, &m->alloc, m->len + 1, sizeof(*m->at));
+	m->at[m->len][0] = i;
+	m->at[m->len++][1] = j;
 }
 
-/* Both trees are checked as they are read (check_tree); `depth` counts
- * the directories of `prefix`, bounded as git bounds it, so that a deep
- * tree costs neither the time nor the stack of reading it. */
-static int diff_trees(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
-                      git_tree *a, git_tree *b, size_t depth)
+/* git_tree_entry_cmp, first trying the usual case of one name on both
+ * sides (where a file sorts before a directory). */
+static int entry_order(const git_tree_entry *ea, uint32_t ma, const git_tree_entry *eb, uint32_t mb)
+{
+	if (strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb)) == 0)
+		return (ma == GIT_FILEMODE_TREE) - (mb == GIT_FILEMODE_TREE);
+	return git_tree_entry_cmp(ea, eb);
+}
+
+static void merge_entries(tree_merge *m, const git_tree *a, const git_tree *b)
 {
 	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
 	size_t i = 0, j = 0;
+
+	while (i < na || j < nb) {
+		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
+		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		uint32_t ma = ea ? git_tree_entry_filemode(ea) : 0;
+		uint32_t mb = eb ? git_tree_entry_filemode(eb) : 0;
+		int cmp = !ea ? 1 : !eb ? -1 : entry_order(ea, ma, eb, mb);
+
+		if (cmp < 0) {
+			merge_push(m, i++, NO_ENTRY);
+		} else if (cmp > 0) {
+			merge_push(m, NO_ENTRY, j++);
+		} else {
+			if (ma != mb || !git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)))
+				merge_push(m, i, j);
+			i++;
+			j++;
+		}
+	}
+}
+
+/* cg_tree_check of `t`, side `side` (0 old, 1 new) of the merge, when the
+ * other side passed it: only where the two differ. */
+static int check_against(const tree_reader *rd, const git_tree *t, const tree_merge *m,
+                         int side, const char *path)
+{
+	size_t *only = cg_calloc(m->len + 1, sizeof(*only)), n = 0, k;
+	int error;
+
+	for (k = 0; k < m->len; k++)
+		if (m->at[k][!side] == NO_ENTRY)
+			only[n++] = m->at[k][side];
+	if ((error = cg_tree_check_added(t, only, n, path)) == 0)
+		cg_memo_set_checked(rd->memo, (const git_object *)t);
+	free(only);
+	return error;
+}
+
+/* cg_tree_check of both sides, each once while the walk's memo keeps it;
+ * along a walk each tree is one commit's new side and the next one's old
+ * side (or the other way round), and then only the entries of the other
+ * side are looked at, the first's having passed. The old side first. */
+static int check_sides(const tree_reader *rd, const git_tree *a, const git_tree *b,
+                       const tree_merge *m, const char *path)
+{
+	int a_ok = !a || cg_memo_checked(rd->memo, (const git_object *)a);
+	int b_ok = !b || cg_memo_checked(rd->memo, (const git_object *)b);
+	int error = 0;
+
+	if (!a || !b)
+		return a ? cg_tree_check_once(rd->memo, a, path) : cg_tree_check_once(rd->memo, b, path);
+	if (!a_ok && b_ok)
+		return check_against(rd, a, m, 0, path);
+	if (!a_ok)
+		error = cg_tree_check_once(rd->memo, a, path);
+	if (!error && !b_ok)
+		error = check_against(rd, b, m, 1, path);
+	return error;
+}
+
+/* Both trees are checked before an entry of either is entered; `depth`
+ * counts the directories of `prefix`, bounded as git bounds it, so that a
+ * deep tree costs neither the time nor the stack of reading it. */
+static int diff_trees(cg_changes *c, const tree_reader *rd, cg_buf *prefix,
+                      git_tree *a, git_tree *b, size_t depth)
+{
+	tree_merge m = { 0 };
+	size_t k;
 	int error = 0;
 
 	if (depth > CG_TREE_MAX_DEPTH)
 		return cg_error_set(CG_ELIMIT, "tree %s at '%.64s...' is deeper than %d levels "
 		                    "(git's core.maxTreeDepth)", git_oid_tostr_s(git_tree_id(a ? a : b)),
 		                    prefix->ptr, CG_TREE_MAX_DEPTH);
-	if ((error = check_tree(rd, a, prefix->ptr)) < 0 ||
-	    (error = check_tree(rd, b, prefix->ptr)) < 0)
-		return error;
+	/* An unchecked side is merged before it is checked: the merge stays in
+	 * bounds whatever the order of its entries. */
+	merge_entries(&m, a, b);
+	error = check_sides(rd, a, b, &m, prefix->ptr);
+	for (k = 0; k < m.len && !error; k++) {
+		size_t i = m.at[k][0], j = m.at[k][1];
 
-	while (!error && (i < na || j < nb)) {
-		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
-		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
-		int cmp = !ea ? 1 : !eb ? -1 : git_tree_entry_cmp(ea, eb);
-
-		if (cmp < 0) {
-			error = entry_changed(c, rd, prefix, ea, NULL, depth);
-			i++;
-		} else if (cmp > 0) {
-			error = entry_changed(c, rd, prefix, NULL, eb, depth);
-			j++;
-		} else {
-			if (git_tree_entry_filemode(ea) != git_tree_entry_filemode(eb) ||
-			    !git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)))
-				error = entry_changed(c, rd, prefix, ea, eb, depth);
-			i++;
-			j++;
-		}
+		error = entry_changed(c, rd, prefix, i == NO_ENTRY ? NULL : git_tree_entry_byindex(a, i),
+		                      j == NO_ENTRY ? NULL : git_tree_entry_byindex(b, j), depth);
 	}
+	free(m.at);
 	return error;
 }
 

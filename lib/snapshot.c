@@ -67,10 +67,11 @@ void cg_snapshot_use_memo(cg_snapshot *snap, cg_memo *memo)
 	snap->objects = memo;
 }
 
-/* The root tree is checked once per snapshot: its lookups are many. */
+/* The root tree is checked once per snapshot, its lookups being many, and
+ * not at all when the walk's tree diff checked it. */
 static int check_root(const cg_snapshot *snap)
 {
-	int error = snap->memo->root_checked ? 0 : cg_tree_check(snap->tree, "");
+	int error = snap->memo->root_checked ? 0 : cg_tree_check_once(snap->objects, snap->tree, "");
 
 	snap->memo->root_checked = !error;
 	return error;
@@ -111,7 +112,7 @@ static int subtree_bypath(git_tree **out, const cg_snapshot *snap, const char *d
 			return 0;
 		}
 		at = slash + 1;
-		error = cg_tree_check(cur, dir);
+		error = cg_tree_check_once(snap->objects, cur, dir);
 	}
 	git_tree_free(cur);
 	return error;

@@ -19,10 +19,15 @@ int cg_tree_order(const char *a, size_t alen, int adir, const char *b, size_t bl
 	return (ca > cb) - (ca < cb);
 }
 
-/* Whether a file named `name` is among the first `n` entries of `tree`,
- * which are in tree order: a file "a" and a directory "a" are not
- * neighbours when "a.b" sorts between them. */
-static int has_file_before(const git_tree *tree, size_t n, const char *name, size_t len)
+static int is_dir(const git_tree_entry *e)
+{
+	return git_tree_entry_type(e) == GIT_OBJECT_TREE;
+}
+
+/* Whether an entry `name` (a directory when `dir`) is among the first `n`
+ * entries of `tree`, which are in tree order: a file "a" and a directory
+ * "a" are not neighbours when "a.b" sorts between them. */
+static int has_entry(const git_tree *tree, size_t n, const char *name, size_t len, int dir)
 {
 	size_t lo = 0, hi = n;
 
@@ -30,8 +35,7 @@ static int has_file_before(const git_tree *tree, size_t n, const char *name, siz
 		size_t mid = lo + (hi - lo) / 2;
 		const git_tree_entry *e = git_tree_entry_byindex(tree, mid);
 		const char *other = git_tree_entry_name(e);
-		int cmp = cg_tree_order(other, strlen(other), git_tree_entry_type(e) == GIT_OBJECT_TREE,
-		                     name, len, 0);
+		int cmp = cg_tree_order(other, strlen(other), is_dir(e), name, len, dir);
 
 		if (!cmp)
 			return 1;
@@ -81,8 +85,7 @@ int cg_tree_check(const git_tree *tree, const char *path)
 			break;
 		if (cmp > 0)
 			why = "entries not sorted, from";
-		else if (!cmp || (git_tree_entry_type(e) == GIT_OBJECT_TREE &&
-		                  has_file_before(tree, i, name, strlen(name))))
+		else if (!cmp || (is_dir(e) && has_entry(tree, i, name, strlen(name), 0)))
 			why = "duplicate entry";
 		prev = e;
 	}
@@ -91,4 +94,48 @@ int cg_tree_check(const git_tree *tree, const char *path)
 	return cg_error_set(CG_ELIMIT, "tree %s at '%s' is not as git writes it: %s '%s'; "
 	                    "git fsck refuses it (receive.fsckObjects keeps such trees out)",
 	                    git_oid_tostr_s(git_tree_id(tree)), *path ? path : "/", why, name);
+}
+
+/* Entry `j` of `tree` (of `n`) has a name git takes and lies strictly
+ * between its neighbours. */
+static int fits_between_neighbours(const git_tree *tree, size_t j, size_t n)
+{
+	const git_tree_entry *e = git_tree_entry_byindex(tree, j);
+
+	return !forbidden_name(git_tree_entry_name(e)) &&
+	       (j == 0 || git_tree_entry_cmp(git_tree_entry_byindex(tree, j - 1), e) < 0) &&
+	       (j + 1 == n || git_tree_entry_cmp(e, git_tree_entry_byindex(tree, j + 1)) < 0);
+}
+
+int cg_tree_check_added(const git_tree *tree, const size_t *added, size_t nadded,
+                        const char *path)
+{
+	size_t n = git_tree_entrycount(tree), k;
+
+	/* The other entries are the base's, in the base's order, so with these
+	 * the whole tree is in strict order and binary search may be trusted. */
+	for (k = 0; k < nadded; k++)
+		if (!fits_between_neighbours(tree, added[k], n))
+			return cg_tree_check(tree, path);
+	/* A file and a directory of one name: the base has no such pair, so one
+	 * of them is added. */
+	for (k = 0; k < nadded; k++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, added[k]);
+		const char *name = git_tree_entry_name(e);
+
+		if (has_entry(tree, n, name, strlen(name), !is_dir(e)))
+			return cg_tree_check(tree, path);
+	}
+	return 0;
+}
+
+int cg_tree_check_once(cg_memo *memo, const git_tree *tree, const char *path)
+{
+	int error;
+
+	if (cg_memo_checked(memo, (const git_object *)tree))
+		return 0;
+	if ((error = cg_tree_check(tree, path)) == 0)
+		cg_memo_set_checked(memo, (const git_object *)tree);
+	return error;
 }
