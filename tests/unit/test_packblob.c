@@ -15,6 +15,7 @@
 #include <git2.h>
 
 #include "buf.h"
+#include "git2compat.h"
 #include "packblob.h"
 
 #define NVERSIONS 12
@@ -120,7 +121,7 @@ static int count_deltas(const fixture *f)
 
 	snprintf(cmd, sizeof(cmd), "cd '%s' && for id in", f->dir);
 	for (k = 0; k < NVERSIONS; k++) {
-		char hex[GIT_OID_HEXSZ + 1];
+		char hex[GIT_OID_SHA1_HEXSIZE + 1];
 		git_oid_tostr(hex, sizeof(hex), &f->id[k]);
 		strcat(strcat(cmd, " "), hex);
 	}
@@ -202,7 +203,7 @@ typedef struct {
 /* The copy's pack and index, and where each version's entry is. */
 static void find_entries(const fixture *f, const char *copy, pack_files *pf)
 {
-	char cmd[9000], line[512], hex[GIT_OID_HEXSZ + 1];
+	char cmd[9000], line[512], hex[GIT_OID_SHA1_HEXSIZE + 1];
 	FILE *fp;
 	int k;
 

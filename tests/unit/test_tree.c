@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "git2compat.h"
 #include "changes.h"
 #include "error.h"
 #include "memo.h"
@@ -64,7 +65,7 @@ static git_tree *raw_tree(const char *spec)
 	write_object(&x, blob_x, 2, GIT_OBJECT_BLOB);
 	write_object(&y, blob_y, 2, GIT_OBJECT_BLOB);
 	cg_buf_put(&body, "100644 f", 9);
-	cg_buf_put(&body, (const char *)x.id, GIT_OID_RAWSZ);
+	cg_buf_put(&body, (const char *)x.id, GIT_OID_SHA1_SIZE);
 	write_object(&sub, body.ptr, body.size, GIT_OBJECT_TREE);
 	for (at = spec; *spec; at = end + 1) {
 		size_t len = (end = strchr(at, '|')) ? (size_t)(end - at) : strlen(at);
@@ -74,7 +75,7 @@ static git_tree *raw_tree(const char *spec)
 		cg_buf_puts(&raw, dir ? "40000 " : "100644 ");
 		cg_buf_put(&raw, at, len - (size_t)(dir || other));
 		cg_buf_put(&raw, "", 1);
-		cg_buf_put(&raw, (const char *)oid->id, GIT_OID_RAWSZ);
+		cg_buf_put(&raw, (const char *)oid->id, GIT_OID_SHA1_SIZE);
 		if (!end)
 			break;
 	}
