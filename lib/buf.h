@@ -51,6 +51,12 @@ int cg_buf_get_u64(cg_buf_reader *r, uint64_t *v);
 /* *out is a copy (free() it), or NULL for a NULL string. */
 int cg_buf_get_field(cg_buf_reader *r, char **out);
 
+/* A big-endian 32-bit number, as git's index and pack files store them. */
+static inline uint32_t cg_buf_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 void *cg_malloc(size_t n);
 void *cg_calloc(size_t n, size_t size);
 void *cg_realloc(void *p, size_t n);

@@ -207,7 +207,7 @@ static int read_extensions(cg_index__file *f, size_t off, size_t end)
 
 	while (end - off >= 8) {
 		const unsigned char *sig = data + off;
-		size_t len = cg_index__be32(sig + 4);
+		size_t len = cg_buf_be32(sig + 4);
 
 		if (len > end - off - 8)
 			return bad_index(f, "truncated extension");
@@ -230,8 +230,8 @@ static int parse_index(cg_index__file *f)
 
 	if (f->size < INDEX_HEADER + GIT_OID_SHA1_SIZE || memcmp(data, "DIRC", 4))
 		return bad_index(f, "not an index file");
-	version = cg_index__be32(data + 4);
-	f->count = cg_index__be32(data + 8);
+	version = cg_buf_be32(data + 4);
+	f->count = cg_buf_be32(data + 8);
 	if (version < 2 || version > 4)
 		return bad_index(f, "unsupported version");
 	if (f->count > (end - off) / ENTRY_FIXED)

@@ -62,12 +62,6 @@ typedef struct cg_index__file {
 #define CG_INDEX__ENTRY_MODE 24
 #define CG_INDEX__ENTRY_ID 40
 
-/* Inline: the staged walk reads them once or more per entry. */
-static inline uint32_t cg_index__be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static inline const unsigned char *cg_index__entry_raw(const cg_index__file *f, size_t i)
 {
 	return (const unsigned char *)f->map + f->entries[i].raw;
@@ -80,7 +74,7 @@ static inline const char *cg_index__entry_path(const cg_index__file *f, size_t i
 
 static inline uint32_t cg_index__entry_mode(const cg_index__file *f, size_t i)
 {
-	return cg_index__be32(cg_index__entry_raw(f, i) + CG_INDEX__ENTRY_MODE);
+	return cg_buf_be32(cg_index__entry_raw(f, i) + CG_INDEX__ENTRY_MODE);
 }
 
 static inline int cg_index__entry_id_is(const cg_index__file *f, size_t i, const git_oid *id)

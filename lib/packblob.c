@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "error.h"
 #include "git2compat.h"
+#include "objdirs.h"
 
 /*
  * The pack format (git's Documentation/gitformat-pack.txt): an .idx of
@@ -84,14 +85,9 @@ struct cg_packblob {
 
 /* --- the .idx ---------------------------------------------------------- */
 
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static uint32_t fanout(const pack *p, int byte)
 {
-	return byte < 0 ? 0 : be32(p->idx + IDX_FANOUT + 4 * (size_t)byte);
+	return byte < 0 ? 0 : cg_buf_be32(p->idx + IDX_FANOUT + 4 * (size_t)byte);
 }
 
 static const unsigned char *oid_at(const pack *p, uint32_t pos)
@@ -101,21 +97,21 @@ static const unsigned char *oid_at(const pack *p, uint32_t pos)
 
 static uint32_t crc_at(const pack *p, uint32_t pos)
 {
-	return be32(p->idx + IDX_OIDS + (size_t)p->count * OID_SIZE + (size_t)pos * 4);
+	return cg_buf_be32(p->idx + IDX_OIDS + (size_t)p->count * OID_SIZE + (size_t)pos * 4);
 }
 
 /* The entry's offset, 0 when the .idx gives none inside the pack. */
 static uint64_t offset_at(const pack *p, uint32_t pos)
 {
 	const unsigned char *off32 = p->idx + IDX_OIDS + (size_t)p->count * (OID_SIZE + 4);
-	uint32_t v = be32(off32 + (size_t)pos * 4);
+	uint32_t v = cg_buf_be32(off32 + (size_t)pos * 4);
 	uint64_t off = v;
 
 	if (v & 0x80000000u) {
 		const unsigned char *off64 = off32 + (size_t)p->count * 4 + 8 * (size_t)(v & 0x7fffffffu);
 		if ((v & 0x7fffffffu) >= p->large)
 			return 0;
-		off = (uint64_t)be32(off64) << 32 | be32(off64 + 4);
+		off = (uint64_t)cg_buf_be32(off64) << 32 | cg_buf_be32(off64 + 4);
 	}
 	return off >= PACK_HEADER && off < p->end ? off : 0;
 }
@@ -188,7 +184,7 @@ static uint32_t rev_at(pack *p, uint32_t i)
 
 	if (!p->rev_file && !p->rev)
 		build_rev(p);
-	pos = p->rev ? p->rev[i] : be32(p->rev_file + 12 + 4 * (size_t)i);
+	pos = p->rev ? p->rev[i] : cg_buf_be32(p->rev_file + 12 + 4 * (size_t)i);
 	return pos < p->count ? pos : p->count;
 }
 
@@ -255,9 +251,9 @@ static uint32_t pack_count(int fd, uint64_t *end)
 	if (fstat(fd, &st) < 0 || st.st_size < PACK_HEADER + PACK_TRAILER ||
 	    pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || memcmp(h, "PACK", 4))
 		return 0;
-	version = be32(h + 4);
+	version = cg_buf_be32(h + 4);
 	*end = (uint64_t)st.st_size - PACK_TRAILER;
-	return version == 2 || version == 3 ? be32(h + 8) : 0;
+	return version == 2 || version == 3 ? cg_buf_be32(h + 8) : 0;
 }
 
 static int map_file(const char *path, unsigned char **out, size_t *len)
@@ -338,56 +334,62 @@ static void add_pack_dir(cg_packblob *pb, const char *objects)
 	cg_buf_dispose(&path);
 }
 
-/* Each directory once, whatever path names it. */
-static void add_objects(cg_packblob *pb, char ***seen, size_t *nseen, const char *dir)
+/* The directories added, each once, whatever path names it. */
+typedef struct {
+	cg_packblob *pb;
+	char **seen;  /* the directories added, resolved */
+	size_t nseen;
+} object_dirs;
+
+static void add_objects(object_dirs *d, const char *dir)
 {
 	char *real = realpath(dir, NULL);
 	size_t i;
 
-	for (i = 0; real && i < *nseen; i++)
-		if (!strcmp((*seen)[i], real))
+	for (i = 0; real && i < d->nseen; i++)
+		if (!strcmp(d->seen[i], real))
 			break;
-	if (!real || i < *nseen) {
+	if (!real || i < d->nseen) {
 		free(real);
 		return;
 	}
-	*seen = cg_realloc(*seen, (*nseen + 1) * sizeof(**seen));
-	(*seen)[(*nseen)++] = real;
-	add_pack_dir(pb, real);
+	d->seen = cg_realloc(d->seen, (d->nseen + 1) * sizeof(*d->seen));
+	d->seen[d->nseen++] = real;
+	add_pack_dir(d->pb, real);
+}
+
+static int add_alternate(const char *dir, int quoted, void *payload)
+{
+	(void)quoted;
+	add_objects(payload, dir);
+	return 0;
 }
 
 /*
  * The repository's objects, and those git's environment adds: in a
  * pre-receive hook the pushed objects wait in the quarantine directory
- * (GIT_OBJECT_DIRECTORY) with the repository's as an alternate. An
- * alternate git C-quoted (a path with ':', whose pieces name no directory)
- * and objects/info/alternates are left to libgit2.
+ * (GIT_OBJECT_DIRECTORY) with the repository's as an alternate.
+ * objects/info/alternates, and the alternates after one whose quoting does
+ * not parse, are left to libgit2.
  */
 static void add_object_dirs(cg_packblob *pb)
 {
-	const char *env = getenv("GIT_OBJECT_DIRECTORY"), *alt = getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES");
+	const char *env = getenv("GIT_OBJECT_DIRECTORY");
 	const char *common = git_repository_commondir(pb->repo); /* NULL: in memory */
+	object_dirs d = { pb, NULL, 0 };
 	cg_buf dir = CG_BUF_INIT;
-	char **seen = NULL;
-	size_t nseen = 0;
 
 	if (env && *env)
-		add_objects(pb, &seen, &nseen, env);
+		add_objects(&d, env);
 	if (common) {
 		cg_buf_printf(&dir, "%sobjects", common);
-		add_objects(pb, &seen, &nseen, dir.ptr);
+		add_objects(&d, dir.ptr);
 	}
-	while (alt && *alt) {
-		size_t n = strcspn(alt, ":");
-		cg_buf_clear(&dir);
-		cg_buf_put(&dir, alt, n);
-		if (n && *alt != '"')
-			add_objects(pb, &seen, &nseen, dir.ptr);
-		alt += n + (alt[n] == ':');
-	}
-	while (nseen)
-		free(seen[--nseen]);
-	free(seen);
+	if (cg_objdirs_each_alternate(add_alternate, &d) < 0)
+		cg_error_clear();
+	while (d.nseen)
+		free(d.seen[--d.nseen]);
+	free(d.seen);
 	cg_buf_dispose(&dir);
 }
 

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "git2compat.h"
 #include "check.h"
+#include "objdirs.h"
 #include "oidmap.h"
 #include "walk.h"
 #include "error.h"
@@ -105,34 +106,21 @@ static int require_sha1(receive *rc)
 	return 0;
 }
 
-/* Reads one C-quoted string from its opening quote, as git's
- * unquote_c_style does; *p is left after the closing quote. */
-static int unquote_c(cg_buf *out, const char **p)
+/* A quoted alternate, which libgit2 missed: added to the object database. */
+static int add_quoted(const char *dir, int quoted, void *payload)
 {
-	static const char from[] = "abfnrtv\"\\", to[] = "\a\b\f\n\r\t\v\"\\";
-	const char *s = *p + 1, *q;
+	git_repository *repo = payload;
+	git_odb *odb = NULL;
+	int error = 0;
 
-	while (*s && *s != '"') {
-		if (*s != '\\') {
-			cg_buf_putc(out, *s++);
-		} else if (s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		           s[3] >= '0' && s[3] <= '7') {
-			int c = (s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0');
-			if (!c)
-				return -1;
-			cg_buf_putc(out, (char)c);
-			s += 4;
-		} else if (s[1] && (q = strchr(from, s[1])) != NULL) {
-			cg_buf_putc(out, to[q - from]);
-			s += 2;
-		} else {
-			return -1;
-		}
-	}
-	if (*s != '"')
-		return -1;
-	*p = s + 1;
-	return 0;
+	if (!quoted)
+		return 0;
+	if (git_repository_odb(&odb, repo) < 0)
+		error = cg_error_from_git("cannot open the object database");
+	else if (git_odb_add_disk_alternate(odb, dir) < 0)
+		error = cg_error_from_git("cannot add the quarantine's alternate objects");
+	git_odb_free(odb);
+	return error;
 }
 
 /*
@@ -144,30 +132,7 @@ static int unquote_c(cg_buf *out, const char **p)
  */
 static int add_quoted_alternates(git_repository *repo)
 {
-	const char *env = getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES"), *p = env;
-	cg_buf path = CG_BUF_INIT;
-	git_odb *odb = NULL;
-	int error = 0;
-
-	while (p && *p && !error) {
-		if (*p != '"') {
-			p += strcspn(p, ":");
-		} else {
-			cg_buf_clear(&path);
-			if (unquote_c(&path, &p) < 0 || (*p && *p != ':'))
-				error = cg_error_set(CG_ERROR, "cannot parse GIT_ALTERNATE_OBJECT_DIRECTORIES "
-				                     "'%s': bad quoting", env);
-			else if (!odb && git_repository_odb(&odb, repo) < 0)
-				error = cg_error_from_git("cannot open the object database");
-			else if (git_odb_add_disk_alternate(odb, path.ptr) < 0)
-				error = cg_error_from_git("cannot add the quarantine's alternate objects");
-		}
-		if (!error && *p == ':')
-			p++;
-	}
-	git_odb_free(odb);
-	cg_buf_dispose(&path);
-	return error;
+	return cg_objdirs_each_alternate(add_quoted, repo);
 }
 
 /* Whether the repository git runs the hook in belongs to another user:

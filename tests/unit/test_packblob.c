@@ -251,11 +251,6 @@ static long file_size(const char *path)
 	return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
-static uint32_t get_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Where version k's CRC (crc 1) or offset (crc 0) is in the index. */
 static long idx_field(const fixture *f, const pack_files *pf, int k, int crc)
 {
@@ -263,7 +258,7 @@ static long idx_field(const fixture *f, const pack_files *pf, int k, int crc)
 	uint32_t n, pos;
 
 	assert_non_null(idx);
-	n = get_be32((unsigned char *)idx + 8 + 255 * 4);
+	n = cg_buf_be32((unsigned char *)idx + 8 + 255 * 4);
 	for (pos = 0; pos < n; pos++)
 		if (!memcmp(idx + 1032 + (size_t)pos * 20, f->id[k].id, 20))
 			break;
@@ -616,9 +611,12 @@ static void test_hostile_entries_give_no_bytes(void **state)
 static const struct {
 	const char *variable;
 	const char *before;    /* what the value holds before the other repository's objects */
+	const char *after;
 } environments[] = {
-	{ "GIT_OBJECT_DIRECTORY", "" },
-	{ "GIT_ALTERNATE_OBJECT_DIRECTORIES", "/nonexistent:" },
+	{ "GIT_OBJECT_DIRECTORY", "", "" },
+	{ "GIT_ALTERNATE_OBJECT_DIRECTORIES", "/nonexistent:", "" },
+	/* as git writes a path with ':' in it */
+	{ "GIT_ALTERNATE_OBJECT_DIRECTORIES", "/nonexistent:\"", "\":/nonexistent" },
 };
 
 static void test_packs_named_by_the_environment(void **state)
@@ -642,7 +640,8 @@ static void test_packs_named_by_the_environment(void **state)
 		char objects[4400];
 		print_message("%s\n", environments[i].variable);
 		snprintf(objects, sizeof(objects), "%s/.git/objects", other);
-		snprintf(value, sizeof(value), "%s%s", environments[i].before, objects);
+		snprintf(value, sizeof(value), "%s%s%s", environments[i].before, objects,
+		         environments[i].after);
 		setenv(environments[i].variable, value, 1);
 		assert_int_equal(cg_packblob_open(&pb, f->repo), 0);
 		unsetenv(environments[i].variable);
