@@ -17,9 +17,11 @@
  * the repositories that open it; two threads checking a push spent a fifth
  * of their time waiting on those locks. A forked child shares nothing.
  *
- * A child's file: for each job done, the tag 1 and the job's record; then
- * the tag 0, the error (negated, 0 for none), 1 when the share stopped
- * early on purpose, and the error's message.
+ * A child's file: for each job done, the tag 1, the length of the job's
+ * record and the record; then the tag 0, the error (negated, 0 for none),
+ * 1 when the share stopped early on purpose, and the error's message. The
+ * records are written and read one at a time, so that neither process
+ * holds a share's records in memory: a long walk's would grow with it.
  */
 
 #define SHARES_MAX 4
@@ -72,27 +74,37 @@ static int run_here(const cg_parallel_jobs *jobs, const share *s)
 	return error;
 }
 
+/* One job's record into the child's file. */
+static int put_record(FILE *f, const cg_buf *rec)
+{
+	uint32_t head[2] = { 1, (uint32_t)rec->size };
+
+	return rec->size <= UINT32_MAX && fwrite(head, sizeof(head), 1, f) == 1 &&
+	       fwrite(rec->ptr, 1, rec->size, f) == rec->size ? 0 : -1;
+}
+
 /* In the child: never returns. */
 static void run_child(const cg_parallel_jobs *jobs, const share *s)
 {
-	cg_buf out = CG_BUF_INIT;
-	size_t i, mark;
-	int error = 0, rc = 0;
+	cg_buf rec = CG_BUF_INIT;
+	size_t i;
+	int error = 0, rc = 0, written = 0;
 
-	for (i = s->from; i < s->to && rc == 0; i++) {
-		mark = out.size;
-		cg_buf_put_u32(&out, 1);
-		if ((rc = jobs->run(i, &out, jobs->payload)) < 0) {
+	for (i = s->from; i < s->to && rc == 0 && written == 0; i++) {
+		cg_buf_clear(&rec);
+		if ((rc = jobs->run(i, &rec, jobs->payload)) < 0)
 			error = rc;
-			cg_buf_truncate(&out, mark);
-		}
+		else
+			written = put_record(s->file, &rec);
 	}
-	cg_buf_put_u32(&out, 0);
-	cg_buf_put_u32(&out, (uint32_t)-error);
-	cg_buf_put_u32(&out, rc == 1);
-	cg_buf_put_field(&out, error ? cg_error_last() : NULL);
+	cg_buf_clear(&rec);
+	cg_buf_put_u32(&rec, 0);
+	cg_buf_put_u32(&rec, (uint32_t)-error);
+	cg_buf_put_u32(&rec, rc == 1);
+	cg_buf_put_field(&rec, error ? cg_error_last() : NULL);
 	/* _exit: the caller's buffers and handles are the caller's to flush and close. */
-	_exit(fwrite(out.ptr, 1, out.size, s->file) == out.size && fflush(s->file) == 0 ? 0 : 1);
+	_exit(written == 0 && fwrite(rec.ptr, 1, rec.size, s->file) == rec.size &&
+	      fflush(s->file) == 0 ? 0 : 1);
 }
 
 static void start_child(const cg_parallel_jobs *jobs, share *s)
@@ -109,15 +121,18 @@ static void start_child(const cg_parallel_jobs *jobs, share *s)
 	}
 }
 
-static int read_all(cg_buf *out, FILE *f)
+/* The next `n` bytes of `f` into `out`; with `n` SIZE_MAX, all that is left. */
+static int read_bytes(cg_buf *out, FILE *f, size_t n)
 {
 	char chunk[65536];
-	size_t n;
+	size_t left = n, got;
 
-	rewind(f);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		cg_buf_put(out, chunk, n);
-	return ferror(f) ? -1 : 0;
+	cg_buf_clear(out);
+	while (left && (got = fread(chunk, 1, left < sizeof(chunk) ? left : sizeof(chunk), f)) > 0) {
+		cg_buf_put(out, chunk, got);
+		left -= got;
+	}
+	return ferror(f) || (left && n != SIZE_MAX) ? -1 : 0;
 }
 
 static int damaged(void)
@@ -125,19 +140,15 @@ static int damaged(void)
 	return cg_error_set(CG_ERROR, "a checking process left damaged results");
 }
 
-static int take_file(const cg_parallel_jobs *jobs, const share *s, cg_buf_reader *in)
+/* The end of a child's file: how its share ended. */
+static int take_end(const share *s, size_t done, cg_buf_reader *in)
 {
-	uint32_t tag = 0, code, stopped;
+	uint32_t code, stopped;
 	char *message = NULL;
-	size_t i = s->from;
-	int error = 0;
+	int error;
 
-	while (!error && cg_buf_get_u32(in, &tag) == 0 && tag == 1)
-		error = i < s->to ? take_record(jobs, i++, in) : damaged();
-	if (error)
-		return error;
-	if (tag != 0 || cg_buf_get_u32(in, &code) < 0 || cg_buf_get_u32(in, &stopped) < 0 ||
-	    cg_buf_get_field(in, &message) < 0 || in->left || (!code && !stopped && i != s->to)) {
+	if (cg_buf_get_u32(in, &code) < 0 || cg_buf_get_u32(in, &stopped) < 0 ||
+	    cg_buf_get_field(in, &message) < 0 || in->left || (!code && !stopped && done != s->to)) {
 		free(message);
 		return damaged();
 	}
@@ -146,12 +157,38 @@ static int take_file(const cg_parallel_jobs *jobs, const share *s, cg_buf_reader
 	return error;
 }
 
+static int take_file(const cg_parallel_jobs *jobs, const share *s)
+{
+	cg_buf rec = CG_BUF_INIT;
+	cg_buf_reader in;
+	uint32_t head[2];
+	size_t i = s->from;
+	int error = 0;
+
+	rewind(s->file);
+	while (!error && fread(head, sizeof(head[0]), 1, s->file) == 1 && head[0] == 1) {
+		if (i == s->to || fread(&head[1], sizeof(head[1]), 1, s->file) != 1 ||
+		    read_bytes(&rec, s->file, head[1]) < 0)
+			error = damaged();
+		in.p = rec.ptr;
+		in.left = rec.size;
+		if (!error && (error = take_record(jobs, i++, &in)) == 0 && in.left)
+			error = damaged();
+	}
+	if (!error && (head[0] != 0 || read_bytes(&rec, s->file, SIZE_MAX) < 0))
+		error = damaged();
+	in.p = rec.ptr;
+	in.left = rec.size;
+	if (!error)
+		error = take_end(s, i, &in);
+	cg_buf_dispose(&rec);
+	return error;
+}
+
 /* Waits for a child, killing it first when everything stops anyway, and
  * takes its records. */
 static int finish_child(const cg_parallel_jobs *jobs, share *s, int kill_it)
 {
-	cg_buf data = CG_BUF_INIT;
-	cg_buf_reader in;
 	int status = 0, error;
 
 	if (kill_it)
@@ -166,14 +203,8 @@ static int finish_child(const cg_parallel_jobs *jobs, share *s, int kill_it)
 		error = cg_error_set(CG_ERROR, "a checking process was killed by signal %d", WTERMSIG(status));
 	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		error = cg_error_set(CG_ERROR, "a checking process could not write its results");
-	else if (read_all(&data, s->file) < 0)
-		error = cg_error_set(CG_ERROR, "cannot read a checking process's results");
-	else {
-		in.p = data.ptr;
-		in.left = data.size;
-		error = take_file(jobs, s, &in);
-	}
-	cg_buf_dispose(&data);
+	else
+		error = take_file(jobs, s);
 	fclose(s->file);
 	return error;
 }

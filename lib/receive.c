@@ -919,8 +919,8 @@ static int claim_all(size_t *owner, receive *rc, const commit_list *fresh, const
  * Which update brings each new commit: the first, in input order, whose
  * tip reaches it, as when each update was walked in turn hiding the tips
  * before it; but every new commit is read once, however many refs there
- * are. With one tip walked, it brings them all. Then rc->commits gets them
- * grouped by update, each group newest first.
+ * are. Then rc->commits gets them grouped by update, each group newest
+ * first.
  */
 static int group_by_update(receive *rc, const commit_list *fresh, const git_oid *tips)
 {

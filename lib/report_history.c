@@ -321,14 +321,15 @@ static int filtered_out(const history *h, int64_t when)
 }
 
 /*
- * The walk's commits are checked in batches, as jobs of cg_parallel_run
- * (several processes on a long history), and counted here in walk order.
+ * The walk's commits are checked as jobs of cg_parallel_run (several
+ * processes on a long history), all in one run: each run forks, and a
+ * child's first write to each page it shares with this process copies the
+ * page, which cost a fork per batch of 4096 commits more CPU than the
+ * batches saved. They are counted here in walk order.
  * A job's record: the tag 0 for a commit the filters leave out; or the tag
  * 1, the author, the time, the result, the CHANGELOGs the commit changed
  * (then a NULL field), and its subject when it violates.
  */
-#define HISTORY_BATCH 4096
-
 typedef struct {
 	history *h;
 	git_repository *repo;
@@ -459,20 +460,14 @@ static int take_history(size_t i, cg_buf_reader *in, void *payload)
 	return ok ? 0 : cg_error_set(CG_ERROR, "a checked commit's record is damaged");
 }
 
-static int history_batch(const git_oid *ids, size_t n, void *payload)
+static int history_check(const git_oid *ids, size_t n, void *payload)
 {
 	history_jobs *j = payload;
 	cg_parallel_jobs jobs = { run_history, take_history, j };
-	size_t at;
-	int error = 0;
 
-	/* With a progress line, this is the whole walk, checked a batch at a time. */
 	cg_progress_total(j->progress, n);
-	for (at = 0; at < n && !error; at += HISTORY_BATCH) {
-		j->ids = ids + at;
-		error = cg_parallel_run(&jobs, n - at < HISTORY_BATCH ? n - at : HISTORY_BATCH);
-	}
-	return error;
+	j->ids = ids;
+	return cg_parallel_run(&jobs, n);
 }
 
 static int history_walk(history *h, git_repository *repo, char *const *revs, size_t nrevs)
@@ -490,12 +485,11 @@ static int history_walk(history *h, git_repository *repo, char *const *revs, siz
 	/* No revisions: HEAD, of which an unborn branch has no commits. */
 	if (!nrevs && git_repository_head_unborn(repo) != 1 && git_revwalk_push_head(walk) < 0)
 		error = cg_error_from_git("cannot read HEAD");
-	/* With a progress line, every id at once for its total: a topological
-	 * walk has read every commit before it gives the first. */
+	/* Every id at once: a topological walk has read every commit before
+	 * it gives the first, and the ids are a small part of what it holds. */
 	jobs.progress = cg_progress_new(stderr, "Checking commits", !h->opts->quiet);
 	if (!error)
-		error = cg_walk_ids(walk, repo, jobs.progress ? SIZE_MAX : HISTORY_BATCH, history_batch,
-		                    &jobs);
+		error = cg_walk_ids(walk, repo, SIZE_MAX, history_check, &jobs);
 	cg_progress_done(jobs.progress);
 	git_revwalk_free(walk);
 	return error;
