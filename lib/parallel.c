@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,28 +18,70 @@
  * the repositories that open it; two threads checking a push spent a fifth
  * of their time waiting on those locks. A forked child shares nothing.
  *
- * A child's file: for each job done, the tag 1, the length of the job's
- * record and the record; then the tag 0, the error (negated, 0 for none),
- * 1 when the share stopped early on purpose, and the error's message. The
- * records are written and read one at a time, so that neither process
- * holds a share's records in memory: a long walk's would grow with it.
+ * The jobs are cut into segments, one for each two processes, and in each
+ * segment one process takes jobs from the front and the other from the
+ * back until they meet: a walk's commits differ in cost (the newest of a
+ * history carry its largest CHANGELOG), so halves fixed in advance left
+ * one process waiting for the other. Each still works through adjacent
+ * commits, whose trees it has just read. The two ends of each segment live
+ * in memory the processes share.
+ *
+ * A child's file: for each job done, the tag 1, the job's number, the
+ * length of its record and the record; then the tag 0, the error (negated,
+ * 0 for none), 1 when the child stopped early on purpose, and the error's
+ * message. The records are written and read one at a time, so that no
+ * process holds another's records in memory: a long walk's would grow with
+ * it.
  */
 
 #define SHARES_MAX 4
+#define SEGMENTS_MAX ((SHARES_MAX + 1) / 2)
+
+/* The jobs of a segment not yet taken: [front, back), relative to its
+ * start, packed into one word so that either end moves atomically. */
+typedef struct {
+	uint64_t ends[SEGMENTS_MAX];
+	uint32_t stop; /* set by a process that stops: the others stop too */
+} shared;
 
 typedef struct {
-	size_t from, to;
-	pid_t pid;  /* 0: done by the caller */
-	FILE *file; /* the child's records */
-} share;
+	size_t from;   /* the segment's first job */
+	int backward;  /* takes jobs from the segment's back */
+	pid_t pid;     /* 0: not started (done by the caller, or no one) */
+	FILE *file;    /* a child's records */
+	uint64_t *ends;
+} worker;
 
-static size_t shares_for(size_t n)
+static size_t workers_for(size_t n)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-	if (n < CG_PARALLEL_MIN || cpus < 2)
+	if (n < CG_PARALLEL_MIN || n >= UINT32_MAX || cpus < 2)
 		return 1;
 	return cpus < SHARES_MAX ? (size_t)cpus : SHARES_MAX;
+}
+
+/* The next job of worker `w`, in *job; 0 when none is left. */
+static int claim(const worker *w, volatile uint32_t *stop, size_t *job)
+{
+	uint64_t cur = __atomic_load_n(w->ends, __ATOMIC_ACQUIRE), next;
+	uint32_t front, back;
+
+	do {
+		front = (uint32_t)cur;
+		back = (uint32_t)(cur >> 32);
+		if (front >= back || __atomic_load_n(stop, __ATOMIC_ACQUIRE))
+			return 0;
+		next = w->backward ? cur - ((uint64_t)1 << 32) : cur + 1;
+	} while (!__atomic_compare_exchange_n(w->ends, &cur, next, 0, __ATOMIC_ACQ_REL,
+	                                      __ATOMIC_ACQUIRE));
+	*job = w->from + (w->backward ? back - 1 : front);
+	return 1;
+}
+
+static void stop_all(volatile uint32_t *stop)
+{
+	__atomic_store_n(stop, 1, __ATOMIC_RELEASE);
 }
 
 static int take_record(const cg_parallel_jobs *jobs, size_t i, cg_buf_reader *in)
@@ -48,18 +91,20 @@ static int take_record(const cg_parallel_jobs *jobs, size_t i, cg_buf_reader *in
 
 	if (error == 0 && in->left == left)
 		error = cg_error_set(CG_ERROR, "a record of job %zu is empty", i);
+	else if (error == 0 && in->left)
+		error = cg_error_set(CG_ERROR, "job %zu left part of its record", i);
 	return error;
 }
 
-static int run_here(const cg_parallel_jobs *jobs, const share *s)
+/* The caller's own jobs, each taken as soon as it is done: a front. */
+static int run_here(const cg_parallel_jobs *jobs, const worker *w, volatile uint32_t *stop)
 {
 	cg_buf rec = CG_BUF_INIT;
+	cg_buf_reader in;
 	size_t i;
 	int error = 0, rc = 0;
 
-	for (i = s->from; i < s->to && rc == 0 && !error; i++) {
-		cg_buf_reader in;
-
+	while (rc == 0 && !error && claim(w, stop, &i)) {
 		cg_buf_clear(&rec);
 		if ((rc = jobs->run(i, &rec, jobs->payload)) < 0) {
 			error = rc;
@@ -67,57 +112,65 @@ static int run_here(const cg_parallel_jobs *jobs, const share *s)
 		}
 		in.p = rec.ptr;
 		in.left = rec.size;
-		if ((error = take_record(jobs, i, &in)) == 0 && in.left)
-			error = cg_error_set(CG_ERROR, "job %zu left part of its record", i);
+		error = take_record(jobs, i, &in);
 	}
+	if (rc || error)
+		stop_all(stop);
 	cg_buf_dispose(&rec);
 	return error;
 }
 
-/* One job's record into the child's file. */
-static int put_record(FILE *f, const cg_buf *rec)
-{
-	uint32_t head[2] = { 1, (uint32_t)rec->size };
+/* Where a record's length is, from its start: after the tag and the job. */
+#define RECORD_LEN_AT ((long)(sizeof(uint32_t) + sizeof(uint64_t)))
 
-	return rec->size <= UINT32_MAX && fwrite(head, sizeof(head), 1, f) == 1 &&
+/* One job's record into the child's file. */
+static int put_record(FILE *f, size_t job, const cg_buf *rec)
+{
+	uint64_t n = job;
+	uint32_t tag = 1, len = (uint32_t)rec->size;
+
+	return rec->size <= UINT32_MAX && fwrite(&tag, sizeof(tag), 1, f) == 1 &&
+	       fwrite(&n, sizeof(n), 1, f) == 1 && fwrite(&len, sizeof(len), 1, f) == 1 &&
 	       fwrite(rec->ptr, 1, rec->size, f) == rec->size ? 0 : -1;
 }
 
 /* In the child: never returns. */
-static void run_child(const cg_parallel_jobs *jobs, const share *s)
+static void run_child(const cg_parallel_jobs *jobs, const worker *w, volatile uint32_t *stop)
 {
 	cg_buf rec = CG_BUF_INIT;
 	size_t i;
 	int error = 0, rc = 0, written = 0;
 
-	for (i = s->from; i < s->to && rc == 0 && written == 0; i++) {
+	while (rc == 0 && written == 0 && claim(w, stop, &i)) {
 		cg_buf_clear(&rec);
 		if ((rc = jobs->run(i, &rec, jobs->payload)) < 0)
 			error = rc;
 		else
-			written = put_record(s->file, &rec);
+			written = put_record(w->file, i, &rec);
 	}
+	if (rc || written)
+		stop_all(stop);
 	cg_buf_clear(&rec);
 	cg_buf_put_u32(&rec, 0);
 	cg_buf_put_u32(&rec, (uint32_t)-error);
 	cg_buf_put_u32(&rec, rc == 1);
 	cg_buf_put_field(&rec, error ? cg_error_last() : NULL);
 	/* _exit: the caller's buffers and handles are the caller's to flush and close. */
-	_exit(written == 0 && fwrite(rec.ptr, 1, rec.size, s->file) == rec.size &&
-	      fflush(s->file) == 0 ? 0 : 1);
+	_exit(written == 0 && fwrite(rec.ptr, 1, rec.size, w->file) == rec.size &&
+	      fflush(w->file) == 0 ? 0 : 1);
 }
 
-static void start_child(const cg_parallel_jobs *jobs, share *s)
+static void start_child(const cg_parallel_jobs *jobs, worker *w, volatile uint32_t *stop)
 {
-	if (!(s->file = tmpfile()))
+	if (!(w->file = tmpfile()))
 		return;
 	fflush(NULL);
-	if ((s->pid = fork()) == 0)
-		run_child(jobs, s);
-	if (s->pid < 0) {
-		fclose(s->file);
-		s->file = NULL;
-		s->pid = 0;
+	if ((w->pid = fork()) == 0)
+		run_child(jobs, w, stop);
+	if (w->pid < 0) {
+		fclose(w->file);
+		w->file = NULL;
+		w->pid = 0;
 	}
 }
 
@@ -140,15 +193,15 @@ static int damaged(void)
 	return cg_error_set(CG_ERROR, "a checking process left damaged results");
 }
 
-/* The end of a child's file: how its share ended. */
-static int take_end(const share *s, size_t done, cg_buf_reader *in)
+/* The end of a child's file: how its work ended. */
+static int take_end(cg_buf_reader *in)
 {
 	uint32_t code, stopped;
 	char *message = NULL;
 	int error;
 
 	if (cg_buf_get_u32(in, &code) < 0 || cg_buf_get_u32(in, &stopped) < 0 ||
-	    cg_buf_get_field(in, &message) < 0 || in->left || (!code && !stopped && done != s->to)) {
+	    cg_buf_get_field(in, &message) < 0 || in->left) {
 		free(message);
 		return damaged();
 	}
@@ -157,43 +210,78 @@ static int take_end(const share *s, size_t done, cg_buf_reader *in)
 	return error;
 }
 
-static int take_file(const cg_parallel_jobs *jobs, const share *s)
+/* The job numbers of a child's records and where each starts, in file
+ * order, up to its end, which is read into `end`. */
+static int index_file(FILE *f, uint64_t **jobs, long **at, size_t *n, cg_buf *end)
 {
-	cg_buf rec = CG_BUF_INIT;
-	cg_buf_reader in;
-	uint32_t head[2];
-	size_t i = s->from;
-	int error = 0;
+	size_t alloc = 0, alloc_at = 0;
+	uint32_t tag, len;
+	uint64_t job;
+	long pos;
 
-	rewind(s->file);
-	while (!error && fread(head, sizeof(head[0]), 1, s->file) == 1 && head[0] == 1) {
-		if (i == s->to || fread(&head[1], sizeof(head[1]), 1, s->file) != 1 ||
-		    read_bytes(&rec, s->file, head[1]) < 0)
+	rewind(f);
+	while ((pos = ftell(f)) >= 0 && fread(&tag, sizeof(tag), 1, f) == 1 && tag == 1) {
+		if (fread(&job, sizeof(job), 1, f) != 1 || fread(&len, sizeof(len), 1, f) != 1 ||
+		    fseek(f, (long)len, SEEK_CUR) < 0)
+			return damaged();
+		*jobs = cg_array_grow(*jobs, &alloc, *n + 1, sizeof(**jobs));
+		*at = cg_array_grow(*at, &alloc_at, *n + 1, sizeof(**at));
+		(*jobs)[*n] = job;
+		(*at)[(*n)++] = pos;
+	}
+	return pos < 0 || tag != 0 || read_bytes(end, f, SIZE_MAX) < 0 ? damaged() : 0;
+}
+
+/*
+ * Takes a child's records in job order: read backwards when it took jobs
+ * from the back. Jobs [segment start, *next) were taken before, and the
+ * child's must go on from *next without a gap, unless a process stopped
+ * early, which may leave one before them.
+ */
+static int take_file(const cg_parallel_jobs *jobs, const worker *w, int stopped, size_t *next)
+{
+	cg_buf rec = CG_BUF_INIT, end = CG_BUF_INIT;
+	cg_buf_reader in;
+	uint64_t *ids = NULL;
+	long *at = NULL;
+	size_t n = 0, k;
+	uint32_t len;
+	int error = index_file(w->file, &ids, &at, &n, &end);
+
+	for (k = 0; k < n && !error; k++) {
+		size_t r = w->backward ? n - 1 - k : k;
+		if (k == 0 && stopped && ids[r] > *next)
+			*next = (size_t)ids[r];
+		if (ids[r] != *next || fseek(w->file, at[r] + RECORD_LEN_AT, SEEK_SET) < 0 ||
+		    fread(&len, sizeof(len), 1, w->file) != 1 || read_bytes(&rec, w->file, len) < 0) {
 			error = damaged();
+			break;
+		}
 		in.p = rec.ptr;
 		in.left = rec.size;
-		if (!error && (error = take_record(jobs, i++, &in)) == 0 && in.left)
-			error = damaged();
+		error = take_record(jobs, (*next)++, &in);
 	}
-	if (!error && (head[0] != 0 || read_bytes(&rec, s->file, SIZE_MAX) < 0))
-		error = damaged();
-	in.p = rec.ptr;
-	in.left = rec.size;
+	in.p = end.ptr;
+	in.left = end.size;
 	if (!error)
-		error = take_end(s, i, &in);
+		error = take_end(&in);
+	free(ids);
+	free(at);
 	cg_buf_dispose(&rec);
+	cg_buf_dispose(&end);
 	return error;
 }
 
 /* Waits for a child, killing it first when everything stops anyway, and
  * takes its records. */
-static int finish_child(const cg_parallel_jobs *jobs, share *s, int kill_it)
+static int finish_child(const cg_parallel_jobs *jobs, worker *w, int kill_it,
+                        volatile uint32_t *stop, size_t *next)
 {
 	int status = 0, error;
 
 	if (kill_it)
-		kill(s->pid, SIGKILL);
-	while ((error = waitpid(s->pid, &status, 0) < 0 ? -errno : 0) == -EINTR)
+		kill(w->pid, SIGKILL);
+	while ((error = waitpid(w->pid, &status, 0) < 0 ? -errno : 0) == -EINTR)
 		;
 	if (kill_it)
 		error = 0;
@@ -204,33 +292,77 @@ static int finish_child(const cg_parallel_jobs *jobs, share *s, int kill_it)
 	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		error = cg_error_set(CG_ERROR, "a checking process could not write its results");
 	else
-		error = take_file(jobs, s);
-	fclose(s->file);
+		error = take_file(jobs, w, (int)__atomic_load_n(stop, __ATOMIC_ACQUIRE), next);
+	fclose(w->file);
+	return error;
+}
+
+/* The jobs of segment `s` of `nseg` among `n`, and where its back ends. */
+static void segment(size_t n, size_t s, size_t nseg, size_t *from, size_t *to)
+{
+	*from = n * s / nseg;
+	*to = n * (s + 1) / nseg;
+}
+
+/*
+ * Takes a segment's work in job order: its front (done here, each job
+ * taken as it was done, or a child's), then its back. A segment whose
+ * front no child took is done here, when its turn comes. Every job must
+ * be taken unless a process stopped early or failed (`failed`: an earlier
+ * segment did, so this one's children are killed).
+ */
+static int finish_segment(const cg_parallel_jobs *jobs, worker *front, worker *back, int failed,
+                          volatile uint32_t *stop, size_t from, size_t to)
+{
+	size_t next = from;
+	int error = 0, e;
+
+	if (front->pid) {
+		error = finish_child(jobs, front, failed, stop, &next);
+	} else if (!failed) {
+		error = run_here(jobs, front, stop);
+		next = from + (uint32_t)__atomic_load_n(front->ends, __ATOMIC_ACQUIRE);
+	}
+	if (back != front && back->pid) {
+		e = finish_child(jobs, back, failed || error < 0, stop, &next);
+		error = error < 0 ? error : e;
+	}
+	if (!error && !failed && next != to && !__atomic_load_n(stop, __ATOMIC_ACQUIRE))
+		error = damaged();
 	return error;
 }
 
 int cg_parallel_run(const cg_parallel_jobs *jobs, size_t n)
 {
-	share shares[SHARES_MAX];
-	size_t nshares = shares_for(n), k;
+	worker w[SHARES_MAX];
+	size_t nw = workers_for(n), nseg = (nw + 1) / 2, s, k, from, to;
+	shared alone = { { 0 }, 0 }, *sh = &alone;
 	int error = 0;
 
-	memset(shares, 0, sizeof(shares));
-	for (k = 0; k < nshares; k++) {
-		shares[k].from = n * k / nshares;
-		shares[k].to = n * (k + 1) / nshares;
+	if (nw > 1)
+		sh = mmap(NULL, sizeof(shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		return cg_error_set(CG_ERROR, "cannot map memory to share the checking: %s",
+		                    strerror(errno));
+	memset(w, 0, sizeof(w));
+	for (s = 0; s < nseg; s++) {
+		segment(n, s, nseg, &from, &to);
+		sh->ends[s] = (uint64_t)(to - from) << 32;
+		for (k = 2 * s; k < 2 * s + 2 && k < nw; k++) {
+			w[k].from = from;
+			w[k].backward = k % 2;
+			w[k].ends = &sh->ends[s];
+		}
 	}
-	for (k = 1; k < nshares; k++)
-		start_child(jobs, &shares[k]);
-	/* In job order: the caller's share, then each child's, or this
-	 * process's again where no child could be started. */
-	for (k = 0; k < nshares; k++) {
-		int e;
-		if (!shares[k].pid)
-			e = error ? 0 : run_here(jobs, &shares[k]);
-		else
-			e = finish_child(jobs, &shares[k], error < 0);
+	for (k = 1; k < nw; k++)
+		start_child(jobs, &w[k], &sh->stop);
+	for (s = 0; s < nseg; s++) {
+		segment(n, s, nseg, &from, &to);
+		k = 2 * s + 1 < nw ? 2 * s + 1 : 2 * s;
+		int e = finish_segment(jobs, &w[2 * s], &w[k], error < 0, &sh->stop, from, to);
 		error = error < 0 ? error : e;
 	}
+	if (sh != &alone)
+		munmap(sh, sizeof(shared));
 	return error;
 }

@@ -13,9 +13,11 @@
 #include "parallel.h"
 
 /* Jobs whose record is the job's number squared and the pid that did it;
- * `fail`, `kill_at` and `stop_at` make job number that one go wrong. */
+ * `fail`, `kill_at` and `stop_at` make job number that one go wrong, and
+ * the jobs below `slow_below` take 2 ms each. */
 typedef struct {
-	size_t fail, kill_at, stop_at;
+	size_t fail, kill_at, stop_at, slow_below;
+	int stop_taken;            /* the record of job stop_at was taken */
 	size_t taken, next;        /* how many records were taken; the next expected job */
 	uint64_t sum;
 	int other_pids;            /* records that came from another process */
@@ -31,6 +33,8 @@ static int run_square(size_t i, cg_buf *out, void *payload)
 		return cg_error_set(CG_EPOLICY, "job %zu failed on purpose", i);
 	if (i == s->kill_at)
 		raise(SIGKILL);
+	if (i < s->slow_below)
+		usleep(2000);
 	cg_buf_put_u64(out, (uint64_t)i * i);
 	cg_buf_put_u32(out, (uint32_t)getpid());
 	return i == s->stop_at;
@@ -48,6 +52,7 @@ static int take_square(size_t i, cg_buf_reader *in, void *payload)
 	assert_true(i >= s->next); /* in job order */
 	s->next = i + 1;
 	s->taken++;
+	s->stop_taken |= i == s->stop_at;
 	s->sum += v;
 	s->other_pids += pid != (uint32_t)getpid();
 	return 0;
@@ -61,7 +66,7 @@ static int run_squares(squares *s, size_t n)
 
 static squares plain(void)
 {
-	squares s = { NONE, NONE, NONE, 0, 0, 0, 0 };
+	squares s = { NONE, NONE, NONE, 0, 0, 0, 0, 0, 0 };
 	return s;
 }
 
@@ -103,9 +108,9 @@ static void test_a_childs_error_comes_back_with_its_message(void **state)
 	(void)state;
 	if (!several_cpus())
 		skip();
-	s.fail = 4990; /* in the last share, a child's */
+	s.fail = 4999; /* the last job: a child's first */
 	assert_int_equal(run_squares(&s, 5000), CG_EPOLICY);
-	assert_string_equal(cg_error_last(), "job 4990 failed on purpose");
+	assert_string_equal(cg_error_last(), "job 4999 failed on purpose");
 }
 
 static void test_a_killed_child_is_an_error(void **state)
@@ -115,7 +120,7 @@ static void test_a_killed_child_is_an_error(void **state)
 	(void)state;
 	if (!several_cpus())
 		skip();
-	s.kill_at = 4000;
+	s.kill_at = 4999;
 	assert_int_equal(run_squares(&s, 5000), CG_ERROR);
 	assert_string_equal(cg_error_last(), "a checking process was killed by signal 9");
 }
@@ -130,14 +135,36 @@ static void test_an_error_here_stops_everything(void **state)
 	assert_int_equal(s.taken, 10);
 }
 
-static void test_a_share_may_stop_early(void **state)
+/* A process that stops early (a deadline passed) stops the others: the
+ * caller's, or a child's, whose first job is the last. */
+static void test_a_process_may_stop_early(void **state)
+{
+	static const size_t stop_at[] = { 100, 4999 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(stop_at) / sizeof(stop_at[0]); i++) {
+		squares s = plain();
+		s.stop_at = stop_at[i];
+		assert_int_equal(run_squares(&s, 5000), 0);
+		assert_true(s.stop_taken);
+		assert_true(s.taken < 5000);
+	}
+}
+
+/* The jobs are not cut into fixed halves: when the first half costs more,
+ * the child, done with the second, takes some of the first. */
+static void test_slow_jobs_are_shared(void **state)
 {
 	squares s = plain();
 
 	(void)state;
-	s.stop_at = 100;
-	assert_int_equal(run_squares(&s, 5000), 0);
-	assert_true(s.taken >= 101 && s.taken < 5000);
+	if (!several_cpus())
+		skip();
+	s.slow_below = 500;
+	assert_int_equal(run_squares(&s, 1000), 0);
+	assert_int_equal(s.taken, 1000);
+	assert_true(s.other_pids > 500);
 }
 
 int main(void)
@@ -148,7 +175,8 @@ int main(void)
 		cmocka_unit_test(test_a_childs_error_comes_back_with_its_message),
 		cmocka_unit_test(test_a_killed_child_is_an_error),
 		cmocka_unit_test(test_an_error_here_stops_everything),
-		cmocka_unit_test(test_a_share_may_stop_early),
+		cmocka_unit_test(test_a_process_may_stop_early),
+		cmocka_unit_test(test_slow_jobs_are_shared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
