@@ -16,7 +16,7 @@
 /*
  * json-c, loaded when a configuration is first read, as lib/audit_pg.c
  * loads libpq. Linked into every hook, it cost every commit the dynamic
- * loader's work for it (0.3 M instructions and 5 page faults) for the few
+ * loader's work for it (0.17 M instructions and 6 page faults) for the few
  * commits that change an MCP configuration (docs/benchmarks.md, start-up).
  * The package still depends on it (install/packaging.cmake).
  */
@@ -37,14 +37,14 @@ static struct {
 } jc;
 
 static const char *jc_soname = "libjson-c.so.5";
-static int jc_loaded;
 
 /* NULL once json-c is loaded, else why not. */
 static const char *jc_open(void)
 {
+	static int loaded;
 	static void *lib;
 
-	if (jc_loaded)
+	if (loaded)
 		return NULL;
 	if (!lib && (lib = dlopen(jc_soname, RTLD_NOW | RTLD_LOCAL)) == NULL)
 		return "it cannot be loaded";
@@ -53,7 +53,7 @@ static const char *jc_open(void)
 		return "it has no " #name;
 	JC_FUNCTIONS(JC_RESOLVE)
 #undef JC_RESOLVE
-	jc_loaded = 1;
+	loaded = 1;
 	return NULL;
 }
 
