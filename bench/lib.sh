@@ -90,7 +90,7 @@ tool() {
 		# shellcheck disable=SC2046
 		cc -O2 -Wall -Wextra -o "$out" "$BENCH_DIR/$1.c" -I"$SRC_DIR/lib" \
 			$(pkg-config --cflags libgit2) "$BUILD/libchangeguard.a" \
-			$(pkg-config --libs libgit2 sqlite3 libpcre2-8 yaml-0.1 libcrypto json-c) -ldl >&2
+			$(pkg-config --libs libgit2 sqlite3 libpcre2-8 yaml-0.1 libcrypto zlib) -ldl >&2
 	fi
 	echo "$out"
 }

@@ -7,11 +7,15 @@
 # floor's own work repeated, instructions over CPU seconds) turns those
 # instructions into milliseconds here: a lower bound, since that work is a
 # hot loop and a hook's is cold code, system calls and page faults, which
-# callgrind does not count (docs/benchmarks.md). Needs valgrind.
+# callgrind does not count (docs/benchmarks.md). Last, the pre-commit hook's
+# own start-up step by step (bench/startup-phases.c): each step's
+# instructions, and the medians of its CPU time and page faults over
+# repeated runs, which the instructions miss. Needs valgrind.
 . "$(dirname "$0")/lib.sh"
 need_build
 command -v valgrind >/dev/null || die "valgrind is missing (Debian package valgrind)"
 floor=$(tool libgit2-floor)
+phases=$(tool startup-phases)
 tiny=$(repo tiny)
 cd "$tiny"
 git reset -q --hard bench-base
@@ -56,4 +60,28 @@ print("| %s | %.1f M | %+.1f M | %+.2f ms |" % (sys.argv[1], n / 1e6, (n - b) / 
 	row 'commit-msg' "$LIBEXEC/commit-msg" "$msg"
 	row 'changeguard check HEAD (one commit)' "$BUILD/bin/changeguard" check HEAD
 	row 'git rev-parse HEAD' git rev-parse HEAD
+} | tee -a "$RESULTS"
+
+# The steps: instructions of `startup-phases N` less those of N - 1; CPU
+# time and page faults from each step's own line, medians of STEP_RUNS runs.
+{
+	printf '\n### 3. pre-commit step by step (startup-phases), nothing staged\n\n'
+	printf '| step | instructions | CPU (median) | page faults (median) |\n|---|---:|---:|---:|\n'
+	prev=$(count "$floor" load)
+	runs=$(runs 50)
+	for n in 0 1 2 3 4 5; do
+		now=$(count "$phases" $n)
+		i=0
+		while test $i -lt "$runs"; do "$phases" $n; i=$((i + 1)); done >"$BENCH_TMP/3-phases"
+		"$PYTHON" -c 'import statistics, sys
+n, now, prev = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+names = ["the hook'"'"'s libraries loaded (against the floor'"'"'s)", "git_libgit2_init",
+         "repository and index", "policy", "evaluation", "audit record"]
+rows = [l.split() for l in open(sys.argv[1]) if l.split()[0] == ["", "init", "repository", "policy", "evaluate", "record"][n]]
+cpu = "%.2f ms" % (statistics.median(int(r[2]) for r in rows) / 1e3) if rows else ""
+flt = "%d" % statistics.median(int(r[3]) for r in rows) if rows else ""
+print("| %s | %+.2f M | %s | %s |" % (names[n], (now - prev) / 1e6, cpu, flt))' \
+			"$BENCH_TMP/3-phases" "$n" "$now" "$prev"
+		prev=$now
+	done
 } | tee -a "$RESULTS"

@@ -109,9 +109,12 @@ static int make_dir(const char *dir)
 int cg_fs_mkdir_p(const char *dir, const char *why)
 {
 	char *copy, *p, saved;
+	struct stat st;
 	int error = 0;
 
-	if (!*dir)
+	/* Every recording hook asks for its audit directory, which is there:
+	 * one stat, not a mkdir and a stat for each component of its path. */
+	if (!*dir || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
 		return 0;
 	copy = cg_strdup(dir);
 	for (p = copy + 1; error == 0; p++) {

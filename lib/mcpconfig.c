@@ -1,6 +1,7 @@
 #include "mcpconfig.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,66 @@
 #include "error.h"
 #include "hash.h"
 #include "policy.h"
+
+/*
+ * json-c, loaded when a configuration is first read, as lib/audit_pg.c
+ * loads libpq. Linked into every hook, it cost every commit the dynamic
+ * loader's work for it (0.17 M instructions and 6 page faults) for the few
+ * commits that change an MCP configuration (docs/benchmarks.md, start-up).
+ * The package still depends on it (install/packaging.cmake).
+ */
+#define JC_FUNCTIONS(X) \
+	X(json_object_array_add) X(json_object_array_get_idx) X(json_object_array_length) \
+	X(json_object_get) X(json_object_get_boolean) X(json_object_get_object) \
+	X(json_object_get_string) X(json_object_is_type) X(json_object_new_array) \
+	X(json_object_new_boolean) X(json_object_new_object) X(json_object_new_string_len) \
+	X(json_object_object_add) X(json_object_object_get_ex) X(json_object_object_length) \
+	X(json_object_put) X(json_object_to_json_string_ext) X(json_tokener_error_desc) \
+	X(json_tokener_free) X(json_tokener_get_error) X(json_tokener_get_parse_end) \
+	X(json_tokener_new_ex) X(json_tokener_parse_ex) X(json_tokener_reset)
+
+static struct {
+#define JC_POINTER(name) __typeof__(name) *name;
+	JC_FUNCTIONS(JC_POINTER)
+#undef JC_POINTER
+} jc;
+
+static const char *jc_soname = "libjson-c.so.5";
+
+/* NULL once json-c is loaded, else why not. */
+static const char *jc_open(void)
+{
+	static int loaded;
+	static void *lib;
+
+	if (loaded)
+		return NULL;
+	if (!lib && (lib = dlopen(jc_soname, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		return "it cannot be loaded";
+#define JC_RESOLVE(name) \
+	if ((*(void **)&jc.name = dlsym(lib, #name)) == NULL) \
+		return "it has no " #name;
+	JC_FUNCTIONS(JC_RESOLVE)
+#undef JC_RESOLVE
+	loaded = 1;
+	return NULL;
+}
+
+int cg_mcpconfig_load(void)
+{
+	const char *why = jc_open();
+
+	if (why)
+		return cg_error_hint(cg_error_set(CG_ERROR, "cannot read MCP configurations: they "
+		                                  "need json-c, and %s: %s", jc_soname, why),
+		                     "apt-get install libjson-c5");
+	return 0;
+}
+
+void cg_mcpconfig__library(const char *soname)
+{
+	jc_soname = soname;
+}
 
 /* More servers, arguments or env keys than any client has a use for: a
  * hostile file cannot make the comparison quadratic in its size. */
@@ -121,27 +182,27 @@ static void find_repeated_key(cg_mcp_config *c, const char *s, size_t len)
 /* Only comments and white space may follow the value. */
 static int parse_json(json_object **out, const char *data, size_t len, const char *label)
 {
-	struct json_tokener *tok = json_tokener_new_ex(CG_MCPCONFIG_MAX_DEPTH);
+	struct json_tokener *tok = jc.json_tokener_new_ex(CG_MCPCONFIG_MAX_DEPTH);
 	enum json_tokener_error e;
 	size_t end;
 	json_object *rest;
 
-	*out = json_tokener_parse_ex(tok, data, (int)len);
-	e = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
+	*out = jc.json_tokener_parse_ex(tok, data, (int)len);
+	e = jc.json_tokener_get_error(tok);
+	end = jc.json_tokener_get_parse_end(tok);
 	if (*out && end < len) {
-		json_tokener_reset(tok);
-		rest = json_tokener_parse_ex(tok, data + end, (int)(len - end));
-		if (rest || json_tokener_get_error(tok) != json_tokener_continue) {
-			json_object_put(rest);
-			json_object_put(*out);
+		jc.json_tokener_reset(tok);
+		rest = jc.json_tokener_parse_ex(tok, data + end, (int)(len - end));
+		if (rest || jc.json_tokener_get_error(tok) != json_tokener_continue) {
+			jc.json_object_put(rest);
+			jc.json_object_put(*out);
 			*out = NULL;
-			json_tokener_free(tok);
+			jc.json_tokener_free(tok);
 			return cg_error_set(CG_ERROR, "%s: not valid JSON: text after the value at byte %zu",
 			                    label, end);
 		}
 	}
-	json_tokener_free(tok);
+	jc.json_tokener_free(tok);
 	if (*out)
 		return 0;
 	if (e == json_tokener_error_depth)
@@ -149,7 +210,7 @@ static int parse_json(json_object **out, const char *data, size_t len, const cha
 		                    CG_MCPCONFIG_MAX_DEPTH);
 	return cg_error_set(CG_ERROR, "%s: not valid JSON: %s at byte %zu", label,
 	                    e == json_tokener_continue ? "the text ends inside a value"
-	                                               : json_tokener_error_desc(e), end);
+	                                               : jc.json_tokener_error_desc(e), end);
 }
 
 /* --- YAML, through the policy module's reader ------------------------- */
@@ -172,26 +233,26 @@ static void attach(yaml_build *b, json_object *v)
 		if (!b->root)
 			b->root = v;
 		else
-			json_object_put(v);
+			jc.json_object_put(v);
 		return;
 	}
 	top = b->stack[b->depth - 1];
 	key = &b->key[b->depth - 1];
-	if (json_object_is_type(top, json_type_array)) {
-		json_object_array_add(top, v);
+	if (jc.json_object_is_type(top, json_type_array)) {
+		jc.json_object_array_add(top, v);
 		return;
 	}
-	if (json_object_object_get_ex(top, *key, NULL) && !b->config->note)
+	if (jc.json_object_object_get_ex(top, *key, NULL) && !b->config->note)
 		b->config->note = cg_strdup("a key appears more than once in a mapping; "
 		                            "the last one counts");
-	json_object_object_add(top, *key, v);
+	jc.json_object_object_add(top, *key, v);
 	free(*key);
 	*key = NULL;
 }
 
 static int wants_key(const yaml_build *b)
 {
-	return b->depth && json_object_is_type(b->stack[b->depth - 1], json_type_object) &&
+	return b->depth && jc.json_object_is_type(b->stack[b->depth - 1], json_type_object) &&
 	       !b->key[b->depth - 1];
 }
 
@@ -201,7 +262,7 @@ static int yaml_event(cg_yaml_event ev, const char *text, size_t len, int boolea
 	json_object *v;
 
 	if (ev == CG_YAML_MAP_END || ev == CG_YAML_LIST_END) {
-		json_object_put(b->stack[--b->depth]);
+		jc.json_object_put(b->stack[--b->depth]);
 		return 0;
 	}
 	if (ev == CG_YAML_SCALAR && wants_key(b)) {
@@ -210,8 +271,8 @@ static int yaml_event(cg_yaml_event ev, const char *text, size_t len, int boolea
 		return 0;
 	}
 	if (ev == CG_YAML_SCALAR) {
-		v = text ? json_object_new_string_len(text, (int)len)
-		         : boolean ? json_object_new_boolean(boolean > 0) : NULL;
+		v = text ? jc.json_object_new_string_len(text, (int)len)
+		         : boolean ? jc.json_object_new_boolean(boolean > 0) : NULL;
 		attach(b, v);
 		return 0;
 	}
@@ -220,8 +281,8 @@ static int yaml_event(cg_yaml_event ev, const char *text, size_t len, int boolea
 	if (b->depth >= CG_MCPCONFIG_MAX_DEPTH)
 		return cg_error_set(CG_ELIMIT, "%s: values nest deeper than %d levels", b->label,
 		                    CG_MCPCONFIG_MAX_DEPTH);
-	v = ev == CG_YAML_MAP_START ? json_object_new_object() : json_object_new_array();
-	attach(b, json_object_get(v));
+	v = ev == CG_YAML_MAP_START ? jc.json_object_new_object() : jc.json_object_new_array();
+	attach(b, jc.json_object_get(v));
 	b->stack[b->depth++] = v;
 	return 0;
 }
@@ -235,11 +296,11 @@ static int parse_yaml(json_object **out, cg_mcp_config *c, const char *data, siz
 	/* after an error: the containers still open, and their pending keys */
 	while (b.depth > 0) {
 		b.depth--;
-		json_object_put(b.stack[b.depth]);
+		jc.json_object_put(b.stack[b.depth]);
 		free(b.key[b.depth]);
 	}
 	if (error < 0) {
-		json_object_put(b.root);
+		jc.json_object_put(b.root);
 		*out = NULL;
 		return error == CG_ELIMIT ? error : cg_error_prefix(CG_ERROR, "not valid YAML");
 	}
@@ -306,9 +367,9 @@ static char *text_of(json_object *v)
 {
 	if (!v)
 		return cg_strdup("null");
-	if (json_object_is_type(v, json_type_string))
-		return cg_strdup(json_object_get_string(v));
-	return cg_strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	if (jc.json_object_is_type(v, json_type_string))
+		return cg_strdup(jc.json_object_get_string(v));
+	return cg_strdup(jc.json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 }
 
 static char *string_member(json_object *o, const char *const *keys)
@@ -316,7 +377,7 @@ static char *string_member(json_object *o, const char *const *keys)
 	json_object *v;
 
 	for (size_t i = 0; keys[i]; i++)
-		if (json_object_object_get_ex(o, keys[i], &v) && v)
+		if (jc.json_object_object_get_ex(o, keys[i], &v) && v)
 			return text_of(v);
 	return NULL;
 }
@@ -325,13 +386,13 @@ static void read_args(cg_mcp_server *s, json_object *args)
 {
 	size_t n;
 
-	if (!json_object_is_type(args, json_type_array))
+	if (!jc.json_object_is_type(args, json_type_array))
 		return;
-	n = json_object_array_length(args);
+	n = jc.json_object_array_length(args);
 	n = n > MAX_ITEMS ? MAX_ITEMS : n;
 	s->args = cg_calloc(n ? n : 1, sizeof(*s->args));
 	for (s->nargs = 0; s->nargs < n; s->nargs++)
-		s->args[s->nargs] = text_of(json_object_array_get_idx(args, s->nargs));
+		s->args[s->nargs] = text_of(jc.json_object_array_get_idx(args, s->nargs));
 }
 
 static int env_cmp(const void *a, const void *b)
@@ -343,13 +404,14 @@ static void read_env(cg_mcp_server *s, json_object *env)
 {
 	size_t n;
 
-	if (!json_object_is_type(env, json_type_object))
+	if (!jc.json_object_is_type(env, json_type_object))
 		return;
-	n = (size_t)json_object_object_length(env);
+	n = (size_t)jc.json_object_object_length(env);
 	s->env = cg_calloc(n ? n : 1, sizeof(*s->env));
-	json_object_object_foreach(env, key, value)
-	{
-		char *text = text_of(value);
+	for (struct lh_entry *m = lh_table_head(jc.json_object_get_object(env)); m;
+	     m = lh_entry_next(m)) {
+		const char *key = lh_entry_k(m);
+		char *text = text_of((json_object *)lh_entry_v(m));
 		cg_mcp_env *e;
 
 		if (s->nenv == MAX_ITEMS)
@@ -372,25 +434,25 @@ static void read_server(cg_mcp_server *s, json_object *def)
 {
 	json_object *v, *where = def;
 
-	if (!json_object_is_type(def, json_type_object))
+	if (!jc.json_object_is_type(def, json_type_object))
 		return;
 	/* Zed's older form: "command": { "path", "args", "env" } */
-	if (json_object_object_get_ex(def, "command", &v) && json_object_is_type(v, json_type_object)) {
+	if (jc.json_object_object_get_ex(def, "command", &v) && jc.json_object_is_type(v, json_type_object)) {
 		s->command = string_member(v, path_keys);
 		where = v;
 	} else {
 		s->command = string_member(def, command_keys);
 	}
-	if (json_object_object_get_ex(where, "args", &v))
+	if (jc.json_object_object_get_ex(where, "args", &v))
 		read_args(s, v);
-	if (json_object_object_get_ex(where, "env", &v))
+	if (jc.json_object_object_get_ex(where, "env", &v))
 		read_env(s, v);
 	s->url = string_member(def, url_keys);
 	s->transport = string_member(def, transport_keys);
-	s->disabled = (json_object_object_get_ex(def, "disabled", &v) &&
-	               json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v)) ||
-	              (json_object_object_get_ex(def, "enabled", &v) &&
-	               json_object_is_type(v, json_type_boolean) && !json_object_get_boolean(v));
+	s->disabled = (jc.json_object_object_get_ex(def, "disabled", &v) &&
+	               jc.json_object_is_type(v, json_type_boolean) && jc.json_object_get_boolean(v)) ||
+	              (jc.json_object_object_get_ex(def, "enabled", &v) &&
+	               jc.json_object_is_type(v, json_type_boolean) && !jc.json_object_get_boolean(v));
 }
 
 static void free_server(cg_mcp_server *s)
@@ -425,15 +487,15 @@ static void add_server(cg_mcp_config *c, const char *name, json_object *def)
 /* A list's server without a name is known by its place. */
 static void read_server_list(cg_mcp_config *c, json_object *list)
 {
-	size_t i, n = json_object_array_length(list);
+	size_t i, n = jc.json_object_array_length(list);
 	char place[32];
 	json_object *name;
 
 	for (i = 0; i < n; i++) {
-		json_object *def = json_object_array_get_idx(list, i);
+		json_object *def = jc.json_object_array_get_idx(list, i);
 		snprintf(place, sizeof(place), "#%zu", i + 1);
-		if (json_object_object_get_ex(def, "name", &name) && json_object_is_type(name, json_type_string))
-			add_server(c, json_object_get_string(name), def);
+		if (jc.json_object_object_get_ex(def, "name", &name) && jc.json_object_is_type(name, json_type_string))
+			add_server(c, jc.json_object_get_string(name), def);
 		else
 			add_server(c, place, def);
 	}
@@ -469,11 +531,11 @@ static void sort_servers(cg_mcp_config *c)
 
 static void read_inputs(cg_mcp_config *c, json_object *inputs)
 {
-	size_t i, n = json_object_array_length(inputs);
+	size_t i, n = jc.json_object_array_length(inputs);
 	json_object *id;
 
 	for (i = 0; i < n && c->ninputs < MAX_ITEMS; i++) {
-		if (!json_object_object_get_ex(json_object_array_get_idx(inputs, i), "id", &id))
+		if (!jc.json_object_object_get_ex(jc.json_object_array_get_idx(inputs, i), "id", &id))
 			continue;
 		c->inputs = cg_array_grow(c->inputs, &c->ainputs, c->ninputs + 1, sizeof(*c->inputs));
 		c->inputs[c->ninputs++] = text_of(id);
@@ -488,33 +550,35 @@ static void read_shape(cg_mcp_config *c, json_object *root, int nested)
 {
 	json_object *v;
 
-	if (json_object_is_type(root, json_type_array)) {
+	if (jc.json_object_is_type(root, json_type_array)) {
 		c->shape = "list";
 		read_server_list(c, root);
 		return;
 	}
-	if (!json_object_is_type(root, json_type_object))
+	if (!jc.json_object_is_type(root, json_type_object))
 		return;
 	/* "{}" is where every configuration starts: no servers, not opaque */
-	if (!nested && json_object_object_length(root) == 0) {
+	if (!nested && jc.json_object_object_length(root) == 0) {
 		c->shape = "empty";
 		return;
 	}
 	for (size_t i = 0; shapes[i] && !c->shape; i++) {
-		if (!json_object_object_get_ex(root, shapes[i], &v))
+		if (!jc.json_object_object_get_ex(root, shapes[i], &v))
 			continue;
-		if (json_object_is_type(v, json_type_object)) {
+		if (jc.json_object_is_type(v, json_type_object)) {
 			c->shape = shapes[i];
-			json_object_object_foreach(v, name, def) add_server(c, name, def);
-		} else if (json_object_is_type(v, json_type_array)) {
+			for (struct lh_entry *m = lh_table_head(jc.json_object_get_object(v)); m;
+			     m = lh_entry_next(m))
+				add_server(c, lh_entry_k(m), (json_object *)lh_entry_v(m));
+		} else if (jc.json_object_is_type(v, json_type_array)) {
 			c->shape = shapes[i];
 			read_server_list(c, v);
 		}
 	}
-	if (c->shape && json_object_object_get_ex(root, "inputs", &v) &&
-	    json_object_is_type(v, json_type_array))
+	if (c->shape && jc.json_object_object_get_ex(root, "inputs", &v) &&
+	    jc.json_object_is_type(v, json_type_array))
 		read_inputs(c, v);
-	if (!c->shape && !nested && json_object_object_get_ex(root, "mcp", &v))
+	if (!c->shape && !nested && jc.json_object_object_get_ex(root, "mcp", &v))
 		read_shape(c, v, 1);
 }
 
@@ -533,6 +597,10 @@ int cg_mcpconfig_parse(cg_mcp_config **out, const char *data, size_t len, const 
 	int error;
 
 	*out = NULL;
+	if ((error = cg_mcpconfig_load()) < 0) {
+		cg_mcpconfig_free(c);
+		return error;
+	}
 	if (len > CG_MCPCONFIG_MAX_BYTES) {
 		cg_mcpconfig_free(c);
 		return cg_error_set(CG_ELIMIT, "%s: larger than 1 MiB (%zu bytes), not read", label, len);
@@ -547,7 +615,7 @@ int cg_mcpconfig_parse(cg_mcp_config **out, const char *data, size_t len, const 
 	}
 	read_shape(c, root, 0);
 	sort_servers(c);
-	json_object_put(root);
+	jc.json_object_put(root);
 	*out = c;
 	return 0;
 }

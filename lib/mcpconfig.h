@@ -31,6 +31,14 @@ typedef struct {
 
 typedef struct cg_mcp_config cg_mcp_config;
 
+/* Loads json-c, which reads every configuration (JSON and YAML), at the
+ * first call: runs that read none do not pay for loading it. CG_ERROR,
+ * with a hint, when it is missing; cg_mcpconfig_parse fails the same way. */
+int cg_mcpconfig_load(void);
+
+/* The json-c library's file name, before it is loaded (for the tests). */
+void cg_mcpconfig__library(const char *soname);
+
 /* Reads `data` (JSON with comments and trailing commas, as VS Code writes
  * it; YAML when `label` ends in .yaml or .yml). A document of no known
  * shape loads as opaque. Returns 0, CG_ERROR when the text does not parse

@@ -355,6 +355,9 @@ static int read_side(cg_mcp_config **out, cg_buf *why, git_repository *repo, con
 	*out = NULL;
 	if (!oid || git_oid_is_zero(oid))
 		return 0;
+	/* a missing json-c fails the check; it says nothing of the file */
+	if ((error = cg_mcpconfig_load()) < 0)
+		return error;
 	if (git_repository_odb(&odb, repo) < 0 || git_odb_read_header(&size, &type, odb, oid) < 0 ||
 	    (size <= CG_MCPCONFIG_MAX_BYTES && git_odb_read(&obj, odb, oid) < 0)) {
 		git_odb_free(odb);

@@ -16,13 +16,21 @@
 #define JIT_STACK_START ((size_t)32 * 1024)
 #define JIT_STACK_MAX ((size_t)1024 * 1024)
 
+/* The JIT, compiled at the first match: a pattern that a run never uses
+ * (the entry pattern of a commit that reads no CHANGELOG) costs no JIT
+ * compile, executable mapping and stack (docs/benchmarks.md, start-up). */
+typedef struct {
+	int tried;
+	pcre2_jit_stack *stack; /* NULL when JIT is unavailable */
+} jit_state;
+
 struct cg_pattern {
 	char *source;
 	pcre2_code *code;
 	pcre2_match_context *mctx;
-	pcre2_jit_stack *jit_stack;  /* NULL when JIT is unavailable */
 	/* Reused by every match, so a pattern serves one thread at a time. */
 	pcre2_match_data *md;
+	jit_state *jit;
 };
 
 static void message(int code, PCRE2_UCHAR *msg, size_t size)
@@ -53,13 +61,16 @@ static int match_failure(const cg_pattern *p, int code, size_t len)
 
 /* The JIT is an optimisation: when it is missing or refuses the pattern,
  * the interpreter gives the same answers under the same limits. */
-static void try_jit(cg_pattern *p)
+static void try_jit(const cg_pattern *p)
 {
+	if (p->jit->tried)
+		return;
+	p->jit->tried = 1;
 	if (pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE) != 0)
 		return;
-	p->jit_stack = pcre2_jit_stack_create(JIT_STACK_START, JIT_STACK_MAX, NULL);
-	if (p->jit_stack)
-		pcre2_jit_stack_assign(p->mctx, NULL, p->jit_stack);
+	p->jit->stack = pcre2_jit_stack_create(JIT_STACK_START, JIT_STACK_MAX, NULL);
+	if (p->jit->stack)
+		pcre2_jit_stack_assign(p->mctx, NULL, p->jit->stack);
 }
 
 int cg_pattern_compile(cg_pattern **out, const char *regex, unsigned flags)
@@ -89,7 +100,7 @@ int cg_pattern_compile(cg_pattern **out, const char *regex, unsigned flags)
 	}
 	pcre2_set_match_limit(p->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(p->mctx, DEPTH_LIMIT);
-	try_jit(p);
+	p->jit = cg_calloc(1, sizeof(*p->jit));
 	*out = p;
 	p = NULL;
 done:
@@ -143,8 +154,10 @@ static int group_span(const cg_pattern *p, const char *group, size_t *start, siz
 int cg_pattern_match(const cg_pattern *p, const char *subject, size_t len,
                      const char *group, size_t *start, size_t *glen)
 {
-	int rc = pcre2_match(p->code, (PCRE2_SPTR)(subject ? subject : ""), len, 0, 0, p->md,
-	                     p->mctx);
+	int rc;
+
+	try_jit(p);
+	rc = pcre2_match(p->code, (PCRE2_SPTR)(subject ? subject : ""), len, 0, 0, p->md, p->mctx);
 
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
@@ -160,12 +173,21 @@ const char *cg_pattern_source(const cg_pattern *p)
 	return p->source;
 }
 
+int cg_pattern__jitted(const cg_pattern *p)
+{
+	size_t size = 0;
+
+	return pcre2_pattern_info(p->code, PCRE2_INFO_JITSIZE, &size) == 0 && size > 0;
+}
+
 void cg_pattern_free(cg_pattern *p)
 {
 	if (!p)
 		return;
 	pcre2_match_data_free(p->md);
-	pcre2_jit_stack_free(p->jit_stack);
+	if (p->jit)
+		pcre2_jit_stack_free(p->jit->stack);
+	free(p->jit);
 	pcre2_match_context_free(p->mctx);
 	pcre2_code_free(p->code);
 	free(p->source);

@@ -1,6 +1,6 @@
 /*
  * pattern.h: the one wrapper around PCRE2. Regexes are compiled once (JIT
- * where available) and run under match and depth limits so none can hang a hook.
+ * where available, at the first match) and run under match and depth limits so none can hang a hook.
  */
 #ifndef CG_PATTERN_H
 #define CG_PATTERN_H
@@ -29,6 +29,10 @@ int cg_pattern_match(const cg_pattern *p, const char *subject, size_t len,
 
 /* The source text, lent. */
 const char *cg_pattern_source(const cg_pattern *p);
+
+/* 1 once the JIT has compiled the pattern, which it does at the first
+ * match where PCRE2 has a JIT (for the tests). */
+int cg_pattern__jitted(const cg_pattern *p);
 
 void cg_pattern_free(cg_pattern *p);
 

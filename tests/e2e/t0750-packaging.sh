@@ -52,6 +52,7 @@ test_expect_success 'the .deb extracts to a working changeguard' '
 	soversion=$(objdump -p "$CG_BUILD_DIR/bin/changeguard" | sed -n "s/^ *NEEDED *libgit2\.so\.//p") &&
 	test -n "$soversion" &&
 	test_grep "libgit2-$soversion (>= $soversion" fields &&
+	test_grep "libjson-c5 (>= 0.15)" fields &&
 	dpkg -x "$deb" root &&
 	test -x root/usr/bin/changeguard &&
 	test -x root/usr/libexec/changeguard/commit-msg &&

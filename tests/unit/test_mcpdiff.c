@@ -1,14 +1,19 @@
+#define _XOPEN_SOURCE 700
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <git2.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "error.h"
+#include "mcpconfig.h"
 #include "mcpdiff.h"
+#include "scratch.h"
 
 /* One case: two versions of a file as a client writes it, and the lines
  * the comparison must give, in order, "\n"-separated. */
@@ -173,9 +178,48 @@ static void test_secrets(void **state)
 	assert_int_equal(cg_mcpconfig_looks_secret(NULL, "/usr/local/bin/server"), 0);
 }
 
+/* json-c is loaded at the first configuration read; when it is missing,
+ * reading one fails with a hint, and the comparison of a staged change
+ * fails (the hook fails closed) rather than calling the file unparsable.
+ * First in main: once json-c is loaded it stays. */
+static void test_json_c_missing(void **state)
+{
+	static const char text[] = "{\"mcpServers\": {}}";
+	static const char *const files[] = { ".mcp.json", "servers.yaml" };
+	cg_mcp_config *c = (cg_mcp_config *)1;
+	cg_mcpdiff *d = (cg_mcpdiff *)1;
+	git_repository *repo = NULL;
+	char dir[256];
+	git_oid oid;
+
+	(void)state;
+	git_libgit2_init();
+	assert_int_equal(scratch_make(dir, sizeof(dir), "mcpdiff"), 0);
+	assert_int_equal(git_repository_init(&repo, dir, 1), 0);
+	assert_int_equal(git_blob_create_from_buffer(&oid, repo, text, strlen(text)), 0);
+	cg_mcpconfig__library("libjson-c-missing.so.5");
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		assert_int_equal(cg_mcpconfig_parse(&c, text, strlen(text), files[i]), CG_ERROR);
+		assert_null(c);
+		assert_non_null(strstr(cg_error_last(), "libjson-c-missing.so.5: it cannot be loaded"));
+		assert_string_equal(cg_error_hints(), "apt-get install libjson-c5");
+		assert_true(cg_mcpdiff_blobs(&d, repo, files[i], NULL, &oid) < 0);
+		assert_null(d);
+		assert_non_null(strstr(cg_error_last(), "need json-c"));
+	}
+	cg_mcpconfig__library("libjson-c.so.5");
+	assert_int_equal(cg_mcpdiff_blobs(&d, repo, ".mcp.json", NULL, &oid), 0);
+	assert_non_null(d);
+	cg_mcpdiff_free(d);
+	git_repository_free(repo);
+	scratch_remove(dir);
+	git_libgit2_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_c_missing),
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_unparsable),
 		cmocka_unit_test(test_secrets),

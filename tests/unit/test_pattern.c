@@ -251,6 +251,35 @@ static void test_depth_limit(void **state)
 	cg_buf_dispose(&subject);
 }
 
+/* The JIT compiles at a pattern's first match, not when the policy is
+ * read: a run that matches nothing (a commit without a CHANGELOG) pays for
+ * no JIT; a (*NO_JIT) pattern never gets one. Answers are the same. */
+static void test_jit_at_first_match(void **state)
+{
+	static const struct {
+		const char *regex;
+		int jits; /* 1 when a JIT-capable PCRE2 compiles it */
+	} cases[] = {
+		{ entry_pattern, 1 },
+		{ "^fo+$", 1 },
+		{ "(*NO_JIT)^fo+$", 0 },
+	};
+	uint32_t jit = 0;
+	size_t i;
+
+	(void)state;
+	pcre2_config(PCRE2_CONFIG_JIT, &jit);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cg_pattern *p = compile(cases[i].regex, 0);
+
+		assert_int_equal(cg_pattern__jitted(p), 0);
+		assert_int_equal(match(p, "- 2024-01-02T03:04:05Z x"), i == 0);
+		assert_int_equal(cg_pattern__jitted(p), jit && cases[i].jits);
+		assert_int_equal(match(p, "foo"), i > 0);
+		cg_pattern_free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_bad_regex),
 		cmocka_unit_test(test_catastrophic_backtracking),
 		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_jit_at_first_match),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
