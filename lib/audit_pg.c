@@ -790,23 +790,7 @@ typedef struct {
 /* Where `s` is in `t`, or would go (*found 0). */
 static size_t texts_find(const texts *t, const char *s, int *found)
 {
-	size_t lo = 0, hi = t->n;
-
-	*found = 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(t->v[mid], s);
-
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return cg_array_find(t->v, t->n, sizeof(*t->v), 0, s, found);
 }
 
 static void texts_add(texts *t, const char *s)
@@ -819,10 +803,8 @@ static void texts_add(texts *t, const char *s)
 	at = texts_find(t, s, &found);
 	if (found)
 		return;
-	t->v = cg_array_grow(t->v, &t->alloc, t->n + 1, sizeof(*t->v));
-	memmove(t->v + at + 1, t->v + at, (t->n - at) * sizeof(*t->v));
+	t->v = cg_array_insert(t->v, &t->n, &t->alloc, at, sizeof(*t->v));
 	t->v[at] = cg_strdup(s);
-	t->n++;
 }
 
 static void texts_free(texts *t)
