@@ -733,41 +733,122 @@ static void put_number(cg_buf *b, int64_t v)
  * stores the version it was hashed with (1 for rows of schema version 1),
  * and keeps verifying under it.
  */
-/* The encoding goes to the hash a block at a time: a push's run of many
- * thousand commits is never held whole (200 bytes a commit). */
-#define HASH_BLOCK 65536
+/* Long encodings go on a block at a time: a push's run of many thousand
+ * commits is never held whole (200 bytes a commit). */
+#define SINK_BLOCK 65536
 
-void cg_audit__row_hash(char out[CG_SHA256_HEX_LEN + 1], const row *r)
+int cg_audit__sink_block(cg_audit__sink *s)
 {
-	const int v = r->hash_version;
+	return s->flush && s->out->size >= SINK_BLOCK ? cg_audit__sink_end(s) : 0;
+}
+
+int cg_audit__sink_end(cg_audit__sink *s)
+{
+	int error;
+
+	if (!s->flush || !s->out->size)
+		return 0;
+	error = s->flush(s->out->ptr, s->out->size, s->payload);
+	cg_buf_clear(s->out);
+	return error;
+}
+
+int cg_audit_run_each(const cg_audit_run *run, cg_audit_kind kind, cg_audit_item_fn fn,
+                      void *payload)
+{
+	const item_kind *k = &kinds[kind];
+	const void *items;
+	size_t i, n;
+	int error = 0;
+
+	if (run->reader)
+		return run->reader->each(run->reader->self, kind, fn, payload);
+	items = items_of(run, k, &n);
+	for (i = 0; error == 0 && i < n; i++)
+		error = fn(item_at(items, k, i), payload);
+	return error;
+}
+
+typedef struct {
+	cg_audit_item_fn fn;
+	void *payload;
+	size_t seen, n;
+} counted;
+
+static int count_item(const void *item, void *payload)
+{
+	counted *c = payload;
+
+	/* past the count, an item would go where validation did not look */
+	if (++c->seen > c->n)
+		return 1;
+	return c->fn(item, c->payload);
+}
+
+int cg_audit__each(const cg_audit_run *run, size_t k, cg_audit_item_fn fn, void *payload)
+{
+	counted c = { fn, payload, 0, 0 };
+	int error;
+
+	items_of(run, &kinds[k], &c.n);
+	error = cg_audit_run_each(run, (cg_audit_kind)k, count_item, &c);
+	if (error > 0 || (error == 0 && c.seen != c.n))
+		return cg_error_set(CG_ERROR, "the run's %s changed while it was recorded: %zu, "
+		                    "then %s%zu", kinds[k].name, c.n, c.seen > c.n ? "over " : "",
+		                    c.seen);
+	return error;
+}
+
+/* The canonical encoding of one item, into a sink. */
+typedef struct {
+	cg_audit__sink *sink;
+	const item_kind *k;
+	int version;
+} encoding;
+
+static int encode_item(const void *item, void *payload)
+{
+	encoding *e = payload;
+	size_t j;
+
+	for (j = 0; j < e->k->nfields; j++)
+		if (e->k->fields[j].since <= e->version)
+			put_field(e->sink->out, get_text(item, &e->k->fields[j]));
+	return cg_audit__sink_block(e->sink);
+}
+
+static int hash_block(const char *data, size_t len, void *payload)
+{
+	cg_hash_sha256_update(payload, data, len);
+	return 0;
+}
+
+int cg_audit__row_hash(char out[CG_SHA256_HEX_LEN + 1], const row *r)
+{
 	cg_hash_sha256 *h = cg_hash_sha256_new();
 	cg_buf b = CG_BUF_INIT;
-	size_t i, j, k, n;
+	cg_audit__sink sink = { &b, hash_block, h };
+	encoding e = { &sink, NULL, r->hash_version };
+	size_t i, k, n;
+	int error = 0;
 
-	cg_buf_printf(&b, "cg-audit-v%d\n", v);
+	cg_buf_printf(&b, "cg-audit-v%d\n", e.version);
 	put_field(&b, r->prev_hash);
 	put_number(&b, r->id);
 	for (i = 0; i < ARRAY_SIZE(run_fields); i++)
 		put_field(&b, get_text(r, &run_fields[i]));
 	put_number(&b, r->run.duration_us);
-	for (k = 0; k < ARRAY_SIZE(kinds) && kinds[k].since <= v; k++) {
-		const void *items = items_of(&r->run, &kinds[k], &n);
-
+	for (k = 0; error == 0 && k < ARRAY_SIZE(kinds) && kinds[k].since <= e.version; k++) {
+		items_of(&r->run, &kinds[k], &n);
 		put_number(&b, (int64_t)n);
-		for (i = 0; i < n; i++) {
-			for (j = 0; j < kinds[k].nfields; j++)
-				if (kinds[k].fields[j].since <= v)
-					put_field(&b, get_text(item_at(items, &kinds[k], i),
-					                       &kinds[k].fields[j]));
-			if (b.size >= HASH_BLOCK) {
-				cg_hash_sha256_update(h, b.ptr, b.size);
-				cg_buf_clear(&b);
-			}
-		}
+		e.k = &kinds[k];
+		error = cg_audit__each(&r->run, k, encode_item, &e);
 	}
-	cg_hash_sha256_update(h, b.ptr, b.size);
+	if (error == 0)
+		error = cg_audit__sink_end(&sink);
 	cg_hash_sha256_final_hex(h, out);
 	cg_buf_dispose(&b);
+	return error;
 }
 
 static int read_tail(chain_tail *t, cg_audit *db)
@@ -825,23 +906,34 @@ int cg_audit_run_hash(cg_audit *db, int64_t id, cg_audit_head *out)
 	return error;
 }
 
-static int insert_items(cg_audit *db, const row *r, const item_kind *k)
-{
-	size_t i, j, n;
-	const void *items = items_of(&r->run, k, &n);
-	sqlite3_stmt *st = NULL;
-	int error = 0;
+typedef struct {
+	cg_audit *db;
+	const row *r;
+	const item_kind *k;
+	int64_t seq;
+} inserting;
 
-	for (i = 0; error == 0 && i < n; i++) {
-		if ((error = cg_audit__stmt(&st, db, k->insert)) < 0)
-			break;
-		sqlite3_bind_int64(st, 1, r->id);
-		sqlite3_bind_int64(st, 2, (int64_t)i + 1);
-		for (j = 0; j < k->nfields; j++)
-			cg_audit__bind_text(st, 3 + (int)j, get_text(item_at(items, k, i), &k->fields[j]));
-		error = step_done(db, st);
-	}
-	return error;
+static int insert_item(const void *item, void *payload)
+{
+	inserting *in = payload;
+	sqlite3_stmt *st = NULL;
+	size_t j;
+	int error;
+
+	if ((error = cg_audit__stmt(&st, in->db, in->k->insert)) < 0)
+		return error;
+	sqlite3_bind_int64(st, 1, in->r->id);
+	sqlite3_bind_int64(st, 2, ++in->seq);
+	for (j = 0; j < in->k->nfields; j++)
+		cg_audit__bind_text(st, 3 + (int)j, get_text(item, &in->k->fields[j]));
+	return step_done(in->db, st);
+}
+
+static int insert_items(cg_audit *db, const row *r, size_t k)
+{
+	inserting in = { db, r, &kinds[k], 0 };
+
+	return cg_audit__each(&r->run, k, insert_item, &in);
 }
 
 /* Inserts `r` as the run after `t`, then makes it the tail. */
@@ -855,8 +947,8 @@ static int insert_row(cg_audit *db, row *r, chain_tail *t)
 	r->id = t->id + 1;
 	r->prev_hash = t->hash;
 	r->hash_version = HASH_VERSION;
-	cg_audit__row_hash(hash, r);
-	if ((error = cg_audit__stmt(&st, db, ST_INSERT_RUN)) == 0) {
+	if ((error = cg_audit__row_hash(hash, r)) == 0 &&
+	    (error = cg_audit__stmt(&st, db, ST_INSERT_RUN)) == 0) {
 		sqlite3_bind_int64(st, 1, r->id);
 		for (i = 0; i < ARRAY_SIZE(run_fields); i++)
 			cg_audit__bind_text(st, 2 + (int)i, get_text(r, &run_fields[i]));
@@ -869,7 +961,7 @@ static int insert_row(cg_audit *db, row *r, chain_tail *t)
 	/* it pointed at the tail, which is about to move */
 	r->prev_hash = NULL;
 	for (i = 0; error == 0 && i < ARRAY_SIZE(kinds); i++)
-		error = insert_items(db, r, &kinds[i]);
+		error = insert_items(db, r, i);
 	if (error < 0)
 		return error;
 	t->id = r->id;
@@ -894,44 +986,50 @@ static int is_verdict(const char *s)
 	return 0;
 }
 
-int cg_audit__validate_run(const cg_audit_run *run)
+/* Counts the items of kind k while checking their required members. */
+typedef struct {
+	size_t k, n;
+} checking;
+
+static int check_item(const void *item, void *payload)
 {
-	size_t i, j, k, n;
+	checking *c = payload;
+	const item_kind *k = &kinds[c->k];
+	size_t j;
+
+	c->n++;
+	if (c->k == KIND_COMMITS && !is_verdict(((const cg_audit_commit *)item)->verdict))
+		return cg_audit__invalid("commit verdict", ((const cg_audit_commit *)item)->verdict);
+	for (j = 0; j < k->required; j++) {
+		const field *f = &k->fields[j];
+		const char *value = get_text(item, f);
+
+		/* the report tables count a run under rule '' */
+		if (!value || (!*value && !strcmp(f->name, "rule")))
+			return cg_audit__invalid(f->name, value);
+	}
+	return 0;
+}
+
+int cg_audit__validate_run(cg_audit_run *run)
+{
+	size_t k, n;
+	int error = 0;
 
 	if (!run->hook || !*run->hook)
 		return cg_audit__invalid("hook", run->hook);
 	if (!is_verdict(run->verdict))
 		return cg_audit__invalid("verdict", run->verdict);
-	for (i = 0; i < run->ncommits && run->commits; i++)
-		if (!is_verdict(run->commits[i].verdict))
-			return cg_audit__invalid("commit verdict", run->commits[i].verdict);
 	if (run->duration_us < 0 || run->time_ms < 0 || run->time_ms > MAX_TIME_MS)
 		return cg_error_set(CG_ERROR, "invalid audit run: time or duration out of range");
-	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
-		const void *items = items_of(run, &kinds[k], &n);
+	for (k = 0; error == 0 && k < ARRAY_SIZE(kinds); k++) {
+		checking c = { k, 0 };
 
-		if (n && !items)
+		if (!run->reader && items_of(run, &kinds[k], &n) == NULL && n)
 			return cg_audit__invalid(kinds[k].name, "missing array");
-		for (i = 0; i < n; i++)
-			for (j = 0; j < kinds[k].required; j++) {
-				const field *f = &kinds[k].fields[j];
-				const char *value = get_text(item_at(items, &kinds[k], i), f);
-
-				/* the report tables count a run under rule '' */
-				if (!value || (!*value && !strcmp(f->name, "rule")))
-					return cg_audit__invalid(f->name, value);
-			}
+		if ((error = cg_audit_run_each(run, (cg_audit_kind)k, check_item, &c)) == 0)
+			memcpy((char *)run + kinds[k].count, &c.n, sizeof(c.n));
 	}
-	return 0;
-}
-
-static int validate_runs(const cg_audit_run *runs, size_t n)
-{
-	size_t i;
-	int error = 0;
-
-	for (i = 0; error == 0 && i < n; i++)
-		error = cg_audit__validate_run(&runs[i]);
 	return error;
 }
 
@@ -978,7 +1076,8 @@ static int verify_row(const row *r, void *payload)
 		             "run before it (a run was deleted, inserted or reordered)", r->id);
 		return 1;
 	}
-	cg_audit__row_hash(hash, r);
+	if (cg_audit__row_hash(hash, r) < 0)
+		return -1;
 	if (!r->hash || strcmp(r->hash, hash)) {
 		cg_error_set(CG_ERROR, "run %" PRId64 ": content does not match its hash "
 		             "(the run was edited)", r->id);
@@ -1106,25 +1205,37 @@ static char *suffixed(const char *path, const char *suffix)
 	return cg_buf_detach(&b);
 }
 
-/* The runs as fallback lines, each with its id in `ids` (NULL: new ones). */
+static int spool_block(const char *data, size_t len, void *payload)
+{
+	return cg_spool_write(payload, data, len);
+}
+
+/* The runs as fallback lines, each with its id in `ids` (NULL: new ones),
+ * written a block at a time. */
 static int append_fallback(const char *fallback, const cg_audit_run *runs, char (*ids)[33],
                            size_t n)
 {
 	cg_buf b = CG_BUF_INIT;
+	cg_audit__sink sink = { &b, spool_block, NULL };
+	cg_spool *spool = NULL;
 	char stamp[32], id[33];
 	size_t i;
 	int error;
 	row r;
 
-	for (i = 0; i < n; i++) {
+	if ((error = cg_spool_open(&spool, fallback, busy_timeout_ms)) < 0)
+		return error;
+	sink.payload = spool;
+	for (i = 0; error == 0 && i < n; i++) {
 		cg_audit__row_init(&r, stamp, &runs[i]);
 		if (!ids)
 			cg_spool_new_id(id);
-		cg_audit__row_json(&b, &r, ids ? ids[i] : id);
+		error = cg_audit__row_json(&sink, &r, ids ? ids[i] : id);
 	}
-	error = cg_spool_append(fallback, b.ptr, b.size, busy_timeout_ms);
+	if (error == 0)
+		error = cg_audit__sink_end(&sink);
 	cg_buf_dispose(&b);
-	return error;
+	return cg_spool_close(spool, error);
 }
 
 static int imported(int *out, cg_audit *db, const char *fallback_id)
@@ -1326,7 +1437,8 @@ static void truncate_wal(cg_audit *db)
 	sqlite3_busy_handler(db->db, busy_wait, db);
 }
 
-int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n)
+/* cg_audit_record of runs cg_audit__stamp made. */
+static int record_stamped(cg_audit *db, const cg_audit_run *runs, size_t n)
 {
 	cg_audit__pending p = CG_AUDIT__PENDING_INIT;
 	chain_tail t = { 0, "" };
@@ -1335,8 +1447,7 @@ int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n)
 
 	if (db->readonly)
 		return cg_error_set(CG_ERROR, "audit database '%s' is open read-only", db->path);
-	if ((error = validate_runs(runs, n)) < 0 ||
-	    (error = cg_audit__exec(db, "BEGIN IMMEDIATE")) < 0)
+	if ((error = cg_audit__exec(db, "BEGIN IMMEDIATE")) < 0)
 		return error;
 	if ((error = read_tail(&t, db)) == 0) {
 		before = t.id;
@@ -1352,6 +1463,17 @@ int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n)
 		refresh_stats(db, before, t.id);
 		truncate_wal(db);
 	}
+	return error;
+}
+
+int cg_audit_record(cg_audit *db, const cg_audit_run *runs, size_t n)
+{
+	cg_audit_run *stamped;
+	int error;
+
+	if ((error = cg_audit__stamp(&stamped, runs, n)) == 0)
+		error = record_stamped(db, stamped, n);
+	free(stamped);
 	return error;
 }
 
@@ -1376,17 +1498,19 @@ int cg_audit__stamp(cg_audit_run **out, const cg_audit_run *runs, size_t n)
 {
 	int64_t now = cg_timestamp_now_ms();
 	size_t i;
-	int error;
+	int error = 0;
 
-	*out = NULL;
-	if ((error = validate_runs(runs, n)) < 0)
-		return error;
 	*out = cg_calloc(n ? n : 1, sizeof(**out));
-	for (i = 0; i < n; i++) {
+	for (i = 0; error == 0 && i < n; i++) {
 		(*out)[i] = runs[i];
 		(*out)[i].time_ms = runs[i].time_ms ? runs[i].time_ms : now;
+		error = cg_audit__validate_run(&(*out)[i]);
 	}
-	return 0;
+	if (error < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return error;
 }
 
 int cg_audit_write(const char *path, const cg_audit_run *runs, size_t n, int *fell_back)
@@ -1408,7 +1532,7 @@ int cg_audit_write_head(const char *path, const cg_audit_run *runs, size_t n, in
 		return error;
 	memset(recorded, 0, sizeof(*recorded));
 	if ((error = cg_audit_open(&db, path)) == 0 &&
-	    (error = cg_audit_record(db, stamped, n)) == 0)
+	    (error = record_stamped(db, stamped, n)) == 0)
 		*recorded = db->recorded;
 	cg_audit_close(db);
 	if (error < 0) {

@@ -50,10 +50,37 @@ typedef struct {
 	const char *value;      /* as given to git push -o */
 } cg_audit_push_option;
 
+/* A run's kinds of items, in the order its encoding, the database and
+ * the export give them. */
+typedef enum {
+	CG_AUDIT_FINDINGS,      /* cg_audit_finding */
+	CG_AUDIT_WAIVERS,       /* cg_audit_waiver */
+	CG_AUDIT_COMMITS,       /* cg_audit_commit */
+	CG_AUDIT_REFS,          /* cg_audit_ref */
+	CG_AUDIT_PUSH_OPTIONS   /* cg_audit_push_option */
+} cg_audit_kind;
+
+/* One item of the type its kind names, lent for the one call. A non-zero
+ * return stops the reading, which returns it. */
+typedef int (*cg_audit_item_fn)(const void *item, void *payload);
+
+/* A run's items read one at a time instead of held in arrays: a push of
+ * many thousand commits, from where the hook keeps them, so that memory
+ * stays flat in the push's length. `each` calls `fn` with every item of
+ * `kind` in order and returns 0, a negative error (cg_error_set), or
+ * `fn`'s non-zero return. Recording calls it several times per kind
+ * (validating, hashing, storing), and it must give the same items each
+ * time; a reading that gives another number of items fails the record. */
+typedef struct {
+	int (*each)(void *self, cg_audit_kind kind, cg_audit_item_fn fn, void *payload);
+	void *self;
+} cg_audit_reader;
+
 /* One hook decision. Strings may be NULL where they do not apply. A push is
  * one run: its ref updates, push options and the commits it brought (each
- * with its verdict) are arrays; ref, old_oid, new_oid are set when it
- * updated one ref, commit and author when it brought one commit. */
+ * with its verdict) are arrays, or come from `reader`; ref, old_oid,
+ * new_oid are set when it updated one ref, commit and author when it
+ * brought one commit. */
 typedef struct {
 	int64_t time_ms;          /* 0: now */
 	const char *hook;         /* "pre-commit", "commit-msg", "pre-receive", ... */
@@ -78,7 +105,15 @@ typedef struct {
 	size_t npush_options;
 	const char *policy_sha256;
 	int64_t duration_us;
+	/* When set, every kind's items come from it: the arrays above are not
+	 * read, and recording sets the counts to what it gives. */
+	const cg_audit_reader *reader;
 } cg_audit_run;
+
+/* Calls `fn` with each item of `kind` of `run`, from its array or its
+ * reader; returns as cg_audit_reader's `each` does. */
+int cg_audit_run_each(const cg_audit_run *run, cg_audit_kind kind, cg_audit_item_fn fn,
+                      void *payload);
 
 /* A stored run, as queries hand it out (lent to the callback for one call). */
 typedef struct {

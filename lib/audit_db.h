@@ -228,7 +228,25 @@ int cg_audit__stmt(sqlite3_stmt **out, cg_audit *db, int which);
 void cg_audit__bind_text(sqlite3_stmt *st, int i, const char *s);
 /* CG_ERROR naming the member and its bad value. */
 int cg_audit__invalid(const char *what, const char *value);
-int cg_audit__validate_run(const cg_audit_run *run);
+/* Validates `run`'s members and items; with a reader, sets its counts to
+ * the items it gives. */
+int cg_audit__validate_run(cg_audit_run *run);
+/* cg_audit_run_each for kind k of a validated run: a reader that gives
+ * another number of items than validation counted fails it. */
+int cg_audit__each(const cg_audit_run *run, size_t k, cg_audit_item_fn fn, void *payload);
+
+/* Where a long encoding goes: kept whole in `out` (no `flush`), or handed
+ * to `flush` a block at a time (the hash, the fallback file), so that a
+ * push's run is never held whole. */
+typedef struct {
+	cg_buf *out;
+	int (*flush)(const char *data, size_t len, void *payload);
+	void *payload;
+} cg_audit__sink;
+/* Hands `out` to the flush once it holds a block. */
+int cg_audit__sink_block(cg_audit__sink *s);
+/* Hands the rest of `out` to the flush. */
+int cg_audit__sink_end(cg_audit__sink *s);
 
 void cg_audit__loaded_clear(loaded_row *l);
 void cg_audit__loaded_dispose(loaded_row *l);
@@ -240,19 +258,22 @@ int cg_audit__for_each_row(cg_audit *db, const cg_audit_filter *filter, size_t l
                            cg_audit_entry_cb cb, void *payload);
 
 /* A stored run for the export, or with `fallback_id` a run not yet stored
- * (no id or hashes) for the fallback file. One line, newline included. */
-void cg_audit__row_json(cg_buf *b, const row *r, const char *fallback_id);
+ * (no id or hashes) for the fallback file. One line, newline included;
+ * without a flush, 0. */
+int cg_audit__row_json(cg_audit__sink *s, const row *r, const char *fallback_id);
 /* A fallback line as written by cg_audit__row_json; its strings stay in `json`. */
 int cg_audit__row_from_json(loaded_row *l, const char **fallback_id, cg_json **json,
                             const char *line, size_t len);
 
-/* The canonical encoding of `r` hashed: its hash under r->hash_version. */
-void cg_audit__row_hash(char out[65], const row *r);
+/* The canonical encoding of `r` hashed: its hash under r->hash_version.
+ * Fails only when a reader of the run's items does. */
+int cg_audit__row_hash(char out[65], const row *r);
 /* The stored form of a caller's run: its time formatted into `stamp`, this
  * build's version. */
 void cg_audit__row_init(row *r, char stamp[32], const cg_audit_run *run);
-/* Validates the runs, then copies them into *out (freed by the caller),
- * stamping those with time_ms 0 with one time, now. */
+/* Copies the runs into *out (freed by the caller), stamping those with
+ * time_ms 0 with one time, now, and validates the copies (which sets the
+ * counts of those with a reader). */
 int cg_audit__stamp(cg_audit_run **out, const cg_audit_run *runs, size_t n);
 /* The database could not take the runs (cg_error_last says why): appends
  * them to the spool file `spool` with their `ids` (NULL: new ones), and

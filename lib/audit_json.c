@@ -23,25 +23,28 @@ static void json_fields(cg_buf *b, const void *base, const field *f, size_t n)
 	}
 }
 
-static void json_items(cg_buf *b, const cg_audit_run *run, const item_kind *k)
-{
-	size_t i, n;
-	const void *items = items_of(run, k, &n);
+typedef struct {
+	cg_audit__sink *sink;
+	const item_kind *k;
+	size_t i;
+} json_items;
 
-	cg_buf_printf(b, ",\"%s\":[", k->name);
-	for (i = 0; i < n; i++) {
-		cg_buf_puts(b, i ? ",{" : "{");
-		json_fields(b, item_at(items, k, i), k->fields, k->nfields);
-		cg_buf_putc(b, '}');
-	}
-	cg_buf_putc(b, ']');
+static int json_item(const void *item, void *payload)
+{
+	json_items *j = payload;
+	cg_buf *b = j->sink->out;
+
+	cg_buf_puts(b, j->i++ ? ",{" : "{");
+	json_fields(b, item, j->k->fields, j->k->nfields);
+	cg_buf_putc(b, '}');
+	return cg_audit__sink_block(j->sink);
 }
 
-/* A stored run for the export, or with `fallback_id` a run not yet stored
- * (no id or hashes) for the fallback file. One line, newline included. */
-void cg_audit__row_json(cg_buf *b, const row *r, const char *fallback_id)
+int cg_audit__row_json(cg_audit__sink *s, const row *r, const char *fallback_id)
 {
+	cg_buf *b = s->out;
 	size_t k;
+	int error = 0;
 
 	if (fallback_id)
 		cg_buf_printf(b, "{\"fallback_id\":\"%s\",", fallback_id);
@@ -50,8 +53,13 @@ void cg_audit__row_json(cg_buf *b, const row *r, const char *fallback_id)
 	json_fields(b, r, run_fields, ARRAY_SIZE(run_fields));
 
 	cg_buf_printf(b, ",\"duration_us\":%" PRId64, r->run.duration_us);
-	for (k = 0; k < ARRAY_SIZE(kinds); k++)
-		json_items(b, &r->run, &kinds[k]);
+	for (k = 0; error == 0 && k < ARRAY_SIZE(kinds); k++) {
+		json_items j = { s, &kinds[k], 0 };
+
+		cg_buf_printf(b, ",\"%s\":[", kinds[k].name);
+		error = cg_audit__each(&r->run, k, json_item, &j);
+		cg_buf_putc(b, ']');
+	}
 	if (!fallback_id) {
 		cg_buf_puts(b, ",\"prev_hash\":");
 		cg_json_put_string(b, r->prev_hash);
@@ -60,11 +68,14 @@ void cg_audit__row_json(cg_buf *b, const row *r, const char *fallback_id)
 		cg_buf_printf(b, ",\"hash_version\":%d", r->hash_version);
 	}
 	cg_buf_puts(b, "}\n");
+	return error;
 }
 
 void cg_audit_entry_json(cg_buf *out, const cg_audit_entry *entry)
 {
-	cg_audit__row_json(out, entry, NULL);
+	cg_audit__sink whole = { out, NULL, NULL };
+
+	cg_audit__row_json(&whole, entry, NULL);
 }
 
 static int json_text(const char **out, const cg_json *obj, const char *key)

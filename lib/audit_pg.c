@@ -665,19 +665,25 @@ static int update_head(tail *t)
  * CPU (docs/benchmarks.md, benchmark 8c).
  */
 
-/* INSERT INTO table i (chain, its columns) SELECT $1, $2, seq, the fields
- * FROM unnest($3::text[], ...) WITH ORDINALITY; `nfields` arrays. */
+/* Items of a kind a statement takes at most: a push's are sent in several,
+ * never built whole (a few hundred kilobytes each). */
+#define ITEMS_PER_STATEMENT 4096
+/* The most fields of an item kind (a waiver's). */
+#define MAX_ITEM_FIELDS 6
+
+/* INSERT INTO table i (chain, its columns) SELECT $1, $2, $3 + seq, the
+ * fields FROM unnest($4::text[], ...) WITH ORDINALITY; `nfields` arrays. */
 static void insert_items_sql(cg_buf *sql, size_t i, size_t nfields)
 {
 	size_t f;
 
-	cg_buf_printf(sql, "INSERT INTO %s (chain, %s) SELECT $1, $2, n", tables[i].name,
-	              tables[i].columns);
+	cg_buf_printf(sql, "INSERT INTO %s (chain, %s) SELECT $1, $2, $3::integer + n",
+	              tables[i].name, tables[i].columns);
 	for (f = 0; f < nfields; f++)
 		cg_buf_printf(sql, ", f%zu", f);
 	cg_buf_puts(sql, " FROM unnest(");
 	for (f = 0; f < nfields; f++)
-		cg_buf_printf(sql, "%s$%zu::text[]", f ? ", " : "", 3 + f);
+		cg_buf_printf(sql, "%s$%zu::text[]", f ? ", " : "", 4 + f);
 	cg_buf_puts(sql, ") WITH ORDINALITY AS items (");
 	for (f = 0; f < nfields; f++)
 		cg_buf_printf(sql, "f%zu, ", f);
@@ -700,46 +706,71 @@ static void put_element(cg_buf *out, const char *v)
 	cg_buf_putc(out, '"');
 }
 
-/* Field `f` of the `n` items as an array's text, each element quoted:
- * {"a","b\"c",NULL}; a NUL ends each array in `out`. */
-static void put_field_array(cg_buf *out, const void *items, const item_kind *k, size_t f,
-                            size_t n)
-{
-	size_t i;
+/* The items of kind k going into one statement: each field an array. */
+typedef struct {
+	pg *p;
+	const char *chain, *id;
+	size_t k;
+	cg_buf arrays[MAX_ITEM_FIELDS];
+	size_t n, sent;
+} item_batch;
 
-	cg_buf_putc(out, '{');
-	for (i = 0; i < n; i++) {
-		if (i)
-			cg_buf_putc(out, ',');
-		put_element(out, get_text(item_at(items, k, i), &k->fields[f]));
+static int send_items(item_batch *b)
+{
+	const size_t nfields = kinds[b->k].nfields;
+	const char *params[3 + MAX_ITEM_FIELDS];
+	char sent[24];
+	cg_buf sql = CG_BUF_INIT;
+	size_t f;
+	int error;
+
+	if (b->n == 0)
+		return 0;
+	snprintf(sent, sizeof(sent), "%zu", b->sent);
+	params[0] = b->chain;
+	params[1] = b->id;
+	params[2] = sent;
+	for (f = 0; f < nfields; f++) {
+		cg_buf_putc(&b->arrays[f], '}');
+		params[3 + f] = b->arrays[f].ptr;
 	}
-	cg_buf_putc(out, '}');
-	cg_buf_putc(out, '\0');
+	insert_items_sql(&sql, 1 + b->k, nfields);
+	/* queued, its parameters copied: the arrays are free for the next */
+	error = pg_exec(b->p, NULL, sql.ptr, (int)(3 + nfields), params);
+	for (f = 0; f < nfields; f++)
+		cg_buf_clear(&b->arrays[f]);
+	b->sent += b->n;
+	b->n = 0;
+	cg_buf_dispose(&sql);
+	return error;
+}
+
+static int batch_item(const void *item, void *payload)
+{
+	item_batch *b = payload;
+	const item_kind *k = &kinds[b->k];
+	size_t f;
+
+	for (f = 0; f < k->nfields; f++) {
+		cg_buf_putc(&b->arrays[f], b->n ? ',' : '{');
+		put_element(&b->arrays[f], get_text(item, &k->fields[f]));
+	}
+	return ++b->n == ITEMS_PER_STATEMENT ? send_items(b) : 0;
 }
 
 static int insert_items(pg *p, const char *chain, const char *id, const row *r, size_t k)
 {
-	const size_t nfields = kinds[k].nfields;
-	const char *params[MAX_COLUMNS];
-	cg_buf sql = CG_BUF_INIT, arrays = CG_BUF_INIT;
-	size_t f, at = 0, n;
-	const void *items = items_of(&r->run, &kinds[k], &n);
+	item_batch b = { .p = p, .chain = chain, .id = id, .k = k };
+	size_t f;
 	int error;
 
-	if (n == 0)
-		return 0;
-	for (f = 0; f < nfields; f++)
-		put_field_array(&arrays, items, &kinds[k], f, n);
-	params[0] = chain;
-	params[1] = id;
-	for (f = 0; f < nfields; f++) {
-		params[2 + f] = arrays.ptr + at;
-		at += strlen(arrays.ptr + at) + 1;
-	}
-	insert_items_sql(&sql, 1 + k, nfields);
-	error = pg_exec(p, NULL, sql.ptr, (int)(2 + nfields), params);
-	cg_buf_dispose(&sql);
-	cg_buf_dispose(&arrays);
+	_Static_assert(ARRAY_SIZE(waiver_fields) == MAX_ITEM_FIELDS, "the most fields of a kind");
+	for (f = 0; f < MAX_ITEM_FIELDS; f++)
+		b.arrays[f] = (cg_buf)CG_BUF_INIT;
+	if ((error = cg_audit__each(&r->run, k, batch_item, &b)) == 0)
+		error = send_items(&b);
+	for (f = 0; f < MAX_ITEM_FIELDS; f++)
+		cg_buf_dispose(&b.arrays[f]);
 	return error;
 }
 
@@ -749,35 +780,40 @@ static int insert_items(pg *p, const char *chain, const char *id, const row *r, 
  * SQL for runs recorded before the tables: REPORT_SCHEMA).
  */
 
+/* Distinct strings, sorted as bytes, copied: a push's authors are read one
+ * commit at a time and kept once each. */
 typedef struct {
-	const char **v;
+	char **v;
 	size_t n, alloc;
 } texts;
 
+/* Where `s` is in `t`, or would go (*found 0). */
+static size_t texts_find(const texts *t, const char *s, int *found)
+{
+	return cg_array_find(t->v, t->n, sizeof(*t->v), 0, s, found);
+}
+
 static void texts_add(texts *t, const char *s)
 {
+	size_t at;
+	int found;
+
 	if (!s)
 		return;
-	t->v = cg_array_grow(t->v, &t->alloc, t->n + 1, sizeof(*t->v));
-	t->v[t->n++] = s;
+	at = texts_find(t, s, &found);
+	if (found)
+		return;
+	t->v = cg_array_insert(t->v, &t->n, &t->alloc, at, sizeof(*t->v));
+	t->v[at] = cg_strdup(s);
 }
 
-static int compare_texts(const void *a, const void *b)
+static void texts_free(texts *t)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+	size_t i;
 
-/* Sorted as bytes, repeats dropped. */
-static void texts_sort(texts *t)
-{
-	size_t i, n = 0;
-
-	if (t->n)
-		qsort(t->v, t->n, sizeof(*t->v), compare_texts);
 	for (i = 0; i < t->n; i++)
-		if (!n || strcmp(t->v[n - 1], t->v[i]))
-			t->v[n++] = t->v[i];
-	t->n = n;
+		free(t->v[i]);
+	free(t->v);
 }
 
 /* `t` as a PostgreSQL array literal, its strings quoted. */
@@ -795,41 +831,65 @@ static void put_array(cg_buf *out, const texts *t)
 	cg_buf_putc(out, '\0');
 }
 
-/* The sorted distinct values of field `f` of the items of kind k, and
- * `also` (NULL: none). */
-static void item_texts(texts *t, const row *r, size_t k, size_t f, const char *also)
+typedef struct {
+	texts *t;
+	const field *f;
+} collecting;
+
+static int collect_item(const void *item, void *payload)
 {
-	size_t i, n;
-	const void *items = items_of(&r->run, &kinds[k], &n);
+	collecting *c = payload;
+
+	texts_add(c->t, get_text(item, c->f));
+	return 0;
+}
+
+/* Adds the values of field `f` of the items of kind k, and `also` (NULL:
+ * none). */
+static int item_texts(texts *t, const row *r, size_t k, size_t f, const char *also)
+{
+	collecting c = { t, &kinds[k].fields[f] };
 
 	texts_add(t, also);
-	for (i = 0; i < n; i++)
-		texts_add(t, get_text(item_at(items, &kinds[k], i), &kinds[k].fields[f]));
-	texts_sort(t);
+	return cg_audit__each(&r->run, k, collect_item, &c);
+}
+
+/* A run's findings or waivers counted per rule of `rules`. */
+typedef struct {
+	const texts *rules;
+	int64_t *counts;
+} counting;
+
+static int count_rule(const void *item, void *payload)
+{
+	counting *c = payload;
+	int found;
+	size_t at = texts_find(c->rules, *(const char *const *)item, &found);
+
+	/* a finding's and a waiver's rule are their first member */
+	c->counts[at] += found;
+	return 0;
 }
 
 /* The day's counts of `r` per rule ('' for the run itself), as the arrays
- * $10 to $13 of index_sql: rules, runs, findings, waivers. */
-static void daily_arrays(cg_buf *out, const row *r, const texts *rules)
+ * $10 to $13 of index_sql: rules, runs, findings, waivers. `all` is the
+ * rules of the run's items and "". */
+static int daily_arrays(cg_buf *out, const row *r, const texts *all)
 {
 	cg_buf counts[3] = { CG_BUF_INIT, CG_BUF_INIT, CG_BUF_INIT };
-	texts all = { 0 };
-	size_t i, j, c;
+	int64_t *found = cg_calloc(all->n, sizeof(*found)), *waived = cg_calloc(all->n, sizeof(*waived));
+	counting by_found = { all, found }, by_waived = { all, waived };
+	size_t i, c;
+	int error;
 
-	texts_add(&all, "");
-	for (i = 0; i < rules->n; i++)
-		texts_add(&all, rules->v[i]);
-	put_array(out, &all);
-	for (i = 0; i < all.n; i++) {
-		int64_t found = 0, waived = 0;
-
-		for (j = 0; i && j < r->run.nfindings; j++)
-			found += !strcmp(r->run.findings[j].rule, all.v[i]);
-		for (j = 0; i && j < r->run.nwaivers; j++)
-			waived += !strcmp(r->run.waivers[j].rule, all.v[i]);
-		cg_buf_printf(&counts[0], "%s%d", i ? "," : "{", i ? found > 0 : 1);
-		cg_buf_printf(&counts[1], "%s%" PRId64, i ? "," : "{", found);
-		cg_buf_printf(&counts[2], "%s%" PRId64, i ? "," : "{", waived);
+	put_array(out, all);
+	if ((error = cg_audit__each(&r->run, 0, count_rule, &by_found)) == 0)
+		error = cg_audit__each(&r->run, 1, count_rule, &by_waived);
+	/* "" sorts first: the run itself */
+	for (i = 0; i < all->n; i++) {
+		cg_buf_printf(&counts[0], "%s%d", i ? "," : "{", i ? found[i] > 0 : 1);
+		cg_buf_printf(&counts[1], "%s%" PRId64, i ? "," : "{", i ? found[i] : 0);
+		cg_buf_printf(&counts[2], "%s%" PRId64, i ? "," : "{", i ? waived[i] : 0);
 	}
 	for (c = 0; c < 3; c++) {
 		cg_buf_puts(out, counts[c].ptr);
@@ -837,7 +897,9 @@ static void daily_arrays(cg_buf *out, const row *r, const texts *rules)
 		cg_buf_putc(out, '\0');
 		cg_buf_dispose(&counts[c]);
 	}
-	free(all.v);
+	free(found);
+	free(waived);
+	return error;
 }
 
 /* $1 hook, $2 verdict, $3 refs, $4 authors, $5 rules found, $6 waived. */
@@ -858,22 +920,27 @@ static const char index_sql[] =
 
 static int index_run(pg *p, const char *chain, const row *r, const char *id)
 {
-	texts refs = { 0 }, authors = { 0 }, found = { 0 }, waived = { 0 }, rules = { 0 };
-	const texts *arrays[] = { &refs, &authors, &found, &waived };
+	texts refs = { 0 }, authors = { 0 }, found = { 0 }, waived = { 0 }, all = { 0 };
+	texts *const arrays[] = { &refs, &authors, &found, &waived };
 	const char *params[13];
 	cg_buf values = CG_BUF_INIT;
 	size_t i, at = 0;
 	int error;
 
-	item_texts(&refs, r, KIND_REFS, 0, r->run.ref);
-	item_texts(&authors, r, KIND_COMMITS, 3, r->run.author);
-	item_texts(&found, r, 0, 0, NULL);
-	item_texts(&waived, r, 1, 0, NULL);
+	texts_add(&all, "");
+	if ((error = item_texts(&refs, r, KIND_REFS, 0, r->run.ref)) < 0 ||
+	    (error = item_texts(&authors, r, KIND_COMMITS, 3, r->run.author)) < 0 ||
+	    (error = item_texts(&found, r, 0, 0, NULL)) < 0 ||
+	    (error = item_texts(&waived, r, 1, 0, NULL)) < 0)
+		goto done;
 	for (i = 0; i < ARRAY_SIZE(arrays); i++)
 		put_array(&values, arrays[i]);
-	item_texts(&rules, r, 0, 0, NULL);
-	item_texts(&rules, r, 1, 0, NULL);
-	daily_arrays(&values, r, &rules);
+	for (i = 0; i < found.n; i++)
+		texts_add(&all, found.v[i]);
+	for (i = 0; i < waived.n; i++)
+		texts_add(&all, waived.v[i]);
+	if ((error = daily_arrays(&values, r, &all)) < 0)
+		goto done;
 	params[0] = chain;
 	params[1] = id;
 	params[2] = r->run.hook;
@@ -885,12 +952,11 @@ static int index_run(pg *p, const char *chain, const row *r, const char *id)
 	}
 	if ((error = pg_exec(p, NULL, index_keys_sql, 6, params + 2)) == 0)
 		error = pg_exec(p, NULL, index_sql, 13, params);
+done:
 	cg_buf_dispose(&values);
-	free(refs.v);
-	free(authors.v);
-	free(found.v);
-	free(waived.v);
-	free(rules.v);
+	for (i = 0; i < ARRAY_SIZE(arrays); i++)
+		texts_free(arrays[i]);
+	texts_free(&all);
 	return error;
 }
 
@@ -957,9 +1023,9 @@ static int append(tail *t, row *r)
 	r->id = t->id + 1;
 	r->prev_hash = t->hash;
 	r->hash_version = HASH_VERSION;
-	cg_audit__row_hash(hash, r);
 	r->hash = hash;
-	error = insert_stored(t->p, t->chain, r);
+	if ((error = cg_audit__row_hash(hash, r)) == 0)
+		error = insert_stored(t->p, t->chain, r);
 	r->prev_hash = r->hash = NULL;
 	if (error == 0) {
 		t->id = r->id;

@@ -39,20 +39,19 @@
 
 /* What the hook keeps in memory of each commit while the push is checked:
  * 40 bytes, whatever the commit's findings. Its result and identities wait
- * in the record file (rc->log) until the audit record reads them back. */
+ * in the record file (rc->log), which the audit record reads one commit at
+ * a time. */
 typedef struct {
 	git_oid oid;
 	uint32_t update;      /* the ref update that brought it first */
-	int verdict;          /* its result's cg_verdict; -1 while unchecked */
+	int16_t verdict;      /* its result's cg_verdict; -1 while unchecked */
+	uint16_t has;         /* HAS_*: what its result holds, so that a reading
+	                       * of findings or waivers skips the others */
 	uint64_t at;          /* its record in rc->log */
 } checked_commit;
 
-/* A commit as the audit record needs it, read back from rc->log. */
-typedef struct {
-	char oid[GIT_OID_SHA1_HEXSIZE + 1];
-	cg_result *result;
-	char *author, *committer;
-} loaded_commit;
+#define HAS_FINDINGS 1    /* findings or notes */
+#define HAS_WAIVERS 2
 
 typedef struct {
 	cg_output out;
@@ -73,7 +72,8 @@ typedef struct {
 	size_t ncommits, acommits, rejected;
 	cg_recfile *log;           /* each checked commit's result and identities */
 	cg_buf scratch;            /* one record of rc->log */
-	loaded_commit *loaded;     /* rc->commits read back for the audit, or NULL */
+	size_t nreadable;          /* rc->commits before the first record that cannot
+	                            * be read back: what the audit records */
 	cg_memo *memo;             /* objects reused along the walk */
 	int64_t start_us, stop_us; /* stop_us: give up checking then; 0 = never */
 	int timed_out;
@@ -572,14 +572,17 @@ static int decode_commit(cg_buf_reader *in, cg_result **r, char **author, char *
 }
 
 /* Keeps `len` bytes of a record of encode_commit as commit `c`'s, whose
- * result's verdict is `v`. */
+ * result is `r`. */
 static int keep_record(receive *rc, checked_commit *c, const char *record, size_t len,
-                       cg_verdict v)
+                       const cg_result *r)
 {
 	int error = cg_recfile_put(rc->log, &c->at, record, len);
 
-	if (!error)
-		c->verdict = (int)v;
+	if (!error) {
+		c->verdict = (int16_t)r->verdict;
+		c->has = (uint16_t)((r->nfindings + r->nnotes ? HAS_FINDINGS : 0) |
+		                    (r->nwaivers ? HAS_WAIVERS : 0));
+	}
 	return error;
 }
 
@@ -588,7 +591,7 @@ static int store_commit(receive *rc, checked_commit *c, const cg_result *r, cons
 {
 	cg_buf_clear(&rc->scratch);
 	encode_commit(&rc->scratch, r, author, committer);
-	return keep_record(rc, c, rc->scratch.ptr, rc->scratch.size, r->verdict);
+	return keep_record(rc, c, rc->scratch.ptr, rc->scratch.size, r);
 }
 
 static int load_commit(receive *rc, const checked_commit *c, cg_result **r, char **author,
@@ -713,7 +716,7 @@ static int take_check(size_t i, cg_buf_reader *in, void *payload)
 	}
 	record = in->p;
 	if ((error = decode_commit(in, &r, &author, &committer)) == 0)
-		error = keep_record(j->rc, c, record, (size_t)(in->p - record), r->verdict);
+		error = keep_record(j->rc, c, record, (size_t)(in->p - record), r);
 	free_commit(r, author, committer);
 	return error;
 }
@@ -1109,23 +1112,47 @@ static int fail(receive *rc, int error)
 	return rc->timed_out ? CG_EXIT_BLOCKED : cg_error_exit_code(error);
 }
 
+/* The checked commits as the record reads them (cg_record_commits_fn):
+ * one at a time from rc->log, those without the items of `kind` skipped. */
+static int each_commit(void *self, cg_audit_kind kind, cg_record_commit_fn fn, void *payload)
+{
+	receive *rc = self;
+	const uint16_t needs = kind == CG_AUDIT_FINDINGS ? HAS_FINDINGS :
+		kind == CG_AUDIT_WAIVERS ? HAS_WAIVERS : 0;
+	char oid[GIT_OID_SHA1_HEXSIZE + 1];
+	cg_record_commit c;
+	cg_result *r = NULL;
+	char *author = NULL, *committer = NULL;
+	size_t i;
+	int error = 0;
+
+	for (i = 0; error == 0 && i < rc->nreadable; i++) {
+		const checked_commit *checked = &rc->commits[i];
+
+		if (checked->verdict < 0 || (needs && !(checked->has & needs)))
+			continue;
+		if ((error = load_commit(rc, checked, &r, &author, &committer)) < 0)
+			break;
+		git_oid_tostr(oid, sizeof(oid), &checked->oid);
+		c = (cg_record_commit){ oid, rc->updates[checked->update].ref, author, committer, r };
+		error = fn(&c, payload);
+		free_commit(r, author, committer);
+	}
+	return error;
+}
+
 /*
  * One run for the whole push (a run per hook run, as every hook records): its ref
  * updates, its push options and each checked commit with its verdict,
  * findings and waivers; when the hook failed, an "error" finding.
  */
-static cg_record *push_record(const receive *rc, const char *failure)
+static cg_record *push_record(receive *rc, const char *failure)
 {
 	cg_record *rec = cg_record_new(HOOK_NAME, rc->repo, git_repository_path(rc->repo),
 	                               rc->policy);
 	size_t i;
 
-	for (i = 0; i < rc->ncommits; i++) {
-		const loaded_commit *l = &rc->loaded[i];
-		if (l->result)
-			cg_record_add_commit(rec, l->oid, rc->updates[rc->commits[i].update].ref,
-			                     l->author, l->committer, l->result);
-	}
+	cg_record_push_commits(rec, each_commit, rc);
 	for (i = 0; i < rc->nupdates; i++)
 		cg_record_add_ref(rec, rc->updates[i].ref, rc->updates[i].old_oid,
 		                  rc->updates[i].new_oid);
@@ -1155,18 +1182,22 @@ static void drop_objects(receive *rc)
 	git_odb_free(none);
 }
 
-/* Every checked commit read back from rc->log for the audit record. */
-static int load_all(receive *rc)
+/* Reads every checked commit back from rc->log once before the record,
+ * which then reads them again one at a time: the commits before the first
+ * that cannot be read are recorded. */
+static int check_readable(receive *rc)
 {
-	size_t i;
+	cg_result *r = NULL;
+	char *author = NULL, *committer = NULL;
 	int error = 0;
 
-	rc->loaded = cg_calloc(rc->ncommits + 1, sizeof(*rc->loaded));
-	for (i = 0; i < rc->ncommits && !error; i++) {
-		loaded_commit *l = &rc->loaded[i];
-		git_oid_tostr(l->oid, sizeof(l->oid), &rc->commits[i].oid);
-		if (rc->commits[i].verdict >= 0)
-			error = load_commit(rc, &rc->commits[i], &l->result, &l->author, &l->committer);
+	for (rc->nreadable = 0; rc->nreadable < rc->ncommits; rc->nreadable++) {
+		if (rc->commits[rc->nreadable].verdict < 0)
+			continue;
+		error = load_commit(rc, &rc->commits[rc->nreadable], &r, &author, &committer);
+		free_commit(r, author, committer);
+		if (error < 0)
+			break;
 	}
 	return error;
 }
@@ -1182,7 +1213,7 @@ static int record_or_refuse(receive *rc, const char *failure, int code)
 	if (!rc->repo)
 		return code;
 	drop_objects(rc);
-	if (load_all(rc) < 0 && !failure) {
+	if (check_readable(rc) < 0 && !failure) {
 		failure = lost = cg_strdup(cg_error_last());
 		code = fail(rc, CG_ERROR);
 	}
@@ -1197,11 +1228,6 @@ static int record_or_refuse(receive *rc, const char *failure, int code)
 
 static void receive_dispose(receive *rc)
 {
-	size_t i;
-
-	for (i = 0; rc->loaded && i < rc->ncommits; i++)
-		free_commit(rc->loaded[i].result, rc->loaded[i].author, rc->loaded[i].committer);
-	free(rc->loaded);
 	free(rc->commits);
 	cg_recfile_free(rc->log);
 	cg_buf_dispose(&rc->scratch);
@@ -1237,28 +1263,50 @@ static int prepare(receive *rc, FILE *in)
 	return 0;
 }
 
+/* The commits a push option waived, and the first such waiver's reason
+ * and authorizer. */
+typedef struct {
+	size_t n;
+	char *reason, *authorizer;
+} push_waivers;
+
+static int note_push_waiver(const cg_record_commit *c, void *payload)
+{
+	push_waivers *pw = payload;
+	size_t k;
+
+	for (k = 0; k < c->result->nwaivers; k++) {
+		const cg_waiver *w = &c->result->waivers[k];
+
+		if (strcmp(w->source, "push-option"))
+			continue;
+		if (pw->n++ == 0) {
+			pw->reason = cg_strdup(w->reason);
+			pw->authorizer = w->authorizer ? cg_strdup(w->authorizer) : NULL;
+		}
+		break;
+	}
+	return 0;
+}
+
 /* A waiver by push option changes what the server lets in: the pusher is
  * told it took effect and was recorded, never left to guess. */
-static void report_push_waivers(const receive *rc)
+static void report_push_waivers(receive *rc)
 {
 	cg_buf msg = CG_BUF_INIT, hint = CG_BUF_INIT;
-	const cg_waiver *used = NULL;
-	size_t i, k, n = 0;
+	push_waivers pw = { 0 };
 
-	for (i = 0; rc->loaded && i < rc->ncommits; i++)
-		for (k = 0; rc->loaded[i].result && k < rc->loaded[i].result->nwaivers; k++)
-			if (!strcmp(rc->loaded[i].result->waivers[k].source, "push-option")) {
-				used = &rc->loaded[i].result->waivers[k];
-				n++;
-				break;
-			}
-	if (!used)
-		return;
-	cg_buf_printf(&msg, "push option '" SKIP_OPTION "' applied: %zu commit%s accepted without a "
-	              "changelog entry, reason '%s'", n, n == 1 ? "" : "s", used->reason);
-	cg_buf_printf(&hint, "the waiver is recorded in the server's audit log, waived by '%s'",
-	              used->authorizer ? used->authorizer : "(unknown pusher)");
-	cg_output_message(&rc->out, msg.ptr, hint.ptr);
+	if (each_commit(rc, CG_AUDIT_WAIVERS, note_push_waiver, &pw) == 0 && pw.n) {
+		cg_buf_printf(&msg, "push option '" SKIP_OPTION "' applied: %zu commit%s accepted "
+		              "without a changelog entry, reason '%s'", pw.n, pw.n == 1 ? "" : "s",
+		              pw.reason);
+		cg_buf_printf(&hint, "the waiver is recorded in the server's audit log, waived by '%s'",
+		              pw.authorizer ? pw.authorizer : "(unknown pusher)");
+		cg_output_message(&rc->out, msg.ptr, hint.ptr);
+	}
+	cg_error_clear();
+	free(pw.reason);
+	free(pw.authorizer);
 	cg_buf_dispose(&msg);
 	cg_buf_dispose(&hint);
 }

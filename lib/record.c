@@ -16,20 +16,24 @@ struct cg_record {
 	git_repository *repo;
 	const cg_policy *policy;
 	cg_audit_run run;
-	cg_audit_finding *findings;
-	cg_audit_waiver *waivers;
-	cg_audit_commit *commits;
+	cg_audit_reader reader;     /* the run's items, from what follows */
+	const cg_result *staged;    /* a local hook's result, or NULL */
+	cg_record_commits_fn each;  /* a push's commits, or NULL */
+	void *each_self;
 	cg_audit_ref *refs;
 	cg_audit_push_option *options;
-	size_t afindings, awaivers, acommits, arefs, aoptions;
+	size_t arefs, aoptions;
 	size_t nchanges;            /* the commits judged, the staged change included */
-	const char *change, *author, *committer; /* the last one's, for the run's columns */
+	const char *change, *author, *committer; /* the only one's, for the run's columns */
 	cg_buf staged_author, staged_committer;
+	cg_buf first_change, first_author, first_committer; /* a push's first commit's */
 	char *failure;
 	const char *outcome;        /* of a push's refs: "accepted", "refused"; NULL */
 	cg_buf warnings;            /* what the witness and syslog could not take */
 	int blocked, waived;
 };
+
+static int read_items(void *self, cg_audit_kind kind, cg_audit_item_fn fn, void *payload);
 
 cg_record *cg_record_new(const char *hook, git_repository *repo, const char *repository,
                          const cg_policy *policy)
@@ -40,35 +44,93 @@ cg_record *cg_record_new(const char *hook, git_repository *repo, const char *rep
 	rec->policy = policy;
 	rec->run.hook = hook;
 	rec->run.repository = repository;
+	rec->reader = (cg_audit_reader){ read_items, rec };
 	rec->staged_author = (cg_buf)CG_BUF_INIT;
 	rec->staged_committer = (cg_buf)CG_BUF_INIT;
+	rec->first_change = (cg_buf)CG_BUF_INIT;
+	rec->first_author = (cg_buf)CG_BUF_INIT;
+	rec->first_committer = (cg_buf)CG_BUF_INIT;
 	rec->warnings = (cg_buf)CG_BUF_INIT;
 	return rec;
 }
 
-/* The findings and waivers of `r`, naming `commit` (NULL: the run's own). */
-static void add_result(cg_record *rec, const cg_result *r, const char *commit)
-{
-	cg_audit_run *run = &rec->run;
-	size_t i;
+/* Items of one kind handed to the audit's `fn`. */
+typedef struct {
+	cg_audit_kind kind;
+	cg_audit_item_fn fn;
+	void *payload;
+} reading;
 
-	/* the MCP server changes join the findings table under their own rule,
-	 * "mcp:<group>": the audit keeps them without a schema change */
-	rec->findings = cg_array_grow(rec->findings, &rec->afindings,
-	                              run->nfindings + r->nfindings + r->nnotes + 1,
-	                              sizeof(*rec->findings));
-	rec->waivers = cg_array_grow(rec->waivers, &rec->awaivers, run->nwaivers + r->nwaivers + 1,
-	                             sizeof(*rec->waivers));
-	for (i = 0; i < r->nfindings; i++)
-		rec->findings[run->nfindings++] = (cg_audit_finding){ r->findings[i].rule,
-			r->findings[i].path, r->findings[i].detail, commit };
-	for (i = 0; i < r->nnotes; i++)
-		rec->findings[run->nfindings++] = (cg_audit_finding){ r->notes[i].rule,
-			r->notes[i].path, r->notes[i].detail, commit };
-	for (i = 0; i < r->nwaivers; i++)
-		rec->waivers[run->nwaivers++] = (cg_audit_waiver){ r->waivers[i].rule,
-			r->waivers[i].source, r->waivers[i].name, r->waivers[i].reason,
-			r->waivers[i].authorizer, commit };
+/* The items of `kind` a result gives, naming `commit` (NULL: the run's
+ * own). The MCP server changes (notes) join the findings under their own
+ * rule, "mcp:<group>": the audit keeps them without a schema change. */
+static int result_items(const reading *rd, const cg_result *r, const char *commit)
+{
+	size_t i;
+	int error = 0;
+
+	if (rd->kind == CG_AUDIT_FINDINGS) {
+		for (i = 0; error == 0 && i < r->nfindings + r->nnotes; i++) {
+			const cg_finding *f = i < r->nfindings ? &r->findings[i] :
+				&r->notes[i - r->nfindings];
+			cg_audit_finding item = { f->rule, f->path, f->detail, commit };
+
+			error = rd->fn(&item, rd->payload);
+		}
+	} else if (rd->kind == CG_AUDIT_WAIVERS) {
+		for (i = 0; error == 0 && i < r->nwaivers; i++) {
+			const cg_waiver *w = &r->waivers[i];
+			cg_audit_waiver item = { w->rule, w->source, w->name, w->reason, w->authorizer,
+			                         commit };
+
+			error = rd->fn(&item, rd->payload);
+		}
+	}
+	return error;
+}
+
+static int commit_items(const cg_record_commit *c, void *payload)
+{
+	const reading *rd = payload;
+	cg_audit_commit item = { c->oid, cg_verdict_name(c->result->verdict), c->ref, c->author,
+	                         c->committer };
+
+	if (rd->kind == CG_AUDIT_COMMITS)
+		return rd->fn(&item, rd->payload);
+	return result_items(rd, c->result, c->oid);
+}
+
+/* The run's items: the staged change's, then the push's commits', then
+ * the failure; its refs and push options. */
+static int read_items(void *self, cg_audit_kind kind, cg_audit_item_fn fn, void *payload)
+{
+	cg_record *rec = self;
+	reading rd = { kind, fn, payload };
+	cg_audit_finding failure = { "error", NULL, rec->failure, NULL };
+	size_t i;
+	int error = 0;
+
+	if (kind == CG_AUDIT_REFS) {
+		for (i = 0; error == 0 && i < rec->run.nrefs; i++)
+			error = fn(&rec->refs[i], payload);
+		return error;
+	}
+	if (kind == CG_AUDIT_PUSH_OPTIONS) {
+		for (i = 0; error == 0 && i < rec->run.npush_options; i++)
+			error = fn(&rec->options[i], payload);
+		return error;
+	}
+	if (rec->staged)
+		error = result_items(&rd, rec->staged, NULL);
+	if (error == 0 && rec->each)
+		error = rec->each(rec->each_self, kind, commit_items, &rd);
+	if (error == 0 && kind == CG_AUDIT_FINDINGS && rec->failure)
+		error = fn(&failure, payload);
+	return error;
+}
+
+static void note_verdict(cg_record *rec, const cg_result *r)
+{
 	rec->blocked |= r->verdict == CG_VERDICT_BLOCKED;
 	rec->waived |= r->verdict == CG_VERDICT_WAIVED;
 }
@@ -104,19 +166,31 @@ void cg_record_staged(cg_record *rec, const cg_result *r)
 	ident_from_env(&rec->staged_committer, "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
 	               rec->repo);
 	note_change(rec, "staged", rec->staged_author.ptr, rec->staged_committer.ptr);
+	rec->staged = r;
 	if (r)
-		add_result(rec, r, NULL);
+		note_verdict(rec, r);
 }
 
-void cg_record_add_commit(cg_record *rec, const char *oid, const char *ref,
-                          const char *author, const char *committer, const cg_result *r)
+void cg_record_push_commits(cg_record *rec, cg_record_commits_fn each, void *self)
 {
-	add_result(rec, r, oid);
-	rec->commits = cg_array_grow(rec->commits, &rec->acommits, rec->run.ncommits + 1,
-	                             sizeof(*rec->commits));
-	rec->commits[rec->run.ncommits++] = (cg_audit_commit){ oid, cg_verdict_name(r->verdict),
-		ref, author, committer };
-	note_change(rec, oid, author, committer);
+	rec->each = each;
+	rec->each_self = self;
+}
+
+/* The push's verdict and, for a run of one commit, its columns: the
+ * first commit's strings are copied, since the commits are only lent. */
+static int note_commit(const cg_record_commit *c, void *payload)
+{
+	cg_record *rec = payload;
+
+	note_verdict(rec, c->result);
+	if (rec->nchanges == 0) {
+		cg_buf_puts(&rec->first_change, c->oid);
+		cg_buf_puts(&rec->first_author, c->author);
+		cg_buf_puts(&rec->first_committer, c->committer);
+	}
+	note_change(rec, rec->first_change.ptr, rec->first_author.ptr, rec->first_committer.ptr);
+	return 0;
 }
 
 void cg_record_add_ref(cg_record *rec, const char *ref, const char *old_oid,
@@ -155,18 +229,22 @@ static const char *verdict(const cg_record *rec)
 	return rec->failure ? "error" : rec->blocked ? "blocked" : rec->waived ? "waived" : "allowed";
 }
 
-/* Appends `rule` to the comma-separated `list` unless it is there. */
-static void add_rule(cg_buf *list, const char *rule)
+/* Appends the rule of a finding or waiver (its first member) to the
+ * comma-separated list `payload` unless it is there. */
+static int add_rule(const void *item, void *payload)
 {
+	const char *rule = *(const char *const *)item;
+	cg_buf *list = payload;
 	const char *at = list->ptr;
 	size_t n = strlen(rule);
 
 	while (at && (at = strstr(at, rule)) != NULL) {
 		if ((at == list->ptr || at[-1] == ',') && (at[n] == ',' || !at[n]))
-			return;
+			return 0;
 		at += n;
 	}
 	cg_buf_printf(list, "%s%s", list->size ? "," : "", rule);
+	return 0;
 }
 
 static void note_warning(cg_record *rec)
@@ -180,16 +258,17 @@ static void send_syslog(cg_record *rec, const cg_audit_run *run, const cg_audit_
 	cg_buf rules = CG_BUF_INIT, waived = CG_BUF_INIT;
 	cg_syslog_event e = { run->time_ms, run->hook, run->repository, run->verdict, NULL, NULL,
 	                      run->pusher, recorded->id, recorded->id ? recorded->hash : NULL };
-	size_t i;
 
-	for (i = 0; i < run->nfindings; i++)
-		add_rule(&rules, run->findings[i].rule);
-	for (i = 0; i < run->nwaivers; i++)
-		add_rule(&waived, run->waivers[i].rule);
+	if (cg_audit_run_each(run, CG_AUDIT_FINDINGS, add_rule, &rules) < 0 ||
+	    cg_audit_run_each(run, CG_AUDIT_WAIVERS, add_rule, &waived) < 0) {
+		note_warning(rec);
+		goto done;
+	}
 	e.rules = rules.size ? rules.ptr : NULL;
 	e.waived = waived.size ? waived.ptr : NULL;
 	if (cg_syslog_send(rec->policy->audit.syslog, &e) < 0)
 		note_warning(rec);
+done:
 	cg_buf_dispose(&rules);
 	cg_buf_dispose(&waived);
 }
@@ -235,23 +314,16 @@ static int write_run(const cg_record *rec, const cg_audit_run *run, const char *
 int cg_record_write(cg_record *rec, int64_t duration_us)
 {
 	cg_audit_run run = rec->run;
-	cg_audit_finding failure = { "error", NULL, rec->failure, NULL };
-	char *path = cg_record_audit_path(rec->repo, rec->policy);
-	cg_audit_head recorded;
+	cg_audit_head recorded = { 0, "" };
+	char *path;
 	int fell_back = 0, error;
 	size_t i;
 
-	rec->findings = cg_array_grow(rec->findings, &rec->afindings, run.nfindings + 1,
-	                              sizeof(*rec->findings));
-	if (rec->failure)
-		rec->findings[run.nfindings++] = failure;
+	if (rec->each && (error = rec->each(rec->each_self, CG_AUDIT_COMMITS, note_commit, rec)) < 0)
+		return error;
 	for (i = 0; i < run.nrefs; i++)
 		rec->refs[i].outcome = rec->outcome;
-	run.findings = rec->findings;
-	run.waivers = rec->waivers;
-	run.commits = rec->commits;
-	run.refs = rec->refs;
-	run.push_options = rec->options;
+	run.reader = &rec->reader;
 	if (run.nrefs == 1) {
 		run.ref = rec->refs[0].ref;
 		run.old_oid = rec->refs[0].old_oid;
@@ -266,6 +338,7 @@ int cg_record_write(cg_record *rec, int64_t duration_us)
 	run.policy_sha256 = rec->policy ? rec->policy->sha256 : NULL;
 	run.duration_us = duration_us;
 	run.time_ms = cg_timestamp_now_ms();
+	path = cg_record_audit_path(rec->repo, rec->policy);
 	error = write_run(rec, &run, path, &fell_back, &recorded);
 	tell_outside(rec, &run, &recorded);
 	free(path);
@@ -320,15 +393,15 @@ void cg_record_free(cg_record *rec)
 {
 	if (!rec)
 		return;
-	free(rec->findings);
-	free(rec->waivers);
-	free(rec->commits);
 	free(rec->refs);
 	free(rec->options);
 	free(rec->failure);
 	cg_buf_dispose(&rec->warnings);
 	cg_buf_dispose(&rec->staged_author);
 	cg_buf_dispose(&rec->staged_committer);
+	cg_buf_dispose(&rec->first_change);
+	cg_buf_dispose(&rec->first_author);
+	cg_buf_dispose(&rec->first_committer);
 	free(rec);
 }
 

@@ -7,6 +7,7 @@
 
 #include <git2.h>
 #include <stdint.h>
+#include "audit.h"
 #include "output.h"
 #include "policy.h"
 #include "rules.h"
@@ -25,10 +26,27 @@ cg_record *cg_record_new(const char *hook, git_repository *repo, const char *rep
  * GIT_AUTHOR_EMAIL (GIT_COMMITTER_...), else the configured identity. */
 void cg_record_staged(cg_record *rec, const cg_result *r);
 
-/* A commit a push brings, `oid` in hex, and the ref update that brought it
- * first; its findings and waivers name it. */
-void cg_record_add_commit(cg_record *rec, const char *oid, const char *ref,
-                          const char *author, const char *committer, const cg_result *r);
+/* A commit a push brought, lent for one call: `oid` in hex, the ref
+ * update that brought it first, its identities and result. */
+typedef struct {
+	const char *oid, *ref, *author, *committer;
+	const cg_result *result;
+} cg_record_commit;
+
+typedef int (*cg_record_commit_fn)(const cg_record_commit *c, void *payload);
+
+/* Calls `fn` with each commit the push brought, in order, the same each
+ * time, and returns 0, a negative error or `fn`'s non-zero return. For
+ * `kind` CG_AUDIT_FINDINGS (CG_AUDIT_WAIVERS) it may leave out the commits
+ * whose result has no findings or notes (no waivers). */
+typedef int (*cg_record_commits_fn)(void *self, cg_audit_kind kind, cg_record_commit_fn fn,
+                                    void *payload);
+
+/* The commits a push brought, read through `each` when the run is
+ * written, several times, one commit at a time: the record holds none of
+ * them, so its memory stays flat in the push's length. Their findings and
+ * waivers name them. */
+void cg_record_push_commits(cg_record *rec, cg_record_commits_fn each, void *self);
 
 void cg_record_add_ref(cg_record *rec, const char *ref, const char *old_oid,
                        const char *new_oid);
@@ -50,8 +68,9 @@ void cg_record_fail(cg_record *rec, const char *message);
  * policy's audit.witness and audit.syslog say, appends the run's id and
  * hash to the witness file and sends its line to syslog; their failures
  * are kept as warnings, which cg_record_write_or_warn prints. One run per
- * hook run: a push's commits are its arrays, and a run of one ref update or
- * one commit also has it in the run's own columns. */
+ * hook run: a push's commits are its items, and a run of one ref update or
+ * one commit also has it in the run's own columns. CG_ERROR too when the
+ * push's commits cannot be read. */
 int cg_record_write(cg_record *rec, int64_t duration_us);
 
 /* Whether audit.on_error: warn lets a failure with `error` go ahead under

@@ -57,32 +57,64 @@ static void sync_parent(const char *path)
 	free(dir);
 }
 
-/* Appends under an exclusive flock and syncs. A line left without its
- * newline by an earlier failure is ended first, so it spoils only itself;
- * a failed write is cut off again for the same reason. */
-int cg_spool_append(const char *path, const char *data, size_t len, int timeout_ms)
+struct cg_spool {
+	int fd;
+	char *path;
+	off_t start;  /* the file's size before the append */
+};
+
+int cg_spool_open(cg_spool **out, const char *path, int timeout_ms)
 {
 	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
 	struct stat st;
 	char last = '\n';
-	int error = 0;
 
+	*out = NULL;
 	if (fd < 0)
 		return cg_error_set(CG_ERROR, "cannot open '%s': %s", path, strerror(errno));
 	if (lock_file(fd, timeout_ms) < 0 || fstat(fd, &st) < 0 ||
 	    (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)) {
-		error = cg_error_set(CG_ERROR, "cannot lock '%s': %s", path, strerror(errno));
-	} else if ((last != '\n' && write_all(fd, "\n", 1) < 0) ||
-	           write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		error = cg_error_set(CG_ERROR, "cannot write '%s': %s", path, strerror(errno));
-		if (ftruncate(fd, st.st_size) < 0) {
-			/* then the next append ends the partial line */
-		}
-	} else if (st.st_size == 0) {
-		sync_parent(path);
+		cg_error_set(CG_ERROR, "cannot lock '%s': %s", path, strerror(errno));
+		close(fd);
+		return CG_ERROR;
 	}
-	close(fd);
+	*out = cg_calloc(1, sizeof(**out));
+	(*out)->fd = fd;
+	(*out)->path = cg_strdup(path);
+	(*out)->start = st.st_size;
+	if (last != '\n' && cg_spool_write(*out, "\n", 1) < 0)
+		return cg_spool_close(*out, CG_ERROR);
+	return 0;
+}
+
+int cg_spool_write(cg_spool *s, const char *data, size_t len)
+{
+	if (write_all(s->fd, data, len) < 0)
+		return cg_error_set(CG_ERROR, "cannot write '%s': %s", s->path, strerror(errno));
+	return 0;
+}
+
+int cg_spool_close(cg_spool *s, int error)
+{
+	if (error == 0 && fsync(s->fd) < 0)
+		error = cg_error_set(CG_ERROR, "cannot write '%s': %s", s->path, strerror(errno));
+	if (error < 0 && ftruncate(s->fd, s->start) < 0) {
+		/* then the next append ends the partial line */
+	} else if (error == 0 && s->start == 0) {
+		sync_parent(s->path);
+	}
+	close(s->fd);
+	free(s->path);
+	free(s);
 	return error;
+}
+
+int cg_spool_append(const char *path, const char *data, size_t len, int timeout_ms)
+{
+	cg_spool *s = NULL;
+	int error = cg_spool_open(&s, path, timeout_ms);
+
+	return error < 0 ? error : cg_spool_close(s, cg_spool_write(s, data, len));
 }
 
 /* Unique per line, so the database can tell which lines it has imported. */

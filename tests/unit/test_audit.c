@@ -988,6 +988,130 @@ static void make_writable_again(scratch *s, const char *aside, int moved)
 	}
 }
 
+/* A reader over a run's own arrays, as the pre-receive hook's reads a
+ * push's commits from its record file; from the `grow_at`-th reading of
+ * the commits on (0: never), one commit more, as a reader whose items
+ * change between readings. */
+typedef struct {
+	cg_audit_run arrays;
+	int readings, grow_at;
+} array_reader;
+
+static int read_arrays(void *self, cg_audit_kind kind, cg_audit_item_fn fn, void *payload)
+{
+	array_reader *r = self;
+	const cg_audit_commit extra = { "c0", "allowed", "refs/heads/main", "Zed <z@example.com>",
+	                                "Zed <z@example.com>" };
+	int error = cg_audit_run_each(&r->arrays, kind, fn, payload);
+
+	if (error == 0 && kind == CG_AUDIT_COMMITS && r->grow_at && ++r->readings >= r->grow_at)
+		error = fn(&extra, payload);
+	return error;
+}
+
+/* A push of `n` commits, with long identities, so that its encoding and
+ * its fallback line span several blocks. */
+static cg_audit_commit *many_commits(size_t n)
+{
+	cg_audit_commit *c = calloc(n, sizeof(*c));
+	char text[200];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(text, sizeof(text), "%040zx", i);
+		c[i].commit = strdup(text);
+		c[i].verdict = i % 7 ? "allowed" : "blocked";
+		c[i].ref = "refs/heads/main";
+		snprintf(text, sizeof(text), "Author Number %zu With A Long Name <author-%zu@example.com>",
+		         i % 97, i % 97);
+		c[i].author = c[i].committer = strdup(text);
+	}
+	return c;
+}
+
+static void free_commits(cg_audit_commit *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free((char *)c[i].commit);
+		free((char *)c[i].author);
+	}
+	free(c);
+}
+
+static void hash_of_first(char out[65], const char *db)
+{
+	sql_text(out, 65, db, "SELECT hash FROM runs WHERE id = 1");
+}
+
+/* A run read through a reader is stored, hashed and spooled exactly as
+ * the same run from arrays; a reader whose items change fails the run. */
+static void test_reader_run(void **state)
+{
+	static const struct {
+		const char *name;
+		size_t ncommits;  /* 0: push_run()'s three */
+		int grow_at;
+	} cases[] = {
+		{ "a push's items", 0, 0 },
+		{ "a push longer than a block", 3000, 0 },
+		{ "items that change between readings", 0, 2 },
+	};
+	scratch *s = *state;
+	char arrays_db[400], reader_db[400], want[65], got[65], aside[400];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		cg_audit_run run = push_run(), other = sample_run(T0 + 1000, "after");
+		cg_audit_commit *commits = NULL;
+		array_reader r = { .grow_at = cases[i].grow_at };
+		cg_audit_reader reader = { read_arrays, &r };
+		int fell_back = -1, moved;
+		cg_audit *a;
+
+		if (cases[i].ncommits) {
+			run.commits = commits = many_commits(cases[i].ncommits);
+			run.ncommits = cases[i].ncommits;
+		}
+		r.arrays = run;
+		snprintf(arrays_db, sizeof(arrays_db), "%s/arrays-%zu.db", s->dir, i);
+		snprintf(reader_db, sizeof(reader_db), "%s/reader-%zu.db", s->dir, i);
+		write_ok(arrays_db, &run, 1);
+		hash_of_first(want, arrays_db);
+		run = (cg_audit_run){ .time_ms = T0, .hook = "pre-receive",
+		                      .repository = "/srv/git/repo.git", .pusher = "carol",
+		                      .verdict = "blocked", .duration_us = 99, .reader = &reader };
+		if (cases[i].grow_at) {
+			assert_int_equal(cg_audit_write(reader_db, &run, 1, &fell_back), CG_ERROR);
+			if (!strstr(cg_error_last(), "commits changed while it was recorded"))
+				fail_msg("%s: %s", cases[i].name, cg_error_last());
+			assert_int_equal(sql_int(reader_db, "SELECT count(*) FROM runs"), 0);
+			free_commits(commits, cases[i].ncommits);
+			continue;
+		}
+		write_ok(reader_db, &run, 1);
+		hash_of_first(got, reader_db);
+		if (strcmp(want, got))
+			fail_msg("%s: hash %s from a reader, %s from arrays", cases[i].name, got, want);
+		assert_intact(reader_db, 1);
+
+		/* the fallback file's line, imported, is the same run */
+		assert_int_equal(cg_audit_open(&a, s->db), 0);
+		cg_audit_close(a);
+		moved = make_unwritable(s, aside, sizeof(aside));
+		write_falls_back(s->db, &run, s->db);
+		make_writable_again(s, aside, moved);
+		write_ok(s->db, &other, 1);
+		hash_of_first(got, s->db);
+		if (strcmp(want, got))
+			fail_msg("%s: hash %s through the fallback file, %s from arrays", cases[i].name,
+			         got, want);
+		free_commits(commits, cases[i].ncommits);
+		assert_int_equal(remove(s->db), 0);
+	}
+}
+
 static void test_unwritable_falls_back_then_imports(void **state)
 {
 	scratch *s = *state;
@@ -1384,6 +1508,7 @@ int main(void)
 		T(test_verify_edited_run),
 		T(test_verify_edited_finding),
 		T(test_push_run),
+		T(test_reader_run),
 		T(test_verify_edited_push),
 		T(test_verify_edited_outcome),
 		T(test_verify_deleted_newest),

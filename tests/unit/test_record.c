@@ -100,15 +100,31 @@ static int teardown(void **state)
 static const char *const commit_oids[] = { OID_A, OID_B };
 static const char *const refs[] = { "refs/heads/main", "refs/heads/b" };
 
+/* The case's commits, as a push hands them over one at a time. */
+static int each_commit(void *self, cg_audit_kind kind, cg_record_commit_fn fn, void *payload)
+{
+	const record_case *c = self;
+	size_t i;
+	int error = 0;
+
+	(void)kind;
+	for (i = 0; error == 0 && i < 2 && c->commits[i]; i++) {
+		cg_record_commit commit = { commit_oids[i], refs[0],
+		                            i ? "B <b@example.com>" : "A <a@example.com>",
+		                            "C <c@example.com>", c->commits[i] };
+
+		error = fn(&commit, payload);
+	}
+	return error;
+}
+
 static cg_record *build(const fixture *f, const record_case *c)
 {
 	cg_record *rec = cg_record_new(c->hook, f->repo, "/the/repository", f->policy);
 	size_t i;
 
 	if (!strcmp(c->hook, "pre-receive")) {
-		for (i = 0; i < 2 && c->commits[i]; i++)
-			cg_record_add_commit(rec, commit_oids[i], refs[0], i ? "B <b@example.com>"
-			                     : "A <a@example.com>", "C <c@example.com>", c->commits[i]);
+		cg_record_push_commits(rec, each_commit, (void *)c);
 		for (i = 0; i < (size_t)c->nrefs; i++)
 			cg_record_add_ref(rec, refs[i], OID_A, OID_B);
 		cg_record_add_push_option(rec, "ci.skip");
