@@ -15,7 +15,16 @@
  * and bytes, whatever the walk's length. */
 typedef struct cg_memo cg_memo;
 
+/* A memo of CG_MEMO_SLOTS objects, the count a push's hook keeps to stay
+ * small in memory; a history report keeps more (docs/benchmarks.md:
+ * trees of long-lived branches come back after more than a thousand
+ * other objects). Whatever the count, at most 32 MiB by their estimated
+ * size. */
+#define CG_MEMO_SLOTS 1024
+#define CG_MEMO_SLOTS_HISTORY 4096
+
 cg_memo *cg_memo_new(void);
+cg_memo *cg_memo_new_sized(size_t slots);
 void cg_memo_free(cg_memo *memo);
 
 /* git_object_lookup through `memo` (may be NULL): the caller frees `out`. */

@@ -548,6 +548,18 @@ static void test_memo(void **state)
 	/* a NULL memo only reads */
 	assert_int_equal(cg_memo_lookup(&obj, NULL, repo, git_object_id(first), GIT_OBJECT_BLOB), 0);
 	git_object_free(obj);
+	/* a larger memo keeps them all */
+	cg_memo_free(memo);
+	memo = cg_memo_new_sized(CG_MEMO_SLOTS_HISTORY);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(cg_memo_lookup(&obj, memo, repo,
+		                                git_tree_entry_id(git_tree_entry_byindex(tree, i)),
+		                                GIT_OBJECT_BLOB), 0);
+		git_object_free(obj);
+	}
+	cg_memo_find(&obj, memo, git_object_id(first));
+	assert_ptr_not_equal(obj, NULL);
+	git_object_free(obj);
 	git_object_free(first);
 	git_tree_free(tree);
 	cg_memo_free(memo);
