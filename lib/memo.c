@@ -12,6 +12,13 @@
  * the id's first bytes so that a lookup costs a few comparisons.
  */
 #define MEMO_BYTES (32u * 1024 * 1024)
+#define MEMO_HEADERS 16
+
+typedef struct {
+	git_oid oid;
+	size_t size;
+	git_object_t type;
+} header;
 
 struct cg_memo {
 	size_t slots;
@@ -22,6 +29,8 @@ struct cg_memo {
 	int *bucket;               /* the first slot, -1: none */
 	size_t buckets;            /* a power of two, twice the slots or more */
 	size_t next, bytes;        /* `next`: the slot to fill, the oldest once full */
+	header headers[MEMO_HEADERS]; /* cg_memo_header, a ring */
+	size_t nheaders, next_header;
 	cg_treeblobs *blobs;       /* cg_memo_treeblobs */
 	cg_packblob *packs;        /* cg_memo_packblob */
 };
@@ -178,6 +187,35 @@ int cg_memo_lookup(git_object **out, cg_memo *memo, git_repository *repo,
 	if ((error = git_object_lookup(out, repo, oid, type)) == 0)
 		cg_memo_keep(memo, *out);
 	return error;
+}
+
+int cg_memo_header(size_t *size, git_object_t *type, cg_memo *memo, git_repository *repo,
+                   const git_oid *oid)
+{
+	git_odb *odb = NULL;
+	header *h;
+	size_t i;
+	int error;
+
+	for (i = 0; memo && i < memo->nheaders; i++)
+		if (git_oid_equal(&memo->headers[i].oid, oid)) {
+			*size = memo->headers[i].size;
+			*type = memo->headers[i].type;
+			return 0;
+		}
+	if ((error = git_repository_odb(&odb, repo)) == 0)
+		error = git_odb_read_header(size, type, odb, oid);
+	git_odb_free(odb);
+	if (error < 0 || !memo)
+		return error;
+	h = &memo->headers[memo->next_header];
+	git_oid_cpy(&h->oid, oid);
+	h->size = *size;
+	h->type = *type;
+	memo->next_header = (memo->next_header + 1) % MEMO_HEADERS;
+	if (memo->nheaders < MEMO_HEADERS)
+		memo->nheaders++;
+	return 0;
 }
 
 cg_packblob *cg_memo_packblob(cg_memo *memo, git_repository *repo)

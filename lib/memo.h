@@ -36,6 +36,12 @@ int cg_memo_lookup(git_object **out, cg_memo *memo, git_repository *repo,
 void cg_memo_find(git_object **out, cg_memo *memo, const git_oid *oid);
 void cg_memo_keep(cg_memo *memo, git_object *obj);
 
+/* git_odb_read_header through `memo` (may be NULL), which keeps the
+ * answers for the last few ids: a CHANGELOG that many commits in a row
+ * leave as it is has its size asked for by each of them. */
+int cg_memo_header(size_t *size, git_object_t *type, cg_memo *memo, git_repository *repo,
+                   const git_oid *oid);
+
 /* Whether the memo holds `obj` marked by cg_memo_set_checked: a tree that
  * passed cg_tree_check once in a walk need not pass it again while kept
  * (the check depends on the tree's bytes alone, which its id names). */

@@ -233,7 +233,6 @@ static int read_side(const cg_snapshot *snap, cg_memo *memo, const char *path,
                      git_oid *oid, cg_packblob_ref **out, const char **problem)
 {
 	git_repository *repo = cg_snapshot_repository(snap);
-	git_odb *odb = NULL;
 	git_blob *blob = NULL;
 	uint32_t mode;
 	size_t size;
@@ -255,12 +254,8 @@ static int read_side(const cg_snapshot *snap, cg_memo *memo, const char *path,
 		return 0;
 	}
 	/* The header alone tells the size, so a huge blob is never inflated. */
-	if ((error = git_repository_odb(&odb, repo)) < 0 ||
-	    (error = git_odb_read_header(&size, &type, odb, oid)) < 0) {
-		git_odb_free(odb);
+	if (cg_memo_header(&size, &type, memo, repo, oid) < 0)
 		return cg_error_from_git("cannot read changelog");
-	}
-	git_odb_free(odb);
 	if (size > CG_CHANGELOG_MAX_BYTES) {
 		*problem = too_large;
 		return 0;
@@ -475,21 +470,19 @@ cg_changelog_text cg_rules_blob_text(const git_blob *blob)
 	return t;
 }
 
-/* 1 when the file's blob on that side is over the size cap (its header says). */
-static int over_cap(const cg_snapshot *snap, const char *path)
+/* 1 when the file's blob on that side is over the size cap (its header
+ * says): asked by every commit that needs an entry there and adds none,
+ * so through the walk's memo (may be NULL). */
+static int over_cap(const cg_snapshot *snap, cg_memo *memo, const char *path)
 {
-	git_odb *odb = NULL;
 	git_object_t type;
 	git_oid oid;
 	uint32_t mode;
 	size_t size = 0;
 
 	if (cg_snapshot_lookup(snap, path, &oid, &mode) < 0 || !is_regular(mode) ||
-	    git_repository_odb(&odb, cg_snapshot_repository(snap)) < 0)
+	    cg_memo_header(&size, &type, memo, cg_snapshot_repository(snap), &oid) < 0)
 		return 0;
-	if (git_odb_read_header(&size, &type, odb, &oid) < 0)
-		size = 0;
-	git_odb_free(odb);
 	return size > CG_CHANGELOG_MAX_BYTES;
 }
 
@@ -690,7 +683,7 @@ static int check_requirement(evaluation *ev, const requirement *r)
 		return error;
 	if (cs->valid_entries)
 		return 0;
-	if (!cs->too_large && cs->exists && over_cap(ev->in->now, cs->path)) {
+	if (!cs->too_large && cs->exists && over_cap(ev->in->now, ev->in->memo, cs->path)) {
 		cs->too_large = 1; /* unchanged, so not read: but no entry can go in */
 		too_large_finding(ev, cs->path, 0);
 	}

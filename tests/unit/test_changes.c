@@ -509,6 +509,28 @@ static void test_tree_snapshot_lookup(void **state)
 	git_repository_free(repo);
 }
 
+/* A header asked for through the memo is kept: it is still known when
+ * the object is gone (its loose file removed), and only then. */
+static void test_memo_header(cg_memo *memo, git_repository *repo, const git_oid *oid)
+{
+	cg_buf loose = CG_BUF_INIT;
+	git_object_t type;
+	size_t size = 0;
+	char hex[GIT_OID_SHA1_HEXSIZE + 1];
+
+	git_oid_tostr(hex, sizeof(hex), oid);
+	cg_buf_printf(&loose, "%sobjects/%.2s/%s", git_repository_path(repo), hex, hex + 2);
+	assert_int_equal(cg_memo_header(&size, &type, memo, repo, oid), 0);
+	assert_int_equal(size, 2); /* "1\n" */
+	assert_int_equal(type, GIT_OBJECT_BLOB);
+	assert_int_equal(unlink(loose.ptr), 0);
+	size = 0;
+	assert_int_equal(cg_memo_header(&size, &type, memo, repo, oid), 0);
+	assert_int_equal(size, 2);
+	assert_true(cg_memo_header(&size, &type, NULL, repo, oid) < 0);
+	cg_buf_dispose(&loose);
+}
+
 /* The memo hands out what it keeps, checks the type asked for, and keeps
  * at most its bound: the oldest go first. */
 static void test_memo(void **state)
@@ -560,6 +582,7 @@ static void test_memo(void **state)
 	cg_memo_find(&obj, memo, git_object_id(first));
 	assert_ptr_not_equal(obj, NULL);
 	git_object_free(obj);
+	test_memo_header(memo, repo, git_object_id(first));
 	git_object_free(first);
 	git_tree_free(tree);
 	cg_memo_free(memo);
