@@ -13,6 +13,7 @@
  */
 #define MEMO_BYTES (32u * 1024 * 1024)
 #define MEMO_HEADERS 16
+#define MEMO_UTF8 64
 
 typedef struct {
 	git_oid oid;
@@ -31,6 +32,8 @@ struct cg_memo {
 	size_t next, bytes;        /* `next`: the slot to fill, the oldest once full */
 	header headers[MEMO_HEADERS]; /* cg_memo_header, a ring */
 	size_t nheaders, next_header;
+	git_oid utf8[MEMO_UTF8];   /* cg_memo_utf8_mark, a ring */
+	size_t nutf8, next_utf8;
 	cg_treeblobs *blobs;       /* cg_memo_treeblobs */
 	cg_packblob *packs;        /* cg_memo_packblob */
 };
@@ -216,6 +219,26 @@ int cg_memo_header(size_t *size, git_object_t *type, cg_memo *memo, git_reposito
 	if (memo->nheaders < MEMO_HEADERS)
 		memo->nheaders++;
 	return 0;
+}
+
+int cg_memo_utf8_known(const cg_memo *memo, const git_oid *oid)
+{
+	size_t i;
+
+	for (i = 0; memo && i < memo->nutf8; i++)
+		if (git_oid_equal(&memo->utf8[i], oid))
+			return 1;
+	return 0;
+}
+
+void cg_memo_utf8_mark(cg_memo *memo, const git_oid *oid)
+{
+	if (!memo || cg_memo_utf8_known(memo, oid))
+		return;
+	git_oid_cpy(&memo->utf8[memo->next_utf8], oid);
+	memo->next_utf8 = (memo->next_utf8 + 1) % MEMO_UTF8;
+	if (memo->nutf8 < MEMO_UTF8)
+		memo->nutf8++;
 }
 
 cg_packblob *cg_memo_packblob(cg_memo *memo, git_repository *repo)

@@ -42,6 +42,12 @@ void cg_memo_keep(cg_memo *memo, git_object *obj);
 int cg_memo_header(size_t *size, git_object_t *type, cg_memo *memo, git_repository *repo,
                    const git_oid *oid);
 
+/* Texts known to be valid UTF-8 (the last 64 ids marked): along a walk
+ * each CHANGELOG version is decoded once, where it differs from the one
+ * after it (cg_changelog_utf8_error_beside). `memo` may be NULL: none. */
+int cg_memo_utf8_known(const cg_memo *memo, const git_oid *oid);
+void cg_memo_utf8_mark(cg_memo *memo, const git_oid *oid);
+
 /* Whether the memo holds `obj` marked by cg_memo_set_checked: a tree that
  * passed cg_tree_check once in a walk need not pass it again while kept
  * (the check depends on the tree's bytes alone, which its id names). */

@@ -510,7 +510,8 @@ static void test_tree_snapshot_lookup(void **state)
 }
 
 /* A header asked for through the memo is kept: it is still known when
- * the object is gone (its loose file removed), and only then. */
+ * the object is gone (its loose file removed), and only then; and so is
+ * a text marked valid UTF-8. */
 static void test_memo_header(cg_memo *memo, git_repository *repo, const git_oid *oid)
 {
 	cg_buf loose = CG_BUF_INIT;
@@ -528,6 +529,11 @@ static void test_memo_header(cg_memo *memo, git_repository *repo, const git_oid 
 	assert_int_equal(cg_memo_header(&size, &type, memo, repo, oid), 0);
 	assert_int_equal(size, 2);
 	assert_true(cg_memo_header(&size, &type, NULL, repo, oid) < 0);
+	assert_false(cg_memo_utf8_known(memo, oid));
+	cg_memo_utf8_mark(memo, oid);
+	assert_true(cg_memo_utf8_known(memo, oid));
+	cg_memo_utf8_mark(NULL, oid);
+	assert_false(cg_memo_utf8_known(NULL, oid));
 	cg_buf_dispose(&loose);
 }
 
