@@ -537,6 +537,20 @@ static void test_memo_header(cg_memo *memo, git_repository *repo, const git_oid 
 	cg_buf_dispose(&loose);
 }
 
+/* Reads the blobs of `tree` from its entry `from` on through `memo`. */
+static void read_blobs(cg_memo *memo, git_repository *repo, git_tree *tree, size_t from)
+{
+	git_object *obj = NULL;
+	size_t i;
+
+	for (i = from; i < git_tree_entrycount(tree); i++) {
+		assert_int_equal(cg_memo_lookup(&obj, memo, repo,
+		                                git_tree_entry_id(git_tree_entry_byindex(tree, i)),
+		                                GIT_OBJECT_BLOB), 0);
+		git_object_free(obj);
+	}
+}
+
 /* The memo hands out what it keeps, checks the type asked for, and keeps
  * at most its bound: the oldest go first. */
 static void test_memo(void **state)
@@ -547,7 +561,7 @@ static void test_memo(void **state)
 	cg_memo *memo = cg_memo_new();
 	git_object *obj = NULL, *first = NULL;
 	git_tree *tree = NULL;
-	size_t i, n;
+	size_t n;
 
 	(void)state;
 	assert_int_equal(git_repository_open(&repo, dir), 0);
@@ -562,12 +576,7 @@ static void test_memo(void **state)
 	/* a blob asked for as a tree fails as libgit2 fails, memo or not */
 	assert_true(cg_memo_lookup(&obj, memo, repo, git_object_id(first), GIT_OBJECT_TREE) < 0);
 	assert_null(obj);
-	for (i = 1; i < n; i++) {
-		assert_int_equal(cg_memo_lookup(&obj, memo, repo,
-		                                git_tree_entry_id(git_tree_entry_byindex(tree, i)),
-		                                GIT_OBJECT_BLOB), 0);
-		git_object_free(obj);
-	}
+	read_blobs(memo, repo, tree, 1);
 	cg_memo_find(&obj, memo, git_object_id(first));
 	assert_null(obj);
 	cg_memo_find(&obj, memo, git_tree_entry_id(git_tree_entry_byindex(tree, n - 1)));
@@ -579,12 +588,7 @@ static void test_memo(void **state)
 	/* a larger memo keeps them all */
 	cg_memo_free(memo);
 	memo = cg_memo_new_sized(CG_MEMO_SLOTS_HISTORY);
-	for (i = 0; i < n; i++) {
-		assert_int_equal(cg_memo_lookup(&obj, memo, repo,
-		                                git_tree_entry_id(git_tree_entry_byindex(tree, i)),
-		                                GIT_OBJECT_BLOB), 0);
-		git_object_free(obj);
-	}
+	read_blobs(memo, repo, tree, 0);
 	cg_memo_find(&obj, memo, git_object_id(first));
 	assert_ptr_not_equal(obj, NULL);
 	git_object_free(obj);
