@@ -601,6 +601,35 @@ static size_t same_end(const char *a_end, const char *b_end, size_t n)
 	return s;
 }
 
+static int is_continuation(char c)
+{
+	return ((unsigned char)c & 0xC0) == 0x80;
+}
+
+int cg_changelog_utf8_error_beside(const char *data, size_t len, const char *valid,
+                                   size_t vlen, size_t *offset)
+{
+	size_t n = len < vlen ? len : vlen, a = same_start(data, valid, n), s, b, vb;
+
+	s = same_end(data + len, valid + vlen, n - a);
+	b = len - s;
+	vb = vlen - s;
+	/* Widened to characters of `valid`: its bytes before `a` and from `vb`
+	 * on are data's, each run whole characters, so valid as they are. */
+	while (a > 0 && a < vlen && is_continuation(valid[a]))
+		a--;
+	while (vb < vlen && is_continuation(valid[vb])) {
+		vb++;
+		b++;
+	}
+	if (cg_changelog_utf8_error(data + a, b - a, offset)) {
+		*offset += a;
+		return 1;
+	}
+	*offset = len;
+	return 0;
+}
+
 /* Where the common start of a and b ends, moved back to a line start. */
 static size_t common_prefix(const char *a, size_t alen, const char *b, size_t blen)
 {

@@ -108,6 +108,13 @@ void cg_changelog_archive_name(cg_buf *out, const char *path);
  * that is not in *offset (an encoding such as Latin-1 or UTF-16). */
 int cg_changelog_utf8_error(const char *data, size_t len, size_t *offset);
 
+/* cg_changelog_utf8_error of `data`, knowing that `valid` has none: only
+ * where the two differ is read (the common start and end are compared,
+ * not decoded), with the same answer and offset. Along a walk each
+ * CHANGELOG version is then decoded where it differs from the next one. */
+int cg_changelog_utf8_error_beside(const char *data, size_t len, const char *valid,
+                                   size_t vlen, size_t *offset);
+
 /* 1 when data holds a NUL byte in its first 8000 bytes, as git decides. */
 int cg_changelog_is_binary(const char *data, size_t len);
 

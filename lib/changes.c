@@ -145,38 +145,46 @@ static void merge_push(tree_merge *m, size_t i, size_t j)
 	m->at[m->len++][1] = j;
 }
 
-/* git_tree_entry_cmp, first trying the usual case of one name on both
- * sides (where a file sorts before a directory). */
-static int entry_order(const git_tree_entry *ea, uint32_t ma, const git_tree_entry *eb, uint32_t mb)
+/* Whether two entries of one name differ: in mode or in object. */
+static int entry_differs(const git_tree_entry *ea, uint32_t ma, const git_tree_entry *eb,
+                         uint32_t mb)
 {
-	if (strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb)) == 0)
-		return (ma == GIT_FILEMODE_TREE) - (mb == GIT_FILEMODE_TREE);
-	return git_tree_entry_cmp(ea, eb);
+	return ma != mb || memcmp(git_tree_entry_id(ea), git_tree_entry_id(eb), sizeof(git_oid));
 }
 
+/* Most entries of two versions of a directory are the same name at the
+ * same place: one strcmp and the ids settle those, and git_tree_entry_cmp
+ * (where a file sorts before a directory) only the rest. */
 static void merge_entries(tree_merge *m, const git_tree *a, const git_tree *b)
 {
 	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
 	size_t i = 0, j = 0;
 
-	while (i < na || j < nb) {
-		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
-		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
-		uint32_t ma = ea ? git_tree_entry_filemode(ea) : 0;
-		uint32_t mb = eb ? git_tree_entry_filemode(eb) : 0;
-		int cmp = !ea ? 1 : !eb ? -1 : entry_order(ea, ma, eb, mb);
+	while (i < na && j < nb) {
+		const git_tree_entry *ea = git_tree_entry_byindex(a, i);
+		const git_tree_entry *eb = git_tree_entry_byindex(b, j);
+		uint32_t ma = git_tree_entry_filemode(ea), mb = git_tree_entry_filemode(eb);
+		int cmp = strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb));
 
+		if (cmp == 0)
+			cmp = (ma == GIT_FILEMODE_TREE) - (mb == GIT_FILEMODE_TREE);
+		else
+			cmp = git_tree_entry_cmp(ea, eb);
 		if (cmp < 0) {
 			merge_push(m, i++, NO_ENTRY);
 		} else if (cmp > 0) {
 			merge_push(m, NO_ENTRY, j++);
 		} else {
-			if (ma != mb || !git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)))
+			if (entry_differs(ea, ma, eb, mb))
 				merge_push(m, i, j);
 			i++;
 			j++;
 		}
 	}
+	for (; i < na; i++)
+		merge_push(m, i, NO_ENTRY);
+	for (; j < nb; j++)
+		merge_push(m, NO_ENTRY, j);
 }
 
 /* cg_tree_check of `t`, side `side` (0 old, 1 new) of the merge, when the

@@ -401,7 +401,9 @@ static int run_history(size_t i, cg_buf *out, void *payload)
 	git_commit *commit = NULL;
 	int error;
 
-	if (git_commit_lookup(&commit, j->repo, &j->ids[i]) < 0)
+	/* through the memo: the commit judged before read it as its parent */
+	if (cg_memo_lookup((git_object **)&commit, j->h->memo, j->repo, &j->ids[i],
+	                   GIT_OBJECT_COMMIT) < 0)
 		return cg_walk_missing(j->repo, &j->ids[i]);
 	if ((error = check_history_commit(out, j->h, j->repo, commit)) < 0)
 		cg_error_prefix(error, "commit %s", git_oid_tostr_s(&j->ids[i]));
@@ -584,7 +586,7 @@ int cg_report_history(size_t *violations, git_repository *repo, const cg_policy 
 	h.opts = opts;
 	h.author = (cg_buf)CG_BUF_INIT;
 	h.scratch = (cg_buf)CG_BUF_INIT;
-	h.memo = cg_memo_new();
+	h.memo = cg_memo_new_sized(CG_MEMO_SLOTS_HISTORY);
 	cg_render_init(&h.spool, opts, spool);
 	cg_render_tables(&h.spool, history_tables, ARRAY_SIZE(history_tables));
 	cg_render_init(&h.mcp_spool, opts, mcp_spool);

@@ -28,6 +28,7 @@ typedef struct {
 	char *path;
 	int exists;              /* in the new side, as a regular file */
 	cg_packblob_ref **texts; /* [0] now, [1..] before; NULL where absent */
+	git_oid *oids;           /* their blobs' ids */
 	cg_changelog_delta delta;
 	size_t valid_entries;    /* added entries that satisfy the rule */
 	int too_large;           /* a side is over the size cap: no entry can go in */
@@ -233,7 +234,6 @@ static int read_side(const cg_snapshot *snap, cg_memo *memo, const char *path,
                      git_oid *oid, cg_packblob_ref **out, const char **problem)
 {
 	git_repository *repo = cg_snapshot_repository(snap);
-	git_odb *odb = NULL;
 	git_blob *blob = NULL;
 	uint32_t mode;
 	size_t size;
@@ -255,12 +255,8 @@ static int read_side(const cg_snapshot *snap, cg_memo *memo, const char *path,
 		return 0;
 	}
 	/* The header alone tells the size, so a huge blob is never inflated. */
-	if ((error = git_repository_odb(&odb, repo)) < 0 ||
-	    (error = git_odb_read_header(&size, &type, odb, oid)) < 0) {
-		git_odb_free(odb);
+	if (cg_memo_header(&size, &type, memo, repo, oid) < 0)
 		return cg_error_from_git("cannot read changelog");
-	}
-	git_odb_free(odb);
 	if (size > CG_CHANGELOG_MAX_BYTES) {
 		*problem = too_large;
 		return 0;
@@ -475,21 +471,19 @@ cg_changelog_text cg_rules_blob_text(const git_blob *blob)
 	return t;
 }
 
-/* 1 when the file's blob on that side is over the size cap (its header says). */
-static int over_cap(const cg_snapshot *snap, const char *path)
+/* 1 when the file's blob on that side is over the size cap (its header
+ * says): asked by every commit that needs an entry there and adds none,
+ * so through the walk's memo (may be NULL). */
+static int over_cap(const cg_snapshot *snap, cg_memo *memo, const char *path)
 {
-	git_odb *odb = NULL;
 	git_object_t type;
 	git_oid oid;
 	uint32_t mode;
 	size_t size = 0;
 
 	if (cg_snapshot_lookup(snap, path, &oid, &mode) < 0 || !is_regular(mode) ||
-	    git_repository_odb(&odb, cg_snapshot_repository(snap)) < 0)
+	    cg_memo_header(&size, &type, memo, cg_snapshot_repository(snap), &oid) < 0)
 		return 0;
-	if (git_odb_read_header(&size, &type, odb, &oid) < 0)
-		size = 0;
-	git_odb_free(odb);
 	return size > CG_CHANGELOG_MAX_BYTES;
 }
 
@@ -517,15 +511,41 @@ static int too_large_finding(evaluation *ev, const char *path, int before_only)
 	return 0;
 }
 
+/* Whether the new text (texts[0]) is not UTF-8, each version decoded once
+ * along a walk: one known valid is not decoded again, and the versions
+ * before it are decoded where they differ from it, so that they are known
+ * when their own commits come. */
+static int utf8_error(const cg_rules_input *in, cg_packblob_ref *const *texts,
+                      const git_oid *oids, size_t *at)
+{
+	cg_changelog_text now = ref_text(texts[0]), t;
+	size_t k, unused;
+
+	if (!texts[0] || !cg_memo_utf8_known(in->memo, &oids[0])) {
+		if (cg_changelog_utf8_error(now.data, now.len, at))
+			return 1;
+		if (texts[0])
+			cg_memo_utf8_mark(in->memo, &oids[0]);
+	}
+	for (k = 1; in->memo && k <= in->nbefore; k++) {
+		t = ref_text(texts[k]);
+		if (texts[k] && !cg_memo_utf8_known(in->memo, &oids[k]) &&
+		    !cg_changelog_utf8_error_beside(t.data, t.len, now.data, now.len, &unused))
+			cg_memo_utf8_mark(in->memo, &oids[k]);
+	}
+	return 0;
+}
+
 /* A new text that is not UTF-8: refused, or with non_utf8: warn allowed
  * and recorded as a waiver by the policy; either way with the offset. */
-static void check_utf8(evaluation *ev, const char *path, const cg_packblob_ref *ref)
+static void check_utf8(evaluation *ev, const char *path, cg_packblob_ref *const *texts,
+                       const git_oid *oids)
 {
-	cg_changelog_text t = ref_text(ref);
+	cg_changelog_text t = ref_text(texts[0]);
 	cg_buf detail = CG_BUF_INIT, reason = CG_BUF_INIT;
 	size_t at, line = 1, i;
 
-	if (!cg_changelog_utf8_error(t.data, t.len, &at))
+	if (!utf8_error(ev->in, texts, oids, &at))
 		return;
 	for (i = 0; i < at; i++)
 		line += t.data[i] == '\n';
@@ -556,15 +576,15 @@ static int load_changelog(evaluation *ev, changelog_state *cs)
 	size_t k, sides = in->nbefore + 1;
 	const char *problem = NULL;
 	cg_changelog_text now, *before;
-	git_oid oid;
 	int error = 0;
 
 	cs->exists = exists_in(in->now, cs->path);
 	cs->texts = cg_calloc(sides, sizeof(*cs->texts));
+	cs->oids = cg_calloc(sides, sizeof(*cs->oids));
 	if (unchanged_everywhere(in, cs->path))
 		return 0;
 	for (k = 0; k < sides && !error && !problem; k++)
-		error = read_side(k ? in->before[k - 1] : in->now, in->memo, cs->path, &oid,
+		error = read_side(k ? in->before[k - 1] : in->now, in->memo, cs->path, &cs->oids[k],
 		                  &cs->texts[k], &problem);
 	if (error < 0)
 		return cg_error_prefix(error, "%s", cs->path);
@@ -575,7 +595,7 @@ static int load_changelog(evaluation *ev, changelog_state *cs)
 		cg_result_add_finding(ev->result, "changelog", cs->path, problem, NULL, NULL);
 		return 0;
 	}
-	check_utf8(ev, cs->path, cs->texts[0]);
+	check_utf8(ev, cs->path, cs->texts, cs->oids);
 	/* An absent side compares as an empty file. */
 	now = ref_text(cs->texts[0]);
 	before = cg_calloc(in->nbefore ? in->nbefore : 1, sizeof(*before));
@@ -623,6 +643,7 @@ static void free_changelog(changelog_state *cs, size_t sides)
 	for (k = 0; cs->texts && k < sides; k++)
 		cg_packblob_ref_free(cs->texts[k]);
 	free(cs->texts);
+	free(cs->oids);
 	free(cs->path);
 }
 
@@ -690,7 +711,7 @@ static int check_requirement(evaluation *ev, const requirement *r)
 		return error;
 	if (cs->valid_entries)
 		return 0;
-	if (!cs->too_large && cs->exists && over_cap(ev->in->now, cs->path)) {
+	if (!cs->too_large && cs->exists && over_cap(ev->in->now, ev->in->memo, cs->path)) {
 		cs->too_large = 1; /* unchanged, so not read: but no entry can go in */
 		too_large_finding(ev, cs->path, 0);
 	}

@@ -453,6 +453,41 @@ static void test_utf8_error(void **state)
 		}
 }
 
+/* Beside a valid text, the same answer and offset as the whole check,
+ * wherever the edit cuts a character: in the common start, in the common
+ * end, or leaving one cut short at the edit's end. */
+static void test_utf8_error_beside(void **state)
+{
+	static const struct {
+		const char *valid, *data;
+	} cases[] = {
+		{ "x\xc3\xa9y", "x\xc3\xa8y" },            /* the start ends inside a character */
+		{ "a\xe2\x82\xac!", "a\xe2\x82\xad!" },
+		{ "\xc3\xa9z", "\xc4\xa9z" },              /* the end starts inside one */
+		{ "\xe2\x82\xacz", "\xe2\x83\xacz" },
+		{ "abc\xc3\xa9" "def", "abc\xe9" "def" },     /* Latin-1 in the edit */
+		{ "ab\xc3\xa9" "cd", "ab\xc3" "cd" },         /* cut short by the edit */
+		{ "same \xc3\xa9", "same \xc3\xa9" },
+		{ "abc", "abc\xff" },
+		{ "abc\xc3\xa9", "abc" },
+		{ "", "\xc3\xa9x" },
+		{ "", "\xff" },
+		{ "# T\n- a\n", "# T\n- \xc3\xa9\n- a\n" },      /* an entry put on top */
+		{ "# T\n- \xc3\xa9\n- a\n", "# T\n- \xc3\n- a\n" },
+	};
+	size_t i, at, want_at;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *v = cases[i].valid, *d = cases[i].data;
+		int want = cg_changelog_utf8_error(d, strlen(d), &want_at);
+
+		assert_int_equal(cg_changelog_utf8_error(v, strlen(v), &at), 0);
+		assert_int_equal(cg_changelog_utf8_error_beside(d, strlen(d), v, strlen(v), &at), want);
+		assert_int_equal(at, want_at);
+	}
+}
+
 static void test_compare_empty(void **state)
 {
 	cg_changelog *now = parse(""), *before = parse("no entries\n");
@@ -489,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_only_a_bare_fence_closes),
 		cmocka_unit_test(test_compare_empty),
 		cmocka_unit_test(test_utf8_error),
+		cmocka_unit_test(test_utf8_error_beside),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -509,6 +509,48 @@ static void test_tree_snapshot_lookup(void **state)
 	git_repository_free(repo);
 }
 
+/* A header asked for through the memo is kept: it is still known when
+ * the object is gone (its loose file removed), and only then; and so is
+ * a text marked valid UTF-8. */
+static void test_memo_header(cg_memo *memo, git_repository *repo, const git_oid *oid)
+{
+	cg_buf loose = CG_BUF_INIT;
+	git_object_t type;
+	size_t size = 0;
+	char hex[GIT_OID_SHA1_HEXSIZE + 1];
+
+	git_oid_tostr(hex, sizeof(hex), oid);
+	cg_buf_printf(&loose, "%sobjects/%.2s/%s", git_repository_path(repo), hex, hex + 2);
+	assert_int_equal(cg_memo_header(&size, &type, memo, repo, oid), 0);
+	assert_int_equal(size, 2); /* "1\n" */
+	assert_int_equal(type, GIT_OBJECT_BLOB);
+	assert_int_equal(unlink(loose.ptr), 0);
+	size = 0;
+	assert_int_equal(cg_memo_header(&size, &type, memo, repo, oid), 0);
+	assert_int_equal(size, 2);
+	assert_true(cg_memo_header(&size, &type, NULL, repo, oid) < 0);
+	assert_false(cg_memo_utf8_known(memo, oid));
+	cg_memo_utf8_mark(memo, oid);
+	assert_true(cg_memo_utf8_known(memo, oid));
+	cg_memo_utf8_mark(NULL, oid);
+	assert_false(cg_memo_utf8_known(NULL, oid));
+	cg_buf_dispose(&loose);
+}
+
+/* Reads the blobs of `tree` from its entry `from` on through `memo`. */
+static void read_blobs(cg_memo *memo, git_repository *repo, git_tree *tree, size_t from)
+{
+	git_object *obj = NULL;
+	size_t i;
+
+	for (i = from; i < git_tree_entrycount(tree); i++) {
+		assert_int_equal(cg_memo_lookup(&obj, memo, repo,
+		                                git_tree_entry_id(git_tree_entry_byindex(tree, i)),
+		                                GIT_OBJECT_BLOB), 0);
+		git_object_free(obj);
+	}
+}
+
 /* The memo hands out what it keeps, checks the type asked for, and keeps
  * at most its bound: the oldest go first. */
 static void test_memo(void **state)
@@ -519,7 +561,7 @@ static void test_memo(void **state)
 	cg_memo *memo = cg_memo_new();
 	git_object *obj = NULL, *first = NULL;
 	git_tree *tree = NULL;
-	size_t i, n;
+	size_t n;
 
 	(void)state;
 	assert_int_equal(git_repository_open(&repo, dir), 0);
@@ -534,12 +576,7 @@ static void test_memo(void **state)
 	/* a blob asked for as a tree fails as libgit2 fails, memo or not */
 	assert_true(cg_memo_lookup(&obj, memo, repo, git_object_id(first), GIT_OBJECT_TREE) < 0);
 	assert_null(obj);
-	for (i = 1; i < n; i++) {
-		assert_int_equal(cg_memo_lookup(&obj, memo, repo,
-		                                git_tree_entry_id(git_tree_entry_byindex(tree, i)),
-		                                GIT_OBJECT_BLOB), 0);
-		git_object_free(obj);
-	}
+	read_blobs(memo, repo, tree, 1);
 	cg_memo_find(&obj, memo, git_object_id(first));
 	assert_null(obj);
 	cg_memo_find(&obj, memo, git_tree_entry_id(git_tree_entry_byindex(tree, n - 1)));
@@ -548,6 +585,14 @@ static void test_memo(void **state)
 	/* a NULL memo only reads */
 	assert_int_equal(cg_memo_lookup(&obj, NULL, repo, git_object_id(first), GIT_OBJECT_BLOB), 0);
 	git_object_free(obj);
+	/* a larger memo keeps them all */
+	cg_memo_free(memo);
+	memo = cg_memo_new_sized(CG_MEMO_SLOTS_HISTORY);
+	read_blobs(memo, repo, tree, 0);
+	cg_memo_find(&obj, memo, git_object_id(first));
+	assert_ptr_not_equal(obj, NULL);
+	git_object_free(obj);
+	test_memo_header(memo, repo, git_object_id(first));
 	git_object_free(first);
 	git_tree_free(tree);
 	cg_memo_free(memo);
