@@ -149,7 +149,7 @@ static void merge_push(tree_merge *m, size_t i, size_t j)
 static int entry_differs(const git_tree_entry *ea, uint32_t ma, const git_tree_entry *eb,
                          uint32_t mb)
 {
-	return ma != mb || memcmp(git_tree_entry_id(ea), git_tree_entry_id(eb), sizeof(git_oid));
+	return ma != mb || !git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb));
 }
 
 /* Most entries of two versions of a directory are the same name at the

@@ -38,19 +38,23 @@ static struct {
 
 static const char *jc_soname = "libjson-c.so.5";
 
-/* NULL once json-c is loaded, else why not. */
+/* NULL once json-c is loaded, else why not (the dynamic loader's words). */
 static const char *jc_open(void)
 {
 	static int loaded;
 	static void *lib;
+	static char why[512];
 
 	if (loaded)
 		return NULL;
-	if (!lib && (lib = dlopen(jc_soname, RTLD_NOW | RTLD_LOCAL)) == NULL)
-		return "it cannot be loaded";
+	if (!lib && (lib = dlopen(jc_soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		const char *e = dlerror();
+		snprintf(why, sizeof(why), "%s", e ? e : jc_soname);
+		return why;
+	}
 #define JC_RESOLVE(name) \
 	if ((*(void **)&jc.name = dlsym(lib, #name)) == NULL) \
-		return "it has no " #name;
+		return jc_soname;
 	JC_FUNCTIONS(JC_RESOLVE)
 #undef JC_RESOLVE
 	loaded = 1;
@@ -62,8 +66,8 @@ int cg_mcpconfig_load(void)
 	const char *why = jc_open();
 
 	if (why)
-		return cg_error_hint(cg_error_set(CG_ERROR, "cannot read MCP configurations: they "
-		                                  "need json-c, and %s: %s", jc_soname, why),
+		return cg_error_hint(cg_error_set(CG_ERROR, "cannot read MCP configurations: json-c "
+		                                  "cannot be loaded: %s", why),
 		                     "apt-get install libjson-c5");
 	return 0;
 }

@@ -28,8 +28,7 @@
  *
  * A child's file: for each job done, the tag 1, the job's number, the
  * length of its record and the record; then the tag 0, the error (negated,
- * 0 for none), 1 when the child stopped early on purpose, and the error's
- * message. The records are written and read one at a time, so that no
+ * 0 for none) and the error's message. The records are written and read one at a time, so that no
  * process holds another's records in memory: a long walk's would grow with
  * it.
  */
@@ -153,7 +152,6 @@ static void run_child(const cg_parallel_jobs *jobs, const worker *w, volatile ui
 	cg_buf_clear(&rec);
 	cg_buf_put_u32(&rec, 0);
 	cg_buf_put_u32(&rec, (uint32_t)-error);
-	cg_buf_put_u32(&rec, rc == 1);
 	cg_buf_put_field(&rec, error ? cg_error_last() : NULL);
 	/* _exit: the caller's buffers and handles are the caller's to flush and close. */
 	_exit(written == 0 && fwrite(rec.ptr, 1, rec.size, w->file) == rec.size &&
@@ -196,12 +194,11 @@ static int damaged(void)
 /* The end of a child's file: how its work ended. */
 static int take_end(cg_buf_reader *in)
 {
-	uint32_t code, stopped;
+	uint32_t code;
 	char *message = NULL;
 	int error;
 
-	if (cg_buf_get_u32(in, &code) < 0 || cg_buf_get_u32(in, &stopped) < 0 ||
-	    cg_buf_get_field(in, &message) < 0 || in->left) {
+	if (cg_buf_get_u32(in, &code) < 0 || cg_buf_get_field(in, &message) < 0 || in->left) {
 		free(message);
 		return damaged();
 	}
@@ -215,7 +212,7 @@ static int take_end(cg_buf_reader *in)
 static int index_file(FILE *f, uint64_t **jobs, long **at, size_t *n, cg_buf *end)
 {
 	size_t alloc = 0, alloc_at = 0;
-	uint32_t tag, len;
+	uint32_t tag = 1, len;
 	uint64_t job;
 	long pos;
 
@@ -236,9 +233,11 @@ static int index_file(FILE *f, uint64_t **jobs, long **at, size_t *n, cg_buf *en
  * Takes a child's records in job order: read backwards when it took jobs
  * from the back. Jobs [segment start, *next) were taken before, and the
  * child's must go on from *next without a gap, unless a process stopped
- * early, which may leave one before them.
+ * early, which may leave one before them; none goes past `to`, the
+ * segment's end.
  */
-static int take_file(const cg_parallel_jobs *jobs, const worker *w, int stopped, size_t *next)
+static int take_file(const cg_parallel_jobs *jobs, const worker *w, int stopped, size_t *next,
+                     size_t to)
 {
 	cg_buf rec = CG_BUF_INIT, end = CG_BUF_INIT;
 	cg_buf_reader in;
@@ -250,9 +249,9 @@ static int take_file(const cg_parallel_jobs *jobs, const worker *w, int stopped,
 
 	for (k = 0; k < n && !error; k++) {
 		size_t r = w->backward ? n - 1 - k : k;
-		if (k == 0 && stopped && ids[r] > *next)
+		if (k == 0 && stopped && ids[r] > *next && ids[r] < to)
 			*next = (size_t)ids[r];
-		if (ids[r] != *next || fseek(w->file, at[r] + RECORD_LEN_AT, SEEK_SET) < 0 ||
+		if (ids[r] != *next || *next >= to || fseek(w->file, at[r] + RECORD_LEN_AT, SEEK_SET) < 0 ||
 		    fread(&len, sizeof(len), 1, w->file) != 1 || read_bytes(&rec, w->file, len) < 0) {
 			error = damaged();
 			break;
@@ -275,7 +274,7 @@ static int take_file(const cg_parallel_jobs *jobs, const worker *w, int stopped,
 /* Waits for a child, killing it first when everything stops anyway, and
  * takes its records. */
 static int finish_child(const cg_parallel_jobs *jobs, worker *w, int kill_it,
-                        volatile uint32_t *stop, size_t *next)
+                        volatile uint32_t *stop, size_t *next, size_t to)
 {
 	int status = 0, error;
 
@@ -292,16 +291,17 @@ static int finish_child(const cg_parallel_jobs *jobs, worker *w, int kill_it,
 	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		error = cg_error_set(CG_ERROR, "a checking process could not write its results");
 	else
-		error = take_file(jobs, w, (int)__atomic_load_n(stop, __ATOMIC_ACQUIRE), next);
+		error = take_file(jobs, w, (int)__atomic_load_n(stop, __ATOMIC_ACQUIRE), next, to);
 	fclose(w->file);
 	return error;
 }
 
-/* The jobs of segment `s` of `nseg` among `n`, and where its back ends. */
-static void segment(size_t n, size_t s, size_t nseg, size_t *from, size_t *to)
+/* The jobs of segment `s` among `n` for `nw` processes, in proportion to
+ * its processes: two, or one for the last of an odd number. */
+static void segment(size_t n, size_t s, size_t nw, size_t *from, size_t *to)
 {
-	*from = n * s / nseg;
-	*to = n * (s + 1) / nseg;
+	*from = n * (2 * s) / nw;
+	*to = n * (2 * s + 2 < nw ? 2 * s + 2 : nw) / nw;
 }
 
 /*
@@ -318,13 +318,13 @@ static int finish_segment(const cg_parallel_jobs *jobs, worker *front, worker *b
 	int error = 0, e;
 
 	if (front->pid) {
-		error = finish_child(jobs, front, failed, stop, &next);
+		error = finish_child(jobs, front, failed, stop, &next, to);
 	} else if (!failed) {
 		error = run_here(jobs, front, stop);
 		next = from + (uint32_t)__atomic_load_n(front->ends, __ATOMIC_ACQUIRE);
 	}
 	if (back != front && back->pid) {
-		e = finish_child(jobs, back, failed || error < 0, stop, &next);
+		e = finish_child(jobs, back, failed || error < 0, stop, &next, to);
 		error = error < 0 ? error : e;
 	}
 	if (!error && !failed && next != to && !__atomic_load_n(stop, __ATOMIC_ACQUIRE))
@@ -346,7 +346,7 @@ int cg_parallel_run(const cg_parallel_jobs *jobs, size_t n)
 		                    strerror(errno));
 	memset(w, 0, sizeof(w));
 	for (s = 0; s < nseg; s++) {
-		segment(n, s, nseg, &from, &to);
+		segment(n, s, nw, &from, &to);
 		sh->ends[s] = (uint64_t)(to - from) << 32;
 		for (k = 2 * s; k < 2 * s + 2 && k < nw; k++) {
 			w[k].from = from;
@@ -357,7 +357,7 @@ int cg_parallel_run(const cg_parallel_jobs *jobs, size_t n)
 	for (k = 1; k < nw; k++)
 		start_child(jobs, &w[k], &sh->stop);
 	for (s = 0; s < nseg; s++) {
-		segment(n, s, nseg, &from, &to);
+		segment(n, s, nw, &from, &to);
 		k = 2 * s + 1 < nw ? 2 * s + 1 : 2 * s;
 		int e = finish_segment(jobs, &w[2 * s], &w[k], error < 0, &sh->stop, from, to);
 		error = error < 0 ? error : e;

@@ -674,7 +674,8 @@ static int check_one(receive *rc, const git_oid *oid, cg_result **r, char **auth
 /* A walk's checks, as jobs of cg_parallel_run (a long push is checked in
  * several processes): job i is rc->commits[from + i]. Its record is the
  * tag 1 and the record of encode_commit; or the tag 0 for a commit left
- * unchecked at the deadline, which stops the share. */
+ * unchecked at the deadline, which stops every process and refuses the
+ * push (check_walked). */
 typedef struct {
 	receive *rc;
 	size_t from;

@@ -1263,7 +1263,7 @@ static void check_mcp(evaluation *ev, const cg_protect_group *g, const char *rul
 	if (cg_mcpdiff_blobs(&d, cg_snapshot_repository(ev->in->now), c->path,
 	                     is_regular(c->old_mode) ? &c->old_oid : NULL,
 	                     is_regular(c->new_mode) ? &c->new_oid : NULL) < 0) {
-		add_finding_once(ev, rule, c->path, cg_error_last(), NULL, NULL);
+		add_finding_once(ev, rule, c->path, cg_error_last(), cg_error_hints(), NULL);
 		return;
 	}
 	cg_buf_printf(&note_rule, "mcp:%s", g->name);

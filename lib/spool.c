@@ -68,6 +68,7 @@ int cg_spool_open(cg_spool **out, const char *path, int timeout_ms)
 	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
 	struct stat st;
 	char last = '\n';
+	cg_spool *s;
 
 	*out = NULL;
 	if (fd < 0)
@@ -78,12 +79,13 @@ int cg_spool_open(cg_spool **out, const char *path, int timeout_ms)
 		close(fd);
 		return CG_ERROR;
 	}
-	*out = cg_calloc(1, sizeof(**out));
-	(*out)->fd = fd;
-	(*out)->path = cg_strdup(path);
-	(*out)->start = st.st_size;
-	if (last != '\n' && cg_spool_write(*out, "\n", 1) < 0)
-		return cg_spool_close(*out, CG_ERROR);
+	s = cg_calloc(1, sizeof(*s));
+	s->fd = fd;
+	s->path = cg_strdup(path);
+	s->start = st.st_size;
+	if (last != '\n' && cg_spool_write(s, "\n", 1) < 0)
+		return cg_spool_close(s, CG_ERROR);
+	*out = s;
 	return 0;
 }
 

@@ -201,11 +201,14 @@ static void test_json_c_missing(void **state)
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		assert_int_equal(cg_mcpconfig_parse(&c, text, strlen(text), files[i]), CG_ERROR);
 		assert_null(c);
-		assert_non_null(strstr(cg_error_last(), "libjson-c-missing.so.5: it cannot be loaded"));
+		assert_non_null(strstr(cg_error_last(), "json-c cannot be loaded: "
+		                              "libjson-c-missing.so.5: cannot open shared object file"));
 		assert_string_equal(cg_error_hints(), "apt-get install libjson-c5");
 		assert_true(cg_mcpdiff_blobs(&d, repo, files[i], NULL, &oid) < 0);
 		assert_null(d);
-		assert_non_null(strstr(cg_error_last(), "need json-c"));
+		assert_non_null(strstr(cg_error_last(), "json-c cannot be loaded"));
+		/* kept for the finding the rule makes of it */
+		assert_string_equal(cg_error_hints(), "apt-get install libjson-c5");
 	}
 	cg_mcpconfig__library("libjson-c.so.5");
 	assert_int_equal(cg_mcpdiff_blobs(&d, repo, ".mcp.json", NULL, &oid), 0);
