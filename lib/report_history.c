@@ -401,7 +401,8 @@ static int run_history(size_t i, cg_buf *out, void *payload)
 	git_commit *commit = NULL;
 	int error;
 
-	/* through the memo: the commit judged before read it as its parent */
+	/* through the memo: taking commits from the front, the commit judged
+	 * before read this one as its parent */
 	if (cg_memo_lookup((git_object **)&commit, j->h->memo, j->repo, &j->ids[i],
 	                   GIT_OBJECT_COMMIT) < 0)
 		return cg_walk_missing(j->repo, &j->ids[i]);
