@@ -237,6 +237,38 @@ static int is_hidden(md_state *st, const char *s, size_t len)
 	return hidden;
 }
 
+/* A line git writes around a conflict it could not merge: seven '<', '|'
+ * or '>', alone or before a space. Seven '=' are left out: that is also
+ * the underline of a Markdown heading, and the other markers come with it. */
+static int is_conflict_marker(const char *s, size_t len)
+{
+	static const char seven[][8] = { "<<<<<<<", "|||||||", ">>>>>>>" };
+	size_t i;
+
+	if (len < 7 || (len > 7 && s[7] != ' '))
+		return 0;
+	for (i = 0; i < sizeof(seven) / sizeof(seven[0]); i++)
+		if (!memcmp(s, seven[i], 7))
+			return 1;
+	return 0;
+}
+
+static cg_changelog_line *add_line(cg_changelog *cl, size_t lineno, const char *s, size_t len,
+                                   cg_line_kind kind)
+{
+	cg_changelog_line *l;
+
+	cl->lines = cg_array_grow(cl->lines, &cl->alloc, cl->len + 1, sizeof(*cl->lines));
+	l = &cl->lines[cl->len++];
+	memset(l, 0, sizeof(*l));
+	l->line = lineno;
+	l->text = s;
+	l->len = len;
+	l->kind = kind;
+	l->status = CG_TS_MALFORMED;
+	return l;
+}
+
 static int classify(cg_changelog *cl, size_t lineno, const char *s, size_t len,
                     const cg_pattern *entry)
 {
@@ -248,6 +280,10 @@ static int classify(cg_changelog *cl, size_t lineno, const char *s, size_t len,
 
 	if (!near)
 		return cg_error_set(CG_ERROR, "cannot compile the built-in entry detector");
+	if (is_conflict_marker(s, len)) {
+		add_line(cl, lineno, s, len, CG_LINE_CONFLICT);
+		return 0;
+	}
 	m = cg_pattern_match(entry, s, len, "ts", &start, &glen);
 	if (m == 0) {
 		kind = CG_LINE_NEAR_MISS;
@@ -256,17 +292,9 @@ static int classify(cg_changelog *cl, size_t lineno, const char *s, size_t len,
 	if (m <= 0)
 		return m;
 
-	cl->lines = cg_array_grow(cl->lines, &cl->alloc, cl->len + 1, sizeof(*cl->lines));
-	l = &cl->lines[cl->len++];
-	memset(l, 0, sizeof(*l));
-	l->line = lineno;
-	l->text = s;
-	l->len = len;
-	l->kind = kind;
-	if (start == (size_t)-1) {
-		l->status = CG_TS_MALFORMED;
+	l = add_line(cl, lineno, s, len, kind);
+	if (start == (size_t)-1)
 		return 0;
-	}
 	l->ts = s + start;
 	l->ts_len = glen;
 	l->status = cg_timestamp_parse(l->ts, glen, &l->ts_ms);

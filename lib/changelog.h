@@ -16,7 +16,8 @@
 
 typedef enum {
 	CG_LINE_ENTRY,     /* matches entry_pattern; `status` says if its ts is valid */
-	CG_LINE_NEAR_MISS  /* looks like a dated entry but does not match entry_pattern */
+	CG_LINE_NEAR_MISS, /* looks like a dated entry but does not match entry_pattern */
+	CG_LINE_CONFLICT   /* a merge conflict marker git left: the merge is unfinished */
 } cg_line_kind;
 
 typedef struct {

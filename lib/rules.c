@@ -190,6 +190,17 @@ static void quote_for_shell(cg_buf *out, const char *s)
 	cg_buf_putc(out, '\'');
 }
 
+/* `path` quoted for the shell, as seen from where the user ran git: a
+ * hook runs at the top of the work tree, the user pastes the hint below. */
+static void quote_path(cg_buf *out, const cg_rules_input *in, const char *path)
+{
+	cg_buf rel = CG_BUF_INIT;
+
+	cg_fs_relative(&rel, in->prefix ? in->prefix : "", path);
+	quote_for_shell(out, rel.ptr);
+	cg_buf_dispose(&rel);
+}
+
 static const char too_large[] = "is larger than 32 MiB and was not read";
 
 /*
@@ -313,15 +324,27 @@ static int entry_problem(const evaluation *ev, const cg_changelog_line *l, cg_bu
 }
 
 static void report_line(evaluation *ev, const char *path, const cg_changelog_line *l,
-                        const char *what, const char *waiver)
+                        const char *what, const char *hint, const char *waiver)
 {
 	cg_buf detail = CG_BUF_INIT;
 	int shown = l->len > 80 ? 77 : (int)l->len;
 
 	cg_buf_printf(&detail, "line %zu: %s: %.*s%s", l->line, what, shown, l->text,
 	              l->len > 80 ? "..." : "");
-	cg_result_add_finding(ev->result, "changelog", path, detail.ptr, NULL, waiver);
+	cg_result_add_finding(ev->result, "changelog", path, detail.ptr, hint, waiver);
 	cg_buf_dispose(&detail);
+}
+
+/* No waiver: a commit that keeps git's markers has both sides' text
+ * unmerged, whatever entries it also adds. */
+static void report_conflict(evaluation *ev, const char *path, const cg_changelog_line *l)
+{
+	cg_buf hint = CG_BUF_INIT;
+
+	cg_buf_puts(&hint, "keep both sides' entries, delete the marker lines, then: git add ");
+	quote_path(&hint, ev->in, path);
+	report_line(ev, path, l, "an unresolved merge conflict marker", hint.ptr, NULL);
+	cg_buf_dispose(&hint);
 }
 
 static const char *skip_trailer(const cg_policy *p)
@@ -423,6 +446,10 @@ static void judge_delta(evaluation *ev, changelog_state *cs)
 		int problem;
 		if (taken[i] && amend_given(ev))
 			continue;
+		if (l->kind == CG_LINE_CONFLICT) {
+			report_conflict(ev, cs->path, l);
+			continue;
+		}
 		problem = entry_problem(ev, l, &why);
 		if (!problem) {
 			cs->valid_entries++;
@@ -433,7 +460,7 @@ static void judge_delta(evaluation *ev, changelog_state *cs)
 			cg_buf_printf(&what, "new entry timestamp '%.*s' %s", (int)l->ts_len, l->ts, why.ptr);
 		else
 			cg_buf_printf(&what, "new entry %s", why.ptr);
-		report_line(ev, cs->path, l, what.ptr, problem == 2 ? skip_trailer(p) : NULL);
+		report_line(ev, cs->path, l, what.ptr, NULL, problem == 2 ? skip_trailer(p) : NULL);
 	}
 	for (i = 0; p->changelog.append_only && i < cs->delta.nremoved; i++)
 		report_amend(ev, cs->path, cs->delta.removed[i],
@@ -655,17 +682,6 @@ static int unstaged_in_worktree(git_repository *repo, const char *path)
 	if (!repo || git_repository_is_bare(repo) || git_status_file(&flags, repo, path) < 0)
 		return 0;
 	return (flags & (GIT_STATUS_WT_MODIFIED | GIT_STATUS_WT_NEW)) != 0;
-}
-
-/* `path` quoted for the shell, as seen from where the user ran git: a
- * hook runs at the top of the work tree, the user pastes the hint below. */
-static void quote_path(cg_buf *out, const cg_rules_input *in, const char *path)
-{
-	cg_buf rel = CG_BUF_INIT;
-
-	cg_fs_relative(&rel, in->prefix ? in->prefix : "", path);
-	quote_for_shell(out, rel.ptr);
-	cg_buf_dispose(&rel);
 }
 
 static void entry_hint(cg_buf *hint, const cg_rules_input *in, const requirement *r)

@@ -169,6 +169,16 @@ test_expect_success 'a side that edits an old entry: conflict markers (merge.con
 	git ls-files -u CHANGELOG.md >unmerged && test_grep "CHANGELOG.md" unmerged
 '
 
+test_expect_success 'the markers staged as they are: the commit is refused, and the push of it' '
+	cd r9 && git add CHANGELOG.md &&
+	test_must_fail git commit --no-edit 2>local &&
+	test_grep "line 3: an unresolved merge conflict marker: <<<<<<< ours" local &&
+	test_grep "line [0-9]*: an unresolved merge conflict marker: >>>>>>> theirs" local &&
+	test_grep "hint: keep both sides. entries, delete the marker lines, then: git add .CHANGELOG.md." local &&
+	git commit -q --no-edit --no-verify && refused_push origin main &&
+	test_grep "an unresolved merge conflict marker: ||||||| base" "$TRASH_DIRECTORY/err"
+'
+
 test_expect_success 'where the driver is not configured, git merges as text: a conflict, nothing dropped' '
 	adopt r10 && cd .. && git clone -q r10.git plain && cd plain &&
 	git config user.name Dev && git config user.email dev@example.com &&

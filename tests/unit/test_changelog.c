@@ -122,6 +122,62 @@ static void test_code_and_html_blocks_hide_entries(void **state)
 	}
 }
 
+/* git's conflict markers are lines of their own kind; a Markdown heading's
+ * underline, a quote or text that only starts like one is not. */
+static void test_conflict_markers(void **state)
+{
+	static const struct { const char *text; size_t markers; size_t first_line; } cases[] = {
+		{ "<<<<<<< ours\n- 2026-01-02T00:00:00Z a\n=======\n- 2026-01-03T00:00:00Z b\n"
+		  ">>>>>>> theirs\n", 2, 1 },
+		{ "<<<<<<< HEAD\n||||||| base\n=======\n>>>>>>> b1\n", 3, 1 },
+		{ "# C\n\n<<<<<<< ours\n- 2026-12-05T16:56:08Z dev: b1\n||||||| base\n- 2026-12-05T16:55:08Z A: x\n=======\n", 2, 3 },
+		{ "# C\n\n<<<<<<<\n>>>>>>>\r\n", 2, 3 },
+		{ "Changes\n=======\n", 0, 0 },
+		{ "<<<<<<<< eight\n>>>>>>>x\n<<<<<< six\n", 0, 0 },
+		{ "```\n<<<<<<< in a fence\n```\n", 0, 0 },
+		{ "> quoted\n>>>>>>>> deep quote\n", 0, 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cg_changelog *cl = parse(cases[i].text);
+		size_t n = 0, first = 0;
+
+		for (size_t k = 0; k < cg_changelog_count(cl); k++) {
+			const cg_changelog_line *l = cg_changelog_get(cl, k);
+			if (l->kind != CG_LINE_CONFLICT)
+				continue;
+			if (!n++)
+				first = l->line;
+			if (l->ts || l->status == CG_TS_OK)
+				fail_msg("case %zu: a marker carries a timestamp", i);
+		}
+		if (n != cases[i].markers || first != cases[i].first_line)
+			fail_msg("case %zu: %zu markers from line %zu, want %zu from %zu", i, n, first,
+			         cases[i].markers, cases[i].first_line);
+		cg_changelog_free(cl);
+	}
+}
+
+/* Markers a merge left are added lines; the entries on both sides are not. */
+static void test_conflict_markers_are_added(void **state)
+{
+	static const char before[] = "# C\n\n- 2026-01-01T00:00:00Z base\n";
+	static const char now[] = "# C\n\n<<<<<<< ours\n- 2026-01-02T00:00:00Z a\n=======\n"
+	                          "- 2026-01-03T00:00:00Z b\n>>>>>>> theirs\n- 2026-01-01T00:00:00Z base\n";
+	cg_changelog_text t_now = { now, strlen(now) }, t_before = { before, strlen(before) };
+	cg_changelog_delta d;
+	size_t i, markers = 0;
+
+	(void)state;
+	assert_int_equal(cg_changelog_diff(&d, &t_now, &t_before, 1, entry), 0);
+	assert_int_equal(d.nadded, 4);
+	for (i = 0; i < d.nadded; i++)
+		markers += d.added[i]->kind == CG_LINE_CONFLICT;
+	assert_int_equal(markers, 2);
+	assert_int_equal(d.nremoved, 0);
+	cg_changelog_delta_dispose(&d);
+}
+
 /* A copy of a line the file already holds is no new entry. */
 static void test_copies_are_not_added(void **state)
 {
@@ -513,6 +569,8 @@ int main(void)
 		cmocka_unit_test(test_fences_and_comments_hide_entries),
 		cmocka_unit_test(test_bom_and_crlf),
 		cmocka_unit_test(test_code_and_html_blocks_hide_entries),
+		cmocka_unit_test(test_conflict_markers),
+		cmocka_unit_test(test_conflict_markers_are_added),
 		cmocka_unit_test(test_copies_are_not_added),
 		cmocka_unit_test(test_binary_detection),
 		cmocka_unit_test(test_compare),
