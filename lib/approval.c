@@ -174,7 +174,7 @@ int cg_approval_trust(cg_buf *allowed, cg_buf *revoked, git_repository *repo)
 	git_config *cfg = NULL;
 	int error;
 
-	if (git_repository_config_snapshot(&cfg, repo) < 0)
+	if (cg_git2compat_config_snapshot(&cfg, repo) < 0)
 		return cg_error_from_git("cannot read the repository's configuration");
 	if ((error = config_path(allowed, cfg, "changeguard.allowedSignersFile",
 	                         "gpg.ssh.allowedSignersFile")) == 0)
@@ -269,7 +269,7 @@ int cg_approval_key(cg_buf *out, git_repository *repo, const char *key)
 		cg_buf_puts(out, key);
 		return 0;
 	}
-	if (git_repository_config_snapshot(&cfg, repo) < 0)
+	if (cg_git2compat_config_snapshot(&cfg, repo) < 0)
 		return cg_error_from_git("cannot read the repository's configuration");
 	error = config_path(out, cfg, "user.signingKey", "user.signingKey");
 	git_config_free(cfg);

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "error.h"
 #include "fs.h"
+#include "git2compat.h"
 #include "policy_find.h"
 #include "timestamp.h"
 #include "update.h"
@@ -199,7 +200,7 @@ void cg_check_trailer_opts(cg_check *c, cg_trailer_opts *opts)
 	git_buf value = GIT_BUF_INIT;
 
 	*opts = (cg_trailer_opts)CG_TRAILER_OPTS_INIT;
-	if (git_repository_config_snapshot(&cfg, c->repo) < 0)
+	if (cg_git2compat_config_snapshot(&cfg, c->repo) < 0)
 		return;
 	if (!c->comment_char) {
 		c->comment_char = '#';

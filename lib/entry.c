@@ -10,6 +10,7 @@
 #include "changelog.h"
 #include "error.h"
 #include "fs.h"
+#include "git2compat.h"
 #include "placement.h"
 #include "policy.h"
 #include "rules.h"
@@ -83,7 +84,7 @@ static int entry_author(cg_buf *out, git_repository *repo)
 		cg_buf_puts(out, env);
 		return 0;
 	}
-	if ((repo ? git_repository_config_snapshot(&cfg, repo) : git_config_open_default(&cfg)) < 0)
+	if ((repo ? cg_git2compat_config_snapshot(&cfg, repo) : git_config_open_default(&cfg)) < 0)
 		return cg_error_from_git("cannot read git's configuration");
 	if (git_config_get_string_buf(&name, cfg, "user.name") == 0 && name.ptr[0])
 		cg_buf_puts(out, name.ptr);

@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "fs.h"
 #include "error.h"
+#include "git2compat.h"
 #include "mergelog.h"
 #include "policy.h"
 #include "policy_find.h"
@@ -96,7 +97,7 @@ int cg_install_hooks_dir(cg_buf *out, git_repository *repo)
 	git_config *cfg = NULL;
 	git_buf value = GIT_BUF_INIT;
 
-	if (git_repository_config_snapshot(&cfg, repo) < 0)
+	if (cg_git2compat_config_snapshot(&cfg, repo) < 0)
 		return cg_error_from_git("cannot read the repository's configuration");
 	if (git_config_get_path(&value, cfg, "core.hooksPath") == 0 && value.ptr[0]) {
 		absolute(out, repo, value.ptr);
@@ -557,7 +558,7 @@ static void doctor_fsck(cg_doctor_report *r, git_repository *repo)
 	git_config *cfg = NULL;
 	int fsck = 0;
 
-	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+	if (cg_git2compat_config_snapshot(&cfg, repo) == 0 &&
 	    (git_config_get_bool(&fsck, cfg, "receive.fsckObjects") < 0 || !fsck))
 		note(r, 0, "run: git config receive.fsckObjects true",
 		     "receive.fsckObjects is off: git accepts trees that git fsck refuses");

@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "fs.h"
+#include "git2compat.h"
 
 /* One line of a version, with what the changelog parser made of it. */
 typedef struct {
@@ -133,7 +134,7 @@ cg_mergelog_style cg_mergelog_style_of(git_repository *repo)
 	git_buf value = { 0 };
 	int style = CG_MERGELOG_STYLE_MERGE, k;
 
-	if (repo && git_repository_config_snapshot(&cfg, repo) == 0 &&
+	if (repo && cg_git2compat_config_snapshot(&cfg, repo) == 0 &&
 	    git_config_get_string_buf(&value, cfg, "merge.conflictStyle") == 0)
 		for (k = 0; k < 3; k++)
 			if (!strcmp(value.ptr, names[k]))
@@ -435,7 +436,7 @@ int cg_mergelog_status(int *named, int *configured, git_repository *repo, const 
 	if (git_attr_get(&value, repo, GIT_ATTR_CHECK_FILE_THEN_INDEX, path, "merge") < 0)
 		return cg_error_from_git("cannot read the git attributes");
 	*named = git_attr_value(value) == GIT_ATTR_VALUE_STRING && !strcmp(value, CG_MERGELOG_DRIVER);
-	if (git_repository_config_snapshot(&cfg, repo) < 0)
+	if (cg_git2compat_config_snapshot(&cfg, repo) < 0)
 		return cg_error_from_git("cannot read the repository's configuration");
 	*configured = git_config_get_string_buf(&driver, cfg, KEY_DRIVER) == 0 && driver.size;
 	git_buf_dispose(&driver);

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "changes.h"
 #include "error.h"
+#include "git2compat.h"
 
 static const char *kind_of(uint32_t mode)
 {
@@ -122,7 +123,7 @@ static int config_path(cg_buf *path, git_repository *repo)
 	git_buf value = GIT_BUF_INIT;
 	int error;
 
-	if (git_repository_config_snapshot(&cfg, repo) < 0)
+	if (cg_git2compat_config_snapshot(&cfg, repo) < 0)
 		return cg_error_from_git("cannot read the repository's configuration");
 	error = git_config_get_path(&value, cfg, "changeguard.policy");
 	if (error == GIT_ENOTFOUND) {

@@ -487,7 +487,7 @@ static int add_start(commit_list *tips, cg_oidmap *seen, receive *rc)
 	git_oid id, oid;
 	int error = 0;
 
-	if (git_repository_config_snapshot(&cfg, rc->repo) < 0)
+	if (cg_git2compat_config_snapshot(&cfg, rc->repo) < 0)
 		return cg_error_from_git("cannot read the repository's configuration");
 	if (git_config_get_string_buf(&value, cfg, "changeguard.start") == 0 && value.ptr[0]) {
 		if (git_oid_fromstr(&id, value.ptr) < 0 ||

@@ -8,6 +8,7 @@
 #include "audit_pg.h"
 #include "buf.h"
 #include "error.h"
+#include "git2compat.h"
 #include "syslog.h"
 #include "timestamp.h"
 #include "witness.h"
@@ -152,7 +153,7 @@ static void ident_from_env(cg_buf *out, const char *name_var, const char *email_
 
 	if (name && email) {
 		cg_buf_printf(out, "%s <%s>", name, email);
-	} else if (git_signature_default(&sig, repo) == 0) {
+	} else if (cg_git2compat_signature_default(&sig, repo) == 0) {
 		cg_buf_printf(out, "%s <%s>", sig->name, sig->email);
 		git_signature_free(sig);
 	}

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "changelog.h"
 #include "clock.h"
+#include "git2compat.h"
 #include "walk.h"
 #include "error.h"
 #include "glob.h"
@@ -439,7 +440,7 @@ static int rewind_allowed(int *out, git_repository *repo, const char *ref)
 	int error = 0, next;
 
 	*out = 0;
-	if (git_repository_config_snapshot(&cfg, repo) < 0)
+	if (cg_git2compat_config_snapshot(&cfg, repo) < 0)
 		return cg_error_from_git("cannot read the repository's configuration");
 	if (git_config_multivar_iterator_new(&it, cfg, REWIND_KEY, NULL) < 0)
 		error = cg_error_from_git("cannot read " REWIND_KEY);

@@ -182,4 +182,17 @@ test_expect_success 'a second entry after the first is not needed again' '
 	test_must_fail test_grep twice CHANGELOG.md
 '
 
+test_expect_success 'entry is by git config --worktree user.name, in a linked worktree too' '
+	policy_repo e13 </dev/null && cd e13 &&
+	git config extensions.worktreeConfig true && git config user.name Local &&
+	git config --worktree user.name "Main Tree" &&
+	git worktree add -q ../e13-linked && git -C ../e13-linked config --worktree user.name Linked &&
+	echo x >x.c && git add x.c &&
+	(unset GIT_AUTHOR_NAME && changeguard entry "main tree" >/dev/null) &&
+	test_grep "^- [0-9-]*T[0-9:]*Z Main Tree: main tree$" CHANGELOG.md &&
+	cd ../e13-linked && echo y >y.c && git add y.c &&
+	(unset GIT_AUTHOR_NAME && changeguard entry "linked" >/dev/null) &&
+	test_grep "^- [0-9-]*T[0-9:]*Z Linked: linked$" CHANGELOG.md
+'
+
 test_done
