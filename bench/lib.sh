@@ -88,8 +88,10 @@ tool() {
 	mkdir -p "$BUILD/bench-tools"
 	if ! test -x "$out" || test "$BENCH_DIR/$1.c" -nt "$out" || test "$BUILD/libchangeguard.a" -nt "$out"; then
 		# shellcheck disable=SC2046
+		# --as-needed: SQLite only for a library older than lib/dynlib.c's
+		# loading of it, so that a tool loads what the hooks load.
 		cc -O2 -Wall -Wextra -o "$out" "$BENCH_DIR/$1.c" -I"$SRC_DIR/lib" \
-			$(pkg-config --cflags libgit2) "$BUILD/libchangeguard.a" \
+			$(pkg-config --cflags libgit2) "$BUILD/libchangeguard.a" -Wl,--as-needed \
 			$(pkg-config --libs libgit2 sqlite3 libpcre2-8 yaml-0.1 libcrypto zlib) -ldl >&2
 	fi
 	echo "$out"

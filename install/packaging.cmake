@@ -45,10 +45,13 @@ set(CG_LIBGIT2_DEPENDS "libgit2-${CG_LIBGIT2_SOVERSION} (>= ${LIBGIT2_VERSION})"
 # (lib/mcpconfig.c), so dpkg-shlibdeps does not see it: it is named here
 # (0.15 for json_tokener_get_parse_end).
 set(CG_JSONC_DEPENDS "libjson-c5 (>= 0.15)")
+# SQLite too is loaded when a run first opens the audit (lib/audit.c), so
+# it is named here (3.24 for the upserts of the report tables).
+set(CG_SQLITE_DEPENDS "libsqlite3-0 (>= 3.24)")
 find_program(CG_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(CG_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "git, ${CG_JSONC_DEPENDS}")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "git, ${CG_JSONC_DEPENDS}, ${CG_SQLITE_DEPENDS}")
   execute_process(COMMAND dpkg-query -S ${LIBGIT2_LIBDIR}/libgit2.so.${CG_LIBGIT2_SOVERSION}
                   RESULT_VARIABLE CG_LIBGIT2_UNPACKAGED OUTPUT_QUIET ERROR_QUIET)
   if(CG_LIBGIT2_UNPACKAGED)
@@ -56,7 +59,7 @@ if(CG_DPKG_SHLIBDEPS)
   endif()
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "git, ${CG_LIBGIT2_DEPENDS}, ${CG_JSONC_DEPENDS}, libpcre2-8-0, libyaml-0-2, libsqlite3-0, libssl3")
+      "git, ${CG_LIBGIT2_DEPENDS}, ${CG_JSONC_DEPENDS}, ${CG_SQLITE_DEPENDS}, libpcre2-8-0, libyaml-0-2, libssl3")
 endif()
 # audit.url (PostgreSQL) loads libpq when it is set, so it is recommended,
 # not required; version 14 or later, for its pipeline mode.

@@ -219,12 +219,12 @@ void cg_audit__set_busy_timeout(int ms) { busy_timeout_ms = ms; }
 int cg_audit__fail(cg_audit *db)
 {
 	return cg_error_set(CG_ERROR, "audit database '%s': %s", db->path,
-	                    sqlite3_errmsg(db->db));
+	                    SQ.sqlite3_errmsg(db->db));
 }
 
 int cg_audit__exec(cg_audit *db, const char *sql)
 {
-	if (sqlite3_exec(db->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (SQ.sqlite3_exec(db->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return cg_audit__fail(db);
 	return 0;
 }
@@ -235,36 +235,36 @@ int cg_audit__finish(cg_audit *db, int error)
 {
 	if (error == 0)
 		error = cg_audit__exec(db, "COMMIT");
-	if (error < 0 && !sqlite3_get_autocommit(db->db))
-		sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+	if (error < 0 && !SQ.sqlite3_get_autocommit(db->db))
+		SQ.sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
 	return error;
 }
 
 int cg_audit__stmt(sqlite3_stmt **out, cg_audit *db, int which)
 {
 	if (!db->stmts[which] &&
-	    sqlite3_prepare_v3(db->db, statements[which], -1, SQLITE_PREPARE_PERSISTENT,
+	    SQ.sqlite3_prepare_v3(db->db, statements[which], -1, SQLITE_PREPARE_PERSISTENT,
 	                       &db->stmts[which], NULL) != SQLITE_OK)
 		return cg_audit__fail(db);
 	*out = db->stmts[which];
-	sqlite3_reset(*out);
-	sqlite3_clear_bindings(*out);
+	SQ.sqlite3_reset(*out);
+	SQ.sqlite3_clear_bindings(*out);
 	return 0;
 }
 
 /* Steps a statement that returns no rows; `st` is reset either way. */
 static int step_done(cg_audit *db, sqlite3_stmt *st)
 {
-	int error = sqlite3_step(st) == SQLITE_DONE ? 0 : cg_audit__fail(db);
+	int error = SQ.sqlite3_step(st) == SQLITE_DONE ? 0 : cg_audit__fail(db);
 
-	sqlite3_reset(st);
+	SQ.sqlite3_reset(st);
 	return error;
 }
 
 /* Text bound by reference: every caller steps before the string goes away. */
 void cg_audit__bind_text(sqlite3_stmt *st, int i, const char *s)
 {
-	sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	SQ.sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
 static int user_version(int *out, cg_audit *db)
@@ -274,11 +274,11 @@ static int user_version(int *out, cg_audit *db)
 
 	if ((error = cg_audit__stmt(&st, db, ST_USER_VERSION)) < 0)
 		return error;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*out = sqlite3_column_int(st, 0);
+	if (SQ.sqlite3_step(st) == SQLITE_ROW)
+		*out = SQ.sqlite3_column_int(st, 0);
 	else
 		error = cg_audit__fail(db);
-	sqlite3_reset(st);
+	SQ.sqlite3_reset(st);
 	return error;
 }
 
@@ -300,14 +300,14 @@ static int index_runs(cg_audit *db)
 
 	if ((error = cg_audit__stmt(&st, db, ST_INDEXED)) < 0)
 		return error;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		lo = sqlite3_column_int64(st, 0);
+	if (SQ.sqlite3_step(st) == SQLITE_ROW)
+		lo = SQ.sqlite3_column_int64(st, 0);
 	else
 		error = cg_audit__fail(db);
-	sqlite3_reset(st);
+	SQ.sqlite3_reset(st);
 	for (i = ST_INDEX_KEYS; error == 0 && i <= ST_INDEX_DAILY; i++)
 		if ((error = cg_audit__stmt(&st, db, i)) == 0) {
-			sqlite3_bind_int64(st, 1, lo);
+			SQ.sqlite3_bind_int64(st, 1, lo);
 			error = step_done(db, st);
 		}
 	return error;
@@ -363,6 +363,29 @@ static int busy_wait(void *payload, int count)
 	return 1;
 }
 
+struct cg_audit__sqlite cg_audit__sq;
+static const char *const sq_names[] = { SQ_FUNCTIONS(CG_DYNLIB_NAME) };
+#define SQ_SLOT(name) CG_DYNLIB_SLOT(cg_audit__sq, name)
+static void **const sq_slots[] = { SQ_FUNCTIONS(SQ_SLOT) };
+#undef SQ_SLOT
+static cg_dynlib sq_lib = CG_DYNLIB_INIT("libsqlite3.so.0", sq_names, sq_slots);
+
+int cg_audit__load(void)
+{
+	const char *why = cg_dynlib_load(&sq_lib);
+
+	if (why)
+		return cg_error_hint(cg_error_set(CG_ERROR, "cannot open the audit database: SQLite "
+		                                  "cannot be loaded: %s", why),
+		                     "apt-get install libsqlite3-0");
+	return 0;
+}
+
+void cg_audit__library(const char *soname)
+{
+	cg_dynlib_rename(&sq_lib, soname);
+}
+
 /*
  * SQLite's page cache starts with 20 pages allocated in one block and
  * writes into each of them, a page fault apiece, while a hook's record
@@ -375,25 +398,28 @@ static void page_cache_on_demand(void)
 	static int done;
 
 	if (!done)
-		sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+		SQ.sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
 	done = 1;
 }
 
 static int open_handle(cg_audit **out, const char *path, int flags)
 {
-	cg_audit *db = cg_calloc(1, sizeof(*db));
-	int error = 0;
+	cg_audit *db;
+	int error = cg_audit__load();
 
+	if (error < 0)
+		return error;
+	db = cg_calloc(1, sizeof(*db));
 	page_cache_on_demand();
 	db->path = cg_strdup(path);
 	db->readonly = !(flags & SQLITE_OPEN_READWRITE);
-	if (sqlite3_open_v2(path, &db->db, flags, NULL) != SQLITE_OK)
+	if (SQ.sqlite3_open_v2(path, &db->db, flags, NULL) != SQLITE_OK)
 		error = db->db ? cg_audit__fail(db) : cg_error_set(CG_ERROR,
 		                                                   "audit database '%s': out of memory", path);
 	/* The temporary b-trees of the report tables' GROUP BYs, DISTINCTs and
 	 * IN lists: in files, creating them cost a hook's record 0.7 ms. */
 	else if ((error = cg_audit__exec(db, "PRAGMA temp_store = MEMORY")) == 0)
-		sqlite3_busy_handler(db->db, busy_wait, db);
+		SQ.sqlite3_busy_handler(db->db, busy_wait, db);
 	if (error < 0) {
 		cg_audit_close(db);
 		return error;
@@ -532,7 +558,7 @@ static int use_wal(cg_audit *db)
 {
 	int count = 0, rc;
 
-	while (((rc = sqlite3_exec(db->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)) & 0xff) ==
+	while (((rc = SQ.sqlite3_exec(db->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)) & 0xff) ==
 	       SQLITE_BUSY && busy_wait(db, count++))
 		;
 	return rc == SQLITE_OK ? 0 : cg_audit__fail(db);
@@ -566,8 +592,8 @@ int cg_audit_open(cg_audit **out, const char *path)
 	 * (docs/benchmarks.md). Copy the database with its -wal file, or with
 	 * sqlite3's .backup, for a complete copy.
 	 */
-	sqlite3_db_config(db->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
-	sqlite3_wal_hook(db->db, note_wal_size, db);
+	SQ.sqlite3_db_config(db->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+	SQ.sqlite3_wal_hook(db->db, note_wal_size, db);
 	if ((error = use_wal(db)) < 0 ||
 	    (error = cg_audit__exec(db, "PRAGMA synchronous = NORMAL")) < 0 ||
 	    (error = migrate(db)) < 0) {
@@ -642,13 +668,13 @@ int cg_audit__copy_values(cg_audit *db, const char *table, const char *columns,
 	if (db->copy_table != table) {
 		cg_buf sql = CG_BUF_INIT;
 
-		sqlite3_finalize(db->copy);
+		SQ.sqlite3_finalize(db->copy);
 		db->copy_table = table;
 		cg_buf_printf(&sql, "INSERT INTO %s (%s) VALUES (?", table, columns);
 		for (i = 1; i < n; i++)
 			cg_buf_puts(&sql, ", ?");
 		cg_buf_puts(&sql, ")");
-		i = sqlite3_prepare_v2(db->db, sql.ptr, -1, &db->copy, NULL);
+		i = SQ.sqlite3_prepare_v2(db->db, sql.ptr, -1, &db->copy, NULL);
 		cg_buf_dispose(&sql);
 		if (i != SQLITE_OK) {
 			db->copy_table = NULL;
@@ -675,11 +701,11 @@ void cg_audit_close(cg_audit *db)
 
 	if (!db)
 		return;
-	sqlite3_finalize(db->copy);
+	SQ.sqlite3_finalize(db->copy);
 	cg_audit__summary_free(db);
 	for (i = 0; i < ST__COUNT; i++)
-		sqlite3_finalize(db->stmts[i]);
-	sqlite3_close(db->db);
+		SQ.sqlite3_finalize(db->stmts[i]);
+	SQ.sqlite3_close(db->db);
 	free(db->path);
 	free(db);
 }
@@ -860,15 +886,15 @@ static int read_tail(chain_tail *t, cg_audit *db)
 		return error;
 	t->id = 0;
 	snprintf(t->hash, sizeof(t->hash), "%s", ZERO_HASH);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *hash = sqlite3_column_text(st, 1);
+	if ((rc = SQ.sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *hash = SQ.sqlite3_column_text(st, 1);
 
-		t->id = sqlite3_column_int64(st, 0);
+		t->id = SQ.sqlite3_column_int64(st, 0);
 		snprintf(t->hash, sizeof(t->hash), "%s", hash ? (const char *)hash : "");
 	} else if (rc != SQLITE_DONE) {
 		error = cg_audit__fail(db);
 	}
-	sqlite3_reset(st);
+	SQ.sqlite3_reset(st);
 	return error;
 }
 
@@ -894,15 +920,15 @@ int cg_audit_run_hash(cg_audit *db, int64_t id, cg_audit_head *out)
 	out->id = id;
 	if ((error = cg_audit__stmt(&st, db, ST_HASH_OF)) < 0)
 		return error;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	SQ.sqlite3_bind_int64(st, 1, id);
+	if ((rc = SQ.sqlite3_step(st)) == SQLITE_ROW)
 		snprintf(out->hash, sizeof(out->hash), "%s",
-		         sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
+		         SQ.sqlite3_column_text(st, 0) ? (const char *)SQ.sqlite3_column_text(st, 0) : "");
 	else if (rc == SQLITE_DONE)
 		error = cg_error_set(CG_ENOTFOUND, "no run %" PRId64, id);
 	else
 		error = cg_audit__fail(db);
-	sqlite3_reset(st);
+	SQ.sqlite3_reset(st);
 	return error;
 }
 
@@ -922,8 +948,8 @@ static int insert_item(const void *item, void *payload)
 
 	if ((error = cg_audit__stmt(&st, in->db, in->k->insert)) < 0)
 		return error;
-	sqlite3_bind_int64(st, 1, in->r->id);
-	sqlite3_bind_int64(st, 2, ++in->seq);
+	SQ.sqlite3_bind_int64(st, 1, in->r->id);
+	SQ.sqlite3_bind_int64(st, 2, ++in->seq);
 	for (j = 0; j < in->k->nfields; j++)
 		cg_audit__bind_text(st, 3 + (int)j, get_text(item, &in->k->fields[j]));
 	return step_done(in->db, st);
@@ -949,13 +975,13 @@ static int insert_row(cg_audit *db, row *r, chain_tail *t)
 	r->hash_version = HASH_VERSION;
 	if ((error = cg_audit__row_hash(hash, r)) == 0 &&
 	    (error = cg_audit__stmt(&st, db, ST_INSERT_RUN)) == 0) {
-		sqlite3_bind_int64(st, 1, r->id);
+		SQ.sqlite3_bind_int64(st, 1, r->id);
 		for (i = 0; i < ARRAY_SIZE(run_fields); i++)
 			cg_audit__bind_text(st, 2 + (int)i, get_text(r, &run_fields[i]));
-		sqlite3_bind_int64(st, 15, r->run.duration_us);
+		SQ.sqlite3_bind_int64(st, 15, r->run.duration_us);
 		cg_audit__bind_text(st, 16, r->prev_hash);
 		cg_audit__bind_text(st, 17, hash);
-		sqlite3_bind_int(st, 18, r->hash_version);
+		SQ.sqlite3_bind_int(st, 18, r->hash_version);
 		error = step_done(db, st);
 	}
 	/* it pointed at the tail, which is about to move */
@@ -1096,15 +1122,15 @@ static int first_value(char *out, size_t size, cg_audit *db, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int error = 0;
 
-	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (SQ.sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return cg_audit__fail(db);
-	sqlite3_bind_int64(st, 1, 0);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(out, size, "%s", sqlite3_column_type(st, 0) == SQLITE_NULL ? "" :
-		         (const char *)sqlite3_column_text(st, 0));
+	SQ.sqlite3_bind_int64(st, 1, 0);
+	if (SQ.sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, size, "%s", SQ.sqlite3_column_type(st, 0) == SQLITE_NULL ? "" :
+		         (const char *)SQ.sqlite3_column_text(st, 0));
 	else
 		error = cg_audit__fail(db);
-	sqlite3_finalize(st);
+	SQ.sqlite3_finalize(st);
 	return error;
 }
 
@@ -1246,11 +1272,11 @@ static int imported(int *out, cg_audit *db, const char *fallback_id)
 	if ((error = cg_audit__stmt(&st, db, ST_IMPORTED)) < 0)
 		return error;
 	cg_audit__bind_text(st, 1, fallback_id);
-	rc = sqlite3_step(st);
+	rc = SQ.sqlite3_step(st);
 	*out = rc == SQLITE_ROW;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		error = cg_audit__fail(db);
-	sqlite3_reset(st);
+	SQ.sqlite3_reset(st);
 	return error;
 }
 
@@ -1358,7 +1384,7 @@ static int import_run(row *r, const char *fallback_id, void *payload)
 	    (error = insert_row(im->db, r, im->t)) == 0 &&
 	    (error = cg_audit__stmt(&st, im->db, ST_INSERT_IMPORTED)) == 0) {
 		cg_audit__bind_text(st, 1, fallback_id);
-		sqlite3_bind_int64(st, 2, r->id);
+		SQ.sqlite3_bind_int64(st, 2, r->id);
 		error = step_done(im->db, st);
 	}
 	return error;
@@ -1414,7 +1440,7 @@ static int insert_runs(cg_audit *db, chain_tail *t, const cg_audit_run *runs, si
 static void refresh_stats(cg_audit *db, int64_t before, int64_t after)
 {
 	if (before / STATS_EVERY != after / STATS_EVERY)
-		sqlite3_exec(db->db, "PRAGMA analysis_limit = 1000; ANALYZE", NULL, NULL, NULL);
+		SQ.sqlite3_exec(db->db, "PRAGMA analysis_limit = 1000; ANALYZE", NULL, NULL, NULL);
 }
 
 /*
@@ -1432,9 +1458,9 @@ static void truncate_wal(cg_audit *db)
 {
 	if (db->wal_frames < WAL_TRUNCATE_FRAMES)
 		return;
-	sqlite3_busy_handler(db->db, NULL, NULL);
-	sqlite3_wal_checkpoint_v2(db->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	sqlite3_busy_handler(db->db, busy_wait, db);
+	SQ.sqlite3_busy_handler(db->db, NULL, NULL);
+	SQ.sqlite3_wal_checkpoint_v2(db->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	SQ.sqlite3_busy_handler(db->db, busy_wait, db);
 }
 
 /* cg_audit_record of runs cg_audit__stamp made. */

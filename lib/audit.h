@@ -286,4 +286,7 @@ void cg_audit_close(cg_audit *db);
  * default), so "locked beyond the timeout" can be tested quickly. */
 void cg_audit__set_busy_timeout(int ms);
 
+/* For tests: the file SQLite is loaded from (a missing one). */
+void cg_audit__library(const char *soname);
+
 #endif

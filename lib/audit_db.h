@@ -11,7 +11,34 @@
 #include <string.h>
 #include "audit.h"
 #include "buf.h"
+#include "dynlib.h"
 #include "json.h"
+
+/*
+ * SQLite, loaded when a run first opens an audit database (cg_audit__load):
+ * linked into every hook, it cost each start 26 page faults of the dynamic
+ * loader's (with the libm it needs), paid by prepare-commit-msg and
+ * `changeguard check` too, which record nothing (docs/benchmarks.md,
+ * start-up). Called as SQ.sqlite3_step(...). The package still depends on
+ * it (install/packaging.cmake).
+ */
+#define SQ_FUNCTIONS(X) \
+	X(sqlite3_bind_int) X(sqlite3_bind_int64) X(sqlite3_bind_parameter_index) \
+	X(sqlite3_bind_text) X(sqlite3_busy_handler) X(sqlite3_clear_bindings) X(sqlite3_close) \
+	X(sqlite3_column_int) X(sqlite3_column_int64) X(sqlite3_column_text) \
+	X(sqlite3_column_type) X(sqlite3_config) X(sqlite3_db_config) X(sqlite3_errmsg) \
+	X(sqlite3_exec) X(sqlite3_finalize) X(sqlite3_get_autocommit) X(sqlite3_open_v2) \
+	X(sqlite3_prepare_v2) X(sqlite3_prepare_v3) X(sqlite3_reset) X(sqlite3_step) \
+	X(sqlite3_wal_checkpoint_v2) X(sqlite3_wal_hook)
+
+struct cg_audit__sqlite {
+	SQ_FUNCTIONS(CG_DYNLIB_POINTER)
+};
+extern struct cg_audit__sqlite cg_audit__sq;
+#define SQ cg_audit__sq
+
+/* 0 once SQLite is loaded; else an error saying how to install it. */
+int cg_audit__load(void);
 
 /* 9999-12-31T23:59:59.999Z: beyond it times lose their fixed width, which
  * text comparison and the fallback reader rely on. */

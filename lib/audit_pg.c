@@ -1,6 +1,5 @@
 #include "audit_pg.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -8,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "audit_db.h"
+#include "dynlib.h"
 #include "error.h"
 #include "fs.h"
 #include "hash.h"
@@ -27,41 +27,21 @@
 	X(PQtransactionStatus)
 
 static struct {
-#define PQ_POINTER(name) __typeof__(name) *name;
-	PQ_FUNCTIONS(PQ_POINTER)
-#undef PQ_POINTER
+	PQ_FUNCTIONS(CG_DYNLIB_POINTER)
 } pq;
-
-#define PQ_SONAME "libpq.so.5"
-
-/* NULL once libpq is loaded, else why not (sets no error: a message being
- * scrubbed may be the last error itself). */
-static const char *pq_open(void)
-{
-	static const char *failed;
-	static int loaded;
-	void *lib;
-
-	if (loaded || failed)
-		return failed;
-	if ((lib = dlopen(PQ_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL)
-		return failed = "it cannot be loaded";
-#define PQ_RESOLVE(name) \
-	if ((*(void **)&pq.name = dlsym(lib, #name)) == NULL) \
-		return failed = "it has no " #name;
-	PQ_FUNCTIONS(PQ_RESOLVE)
-#undef PQ_RESOLVE
-	loaded = 1;
-	return NULL;
-}
+static const char *const pq_names[] = { PQ_FUNCTIONS(CG_DYNLIB_NAME) };
+#define PQ_SLOT(name) CG_DYNLIB_SLOT(pq, name)
+static void **const pq_slots[] = { PQ_FUNCTIONS(PQ_SLOT) };
+#undef PQ_SLOT
+static cg_dynlib pq_lib = CG_DYNLIB_INIT("libpq.so.5", pq_names, pq_slots);
 
 static int pq_load(void)
 {
-	const char *why = pq_open();
+	const char *why = cg_dynlib_load(&pq_lib);
 
 	if (why)
 		return cg_error_set(CG_ERROR, "audit database: audit.url needs libpq 14 or later, "
-		                    "and %s: %s; install it: apt-get install libpq5", PQ_SONAME, why);
+		                    "which cannot be loaded: %s; install it: apt-get install libpq5", why);
 	return 0;
 }
 
@@ -382,7 +362,7 @@ void cg_audit_pg_sanitize(cg_buf *out, const char *message, const char *url)
 {
 	cg_buf shown = CG_BUF_INIT, secrets = CG_BUF_INIT, text = CG_BUF_INIT;
 	/* without libpq, the URL as written is all there is to scrub */
-	PQconninfoOption *opts = pq_open() ? NULL : pq.PQconninfoParse(url, NULL), *o;
+	PQconninfoOption *opts = cg_dynlib_load(&pq_lib) ? NULL : pq.PQconninfoParse(url, NULL), *o;
 	size_t i;
 
 	redact_url(&shown, &secrets, url);

@@ -57,8 +57,8 @@ void *cg_audit__loaded_item(loaded_row *l, size_t k, size_t i)
 
 static const char *column(loaded_row *l, sqlite3_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL :
-		keep(l, sqlite3_column_text(st, i));
+	return SQ.sqlite3_column_type(st, i) == SQLITE_NULL ? NULL :
+		keep(l, SQ.sqlite3_column_text(st, i));
 }
 
 static int load_items(loaded_row *l, cg_audit *db, size_t k)
@@ -70,8 +70,8 @@ static int load_items(loaded_row *l, cg_audit *db, size_t k)
 
 	if ((error = cg_audit__stmt(&st, db, kind->select)) < 0)
 		return error;
-	sqlite3_bind_int64(st, 1, l->r.id);
-	for (i = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; i++) {
+	SQ.sqlite3_bind_int64(st, 1, l->r.id);
+	for (i = 0; (rc = SQ.sqlite3_step(st)) == SQLITE_ROW; i++) {
 		void *item = cg_audit__loaded_item(l, k, i);
 
 		for (j = 0; j < kind->nfields; j++)
@@ -79,7 +79,7 @@ static int load_items(loaded_row *l, cg_audit *db, size_t k)
 	}
 	if (rc != SQLITE_DONE)
 		error = cg_audit__fail(db);
-	sqlite3_reset(st);
+	SQ.sqlite3_reset(st);
 	return error;
 }
 
@@ -89,16 +89,16 @@ static void load_columns(loaded_row *l, sqlite3_stmt *st)
 	size_t i;
 
 	cg_audit__loaded_clear(l);
-	l->r.id = sqlite3_column_int64(st, 0);
+	l->r.id = SQ.sqlite3_column_int64(st, 0);
 	for (i = 0; i < ARRAY_SIZE(run_fields); i++)
 		set_text(&l->r, &run_fields[i], column(l, st, 1 + (int)i));
 	if (!l->r.time || cg_timestamp_parse(l->r.time, strlen(l->r.time),
 	                                     &l->r.run.time_ms) != CG_TS_OK)
 		l->r.run.time_ms = 0;
-	l->r.run.duration_us = sqlite3_column_int64(st, 14);
+	l->r.run.duration_us = SQ.sqlite3_column_int64(st, 14);
 	l->r.prev_hash = column(l, st, 15);
 	l->r.hash = column(l, st, 16);
-	l->r.hash_version = sqlite3_column_int(st, 17);
+	l->r.hash_version = SQ.sqlite3_column_int(st, 17);
 }
 
 static int load_row(loaded_row *l, cg_audit *db, sqlite3_stmt *st)
@@ -223,20 +223,20 @@ static int prepare_filtered(sqlite3_stmt **out, cg_audit *db, const char *sql,
 
 	f = f ? f : &none;
 	cg_audit__window_of(&w, f);
-	if (sqlite3_prepare_v2(db->db, sql, -1, out, NULL) != SQLITE_OK)
+	if (SQ.sqlite3_prepare_v2(db->db, sql, -1, out, NULL) != SQLITE_OK)
 		return cg_audit__fail(db);
-	sqlite3_bind_text(*out, sqlite3_bind_parameter_index(*out, ":since"), w.since, -1,
+	SQ.sqlite3_bind_text(*out, SQ.sqlite3_bind_parameter_index(*out, ":since"), w.since, -1,
 	                  SQLITE_TRANSIENT);
-	sqlite3_bind_text(*out, sqlite3_bind_parameter_index(*out, ":until"), w.until, -1,
+	SQ.sqlite3_bind_text(*out, SQ.sqlite3_bind_parameter_index(*out, ":until"), w.until, -1,
 	                  SQLITE_TRANSIENT);
-	sqlite3_bind_text(*out, sqlite3_bind_parameter_index(*out, ":first_day"), w.first_day, -1,
+	SQ.sqlite3_bind_text(*out, SQ.sqlite3_bind_parameter_index(*out, ":first_day"), w.first_day, -1,
 	                  SQLITE_TRANSIENT);
-	sqlite3_bind_text(*out, sqlite3_bind_parameter_index(*out, ":end_day"), w.end_day, -1,
+	SQ.sqlite3_bind_text(*out, SQ.sqlite3_bind_parameter_index(*out, ":end_day"), w.end_day, -1,
 	                  SQLITE_TRANSIENT);
 	for (i = 0; i < ARRAY_SIZE(key_filters); i++)
-		sqlite3_bind_text(*out, sqlite3_bind_parameter_index(*out, key_filters[i].param),
+		SQ.sqlite3_bind_text(*out, SQ.sqlite3_bind_parameter_index(*out, key_filters[i].param),
 		                  filter_text(f, i), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(*out, sqlite3_bind_parameter_index(*out, ":limit"),
+	SQ.sqlite3_bind_int64(*out, SQ.sqlite3_bind_parameter_index(*out, ":limit"),
 	                   limit ? (sqlite3_int64)limit : -1);
 	return 0;
 }
@@ -267,7 +267,7 @@ static int step_all(cg_audit *db, sqlite3_stmt *st,
 {
 	int error = 0, rc;
 
-	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (error == 0 && (rc = SQ.sqlite3_step(st)) == SQLITE_ROW)
 		error = each(db, st, payload);
 	if (error == 0 && rc != SQLITE_DONE)
 		error = cg_audit__fail(db);
@@ -283,7 +283,7 @@ static int walk_rows(cg_audit *db, sqlite3_stmt *st,
 {
 	int error = step_all(db, st, each, payload), end;
 
-	sqlite3_finalize(st);
+	SQ.sqlite3_finalize(st);
 	end = cg_audit__finish(db, error < 0 ? error : 0);
 	return end < 0 ? end : error;
 }
@@ -410,11 +410,11 @@ static int each_group(cg_audit *db, sqlite3_stmt *st, void *payload)
 	cg_audit_group g;
 
 	(void)db;
-	g.key = (const char *)sqlite3_column_text(st, 0);
-	g.runs = sqlite3_column_int64(st, 1);
-	g.blocked = sqlite3_column_int64(st, 2);
-	g.findings = sqlite3_column_int64(st, 3);
-	g.waivers = sqlite3_column_int64(st, 4);
+	g.key = (const char *)SQ.sqlite3_column_text(st, 0);
+	g.runs = SQ.sqlite3_column_int64(st, 1);
+	g.blocked = SQ.sqlite3_column_int64(st, 2);
+	g.findings = SQ.sqlite3_column_int64(st, 3);
+	g.waivers = SQ.sqlite3_column_int64(st, 4);
 	return g.key ? w->cb(&g, w->payload) : 0;
 }
 
@@ -543,13 +543,13 @@ static int commit_of(cg_audit_commit *out, loaded_row *l, cg_audit *db, const ch
 
 	if ((error = cg_audit__stmt(&st, db, ST_COMMIT_OF)) < 0)
 		return error;
-	sqlite3_bind_int64(st, 1, l->r.id);
+	SQ.sqlite3_bind_int64(st, 1, l->r.id);
 	cg_audit__bind_text(st, 2, oid);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = SQ.sqlite3_step(st)) == SQLITE_ROW)
 		for (j = 0; j < ARRAY_SIZE(commit_fields); j++)
 			set_text(out, &commit_fields[j], column(l, st, (int)j));
 	error = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : cg_audit__fail(db);
-	sqlite3_reset(st);
+	SQ.sqlite3_reset(st);
 	return error;
 }
 
@@ -569,13 +569,13 @@ static int each_item(cg_audit *db, sqlite3_stmt *st, void *payload)
 	if ((error = load_items(&w->l, db, KIND_REFS)) < 0)
 		return error;
 	commit = column(&w->l, st, c + 6);
-	if (sqlite3_column_int(st, c) != 1) {
+	if (SQ.sqlite3_column_int(st, c) != 1) {
 		f = (cg_audit_finding){ column(&w->l, st, c + 1), column(&w->l, st, c + 2),
 		                        column(&w->l, st, c + 3), commit };
 		item.finding = &f;
 		/* an MCP change: who signed off its group */
 		v = (cg_audit_waiver){ NULL, NULL, NULL, NULL, column(&w->l, st, c + 5), commit };
-		if (sqlite3_column_int(st, c) == 2 && v.authorizer)
+		if (SQ.sqlite3_column_int(st, c) == 2 && v.authorizer)
 			item.waiver = &v;
 	} else {
 		v = (cg_audit_waiver){ column(&w->l, st, c + 1), column(&w->l, st, c + 2),

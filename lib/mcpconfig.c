@@ -1,7 +1,6 @@
 #include "mcpconfig.h"
 
 #include <ctype.h>
-#include <dlfcn.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "dynlib.h"
 #include "error.h"
 #include "hash.h"
 #include "policy.h"
@@ -31,39 +31,17 @@
 	X(json_tokener_new_ex) X(json_tokener_parse_ex) X(json_tokener_reset)
 
 static struct {
-#define JC_POINTER(name) __typeof__(name) *name;
-	JC_FUNCTIONS(JC_POINTER)
-#undef JC_POINTER
+	JC_FUNCTIONS(CG_DYNLIB_POINTER)
 } jc;
-
-static const char *jc_soname = "libjson-c.so.5";
-
-/* NULL once json-c is loaded, else why not (the dynamic loader's words). */
-static const char *jc_open(void)
-{
-	static int loaded;
-	static void *lib;
-	static char why[512];
-
-	if (loaded)
-		return NULL;
-	if (!lib && (lib = dlopen(jc_soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		const char *e = dlerror();
-		snprintf(why, sizeof(why), "%s", e ? e : jc_soname);
-		return why;
-	}
-#define JC_RESOLVE(name) \
-	if ((*(void **)&jc.name = dlsym(lib, #name)) == NULL) \
-		return jc_soname;
-	JC_FUNCTIONS(JC_RESOLVE)
-#undef JC_RESOLVE
-	loaded = 1;
-	return NULL;
-}
+static const char *const jc_names[] = { JC_FUNCTIONS(CG_DYNLIB_NAME) };
+#define JC_SLOT(name) CG_DYNLIB_SLOT(jc, name)
+static void **const jc_slots[] = { JC_FUNCTIONS(JC_SLOT) };
+#undef JC_SLOT
+static cg_dynlib jc_lib = CG_DYNLIB_INIT("libjson-c.so.5", jc_names, jc_slots);
 
 int cg_mcpconfig_load(void)
 {
-	const char *why = jc_open();
+	const char *why = cg_dynlib_load(&jc_lib);
 
 	if (why)
 		return cg_error_hint(cg_error_set(CG_ERROR, "cannot read MCP configurations: json-c "
@@ -74,7 +52,7 @@ int cg_mcpconfig_load(void)
 
 void cg_mcpconfig__library(const char *soname)
 {
-	jc_soname = soname;
+	cg_dynlib_rename(&jc_lib, soname);
 }
 
 /* More servers, arguments or env keys than any client has a use for: a

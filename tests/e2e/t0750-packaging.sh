@@ -53,6 +53,7 @@ test_expect_success 'the .deb extracts to a working changeguard' '
 	test -n "$soversion" &&
 	test_grep "libgit2-$soversion (>= $soversion" fields &&
 	test_grep "libjson-c5 (>= 0.15)" fields &&
+	test_grep "libsqlite3-0 (>= 3.24)" fields &&
 	dpkg -x "$deb" root &&
 	test -x root/usr/bin/changeguard &&
 	test -x root/usr/libexec/changeguard/commit-msg &&

@@ -397,6 +397,26 @@ static void test_json_rejects(void **state)
 
 static void assert_schema_current(const char *db);
 
+/* Without SQLite the audit is not opened, with an error that says what to
+ * install, and nothing is created; with it back the same path opens. */
+static void test_sqlite_missing(void **state)
+{
+	scratch *s = *state;
+	cg_audit *a = NULL;
+
+	cg_audit__library("libsqlite3-missing.so.0");
+	assert_int_equal(cg_audit_open(&a, s->db), CG_ERROR);
+	assert_null(a);
+	assert_non_null(strstr(cg_error_last(), "cannot open the audit database: SQLite cannot be "
+	                                        "loaded: libsqlite3-missing.so.0: cannot open"));
+	assert_string_equal(cg_error_hints(), "apt-get install libsqlite3-0");
+	assert_int_equal(access(s->db, F_OK), -1);
+	assert_int_equal(cg_audit_open_readonly(&a, s->db), CG_ENOTFOUND);
+	cg_audit__library("libsqlite3.so.0");
+	assert_int_equal(cg_audit_open(&a, s->db), 0);
+	cg_audit_close(a);
+}
+
 static void test_record_and_export(void **state)
 {
 	scratch *s = *state;
@@ -1502,6 +1522,7 @@ int main(void)
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_json_parse),
 		cmocka_unit_test(test_json_rejects),
+		T(test_sqlite_missing),
 		T(test_record_and_export),
 		T(test_query_filters),
 		T(test_hash_encoding),
