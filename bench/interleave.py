@@ -8,7 +8,8 @@ shared machine a change of load between them moves the ratio. Here each
 round runs every command once (the order rotating from round to round),
 after --prepare when given, so that each command sees the same load.
 Prints, for each command, the median wall-clock and CPU time of its own
-process tree and the ratio of its median to the last command's. Commands
+process tree, its median of minor page faults (which the load does not
+move) and the ratio of its median to the last command's. Commands
 are split on spaces and run without a shell, in the current directory.
 """
 import argparse
@@ -25,7 +26,7 @@ def timed(cmd):
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return wall * 1000, cpu * 1000
+    return wall * 1000, cpu * 1000, after.ru_minflt - before.ru_minflt
 
 
 def main():
@@ -42,13 +43,14 @@ def main():
             if args.prepare:
                 subprocess.run(args.prepare.split(), check=True, stdout=subprocess.DEVNULL)
             times[i].append(timed(cmds[i]))
-    ref = statistics.median(w for w, _ in times[-1])
-    print('| command | median | CPU (median) | ratio (median) |')
-    print('|---|---:|---:|---:|')
+    ref = statistics.median(t[0] for t in times[-1])
+    print('| command | median | CPU (median) | page faults (median) | ratio (median) |')
+    print('|---|---:|---:|---:|---:|')
     for cmd, t in zip(args.commands, times):
-        wall = statistics.median(w for w, _ in t)
-        cpu = statistics.median(c for _, c in t)
-        print('| %s | %.1f ms | %.1f ms | %.2f× |' % (cmd, wall, cpu, wall / ref))
+        wall = statistics.median(x[0] for x in t)
+        cpu = statistics.median(x[1] for x in t)
+        faults = statistics.median(x[2] for x in t)
+        print('| %s | %.1f ms | %.1f ms | %.0f | %.2f× |' % (cmd, wall, cpu, faults, wall / ref))
 
 
 if __name__ == '__main__':
