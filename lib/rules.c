@@ -893,7 +893,8 @@ static void apply_skip(evaluation *ev)
 static int check_forbidden(evaluation *ev)
 {
 	const char *key = ev->in->policy->forbid.skip_trailer;
-	int error = cg_forbid_judge(ev->result, ev->in->policy, ev->in->changes, ev->in->now);
+	int error = cg_forbid_judge(ev->result, ev->in->policy, ev->in->changes, ev->in->now,
+	                            ev->in->nbefore == 1 ? ev->in->before[0] : NULL);
 
 	if (!error && key[0] && has_waivable(ev->result, key))
 		waive_by_trailer(ev, key, CG_FORBID_RULE, "why the file belongs");
