@@ -274,7 +274,7 @@ int cg_checklist_tree(cg_checklist *run, git_repository *repo, const cg_policy *
 	/* Against the empty tree, every tracked file is an addition. */
 	if ((error = cg_changes_trees_memo(&everything, repo, NULL, tree, NULL, 0)) == 0 &&
 	    (error = cg_snapshot_from_tree(&now, repo, tree)) == 0)
-		error = cg_forbid_judge(r, policy, everything, now);
+		error = cg_forbid_judge(r, policy, everything, now, NULL);
 	if (error < 0) {
 		cg_result_free(r);
 	} else {

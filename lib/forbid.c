@@ -185,14 +185,31 @@ static void free_candidates(candidates *cs)
 	cg_oidmap_free(cs->heads);
 }
 
+/* Along a walk, the count of the tree's blobs follows every commit by its
+ * own changes, whether or not it adds a file: the next commit that does
+ * finds it counted, where a move would diff the trees again across all
+ * the commits since (2% of history's instructions on rubocop). */
+static int follow_walk(const cg_changes *changes, const cg_snapshot *now,
+                       const cg_snapshot *before)
+{
+	cg_memo *memo = cg_snapshot_memo(now);
+	git_tree *from = before ? cg_snapshot_tree(before) : NULL, *to = cg_snapshot_tree(now);
+
+	if (!memo || !from || !to)
+		return 0;
+	return cg_treeblobs_step(cg_memo_treeblobs(memo), from, to, changes);
+}
+
 int cg_forbid_judge(cg_result *r, const cg_policy *p, const cg_changes *changes,
-                    const cg_snapshot *now)
+                    const cg_snapshot *now, const cg_snapshot *before)
 {
 	candidates cs = { NULL, 0, 0, NULL };
 	size_t i, n = cg_changes_count(changes);
 	git_odb *odb = NULL;
 	int error = 0, scan;
 
+	if (p->forbid.duplicates && (error = follow_walk(changes, now, before)) < 0)
+		return error;
 	for (i = 0; i < n; i++) {
 		const cg_change *c = cg_changes_get(changes, i);
 		if (!is_addition(c))

@@ -27,8 +27,11 @@
  * file can be a duplicate, so a change that adds nothing costs nothing;
  * along a walk (`now` reads through the walk's memo) the walk's count of
  * the tree's blobs (treeblobs.h) says first whether a scan can find one.
+ * `before`: the only parent's side when `changes` are all its differences
+ * from `now` (a walk's commit that is no merge), which that count follows;
+ * NULL otherwise.
  */
 int cg_forbid_judge(cg_result *r, const cg_policy *p, const cg_changes *changes,
-                    const cg_snapshot *now);
+                    const cg_snapshot *now, const cg_snapshot *before);
 
 #endif

@@ -44,12 +44,36 @@ struct glob {
 	int lit_fold;
 };
 
+/*
+ * cg_globset_match's answers kept by path, one per slot of a table indexed
+ * by the path's hash, a newer path taking the slot: along a walk over
+ * history the same paths change again and again (rubocop: 64,720 changes
+ * of 6,086 paths), and a set of many patterns costs thousands of
+ * instructions a path (the default mcp group: two dozen patterns).
+ * Replaying rubocop's and vagrant's changes, 4,096 slots answered 84% and
+ * 80% from memory (2,048: 77%, 74%). The table is made at the first match,
+ * so that a hook that matches nothing pays nothing for it.
+ */
+#define MEMO_SLOTS 4096
+
+struct memo_slot {
+	uint64_t hash;
+	char *path; /* NULL: empty */
+	int hit;
+};
+
+/* Apart from the set so that a const set can remember. */
+struct memo {
+	struct memo_slot *slots;
+};
+
 struct cg_globset {
 	unsigned flags;
 	char **patterns;
 	size_t npatterns, apatterns;
 	struct glob *globs;
 	size_t nglobs, aglobs;
+	struct memo *memo;
 };
 
 /* What compiling one pattern needs besides the text at hand. */
@@ -526,6 +550,7 @@ int cg_globset_new(cg_globset **out, unsigned flags)
 	cg_globset *set = cg_calloc(1, sizeof(*set));
 
 	set->flags = flags;
+	set->memo = cg_calloc(1, sizeof(*set->memo));
 	*out = set;
 	return 0;
 }
@@ -575,6 +600,14 @@ static int add_folded(cg_globset *set, const char *pattern)
 	return error;
 }
 
+static void memo_forget(struct memo *m)
+{
+	for (size_t i = 0; m->slots && i < MEMO_SLOTS; i++)
+		free(m->slots[i].path);
+	free(m->slots);
+	m->slots = NULL;
+}
+
 int cg_globset_add(cg_globset *set, const char *pattern)
 {
 	struct compiler cc = { pattern, set->flags };
@@ -588,6 +621,7 @@ int cg_globset_add(cg_globset *set, const char *pattern)
 		return bad(&cc, "negation ('!') is not supported; write '\\!' for a literal '!'");
 	if ((error = compile_all(set, &cc)) < 0 || (error = add_folded(set, pattern)) < 0)
 		return error;
+	memo_forget(set->memo); /* its answers were without this pattern */
 	set->patterns = cg_array_grow(set->patterns, &set->apatterns, set->npatterns + 1,
 	                              sizeof(*set->patterns));
 	set->patterns[set->npatterns++] = cg_strdup(pattern);
@@ -849,9 +883,31 @@ static int set_match(const cg_globset *set, const char *path, int below)
 	return hit;
 }
 
+/* FNV-1a: a few instructions a byte, and paths differ in their last bytes. */
+static uint64_t hash_path(const char *path)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		h = (h ^ *p) * 0x100000001b3u;
+	return h ^ h >> 32;
+}
+
 int cg_globset_match(const cg_globset *set, const char *path)
 {
-	return set_match(set, path, 0);
+	uint64_t h = hash_path(path);
+	struct memo_slot *s;
+
+	if (!set->memo->slots)
+		set->memo->slots = cg_calloc(MEMO_SLOTS, sizeof(*set->memo->slots));
+	s = &set->memo->slots[h & (MEMO_SLOTS - 1)];
+	if (s->path && s->hash == h && !strcmp(s->path, path))
+		return s->hit;
+	free(s->path);
+	s->hash = h;
+	s->path = cg_strdup(path);
+	s->hit = set_match(set, path, 0);
+	return s->hit;
 }
 
 int cg_globset_match_below(const cg_globset *set, const char *path)
@@ -884,5 +940,7 @@ void cg_globset_free(cg_globset *set)
 		glob_dispose(&set->globs[i]);
 	free(set->patterns);
 	free(set->globs);
+	memo_forget(set->memo);
+	free(set->memo);
 	free(set);
 }

@@ -38,7 +38,10 @@ int cg_globset_new(cg_globset **out, unsigned flags);
  * file location; the set is then unchanged. */
 int cg_globset_add(cg_globset *set, const char *pattern);
 
-/* 1 when any pattern of the set matches `path` (no leading "./" or "/"). */
+/* 1 when any pattern of the set matches `path` (no leading "./" or "/").
+ * The set remembers its answers for the paths it saw last (a walk over
+ * history matches the same paths again and again), so it is not safe to
+ * share between threads. */
 int cg_globset_match(const cg_globset *set, const char *path);
 
 /* 1 when a path below the directory `path` would match because of what a

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "git2compat.h"
 #include "packblob.h"
 #include "treeblobs.h"
 
@@ -24,6 +25,7 @@ typedef struct {
 struct cg_memo {
 	size_t slots;
 	git_object **obj;
+	git_oid *ids;              /* each object's id, read without reaching the object */
 	size_t *weight;
 	int *chain;                /* the next slot in the same bucket, -1: none */
 	unsigned char *checked;    /* cg_memo_set_checked */
@@ -46,6 +48,7 @@ cg_memo *cg_memo_new_sized(size_t slots)
 	for (m->buckets = 2; m->buckets < 2 * m->slots; m->buckets *= 2)
 		;
 	m->obj = cg_calloc(m->slots, sizeof(*m->obj));
+	m->ids = cg_calloc(m->slots, sizeof(*m->ids));
 	m->weight = cg_calloc(m->slots, sizeof(*m->weight));
 	m->chain = cg_calloc(m->slots, sizeof(*m->chain));
 	m->checked = cg_calloc(m->slots, sizeof(*m->checked));
@@ -86,7 +89,7 @@ static void memo_drop(cg_memo *m, size_t i)
 
 	if (!m->obj[i])
 		return;
-	for (p = &m->bucket[bucket_of(m, git_object_id(m->obj[i]))]; *p != (int)i; p = &m->chain[*p])
+	for (p = &m->bucket[bucket_of(m, &m->ids[i])]; *p != (int)i; p = &m->chain[*p])
 		;
 	*p = m->chain[i];
 	m->bytes -= m->weight[i];
@@ -105,6 +108,7 @@ void cg_memo_free(cg_memo *memo)
 	cg_treeblobs_free(memo->blobs);
 	cg_packblob_close(memo->packs);
 	free(memo->obj);
+	free(memo->ids);
 	free(memo->weight);
 	free(memo->chain);
 	free(memo->checked);
@@ -112,13 +116,16 @@ void cg_memo_free(cg_memo *memo)
 	free(memo);
 }
 
-/* The slot holding `oid`, or -1. */
+/* The slot holding `oid`, or -1. The ids are compared in the memo's own
+ * array: reaching each object's id, in objects spread over the heap,
+ * missed the cache on most steps of a chain (memo_drop and slot_of were
+ * 2.3% of history's time on rubocop). */
 static int slot_of(const cg_memo *memo, const git_oid *oid)
 {
 	int i;
 
 	for (i = memo ? memo->bucket[bucket_of(memo, oid)] : -1; i >= 0; i = memo->chain[i])
-		if (git_oid_equal(git_object_id(memo->obj[i]), oid))
+		if (!memcmp(memo->ids[i].id, oid->id, GIT_OID_SHA1_SIZE))
 			return i;
 	return -1;
 }
@@ -167,7 +174,8 @@ void cg_memo_keep(cg_memo *memo, git_object *obj)
 		memo->obj[memo->next] = NULL;
 		return;
 	}
-	b = bucket_of(memo, git_object_id(obj));
+	git_oid_cpy(&memo->ids[memo->next], git_object_id(obj));
+	b = bucket_of(memo, &memo->ids[memo->next]);
 	memo->weight[memo->next] = w;
 	memo->checked[memo->next] = 0;
 	memo->bytes += w;

@@ -434,6 +434,7 @@ static cg_packblob_ref *new_version(cg_packblob *pb, size_t size)
 		r->data = pb->spare;
 		r->cap = pb->spare_cap;
 		pb->spare = NULL;
+		pb->spare_cap = 0; /* else no evicted buffer of that size is kept again */
 	} else {
 		r->cap = size + size / 8 + 1; /* room for the next, larger version */
 		r->data = cg_malloc(r->cap);

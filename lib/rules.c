@@ -538,6 +538,24 @@ static int too_large_finding(evaluation *ev, const char *path, int before_only)
 	return 0;
 }
 
+/* cg_changelog_utf8_error of the new text (texts[0]), decoded only where
+ * it differs from a version before it known valid, when there is one: a
+ * walk from the oldest commit on (a parallel run's back end) knows the
+ * older version, as one from the newest knows the newer. */
+static int new_text_utf8_error(const cg_rules_input *in, cg_packblob_ref *const *texts,
+                               const git_oid *oids, size_t *at)
+{
+	cg_changelog_text now = ref_text(texts[0]), t;
+	size_t k;
+
+	for (k = 1; in->memo && k <= in->nbefore; k++)
+		if (texts[k] && cg_memo_utf8_known(in->memo, &oids[k])) {
+			t = ref_text(texts[k]);
+			return cg_changelog_utf8_error_beside(now.data, now.len, t.data, t.len, at);
+		}
+	return cg_changelog_utf8_error(now.data, now.len, at);
+}
+
 /* Whether the new text (texts[0]) is not UTF-8, each version decoded once
  * along a walk: one known valid is not decoded again, and the versions
  * before it are decoded where they differ from it, so that they are known
@@ -549,7 +567,7 @@ static int utf8_error(const cg_rules_input *in, cg_packblob_ref *const *texts,
 	size_t k, unused;
 
 	if (!texts[0] || !cg_memo_utf8_known(in->memo, &oids[0])) {
-		if (cg_changelog_utf8_error(now.data, now.len, at))
+		if (new_text_utf8_error(in, texts, oids, at))
 			return 1;
 		if (texts[0])
 			cg_memo_utf8_mark(in->memo, &oids[0]);
@@ -891,7 +909,8 @@ static void apply_skip(evaluation *ev)
 static int check_forbidden(evaluation *ev)
 {
 	const char *key = ev->in->policy->forbid.skip_trailer;
-	int error = cg_forbid_judge(ev->result, ev->in->policy, ev->in->changes, ev->in->now);
+	int error = cg_forbid_judge(ev->result, ev->in->policy, ev->in->changes, ev->in->now,
+	                            ev->in->nbefore == 1 ? ev->in->before[0] : NULL);
 
 	if (!error && key[0] && has_waivable(ev->result, key))
 		waive_by_trailer(ev, key, CG_FORBID_RULE, "why the file belongs");

@@ -571,6 +571,44 @@ static void test_agrees_with_git_check_ignore(void **state)
 	assert_false(failed);
 }
 
+/* Answers are remembered by path: each path of the table is asked in
+ * every round, between rounds thousands of others take the memo's slots
+ * (each answer checked too), and a pattern added afterwards changes the
+ * answers it should. */
+static void test_answers_remembered(void **state)
+{
+	static const struct verdict v[] = {
+		{ "docs/**", "docs/guide.txt", 1 }, { "*.md", "README.md", 1 },
+		{ "*.md", "lib/a.c", 0 },           { "docs/**", "lib/docs.c", 0 },
+		{ "*.md", "a/b/c/NOTES.md", 1 },    { "src/**", "src/b.c", 1 },
+	};
+	char path[64];
+	cg_globset *set;
+	int round, i;
+
+	(void)state;
+	assert_int_equal(cg_globset_new(&set, 0), 0);
+	assert_int_equal(cg_globset_add(set, "docs/**"), 0);
+	assert_int_equal(cg_globset_add(set, "*.md"), 0);
+	for (round = 0; round < 3; round++) {
+		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+			if (strcmp(v[k].pattern, "src/**") &&
+			    cg_globset_match(set, v[k].path) != v[k].want)
+				fail_msg("round %d: '%s': want %d", round, v[k].path, v[k].want);
+		for (i = 0; i < 5000; i++) {
+			snprintf(path, sizeof(path), "d%d/f%d.%s", i, round, i % 2 ? "md" : "c");
+			if (cg_globset_match(set, path) != i % 2)
+				fail_msg("round %d: '%s': want %d", round, path, i % 2);
+		}
+	}
+	assert_false(cg_globset_match(set, "src/b.c"));
+	assert_int_equal(cg_globset_add(set, "src/**"), 0);
+	for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+		if (cg_globset_match(set, v[k].path) != v[k].want)
+			fail_msg("after src/**: '%s': want %d", v[k].path, v[k].want);
+	cg_globset_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -585,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_literal_prefilter),
 		cmocka_unit_test(test_spec_mcp_defaults),
 		cmocka_unit_test(test_match_below),
+		cmocka_unit_test(test_answers_remembered),
 		cmocka_unit_test(test_bad_patterns),
 		cmocka_unit_test(test_limits_accepted),
 		cmocka_unit_test(test_hostile_patterns),

@@ -339,9 +339,41 @@ static void describe_result(cg_buf *findings, cg_buf *waivers, const cg_result *
 		              r->waivers[i].authorizer ? r->waivers[i].authorizer : "-");
 }
 
+/* The CHANGELOGs of a walk's previous commit (newer or older) known
+ * valid UTF-8: the new version is then decoded only where it differs from
+ * its parent's, with the same findings and offsets. */
+static const rules_case utf8_known_cases[] = {
+	{ "beside a known version: not UTF-8, at the same byte", NULL, LOG "echo a >a.c",
+	  ENTRY(NOW) "printf 'caf\\351\\n' >>CHANGELOG.md && echo b >a.c", "b", NULL, 0,
+	  CG_VERDICT_BLOCKED, "changelog CHANGELOG.md\n", "byte 78 (line 5)", "" },
+	{ "beside a known version: a bad byte at the top", NULL, LOG "echo a >a.c",
+	  ENTRY(NOW) "printf '\\377' | cat - CHANGELOG.md >t && mv t CHANGELOG.md && echo b >a.c",
+	  "b", NULL, 0, CG_VERDICT_BLOCKED, "changelog CHANGELOG.md\n", "byte 0 (line 1)", "" },
+	{ "beside a known version: valid", NULL, LOG "echo a >a.c", ENTRY(NOW) "echo b >a.c", "b",
+	  NULL, 0, CG_VERDICT_ALLOWED, "", NULL, "" },
+};
+
+/* A memo in which each parent's CHANGELOG.md is marked valid UTF-8. */
+static cg_memo *memo_knowing(git_tree *const *parents, size_t np)
+{
+	cg_memo *memo = cg_memo_new();
+	size_t i;
+
+	for (i = 0; i < np; i++) {
+		git_tree_entry *e = NULL;
+
+		assert_int_equal(git_tree_entry_bypath(&e, parents[i], "CHANGELOG.md"), 0);
+		cg_memo_utf8_mark(memo, git_tree_entry_id(e));
+		git_tree_entry_free(e);
+	}
+	return memo;
+}
+
 /* Makes the case's repository and evaluates its HEAD commit as a check of
- * that commit would: against its parents, with its message's trailers. */
-static void run_rules_case(const rules_case *rc, size_t n)
+ * that commit would: against its parents, with its message's trailers;
+ * with `known_before`, through a memo that knows the parents' CHANGELOGs
+ * valid UTF-8. */
+static void run_rules_case(const rules_case *rc, size_t n, int known_before)
 {
 	char dir[512], name[32];
 	cg_buf script = CG_BUF_INIT, findings = CG_BUF_INIT, waivers = CG_BUF_INIT;
@@ -393,6 +425,7 @@ static void run_rules_case(const rules_case *rc, size_t n)
 	in.commit_time_ms = (int64_t)git_commit_time(commit) * 1000;
 	in.trailers = rc->unwritten ? NULL : trailers;
 	in.pusher = rc->pusher;
+	in.memo = known_before ? memo_knowing(parents, np) : NULL;
 	assert_int_equal(cg_rules_evaluate(&r, &in), 0);
 	describe_result(&findings, &waivers, r);
 	if (r->verdict != rc->verdict || strcmp(findings.ptr, rc->findings) ||
@@ -403,6 +436,7 @@ static void run_rules_case(const rules_case *rc, size_t n)
 		         cg_verdict_name(rc->verdict), findings.ptr, rc->findings, waivers.ptr, rc->waivers,
 		         r->nfindings ? r->findings[0].detail : "-", rc->detail ? rc->detail : "");
 	cg_result_free(r);
+	cg_memo_free(in.memo);
 	for (i = 0; i < np; i++) {
 		cg_snapshot_free(before[i]);
 		git_tree_free(parents[i]);
@@ -425,7 +459,16 @@ static void test_rules_evaluate(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(rules_cases) / sizeof(*rules_cases); i++)
-		run_rules_case(&rules_cases[i], i);
+		run_rules_case(&rules_cases[i], i, 0);
+}
+
+static void test_utf8_beside_a_known_version(void **state)
+{
+	size_t i, n = sizeof(rules_cases) / sizeof(*rules_cases);
+
+	(void)state;
+	for (i = 0; i < sizeof(utf8_known_cases) / sizeof(*utf8_known_cases); i++)
+		run_rules_case(&utf8_known_cases[i], n + i, 1);
 }
 
 int main(void)
@@ -435,6 +478,8 @@ int main(void)
 		cmocka_unit_test(test_a_truncated_record_is_refused),
 		cmocka_unit_test(test_a_bad_verdict_is_refused),
 		cmocka_unit_test_setup_teardown(test_rules_evaluate, rules_setup, rules_teardown),
+		cmocka_unit_test_setup_teardown(test_utf8_beside_a_known_version, rules_setup,
+		                                rules_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

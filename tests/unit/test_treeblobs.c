@@ -140,6 +140,92 @@ static void test_moves(void **state)
 	}
 }
 
+/* The counts of `tb` against those of tree `t`. */
+static void check_counts(const cg_treeblobs *tb, int t, const char *what, size_t step)
+{
+	size_t c;
+
+	for (c = 0; c < sizeof(contents) / sizeof(contents[0]); c++)
+		if (count_of(tb, contents[c]) != expected(&trees[t], contents[c]))
+			fail_msg("%s, commit %zu (tree %d): %zu files hold '%s', counted %zu", what, step,
+			         t, expected(&trees[t], contents[c]), contents[c], count_of(tb, contents[c]));
+}
+
+/* One commit of a walk, from tree `from` (its parent's) to `to`: stepped,
+ * then the counts are those of `to` without a move. */
+static void step_commit(cg_treeblobs *tb, fixture *f, int from, int to, const char *what,
+                        size_t k)
+{
+	git_tree *a = NULL, *b = NULL;
+	cg_changes *changes = NULL;
+
+	assert_int_equal(git_tree_lookup(&a, f->s.repo, &f->ids[from]), 0);
+	assert_int_equal(git_tree_lookup(&b, f->s.repo, &f->ids[to]), 0);
+	assert_int_equal(cg_changes_trees_memo(&changes, f->s.repo, NULL, b, &a, 1), 0);
+	assert_int_equal(cg_treeblobs_step(tb, a, b, changes), 0);
+	check_counts(tb, to, what, k);
+	cg_changes_free(changes);
+	git_tree_free(a);
+	git_tree_free(b);
+}
+
+/* Histories of trees, oldest first, walked each way one commit at a time:
+ * only the first commit's tree is counted by a move, every later count by
+ * the commits' own changes (from the oldest on) or by the last commit's
+ * undone (from the newest on). */
+static void test_steps_follow_a_walk(void **state)
+{
+	static const struct {
+		const char *what;
+		int trees[10]; /* -1 ends it */
+		int newest_first;
+	} walks[] = {
+		{ "oldest first", { 0, 1, 2, 3, 4, -1 }, 0 },
+		{ "newest first", { 0, 1, 2, 3, 4, -1 }, 1 },
+		{ "oldest first, back and forth", { 0, 2, 0, 3, 1, 3, 3, 4, 0, -1 }, 0 },
+		{ "newest first, back and forth", { 0, 2, 0, 3, 1, 3, 3, 4, 0, -1 }, 1 },
+	};
+	fixture *f = *state;
+	size_t w, n, k;
+
+	for (w = 0; w < sizeof(walks) / sizeof(walks[0]); w++) {
+		const int *t = walks[w].trees;
+		cg_treeblobs *tb = cg_treeblobs_new();
+
+		for (n = 0; t[n] >= 0; n++)
+			;
+		move_to(tb, f, NULL, &f->ids[walks[w].newest_first ? t[n - 1] : t[0]]);
+		for (k = 1; k < n; k++) {
+			size_t c = walks[w].newest_first ? n - k : k; /* the commit of t[c] */
+			step_commit(tb, f, t[c - 1], t[c], walks[w].what, k);
+		}
+		cg_treeblobs_free(tb);
+	}
+}
+
+/* A commit of another branch (neither of its trees counted) leaves the
+ * count alone, and a move still finds it. */
+static void test_step_elsewhere(void **state)
+{
+	fixture *f = *state;
+	cg_treeblobs *tb = cg_treeblobs_new();
+	git_tree *a = NULL, *b = NULL;
+	cg_changes *changes = NULL;
+
+	move_to(tb, f, NULL, &f->ids[0]);
+	assert_int_equal(git_tree_lookup(&a, f->s.repo, &f->ids[2]), 0);
+	assert_int_equal(git_tree_lookup(&b, f->s.repo, &f->ids[3]), 0);
+	assert_int_equal(cg_changes_trees_memo(&changes, f->s.repo, NULL, b, &a, 1), 0);
+	assert_int_equal(cg_treeblobs_step(tb, a, b, changes), 0);
+	check_counts(tb, 0, "another branch", 0);
+	move_to(tb, f, NULL, &f->ids[3]);
+	check_counts(tb, 3, "moved after", 1);
+	cg_changes_free(changes);
+	git_tree_free(a);
+	git_tree_free(b);
+	cg_treeblobs_free(tb);
+}
+
 /* A large tree, a small one (the large one's ids now stale outnumber the
  * live ones, so the next move counts anew), another large one with none of
  * the first one's blobs, and the first again. */
@@ -173,6 +259,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_moves),
 		cmocka_unit_test(test_stale_ids),
+		cmocka_unit_test(test_steps_follow_a_walk),
+		cmocka_unit_test(test_step_elsewhere),
 	};
 	return cmocka_run_group_tests(tests, setup, scratch_fixture_teardown);
 }
