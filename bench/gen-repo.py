@@ -5,8 +5,10 @@ git fast-import stream (python3 standard library only, nothing downloaded).
   gen-repo.py wide DIR      100,000 files in 5,000 leaf directories (50
                             modules, each with its CHANGELOG.md), one commit,
                             checked out with a fresh index (cache-tree primed)
-  gen-repo.py history DIR   20,000 commits: changelog entries, merges of side
-                            branches, and about 3% violations
+  gen-repo.py history DIR [N]
+                            20,000 commits (or N): changelog entries, merges
+                            of side branches, and about 3% violations; the
+                            first N commits are the same for every N
   gen-repo.py rootlog DIR   24,000 commits shaped like a real project's: one
                             root CHANGELOG.md of 0.5 to 1.2 MB edited by a
                             third of them, 2,000 directories, long-lived
@@ -129,7 +131,8 @@ class History:
 
     COMMITS = 20000
 
-    def __init__(self):
+    def __init__(self, commits=COMMITS):
+        self.commits = commits
         self.rng = random.Random(8)
         self.files = {}  # path -> content, code and changelogs alike
         self.n = 0
@@ -191,8 +194,8 @@ class History:
 
     def write(self, s):
         tip = None
-        while self.n < self.COMMITS:
-            if self.n and self.n % 100 == 0 and self.n + 3 <= self.COMMITS:
+        while self.n < self.commits:
+            if self.n and self.n % 100 == 0 and self.n + 3 <= self.commits:
                 tip = self.side_branch(s, tip)
             else:
                 mod = "m%02d" % self.rng.randrange(100)
@@ -210,8 +213,8 @@ class History:
                         "Merge branch 'side' (%s)\n" % mod, touched, [tip, side])
 
 
-def history(repo):
-    fast_import(repo, History().write)
+def history(repo, commits=History.COMMITS):
+    fast_import(repo, History(commits).write)
     git(repo, "branch", "-q", "-D", "side")
     git(repo, "repack", "-adq")
 
@@ -376,11 +379,14 @@ def tiny(repo):
 
 def main():
     kinds = {"wide": wide, "history": history, "rootlog": rootlog, "tiny": tiny}
-    if len(sys.argv) != 3 or sys.argv[1] not in kinds:
-        sys.exit("usage: gen-repo.py wide|history|rootlog|tiny DIR")
-    if os.path.exists(sys.argv[2]):
-        sys.exit("gen-repo: %s exists" % sys.argv[2])
-    kinds[sys.argv[1]](sys.argv[2])
+    args = sys.argv[1:]
+    # Only the history takes a length: the others' shapes are fixed.
+    if not (len(args) == 2 and args[0] in kinds or
+            len(args) == 3 and args[0] == "history" and args[2].isdigit() and int(args[2]) > 0):
+        sys.exit("usage: gen-repo.py wide|history|rootlog|tiny DIR, or gen-repo.py history DIR N")
+    if os.path.exists(args[1]):
+        sys.exit("gen-repo: %s exists" % args[1])
+    kinds[args[0]](args[1], *(int(n) for n in args[2:]))
 
 
 if __name__ == "__main__":

@@ -37,10 +37,12 @@
 
 /* --- one run of the hook ----------------------------------------------- */
 
-/* What the hook keeps in memory of each commit while the push is checked:
- * 40 bytes, whatever the commit's findings. Its result and identities wait
- * in the record file (rc->log), which the audit record reads one commit at
- * a time. */
+/* What the hook keeps of each commit while the push is checked: 40
+ * bytes, whatever the commit's findings, in a temporary file of their own
+ * (rc->commits) of which two blocks are in memory, so that the hook's
+ * memory does not grow with the push's length. Its result and identities
+ * wait in the record file (rc->log), which the audit record reads one
+ * commit at a time. */
 typedef struct {
 	git_oid oid;
 	uint32_t update;      /* the ref update that brought it first */
@@ -68,11 +70,11 @@ typedef struct {
 	const char *skip_reason;   /* the changeguard.skip push option, when allowed */
 	const char **options;      /* the push options, from the environment */
 	size_t noptions, aoptions;
-	checked_commit *commits;
-	size_t ncommits, acommits, rejected;
+	cg_recarray *commits;      /* each a checked_commit, in walk order */
+	size_t rejected;
 	cg_recfile *log;           /* each checked commit's result and identities */
 	cg_buf scratch;            /* one record of rc->log */
-	size_t nreadable;          /* rc->commits before the first record that cannot
+	size_t nreadable;          /* commits before the first record that cannot
 	                            * be read back: what the audit records */
 	cg_memo *memo;             /* objects reused along the walk */
 	int64_t start_us, stop_us; /* stop_us: give up checking then; 0 = never */
@@ -672,7 +674,7 @@ static int check_one(receive *rc, const git_oid *oid, cg_result **r, char **auth
 }
 
 /* A walk's checks, as jobs of cg_parallel_run (a long push is checked in
- * several processes): job i is rc->commits[from + i]. Its record is the
+ * several processes): job i is the commit at from + i. Its record is the
  * tag 1 and the record of encode_commit; or the tag 0 for a commit left
  * unchecked at the deadline, which stops every process and refuses the
  * push (check_walked). */
@@ -684,10 +686,14 @@ typedef struct {
 static int run_check(size_t i, cg_buf *out, void *payload)
 {
 	walk_jobs *j = payload;
+	checked_commit c;
 	cg_result *r = NULL;
 	char *author = NULL, *committer = NULL;
-	int error = check_one(j->rc, &j->rc->commits[j->from + i].oid, &r, &author, &committer);
-	int checked = r != NULL;
+	int error = cg_recarray_get(j->rc->commits, j->from + i, &c), checked;
+
+	if (!error)
+		error = check_one(j->rc, &c.oid, &r, &author, &committer);
+	checked = r != NULL;
 
 	if (!error) {
 		cg_buf_put_u32(out, (uint32_t)checked);
@@ -702,7 +708,7 @@ static int run_check(size_t i, cg_buf *out, void *payload)
 static int take_check(size_t i, cg_buf_reader *in, void *payload)
 {
 	walk_jobs *j = payload;
-	checked_commit *c = &j->rc->commits[j->from + i];
+	checked_commit c;
 	cg_result *r = NULL;
 	char *author = NULL, *committer = NULL;
 	const char *record;
@@ -716,18 +722,27 @@ static int take_check(size_t i, cg_buf_reader *in, void *payload)
 		return 0;
 	}
 	record = in->p;
-	if ((error = decode_commit(in, &r, &author, &committer)) == 0)
-		error = keep_record(j->rc, c, record, (size_t)(in->p - record), r);
+	if ((error = cg_recarray_get(j->rc->commits, j->from + i, &c)) == 0 &&
+	    (error = decode_commit(in, &r, &author, &committer)) == 0 &&
+	    (error = keep_record(j->rc, &c, record, (size_t)(in->p - record), r)) == 0)
+		error = cg_recarray_set(j->rc->commits, j->from + i, &c);
 	free_commit(r, author, committer);
 	return error;
 }
 
-static size_t count_checked(const receive *rc)
+static size_t ncommits(const receive *rc)
 {
+	return rc->commits ? cg_recarray_count(rc->commits) : 0;
+}
+
+/* For a message: a commit that cannot be read back counts as unchecked. */
+static size_t count_checked(receive *rc)
+{
+	checked_commit c;
 	size_t i, n = 0;
 
-	for (i = 0; i < rc->ncommits; i++)
-		n += rc->commits[i].verdict >= 0;
+	for (i = 0; i < ncommits(rc); i++)
+		n += cg_recarray_get(rc->commits, i, &c) == 0 && c.verdict >= 0;
 	return n;
 }
 
@@ -740,7 +755,9 @@ static int check_walked(receive *rc, size_t from)
 	/* An approval the workers verify is not verified again by another
 	 * worker, nor by judge_updates after them. */
 	cg_sshsig_cache_share();
-	error = cg_parallel_run(&jobs, rc->ncommits - from);
+	/* The checking processes read the commits from the file. */
+	if ((error = cg_recarray_sync(rc->commits)) == 0)
+		error = cg_parallel_run(&jobs, ncommits(rc) - from);
 
 	if (!error && rc->timed_out) {
 		rc->hint = "push fewer commits at a time, or raise server.deadline in the server's policy";
@@ -752,35 +769,62 @@ static int check_walked(receive *rc, size_t from)
 }
 
 /* After a failure, only the commits that were checked stay. */
-static void drop_unchecked(receive *rc, size_t from)
+static int drop_unchecked(receive *rc, size_t from)
 {
+	checked_commit c;
 	size_t i, kept = from;
+	int error = 0;
 
-	for (i = from; i < rc->ncommits; i++)
-		if (rc->commits[i].verdict >= 0)
-			rc->commits[kept++] = rc->commits[i];
-	rc->ncommits = kept;
+	for (i = from; i < ncommits(rc) && !error; i++)
+		if ((error = cg_recarray_get(rc->commits, i, &c)) == 0 && c.verdict >= 0 && kept++ != i)
+			error = cg_recarray_set(rc->commits, kept - 1, &c);
+	cg_recarray_truncate(rc->commits, kept);
+	return error;
 }
 
-/* Puts the commits each update brought, rc->commits[0..nwalked), oldest
+/* Swaps the commits at `i` and `j`. */
+static int swap_commits(receive *rc, size_t i, size_t j)
+{
+	checked_commit a, b;
+	int error;
+
+	if ((error = cg_recarray_get(rc->commits, i, &a)) < 0 ||
+	    (error = cg_recarray_get(rc->commits, j, &b)) < 0 ||
+	    (error = cg_recarray_set(rc->commits, i, &b)) < 0)
+		return error;
+	return cg_recarray_set(rc->commits, j, &a);
+}
+
+/* The end of the run of commits brought by the same update as `run`'s. */
+static int run_end(size_t *end, receive *rc, size_t run, size_t nwalked)
+{
+	checked_commit first, c;
+	int error = cg_recarray_get(rc->commits, run, &first);
+
+	for (*end = run + 1; !error && *end < nwalked; ++*end)
+		if ((error = cg_recarray_get(rc->commits, *end, &c)) < 0 || c.update != first.update)
+			break;
+	return error;
+}
+
+/* Puts the commits each update brought, the first nwalked, oldest
  * first, as a pusher reads them and the audit keeps them, and prints the
  * first rejected records. */
-static void report_checked(receive *rc, size_t nwalked)
+static int report_checked(receive *rc, size_t nwalked)
 {
+	checked_commit c;
 	size_t i, j, run, end;
+	int error = 0;
 
-	for (run = 0; run < nwalked; run = end) {
-		for (end = run + 1; end < nwalked && rc->commits[end].update == rc->commits[run].update;)
-			end++;
-		for (i = run, j = end; i + 1 < j; i++, j--) {
-			checked_commit tmp = rc->commits[i];
-			rc->commits[i] = rc->commits[j - 1];
-			rc->commits[j - 1] = tmp;
-		}
-	}
-	for (i = 0; i < rc->ncommits; i++)
-		if (rc->commits[i].verdict == CG_VERDICT_BLOCKED && ++rc->rejected <= SHOWN_MAX)
-			print_rejected(rc, &rc->commits[i]);
+	for (run = 0; run < nwalked && !error; run = end)
+		if ((error = run_end(&end, rc, run, nwalked)) == 0)
+			for (i = run, j = end; i + 1 < j && !error; i++, j--)
+				error = swap_commits(rc, i, j - 1);
+	for (i = 0; i < ncommits(rc) && !error; i++)
+		if ((error = cg_recarray_get(rc->commits, i, &c)) == 0 &&
+		    c.verdict == CG_VERDICT_BLOCKED && ++rc->rejected <= SHOWN_MAX)
+			print_rejected(rc, &c);
+	return error;
 }
 
 static void init_commit(checked_commit *c, size_t update, const git_oid *oid)
@@ -789,13 +833,6 @@ static void init_commit(checked_commit *c, size_t update, const git_oid *oid)
 	git_oid_cpy(&c->oid, oid);
 	c->update = (uint32_t)update;
 	c->verdict = -1;
-}
-
-static checked_commit *add_walked(receive *rc, size_t update, const git_oid *oid)
-{
-	rc->commits = cg_array_grow(rc->commits, &rc->acommits, rc->ncommits + 1, sizeof(*rc->commits));
-	init_commit(&rc->commits[rc->ncommits], update, oid);
-	return &rc->commits[rc->ncommits++];
 }
 
 /* The commit each covered update's new tip is; a zero id for an update
@@ -919,6 +956,24 @@ static int claim_all(size_t *owner, receive *rc, const commit_list *fresh, const
 	return error;
 }
 
+/* Appends the fresh commits to rc->commits grouped by owner, each group
+ * in walk order (newest first): the file is written in order. */
+static int put_grouped(receive *rc, const commit_list *fresh, const size_t *owner, size_t *start)
+{
+	size_t *order = cg_malloc((fresh->n + 1) * sizeof(*order)), k;
+	checked_commit c;
+	int error = 0;
+
+	for (k = 0; k < fresh->n; k++)
+		order[start[owner[k]]++] = k;
+	for (k = 0; k < fresh->n && !error; k++) {
+		init_commit(&c, owner[order[k]], &fresh->ids[order[k]]);
+		error = cg_recarray_set(rc->commits, k, &c);
+	}
+	free(order);
+	return error;
+}
+
 /*
  * Which update brings each new commit: the first, in input order, whose
  * tip reaches it, as when each update was walked in turn hiding the tips
@@ -947,26 +1002,25 @@ static int group_by_update(receive *rc, const commit_list *fresh, const git_oid 
 			start[owner[k] + 1]++;
 	for (i = 1; i <= rc->nupdates && !error; i++)
 		start[i] += start[i - 1];
-	if (!error) {
-		rc->commits = cg_array_grow(rc->commits, &rc->acommits, fresh->n + 1, sizeof(*rc->commits));
-		for (k = 0; k < fresh->n; k++)
-			init_commit(&rc->commits[start[owner[k]]++], owner[k], &fresh->ids[k]);
-		rc->ncommits = fresh->n;
-	}
+	if (!error)
+		error = put_grouped(rc, fresh, owner, start);
 	free(owner);
 	free(start);
 	return error;
 }
 
 /* Each checked commit's place in rc->commits, by id. */
-static cg_oidmap *index_commits(const receive *rc)
+static int index_commits(cg_oidmap **out, receive *rc)
 {
-	cg_oidmap *at = cg_oidmap_new();
+	checked_commit c;
 	size_t i;
+	int error = 0;
 
-	for (i = 0; i < rc->ncommits; i++)
-		cg_oidmap_put(at, &rc->commits[i].oid, i);
-	return at;
+	*out = cg_oidmap_new();
+	for (i = 0; i < ncommits(rc) && !error; i++)
+		if ((error = cg_recarray_get(rc->commits, i, &c)) == 0)
+			cg_oidmap_put(*out, &c.oid, i);
+	return error;
 }
 
 /* Adds an update's findings (`r`, taken) to the record of its new tip: the
@@ -978,22 +1032,28 @@ static int attach(receive *rc, cg_oidmap **at, size_t update, const git_oid *tip
 	cg_result *kept = NULL;
 	char *author = NULL, *committer = NULL;
 	git_commit *commit = NULL;
+	checked_commit c;
 	size_t k, i;
-	int error;
+	int error = 0;
 
-	if (!*at)
-		*at = index_commits(rc);
+	if (!*at && (error = index_commits(at, rc)) < 0) {
+		cg_result_free(r);
+		return error;
+	}
 	if (cg_oidmap_get(*at, tip, &k)) {
-		if ((error = load_commit(rc, &rc->commits[k], &kept, &author, &committer)) == 0) {
+		if ((error = cg_recarray_get(rc->commits, k, &c)) == 0 &&
+		    (error = load_commit(rc, &c, &kept, &author, &committer)) == 0) {
 			for (i = 0; i < r->nfindings; i++)
 				cg_result_add_finding(kept, r->findings[i].rule, r->findings[i].path,
 				                      r->findings[i].detail, r->findings[i].hint,
 				                      r->findings[i].waiver);
 			kept->verdict = CG_VERDICT_BLOCKED;
-			error = store_commit(rc, &rc->commits[k], kept, author, committer);
+			if ((error = store_commit(rc, &c, kept, author, committer)) == 0)
+				error = cg_recarray_set(rc->commits, k, &c);
 		}
 	} else {
-		cg_oidmap_put(*at, tip, rc->ncommits);
+		k = ncommits(rc);
+		cg_oidmap_put(*at, tip, k);
 		if (git_commit_lookup(&commit, rc->repo, tip) == 0) {
 			format_ident(&author, git_commit_author(commit));
 			format_ident(&committer, git_commit_committer(commit));
@@ -1001,8 +1061,9 @@ static int attach(receive *rc, cg_oidmap **at, size_t update, const git_oid *tip
 			author = cg_strdup("");
 			committer = cg_strdup("");
 		}
-		if ((error = store_commit(rc, add_walked(rc, update, tip), r, author, committer)) < 0)
-			rc->ncommits--;
+		init_commit(&c, update, tip);
+		if ((error = store_commit(rc, &c, r, author, committer)) == 0)
+			error = cg_recarray_set(rc->commits, k, &c);
 	}
 	free_commit(kept, author, committer);
 	cg_result_free(r);
@@ -1058,9 +1119,10 @@ static int check_updates(receive *rc)
 	cg_oidmap *existing = cg_oidmap_new();
 	git_oid *tips = cg_calloc(rc->nupdates + 1, sizeof(*tips));
 	size_t nwalked = 0;
-	int error;
+	int error, e;
 
 	if ((error = cg_recfile_new(&rc->log)) == 0 &&
+	    (error = cg_recarray_new(&rc->commits, sizeof(checked_commit))) == 0 &&
 	    (error = existing_tips(&hidden, existing, rc)) == 0 &&
 	    (error = new_tips(tips, rc)) == 0 &&
 	    (error = list_new(&fresh, rc, &hidden, existing, tips)) == 0 &&
@@ -1069,12 +1131,14 @@ static int check_updates(receive *rc)
 		free(fresh.ids);
 		fresh.ids = NULL;
 		error = check_walked(rc, 0);
-		drop_unchecked(rc, 0);
-		nwalked = rc->ncommits;
+		e = drop_unchecked(rc, 0);
+		error = error < 0 ? error : e;
+		nwalked = ncommits(rc);
 		if (!error)
 			error = judge_updates(rc, tips);
 	}
-	report_checked(rc, nwalked);
+	if (rc->commits && (e = report_checked(rc, nwalked)) < 0 && !error)
+		error = e;
 	free(hidden.ids);
 	free(fresh.ids);
 	free(tips);
@@ -1096,7 +1160,7 @@ static int refuse_or_accept(receive *rc)
 		cg_buf_clear(&msg);
 	}
 	cg_buf_printf(&msg, "push refused: %zu of %zu new commit%s rejected; no ref was updated",
-	              rc->rejected, rc->ncommits, rc->ncommits == 1 ? "" : "s");
+	              rc->rejected, ncommits(rc), ncommits(rc) == 1 ? "" : "s");
 	cg_buf_puts(&hints, "amend each rejected commit (git rebase -i <base>, then edit) and push again");
 	if (rc->policy->server.push_option_waivers)
 		cg_buf_puts(&hints, "\nwhen no changelog entry is needed: git push -o " SKIP_OPTION "=\"<why>\"");
@@ -1128,14 +1192,16 @@ static int each_commit(void *self, cg_audit_kind kind, cg_record_commit_fn fn, v
 	int error = 0;
 
 	for (i = 0; error == 0 && i < rc->nreadable; i++) {
-		const checked_commit *checked = &rc->commits[i];
+		checked_commit checked;
 
-		if (checked->verdict < 0 || (needs && !(checked->has & needs)))
-			continue;
-		if ((error = load_commit(rc, checked, &r, &author, &committer)) < 0)
+		if ((error = cg_recarray_get(rc->commits, i, &checked)) < 0)
 			break;
-		git_oid_tostr(oid, sizeof(oid), &checked->oid);
-		c = (cg_record_commit){ oid, rc->updates[checked->update].ref, author, committer, r };
+		if (checked.verdict < 0 || (needs && !(checked.has & needs)))
+			continue;
+		if ((error = load_commit(rc, &checked, &r, &author, &committer)) < 0)
+			break;
+		git_oid_tostr(oid, sizeof(oid), &checked.oid);
+		c = (cg_record_commit){ oid, rc->updates[checked.update].ref, author, committer, r };
 		error = fn(&c, payload);
 		free_commit(r, author, committer);
 	}
@@ -1190,12 +1256,15 @@ static int check_readable(receive *rc)
 {
 	cg_result *r = NULL;
 	char *author = NULL, *committer = NULL;
+	checked_commit c;
 	int error = 0;
 
-	for (rc->nreadable = 0; rc->nreadable < rc->ncommits; rc->nreadable++) {
-		if (rc->commits[rc->nreadable].verdict < 0)
+	for (rc->nreadable = 0; rc->nreadable < ncommits(rc); rc->nreadable++) {
+		if ((error = cg_recarray_get(rc->commits, rc->nreadable, &c)) < 0)
+			break;
+		if (c.verdict < 0)
 			continue;
-		error = load_commit(rc, &rc->commits[rc->nreadable], &r, &author, &committer);
+		error = load_commit(rc, &c, &r, &author, &committer);
 		free_commit(r, author, committer);
 		if (error < 0)
 			break;
@@ -1229,7 +1298,7 @@ static int record_or_refuse(receive *rc, const char *failure, int code)
 
 static void receive_dispose(receive *rc)
 {
-	free(rc->commits);
+	cg_recarray_free(rc->commits);
 	cg_recfile_free(rc->log);
 	cg_buf_dispose(&rc->scratch);
 	free(rc->options);

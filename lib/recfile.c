@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "error.h"
 
@@ -92,4 +93,151 @@ int cg_recfile_get(cg_recfile *f, uint64_t at, cg_buf *out)
 		cg_buf_put(out, chunk, n);
 	}
 	return 0;
+}
+
+/*
+ * The array's records go to the file at index * size, a block of them at
+ * a time, with pread and pwrite: a forked process shares the descriptor
+ * but not its position. A block is written back only when it changed.
+ */
+#define BLOCK_RECORDS 1024
+
+typedef struct {
+	unsigned char *data;
+	size_t first;  /* its first record's index; SIZE_MAX: holds none */
+	int dirty;
+} block;
+
+struct cg_recarray {
+	FILE *file;
+	size_t size, count;
+	block blocks[2];
+	unsigned last; /* the block used last; the other goes first */
+};
+
+int cg_recarray_new(cg_recarray **out, size_t size)
+{
+	FILE *file = tmpfile();
+	unsigned b;
+
+	*out = NULL;
+	if (!file)
+		return cg_error_set(CG_ERROR, "cannot create a temporary file: %s", strerror(errno));
+	*out = cg_calloc(1, sizeof(**out));
+	(*out)->file = file;
+	(*out)->size = size ? size : 1;
+	for (b = 0; b < 2; b++) {
+		(*out)->blocks[b].data = cg_malloc(BLOCK_RECORDS * (*out)->size);
+		(*out)->blocks[b].first = SIZE_MAX;
+	}
+	return 0;
+}
+
+void cg_recarray_free(cg_recarray *a)
+{
+	if (!a)
+		return;
+	fclose(a->file);
+	free(a->blocks[0].data);
+	free(a->blocks[1].data);
+	free(a);
+}
+
+size_t cg_recarray_count(const cg_recarray *a)
+{
+	return a->count;
+}
+
+/* Block `b`'s records that exist, from its first. */
+static size_t held(const cg_recarray *a, const block *b)
+{
+	size_t n = a->count - b->first;
+
+	return n < BLOCK_RECORDS ? n : BLOCK_RECORDS;
+}
+
+static int write_back(cg_recarray *a, block *b)
+{
+	size_t len;
+
+	if (!b->dirty || b->first >= a->count)
+		return 0;
+	len = held(a, b) * a->size;
+	errno = 0;
+	if (pwrite(fileno(a->file), b->data, len, (off_t)(b->first * a->size)) != (ssize_t)len)
+		return io_failed("write to");
+	b->dirty = 0;
+	return 0;
+}
+
+/* The block that holds record `i` (below the count, or equal to it to
+ * append), read in unless it is already. */
+static int block_of(block **out, cg_recarray *a, size_t i)
+{
+	size_t first = i - i % BLOCK_RECORDS, len;
+	unsigned k;
+	block *b = NULL;
+	int error;
+
+	for (k = 0; k < 2; k++)
+		if (a->blocks[k].first == first) {
+			a->last = k;
+			*out = &a->blocks[k];
+			return 0;
+		}
+	a->last ^= 1;
+	b = &a->blocks[a->last];
+	if ((error = write_back(a, b)) < 0)
+		return error;
+	b->first = first;
+	len = (first < a->count ? held(a, b) : 0) * a->size;
+	errno = 0;
+	if (len && pread(fileno(a->file), b->data, len, (off_t)(first * a->size)) != (ssize_t)len) {
+		b->first = SIZE_MAX;
+		return io_failed("read");
+	}
+	*out = b;
+	return 0;
+}
+
+int cg_recarray_get(cg_recarray *a, size_t i, void *out)
+{
+	block *b = NULL;
+	int error;
+
+	if (i >= a->count)
+		return cg_error_set(CG_ERROR, "no record %zu of %zu in a temporary file", i, a->count);
+	if ((error = block_of(&b, a, i)) < 0)
+		return error;
+	memcpy(out, b->data + (i - b->first) * a->size, a->size);
+	return 0;
+}
+
+int cg_recarray_set(cg_recarray *a, size_t i, const void *rec)
+{
+	block *b = NULL;
+	int error;
+
+	if (i > a->count)
+		return cg_error_set(CG_ERROR, "no record %zu of %zu in a temporary file", i, a->count);
+	if ((error = block_of(&b, a, i)) < 0)
+		return error;
+	memcpy(b->data + (i - b->first) * a->size, rec, a->size);
+	b->dirty = 1;
+	if (i == a->count)
+		a->count++;
+	return 0;
+}
+
+void cg_recarray_truncate(cg_recarray *a, size_t n)
+{
+	if (n < a->count)
+		a->count = n;
+}
+
+int cg_recarray_sync(cg_recarray *a)
+{
+	int error = write_back(a, &a->blocks[0]);
+
+	return error ? error : write_back(a, &a->blocks[1]);
 }
