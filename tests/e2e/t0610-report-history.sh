@@ -320,6 +320,20 @@ test_expect_success 'a long history, checked in several processes, counts as in 
 	EOF
 '
 
+# Where the kernel gives huge pages only to programs that ask, history starts
+# once more with glibc's tunable for them (docs/benchmarks.md); never when
+# the user set that tunable either way. The report is the same.
+test_expect_success 'history restarts once for huge pages, unless told which' '
+	{ (cd hist && LD_DEBUG=files changelog-audit history --format csv >../thp.csv 2>../thp.err) ||
+	  test $? = 1; } &&
+	if grep -q "\[madvise\]" /sys/kernel/mm/transparent_hugepage/enabled; then starts=2; else starts=1; fi &&
+	test "$(grep -c "transferring control:" thp.err)" = $starts &&
+	{ (cd hist && GLIBC_TUNABLES=glibc.malloc.hugetlb=0 LD_DEBUG=files \
+	    changelog-audit history --format csv >../thp0.csv 2>../thp0.err) || test $? = 1; } &&
+	test "$(grep -c "transferring control:" thp0.err)" = 1 &&
+	test_cmp thp0.csv thp.csv
+'
+
 test_expect_success 'a clean history exits 0; an empty repository too' '
 	(cd hist && changelog-audit history HEAD~2..HEAD~1 >../clean.txt) &&
 	test_grep "^  Violating        0$" clean.txt &&
