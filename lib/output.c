@@ -61,13 +61,27 @@ static int escape_char(cg_buf *out, unsigned char c)
 	return 0;
 }
 
+/* Printable ASCII that is copied as it is: most of every text. */
+static int plain(unsigned char c, int escape_quotes)
+{
+	return c >= 0x20 && c < 0x7F && !(escape_quotes && (c == '"' || c == '\\'));
+}
+
 static int escape_into(cg_buf *out, const char *s, int escape_quotes)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	int escaped = 0;
 
 	while (*p) {
-		size_t n = utf8_len(p);
+		const unsigned char *run = p;
+		size_t n;
+
+		while (plain(*p, escape_quotes))
+			p++;
+		cg_buf_put(out, run, (size_t)(p - run));
+		if (!*p)
+			break;
+		n = utf8_len(p);
 		if (n == 1 && (escape_quotes || (*p != '"' && *p != '\\')) && escape_char(out, *p)) {
 			escaped = 1;
 			p++;

@@ -149,6 +149,16 @@ static size_t text_prefix(const char *s, size_t chars)
 	return i;
 }
 
+/* Appends `n` spaces: a report of thousands of rows pads each cell. */
+static void pad(cg_buf *out, size_t n)
+{
+	static const char spaces[] = "                                ";
+
+	for (; n >= sizeof(spaces) - 1; n -= sizeof(spaces) - 1)
+		cg_buf_put(out, spaces, sizeof(spaces) - 1);
+	cg_buf_put(out, spaces, n);
+}
+
 /* Appends `s` escaped, cut with "..." or padded to `width` characters. */
 static void text_fit(cg_buf *out, const char *s, size_t width, int right, const char *color)
 {
@@ -164,7 +174,7 @@ static void text_fit(cg_buf *out, const char *s, size_t width, int right, const 
 		n = width;
 	}
 	if (right)
-		cg_buf_printf(out, "%*s", (int)(width - n), "");
+		pad(out, width - n);
 	if (color)
 		cg_buf_puts(out, color);
 	cg_buf_put(out, esc.ptr, len);
@@ -173,7 +183,7 @@ static void text_fit(cg_buf *out, const char *s, size_t width, int right, const 
 	if (color)
 		cg_buf_puts(out, CG_COLOR_RESET);
 	if (!right)
-		cg_buf_printf(out, "%*s", (int)(width - n), "");
+		pad(out, width - n);
 	cg_buf_dispose(&esc);
 }
 
@@ -188,6 +198,7 @@ static void rtrim(cg_buf *b)
 static void text_wrap(cg_render *w, const char *first, size_t indent, const char *text,
                       const char *color)
 {
+	cg_buf line = CG_BUF_INIT;
 	const char *s = text;
 
 	while (*s) {
@@ -200,15 +211,23 @@ static void text_wrap(cg_render *w, const char *first, size_t indent, const char
 			if (cut == 0)
 				cut = len;
 		}
+		cg_buf_clear(&line);
 		if (s == text)
-			fputs(first, w->out);
+			cg_buf_puts(&line, first);
 		else
-			fprintf(w->out, "%*s", (int)indent, "");
-		fprintf(w->out, "%s%.*s%s\n", color ? color : "", (int)cut, s, color ? CG_COLOR_RESET : "");
+			pad(&line, indent);
+		if (color)
+			cg_buf_puts(&line, color);
+		cg_buf_put(&line, s, cut);
+		if (color)
+			cg_buf_puts(&line, CG_COLOR_RESET);
+		cg_buf_putc(&line, '\n');
+		fwrite(line.ptr, 1, line.size, w->out);
 		s += cut;
 		while (*s == ' ')
 			s++;
 	}
+	cg_buf_dispose(&line);
 }
 
 static const char *alert_color(const cg_render *w, const cg_render_column *c,
@@ -237,7 +256,7 @@ static void text_table_begin(cg_render *w, const cg_render_table *t)
 		if (c->width <= 0)
 			continue;
 		if (line.size)
-			cg_buf_printf(&line, "%*s", TEXT_GAP, "");
+			pad(&line, TEXT_GAP);
 		text_fit(&line, c->title, (size_t)c->width, is_number(c->type), NULL);
 		dashes += (size_t)c->width + (dashes ? TEXT_GAP : 0);
 	}
@@ -285,7 +304,7 @@ static void text_row(cg_render *w, const cg_render_table *t, const cg_render_cel
 		human_value(&value, c, &cells[i], CG_REPORT_TEXT);
 		if (c->width > 0) {
 			if (line.size)
-				cg_buf_printf(&line, "%*s", TEXT_GAP, "");
+				pad(&line, TEXT_GAP);
 			text_fit(&line, cells[i].null ? "-" : value.ptr, (size_t)c->width,
 			         is_number(c->type), alert_color(w, c, &cells[i]));
 		} else if (c->width == CG_TEXT_BELOW && !cells[i].null) {
