@@ -309,8 +309,10 @@ static void add_pack(cg_packblob *pb, cg_buf *idx_path)
 	pb->packs[pb->npacks++] = p;
 }
 
-static void add_pack_dir(cg_packblob *pb, const char *objects)
+/* The packs of an object directory (a cg_objdirs_each callback). */
+static int add_pack_dir(const char *objects, void *payload)
 {
+	cg_packblob *pb = payload;
 	cg_buf path = CG_BUF_INIT;
 	DIR *dir;
 	struct dirent *d;
@@ -320,7 +322,7 @@ static void add_pack_dir(cg_packblob *pb, const char *objects)
 	len = path.size;
 	if (!(dir = opendir(path.ptr))) {
 		cg_buf_dispose(&path);
-		return;
+		return 0;
 	}
 	while ((d = readdir(dir))) {
 		size_t n = strlen(d->d_name);
@@ -332,65 +334,7 @@ static void add_pack_dir(cg_packblob *pb, const char *objects)
 	}
 	closedir(dir);
 	cg_buf_dispose(&path);
-}
-
-/* The directories added, each once, whatever path names it. */
-typedef struct {
-	cg_packblob *pb;
-	char **seen;  /* the directories added, resolved */
-	size_t nseen;
-} object_dirs;
-
-static void add_objects(object_dirs *d, const char *dir)
-{
-	char *real = realpath(dir, NULL);
-	size_t i;
-
-	for (i = 0; real && i < d->nseen; i++)
-		if (!strcmp(d->seen[i], real))
-			break;
-	if (!real || i < d->nseen) {
-		free(real);
-		return;
-	}
-	d->seen = cg_realloc(d->seen, (d->nseen + 1) * sizeof(*d->seen));
-	d->seen[d->nseen++] = real;
-	add_pack_dir(d->pb, real);
-}
-
-static int add_alternate(const char *dir, int quoted, void *payload)
-{
-	(void)quoted;
-	add_objects(payload, dir);
 	return 0;
-}
-
-/*
- * The repository's objects, and those git's environment adds: in a
- * pre-receive hook the pushed objects wait in the quarantine directory
- * (GIT_OBJECT_DIRECTORY) with the repository's as an alternate.
- * objects/info/alternates, and the alternates after one whose quoting does
- * not parse, are left to libgit2.
- */
-static void add_object_dirs(cg_packblob *pb)
-{
-	const char *env = getenv("GIT_OBJECT_DIRECTORY");
-	const char *common = git_repository_commondir(pb->repo); /* NULL: in memory */
-	object_dirs d = { pb, NULL, 0 };
-	cg_buf dir = CG_BUF_INIT;
-
-	if (env && *env)
-		add_objects(&d, env);
-	if (common) {
-		cg_buf_printf(&dir, "%sobjects", common);
-		add_objects(&d, dir.ptr);
-	}
-	if (cg_objdirs_each_alternate(add_alternate, &d) < 0)
-		cg_error_clear();
-	while (d.nseen)
-		free(d.seen[--d.nseen]);
-	free(d.seen);
-	cg_buf_dispose(&dir);
 }
 
 int cg_packblob_open(cg_packblob **out, git_repository *repo)
@@ -406,7 +350,8 @@ int cg_packblob_open(cg_packblob **out, git_repository *repo)
 		return cg_error_set(CG_ERROR, "cannot start zlib: out of memory");
 	}
 	pb->repo = repo;
-	add_object_dirs(pb);
+	/* In a pre-receive hook, the pushed objects wait in the quarantine. */
+	cg_objdirs_each(repo, add_pack_dir, pb);
 	*out = pb;
 	return 0;
 }
