@@ -44,7 +44,8 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
-static int escape_char(cg_buf *out, unsigned char c)
+/* A control byte, or a quote or backslash being quoted: never plain. */
+static void escape_char(cg_buf *out, unsigned char c)
 {
 	static const char from[] = "\a\b\f\n\r\t\v\"\\", to[] = "abfnrtv\"\\";
 	const char *p = c ? strchr(from, c) : NULL;
@@ -52,13 +53,9 @@ static int escape_char(cg_buf *out, unsigned char c)
 	if (p) {
 		cg_buf_putc(out, '\\');
 		cg_buf_putc(out, to[p - from]);
-		return 1;
-	}
-	if (c < 0x20 || c == 0x7F) {
+	} else {
 		cg_buf_printf(out, "\\%03o", c);
-		return 1;
 	}
-	return 0;
 }
 
 /* Printable ASCII that is copied as it is: most of every text. */
@@ -82,9 +79,9 @@ static int escape_into(cg_buf *out, const char *s, int escape_quotes)
 		if (!*p)
 			break;
 		n = utf8_len(p);
-		if (n == 1 && (escape_quotes || (*p != '"' && *p != '\\')) && escape_char(out, *p)) {
+		if (n == 1) {
+			escape_char(out, *p++);
 			escaped = 1;
-			p++;
 		} else if (n == 0) {
 			cg_buf_printf(out, "\\%03o", *p++);
 			escaped = 1;
