@@ -263,7 +263,9 @@ static int map_file(const char *path, unsigned char **out, size_t *len)
 	void *map = MAP_FAILED;
 
 	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size <= SIZE_MAX)
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		/* Shared, as libgit2 maps them: the page cache's pages, which
+		 * packmap.c lets go of along a long check. */
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (fd >= 0)
 		close(fd);
 	if (map == MAP_FAILED)

@@ -11,88 +11,31 @@
 
 #include "buf.h"
 #include "error.h"
-#include "objdirs.h"
 
 #define MAPS "/proc/self/maps"
 #define STATM "/proc/self/statm"
 
 struct cg_packmap {
-	char **dirs;   /* watched, without a final '/' */
-	size_t ndirs;
-	size_t calls;      /* of cg_packmap_tick, in this process */
-	size_t dropped_at; /* calls when a tick dropped last; 0: never */
-	size_t bound;      /* resident mapped files a tick drops past, bytes */
+	size_t bound;  /* resident mapped files a tick drops past, bytes */
+	size_t calls;  /* of cg_packmap_tick, in this process */
 };
 
-void cg_packmap_watch(cg_packmap *pm, const char *dir)
+int cg_packmap_new(cg_packmap **out, size_t bound)
 {
-	size_t len = strlen(dir);
-
-	while (len > 1 && dir[len - 1] == '/')
-		len--;
-	pm->dirs = cg_realloc(pm->dirs, (pm->ndirs + 1) * sizeof(*pm->dirs));
-	pm->dirs[pm->ndirs] = cg_malloc(len + 1);
-	memcpy(pm->dirs[pm->ndirs], dir, len);
-	pm->dirs[pm->ndirs++][len] = '\0';
-}
-
-static int watch(const char *dir, void *payload)
-{
-	cg_packmap_watch(payload, dir);
-	return 0;
-}
-
-int cg_packmap_new(cg_packmap **out, git_repository *repo)
-{
-	cg_packmap *pm = cg_calloc(1, sizeof(*pm));
-
-	pm->bound = CG_PACKMAP_BOUND;
-	if (repo)
-		cg_objdirs_each(repo, watch, pm);
-	*out = pm;
+	*out = cg_calloc(1, sizeof(**out));
+	(*out)->bound = bound;
 	return 0;
 }
 
 void cg_packmap_free(cg_packmap *pm)
 {
-	if (!pm)
-		return;
-	while (pm->ndirs)
-		free(pm->dirs[--pm->ndirs]);
-	free(pm->dirs);
 	free(pm);
 }
 
-static int watched(const cg_packmap *pm, const char *path)
-{
-	size_t i, n;
-
-	for (i = 0; i < pm->ndirs; i++) {
-		n = strlen(pm->dirs[i]);
-		if (!strncmp(path, pm->dirs[i], n) && path[n] == '/')
-			return 1;
-	}
-	return 0;
-}
-
-/* A .pack, not its .idx: every object lookup reads the index, so its
- * pages are the first read again after a drop, and it is about 3% of the
- * pack's size. Dropping it too cost about 15% more CPU on a hook run of
- * 80,000 commits, where a minor fault takes some 40 us (docs/benchmarks.md). */
-static int is_pack(const char *path)
-{
-	size_t n = strcspn(path, "\n");
-
-	if (n > 10 && !strncmp(path + n - 10, " (deleted)", 10))
-		n -= 10;
-	return n > 5 && !strncmp(path + n - 5, ".pack", 5);
-}
-
 /* "start-end perms offset dev inode   path": start, end hexadecimal. */
-int cg_packmap_select(const cg_packmap *pm, const char *line, uintptr_t *start, size_t *len)
+int cg_packmap_select(const char *line, uintptr_t *start, size_t *len)
 {
 	unsigned long long from, to;
-	const char *p;
 	char *end;
 
 	from = strtoull(line, &end, 16);
@@ -101,16 +44,18 @@ int cg_packmap_select(const cg_packmap *pm, const char *line, uintptr_t *start, 
 	to = strtoull(end + 1, &end, 16);
 	if (*end != ' ' || to <= from || strncmp(end + 1, "r--s ", 5))
 		return 0;
-	/* After the offset, the device and the inode, none holding a '/'. */
-	p = strchr(end + 6, '/');
-	if (!p || !watched(pm, p) || !is_pack(p))
+	/* A path, after the offset, the device and the inode, none holding
+	 * a '/'. Shared memory has one too (/dev/zero, /memfd:, /SYSV): its
+	 * pages stay in its shmem object, so a drop loses nothing there
+	 * either. */
+	if (!strchr(end + 6, '/'))
 		return 0;
 	*start = (uintptr_t)from;
 	*len = (size_t)(to - from);
 	return 1;
 }
 
-int cg_packmap_drop(cg_packmap *pm)
+int cg_packmap_drop(void)
 {
 	FILE *f = fopen(MAPS, "re");
 	char *line = NULL;
@@ -121,9 +66,9 @@ int cg_packmap_drop(cg_packmap *pm)
 	if (!f)
 		return cg_error_set(CG_ERROR, "cannot read " MAPS ": %s", strerror(errno));
 	while (getline(&line, &cap, f) > 0)
-		if (cg_packmap_select(pm, line, &start, &len) &&
+		if (cg_packmap_select(line, &start, &len) &&
 		    madvise((void *)start, len, MADV_DONTNEED) < 0)
-			error = cg_error_set(CG_ERROR, "cannot let go of a pack's pages: %s",
+			error = cg_error_set(CG_ERROR, "cannot let go of a mapped file's pages: %s",
 			                     strerror(errno));
 	if (ferror(f))
 		error = cg_error_set(CG_ERROR, "cannot read " MAPS ": %s", strerror(errno));
@@ -153,18 +98,7 @@ static size_t resident_files(void)
 
 int cg_packmap_tick(cg_packmap *pm)
 {
-	size_t resident;
-
-	if (pm->calls++ % CG_PACKMAP_EVERY || (resident = resident_files()) <= pm->bound)
+	if (pm->calls++ % CG_PACKMAP_EVERY || resident_files() <= pm->bound)
 		return 0;
-	/* What the checks read again between two drops this close is more
-	 * than the bound: a drop every few hundred commits cost 30% more CPU
-	 * on 160,000 commits. */
-	if (pm->dropped_at && pm->calls - pm->dropped_at < CG_PACKMAP_SPACING) {
-		pm->bound *= 2;
-		if (resident <= pm->bound)
-			return 0;
-	}
-	pm->dropped_at = pm->calls;
-	return cg_packmap_drop(pm);
+	return cg_packmap_drop();
 }

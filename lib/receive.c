@@ -78,7 +78,7 @@ typedef struct {
 	size_t nreadable;          /* commits before the first record that cannot
 	                            * be read back: what the audit records */
 	cg_memo *memo;             /* objects reused along the walk */
-	cg_packmap *packmap;       /* the packs' pages, let go along the checks */
+	cg_packmap *packmap;       /* the mapped files' pages, let go along the checks */
 	int64_t start_us, stop_us; /* stop_us: give up checking then; 0 = never */
 	int timed_out;
 } receive;
@@ -1327,7 +1327,7 @@ static int prepare(receive *rc, FILE *in)
 	}
 	if ((error = require_sha1(rc)) < 0 ||
 	    (error = open_quarantined(rc)) < 0 ||
-	    (error = cg_packmap_new(&rc->packmap, rc->repo)) < 0 ||
+	    (error = cg_packmap_new(&rc->packmap, CG_PACKMAP_BOUND)) < 0 ||
 	    (error = resolve_refs(rc)) < 0 ||
 	    (error = load_policy(rc)) < 0)
 		return error;

@@ -1,7 +1,8 @@
 /* Unit tests of lib/packblob.c: every version of a growing file, stored
  * whole and as deltas (OFS and REF) by git itself, reads the same through
  * the module and through libgit2; a damaged pack or index gives libgit2's
- * answer or a clean error; hostile entries and deltas never give bytes. */
+ * answer or a clean error; hostile entries and deltas never give bytes;
+ * the indexes are mapped as lib/packmap.c can let them go. */
 #define _XOPEN_SOURCE 700
 
 #include "scratch.h"
@@ -655,6 +656,55 @@ static void test_packs_named_by_the_environment(void **state)
 	cg_buf_dispose(&text);
 }
 
+/* How many of this process's mappings name a file under `dir` whose name
+ * ends in `suffix` ("" for any), and how many of those are read-only and
+ * shared. */
+static void count_mappings(const char *dir, const char *suffix, int *all, int *shared)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	char line[8192];
+	size_t n, len = strlen(suffix);
+
+	assert_non_null(maps);
+	*all = *shared = 0;
+	while (fgets(line, sizeof(line), maps)) {
+		n = strcspn(line, "\n");
+		if (!strstr(line, dir) || n < len || strncmp(line + n - len, suffix, len))
+			continue;
+		(*all)++;
+		*shared += strstr(line, " r--s ") != NULL;
+	}
+	fclose(maps);
+}
+
+/* The reader maps a pack's index and reverse index read-only and shared,
+ * as libgit2 maps the pack: only such mappings hold nothing but the page
+ * cache's pages, which lib/packmap.c lets go of along a long check. */
+static void test_indexes_mapped_shared(void **state)
+{
+	fixture *f = *state;
+	cg_packblob *pb = NULL;
+	char *objects;
+	cg_buf path = CG_BUF_INIT;
+	int all, shared;
+
+	assert_int_equal(run("cd '%s' && git -c pack.writeReverseIndex=true repack -adfq", f->dir), 0);
+	cg_buf_printf(&path, "%s/.git/objects/pack", f->dir);
+	assert_non_null(objects = realpath(path.ptr, NULL));
+	assert_int_equal(cg_packblob_open(&pb, f->repo), 0);
+	check_read(f, pb, NVERSIONS - 1, 1);
+	/* Ours, the .idx and the .rev, among libgit2's; all shared. */
+	count_mappings(objects, ".idx", &all, &shared);
+	assert_true(all >= 1);
+	count_mappings(objects, ".rev", &all, &shared);
+	assert_true(all >= 1);
+	count_mappings(objects, "", &all, &shared);
+	assert_int_equal(shared, all);
+	cg_packblob_close(pb);
+	free(objects);
+	cg_buf_dispose(&path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_pack_gives_libgit2s_answer),
 		cmocka_unit_test(test_hostile_entries_give_no_bytes),
 		cmocka_unit_test(test_packs_named_by_the_environment),
+		cmocka_unit_test(test_indexes_mapped_shared),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
