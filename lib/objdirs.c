@@ -67,14 +67,13 @@ int cg_objdirs_each_alternate(int (*fn)(const char *dir, int quoted, void *paylo
 
 /* The directories given to the callback so far, resolved. */
 typedef struct {
-	int (*fn)(const char *dir, void *payload);
+	void (*fn)(const char *dir, void *payload);
 	void *payload;
 	char **seen;
 	size_t nseen;
-	int stopped;  /* fn's non-zero, told from a bad quoting's CG_ERROR */
 } each_dir;
 
-static int visit(each_dir *d, const char *dir)
+static void visit(each_dir *d, const char *dir)
 {
 	char *real = realpath(dir, NULL);
 	size_t i;
@@ -84,41 +83,38 @@ static int visit(each_dir *d, const char *dir)
 			break;
 	if (!real || i < d->nseen) {
 		free(real);
-		return 0;
+		return;
 	}
 	d->seen = cg_realloc(d->seen, (d->nseen + 1) * sizeof(*d->seen));
 	d->seen[d->nseen++] = real;
-	return d->stopped = d->fn(real, d->payload);
+	d->fn(real, d->payload);
 }
 
 static int visit_alternate(const char *dir, int quoted, void *payload)
 {
 	(void)quoted;
-	return visit(payload, dir);
+	visit(payload, dir);
+	return 0;
 }
 
-int cg_objdirs_each(git_repository *repo, int (*fn)(const char *dir, void *payload),
-                    void *payload)
+void cg_objdirs_each(git_repository *repo, void (*fn)(const char *dir, void *payload),
+                     void *payload)
 {
 	const char *env = getenv("GIT_OBJECT_DIRECTORY");
 	const char *common = git_repository_commondir(repo); /* NULL: in memory */
-	each_dir d = { fn, payload, NULL, 0, 0 };
+	each_dir d = { fn, payload, NULL, 0 };
 	cg_buf dir = CG_BUF_INIT;
-	int error = 0;
 
 	if (env && *env)
-		error = visit(&d, env);
-	if (!error && common) {
+		visit(&d, env);
+	if (common) {
 		cg_buf_printf(&dir, "%sobjects", common);
-		error = visit(&d, dir.ptr);
+		visit(&d, dir.ptr);
 	}
-	if (!error && (error = cg_objdirs_each_alternate(visit_alternate, &d)) && !d.stopped) {
+	if (cg_objdirs_each_alternate(visit_alternate, &d) < 0)
 		cg_error_clear(); /* the directories before the bad quoting were visited */
-		error = 0;
-	}
 	while (d.nseen)
 		free(d.seen[--d.nseen]);
 	free(d.seen);
 	cg_buf_dispose(&dir);
-	return error;
 }

@@ -23,10 +23,9 @@ int cg_objdirs_each_alternate(int (*fn)(const char *dir, int quoted, void *paylo
  * repository's own objects, then GIT_ALTERNATE_OBJECT_DIRECTORIES'. A
  * directory that does not resolve is left out; so are
  * objects/info/alternates and the alternates after one whose quoting does
- * not parse, which libgit2 reads itself. Stops at `fn`'s first non-zero,
- * which is returned.
+ * not parse, which libgit2 reads itself.
  */
-int cg_objdirs_each(git_repository *repo, int (*fn)(const char *dir, void *payload),
-                    void *payload);
+void cg_objdirs_each(git_repository *repo, void (*fn)(const char *dir, void *payload),
+                     void *payload);
 
 #endif

@@ -312,7 +312,7 @@ static void add_pack(cg_packblob *pb, cg_buf *idx_path)
 }
 
 /* The packs of an object directory (a cg_objdirs_each callback). */
-static int add_pack_dir(const char *objects, void *payload)
+static void add_pack_dir(const char *objects, void *payload)
 {
 	cg_packblob *pb = payload;
 	cg_buf path = CG_BUF_INIT;
@@ -324,7 +324,7 @@ static int add_pack_dir(const char *objects, void *payload)
 	len = path.size;
 	if (!(dir = opendir(path.ptr))) {
 		cg_buf_dispose(&path);
-		return 0;
+		return;
 	}
 	while ((d = readdir(dir))) {
 		size_t n = strlen(d->d_name);
@@ -336,7 +336,6 @@ static int add_pack_dir(const char *objects, void *payload)
 	}
 	closedir(dir);
 	cg_buf_dispose(&path);
-	return 0;
 }
 
 int cg_packblob_open(cg_packblob **out, git_repository *repo)
